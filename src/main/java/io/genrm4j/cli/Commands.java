@@ -1,0 +1,12 @@
+package io.genrm4j.cli;
+
+import picocli.CommandLine;
+
+/** The registry of subcommands. Add a line here for each new command. */
+final class Commands {
+  private Commands() {}
+
+  static void register(CommandLine cl) {
+    // engine, data, verify, experiment and serve commands register here
+  }
+}

@@ -1,0 +1,46 @@
+package io.genrm4j.cli;
+
+import io.genrm4j.util.UserException;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code genrm} command: one subcommand per job. */
+@Command(
+    name = "genrm",
+    mixinStandardHelpOptions = true,
+    version = "genrm4j 0.1.0",
+    description = "Generative verifiers (GenRM) on the JVM: train, sample, score, verify, rerank.",
+    subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  /** Builds the command line with every subcommand registered; tests call this too. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    Commands.register(cl);
+    cl.setExecutionExceptionHandler(
+        (ex, cmd, parseResult) -> {
+          Throwable root = ex;
+          if (root instanceof UserException || root instanceof UncheckedIOException) {
+            cmd.getErr().println("error: " + root.getMessage());
+            return 2;
+          }
+          if (System.getenv("GENRM_DEBUG") != null) {
+            root.printStackTrace(cmd.getErr());
+          }
+          cmd.getErr().println("error: " + root);
+          return 1;
+        });
+    return cl;
+  }
+
+  public static void main(String[] args) {
+    System.setProperty("ai.djl.offline", "true");
+    int code = commandLine().execute(args);
+    System.exit(code);
+  }
+}

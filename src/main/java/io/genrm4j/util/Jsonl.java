@@ -1,0 +1,121 @@
+package io.genrm4j.util;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * JSON Lines in and out. Readers report a bad line as {@code file:line: what is wrong} (a {@link UserException});
+ * writers are atomic, so a failed run leaves no partial output.
+ */
+public final class Jsonl {
+  /** The one mapper of the project: unknown fields are tolerated on read, output is compact. */
+  public static final ObjectMapper MAPPER =
+      new ObjectMapper()
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+          .configure(SerializationFeature.INDENT_OUTPUT, false);
+
+  private Jsonl() {}
+
+  /** Parses one record of a line; throw {@link IllegalArgumentException} with a short reason for a bad record. */
+  @FunctionalInterface
+  public interface LineParser<T> {
+    T parse(JsonNode node);
+  }
+
+  /** Reads every non-blank line of a .jsonl or .jsonl.gz file as a JSON object. */
+  public static List<ObjectNode> readObjects(Path file) {
+    return read(file, node -> (ObjectNode) node);
+  }
+
+  /** Reads every non-blank line, mapping it with {@code parser}; the first bad line stops the read. */
+  public static <T> List<T> read(Path file, LineParser<T> parser) {
+    List<T> out = new ArrayList<>();
+    try (BufferedReader reader = open(file)) {
+      String line;
+      int lineNo = 0;
+      while ((line = reader.readLine()) != null) {
+        lineNo++;
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode node;
+        try {
+          node = MAPPER.readTree(line);
+        } catch (JsonProcessingException e) {
+          throw new UserException(file + ":" + lineNo + ": malformed JSON: " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+          throw new UserException(file + ":" + lineNo + ": expected a JSON object");
+        }
+        try {
+          out.add(parser.parse(node));
+        } catch (IllegalArgumentException | ClassCastException e) {
+          throw new UserException(file + ":" + lineNo + ": " + e.getMessage());
+        }
+      }
+    } catch (NoSuchFileException e) {
+      throw new UserException(file + ": no such file");
+    } catch (IOException e) {
+      throw new UserException(file + ": cannot read: " + e.getMessage());
+    }
+    return out;
+  }
+
+  /** Writes records atomically, one JSON value per line. */
+  public static void write(Path file, Iterable<?> records) {
+    AtomicFiles.write(
+        file,
+        out -> {
+          for (Object r : records) {
+            out.write(MAPPER.writeValueAsBytes(r));
+            out.write('\n');
+          }
+        });
+  }
+
+  /** The text of a required string field; a missing or non-text field is an {@link IllegalArgumentException}. */
+  public static String text(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      throw new IllegalArgumentException("missing field '" + field + "'");
+    }
+    if (!v.isValueNode()) {
+      throw new IllegalArgumentException("field '" + field + "' must be a string");
+    }
+    return v.asText();
+  }
+
+  /** A file's lines, transparently gunzipped when the name ends in .gz. */
+  public static BufferedReader open(Path file) throws IOException {
+    InputStream in = Files.newInputStream(file);
+    if (file.getFileName().toString().endsWith(".gz")) {
+      in = new GZIPInputStream(in, 1 << 16);
+    }
+    return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+  }
+
+  public static String toJson(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
