@@ -1,0 +1,275 @@
+package io.genrm4j.infer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.genrm4j.model.KvCache;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Batched sampling with a KV cache. Prompts are left-padded so every row's next token is read from the last column;
+ * finished rows are fed masked padding until the batch is done. {@link #sampleShared} encodes each prefix once and
+ * samples K continuations of it from the cached prefix (GenRM-CoT votes).
+ */
+public final class Generator {
+  private final LlamaModel model;
+  private final Tokenizer tokenizer;
+
+  public Generator(LlamaModel model, Tokenizer tokenizer) {
+    this.model = model;
+    this.tokenizer = tokenizer;
+  }
+
+  public Tokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** Token ids of a prompt: BOS (when the tokenizer has one) followed by the text. */
+  public int[] promptIds(String text) {
+    int[] body = tokenizer.encode(text);
+    if (tokenizer.bosId().isEmpty()) {
+      return body;
+    }
+    int[] ids = new int[body.length + 1];
+    ids[0] = tokenizer.bosId().getAsInt();
+    System.arraycopy(body, 0, ids, 1, body.length);
+    return ids;
+  }
+
+  /** One continuation per prompt; row i draws from its own stream (seed, i). */
+  public List<Generation> generate(List<String> prompts, SamplingParams p) {
+    List<int[]> ids = new ArrayList<>();
+    prompts.forEach(s -> ids.add(promptIds(s)));
+    List<List<Generation>> shared = sampleShared(ids, 1, p, null);
+    List<Generation> out = new ArrayList<>();
+    shared.forEach(g -> out.add(g.get(0)));
+    return out;
+  }
+
+  /**
+   * The state at the end of a decode: the cache over every fed token, and per row the sampled tokens not yet fed
+   * (the last sampled token: a caller may continue from here, e.g. to score a verdict).
+   */
+  public record Decoded(KvCache cache, List<Generation> rows, int[][] pending) {}
+
+  /**
+   * K continuations of each prefix, sampled from one encoding of the prefix: result.get(c).get(k) is continuation
+   * k of prefix c, drawn from stream (seed, c, k).
+   *
+   * @param keep when non-null, receives the final decode state (its cache is then the caller's to close)
+   */
+  public List<List<Generation>> sampleShared(List<int[]> prefixes, int k, SamplingParams p,
+      java.util.function.Consumer<Decoded> keep) {
+    try (NDManager mgr = model.manager().newSubManager()) {
+      Prefill pre = prefill(prefixes, mgr);
+      KvCache cache = k == 1 ? pre.cache : pre.cache.repeatRows(k);
+      if (k != 1) {
+        close(pre.cache);
+      }
+      float[][] logits = new float[prefixes.size() * k][];
+      SplittableRandom[] rng = new SplittableRandom[logits.length];
+      for (int c = 0; c < prefixes.size(); c++) {
+        for (int j = 0; j < k; j++) {
+          logits[c * k + j] = pre.lastLogits[c];
+          rng[c * k + j] = TokenSampler.rowRandom(p.seed(), c, j);
+        }
+      }
+      Decoded d = decode(cache, logits, rng, p, mgr);
+      List<List<Generation>> out = new ArrayList<>();
+      for (int c = 0; c < prefixes.size(); c++) {
+        out.add(new ArrayList<>(d.rows().subList(c * k, c * k + k)));
+      }
+      if (keep != null) {
+        KvCache kept = detach(d.cache(), model.manager());
+        keep.accept(new Decoded(kept, d.rows(), d.pending()));
+      }
+      return out;
+    }
+  }
+
+  private record Prefill(KvCache cache, float[][] lastLogits) {}
+
+  /** Encodes left-padded prompts; returns the cache and each row's next-token logits. */
+  private Prefill prefill(List<int[]> prompts, NDManager mgr) {
+    for (int[] pr : prompts) {
+      if (pr.length == 0) {
+        throw new IllegalArgumentException("empty prompt: a model needs at least one token (BOS) to start from");
+      }
+      if (pr.length > model.config().maxPositionEmbeddings()) {
+        throw new IllegalArgumentException("prompt of " + pr.length + " tokens exceeds max_position_embeddings "
+            + model.config().maxPositionEmbeddings());
+      }
+    }
+    LlamaModel.Output out = model.append(model.emptyCache(prompts.size()), prompts, padId(), mgr);
+    return new Prefill(out.cache(), lastColumnLogits(out.hidden(), prompts.size()));
+  }
+
+  float[][] lastColumnLogits(NDArray hidden, int rows) {
+    long t = hidden.getShape().get(1);
+    NDArray last = model.logits(hidden.get(":, " + (t - 1) + ":, :")); // [B, 1, V]
+    float[] flat = last.toFloatArray();
+    int v = model.config().vocabSize();
+    float[][] out = new float[rows][];
+    for (int r = 0; r < rows; r++) {
+      out[r] = Arrays.copyOfRange(flat, r * v, (r + 1) * v);
+    }
+    return out;
+  }
+
+  private Decoded decode(KvCache cache, float[][] logits, SplittableRandom[] rng, SamplingParams p,
+      NDManager mgr) {
+    int rows = logits.length;
+    List<List<Integer>> toks = new ArrayList<>();
+    List<List<Float>> lps = new ArrayList<>();
+    List<List<Map<String, Float>>> tops = new ArrayList<>();
+    String[] finish = new String[rows];
+    String[] matched = new String[rows];
+    String[] text = new String[rows];
+    int[][] pending = new int[rows][0];
+    boolean[] done = new boolean[rows];
+    for (int r = 0; r < rows; r++) {
+      toks.add(new ArrayList<>());
+      lps.add(new ArrayList<>());
+      tops.add(new ArrayList<>());
+      text[r] = "";
+      if (p.maxTokens() == 0) {
+        done[r] = true;
+        finish[r] = "length";
+      }
+    }
+    int eos = tokenizer.eosId().orElse(-1);
+    int remaining = 0;
+    for (boolean d : done) {
+      remaining += d ? 0 : 1;
+    }
+    while (remaining > 0) {
+      int[][] feed = new int[rows][];
+      for (int r = 0; r < rows; r++) {
+        feed[r] = new int[0];
+        if (done[r]) {
+          continue;
+        }
+        float[] logp = TokenSampler.logSoftmax(logits[r], 0, logits[r].length);
+        int tok = TokenSampler.choose(logp, p, rng[r]);
+        pending[r] = new int[] {tok};
+        if (tok == eos && p.stopAtEos()) {
+          done[r] = true;
+          finish[r] = "stop";
+          remaining--;
+          continue;
+        }
+        toks.get(r).add(tok);
+        lps.get(r).add(logp[tok]);
+        if (p.topLogprobs() > 0) {
+          tops.get(r).add(top(logp, p.topLogprobs()));
+        }
+        String s = decodeRow(toks.get(r));
+        String stop = firstStop(s, p.stop());
+        text[r] = stop == null ? s : s.substring(0, s.indexOf(stop));
+        if (stop != null || toks.get(r).size() >= p.maxTokens()) {
+          done[r] = true;
+          finish[r] = stop != null ? "stop" : "length";
+          matched[r] = stop;
+          remaining--;
+          continue;
+        }
+        feed[r] = pending[r];
+        pending[r] = new int[0];
+      }
+      if (remaining == 0) {
+        break;
+      }
+      try (NDManager step = mgr.newSubManager()) {
+        LlamaModel.Output out = model.append(cache, Arrays.asList(feed), padId(), step);
+        KvCache next = detach(out.cache(), mgr);
+        close(cache);
+        cache = next;
+        float[][] fresh = lastColumnLogits(out.hidden(), rows);
+        for (int r = 0; r < rows; r++) {
+          if (!done[r]) {
+            logits[r] = fresh[r];
+          }
+        }
+      }
+    }
+    List<Generation> gens = new ArrayList<>();
+    for (int r = 0; r < rows; r++) {
+      int[] ids = toks.get(r).stream().mapToInt(Integer::intValue).toArray();
+      float[] lp = new float[ids.length];
+      for (int i = 0; i < lp.length; i++) {
+        lp[i] = lps.get(r).get(i);
+      }
+      gens.add(new Generation(ids, text[r], finish[r], matched[r], lp, tops.get(r)));
+    }
+    return new Decoded(cache, gens, pending);
+  }
+
+  private String decodeRow(List<Integer> ids) {
+    return tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray());
+  }
+
+  private static String firstStop(String s, List<String> stops) {
+    String best = null;
+    int at = Integer.MAX_VALUE;
+    for (String st : stops) {
+      int i = s.indexOf(st);
+      if (i >= 0 && i < at) {
+        at = i;
+        best = st;
+      }
+    }
+    return best;
+  }
+
+  private Map<String, Float> top(float[] logp, int n) {
+    Integer[] order = new Integer[logp.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Float.compare(logp[b], logp[a]));
+    Map<String, Float> m = new LinkedHashMap<>();
+    for (int i = 0; i < Math.min(n, order.length); i++) {
+      m.put(tokenizer.tokenText(order[i]), logp[order[i]]);
+    }
+    return m;
+  }
+
+  int padId() {
+    return Math.max(0, tokenizer.padId());
+  }
+
+  /** Moves a cache's arrays to {@code target} so they outlive the step manager that made them. */
+  static KvCache detach(KvCache c, NDManager target) {
+    for (NDArray a : c.keys()) {
+      a.attach(target);
+    }
+    for (NDArray a : c.values()) {
+      a.attach(target);
+    }
+    c.valid().attach(target);
+    return c;
+  }
+
+  /** Frees a cache's arrays. */
+  public static void close(KvCache c) {
+    for (NDArray a : c.keys()) {
+      if (a != null) {
+        a.close();
+      }
+    }
+    for (NDArray a : c.values()) {
+      if (a != null) {
+        a.close();
+      }
+    }
+    if (c.valid() != null) {
+      c.valid().close();
+    }
+  }
+}

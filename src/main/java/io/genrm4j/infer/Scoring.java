@@ -1,0 +1,103 @@
+package io.genrm4j.infer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.genrm4j.model.KvCache;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.LogProbs;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Teacher-forced scoring: log-probabilities of given continuations, the next-token distribution at a position, and
+ * per-token log-probs of a text. All probabilities are the model's own (temperature 1), whatever temperature any
+ * sampling used.
+ */
+public final class Scoring {
+  private Scoring() {}
+
+  /**
+   * log p(label | context) for every context and label, encoding each context once and forking its cache per
+   * label. A label may span several tokens; its probability is then the exact product over its tokens.
+   *
+   * @return [contexts][labels]
+   */
+  public static double[][] continuationLogProbs(LlamaModel model, int padId, List<int[]> contexts,
+      List<int[]> labels) {
+    try (NDManager mgr = model.manager().newSubManager()) {
+      List<int[]> heads = new ArrayList<>();
+      int[][] pending = new int[contexts.size()][];
+      for (int i = 0; i < contexts.size(); i++) {
+        int[] c = contexts.get(i);
+        if (c.length == 0) {
+          throw new IllegalArgumentException("empty context");
+        }
+        heads.add(Arrays.copyOf(c, c.length - 1));
+        pending[i] = new int[] {c[c.length - 1]};
+      }
+      KvCache cache = model.append(model.emptyCache(contexts.size()), heads, padId, mgr).cache();
+      return labelLogProbs(model, padId, cache, pending, labels, mgr);
+    }
+  }
+
+  /**
+   * From a cache plus each row's not-yet-fed tokens {@code pending} (at least one per row), log p of each label
+   * continuation. The cache is forked, not consumed.
+   */
+  public static double[][] labelLogProbs(LlamaModel model, int padId, KvCache cache, int[][] pending,
+      List<int[]> labels, NDManager parent) {
+    int rows = pending.length;
+    double[][] out = new double[rows][labels.size()];
+    for (int l = 0; l < labels.size(); l++) {
+      int[] label = labels.get(l);
+      int n = label.length;
+      if (n == 0) {
+        throw new IllegalArgumentException("empty label");
+      }
+      try (NDManager mgr = parent.newSubManager()) {
+        List<int[]> feed = new ArrayList<>(rows);
+        for (int[] p : pending) {
+          if (p.length == 0) {
+            throw new IllegalArgumentException("each row needs its last context token pending");
+          }
+          int[] f = Arrays.copyOf(p, p.length + n - 1);
+          System.arraycopy(label, 0, f, p.length, n - 1);
+          feed.add(f);
+        }
+        LlamaModel.Output o = model.append(cache, feed, padId, mgr);
+        long t = o.hidden().getShape().get(1);
+        NDArray logp = model.logits(o.hidden().get(":, " + (t - n) + ":, :")).logSoftmax(2); // [B, n, V]
+        long[] idx = new long[rows * n];
+        for (int r = 0; r < rows; r++) {
+          for (int j = 0; j < n; j++) {
+            idx[r * n + j] = label[j];
+          }
+        }
+        NDArray picked = logp.gather(mgr.create(idx, new Shape(rows, n, 1)), 2).reshape(rows, n).sum(new int[] {1});
+        float[] sums = picked.toFloatArray();
+        for (int r = 0; r < rows; r++) {
+          out[r][l] = sums[r];
+        }
+        Generator.close(o.cache());
+      }
+    }
+    return out;
+  }
+
+  /** log p(ids[i+1] | ids[..i]) for each text, without a cache (the reference every cached path is tested against). */
+  public static float[][] tokenLogProbs(LlamaModel model, int padId, List<int[]> rows) {
+    return LogProbs.perToken(model, rows, padId, model.manager());
+  }
+
+  /** The next-token log-probability distribution after {@code ids}, [vocab]. */
+  public static float[] nextTokenLogProbs(LlamaModel model, int padId, int[] ids) {
+    try (NDManager mgr = model.manager().newSubManager()) {
+      LlamaModel.Output o = model.append(model.emptyCache(1), List.of(ids), padId, mgr);
+      long t = o.hidden().getShape().get(1);
+      float[] logits = model.logits(o.hidden().get(":, " + (t - 1) + ":, :")).toFloatArray();
+      return TokenSampler.logSoftmax(logits, 0, logits.length);
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package io.genrm4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.genrm4j.model.io.FloatTensor;
+import io.genrm4j.model.io.SafetensorsReader;
+import io.genrm4j.model.io.SafetensorsWriter;
+import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.util.AtomicFiles;
+import io.genrm4j.util.UserException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Hugging Face checkpoint directories: {@code config.json}, {@code model.safetensors} (or shards with
+ * {@code model.safetensors.index.json}) and {@code tokenizer.json}. A save builds the whole directory under a
+ * temporary name and renames it into place, so a crash never leaves a half-written checkpoint that looks valid.
+ */
+public final class Checkpoint {
+  private Checkpoint() {}
+
+  /** A loaded model with its tokenizer. */
+  public record Loaded(LlamaModel model, Tokenizer tokenizer) implements AutoCloseable {
+    @Override
+    public void close() {
+      model.close();
+    }
+  }
+
+  public static void save(LlamaModel model, Tokenizer tokenizer, Path dir) {
+    Path abs = dir.toAbsolutePath();
+    Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+    try {
+      deleteRecursively(tmp);
+      Files.createDirectories(tmp);
+      Map<String, FloatTensor> tensors = new LinkedHashMap<>();
+      for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+        tensors.put(e.getKey(), new FloatTensor(e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
+      }
+      SafetensorsWriter.write(tmp.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+      tokenizer.save(tmp);
+      AtomicFiles.writeString(tmp.resolve("config.json"), model.config().toJson());
+      if (Files.exists(abs)) {
+        Path old = abs.resolveSibling("." + abs.getFileName() + ".old-" + ProcessHandle.current().pid());
+        deleteRecursively(old);
+        Files.move(abs, old);
+        AtomicFiles.moveIntoPlace(tmp, abs);
+        deleteRecursively(old);
+      } else {
+        AtomicFiles.moveIntoPlace(tmp, abs);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot save checkpoint " + dir + ": " + e.getMessage(), e);
+    } finally {
+      try {
+        deleteRecursively(tmp);
+      } catch (IOException ignored) {
+        // nothing under the final name depends on it
+      }
+    }
+  }
+
+  /** Loads config, weights (widened to FP32) and tokenizer from a checkpoint directory. */
+  public static Loaded load(Path dir, NDManager parent) {
+    if (!Files.isDirectory(dir)) {
+      throw new UserException(dir + ": not a checkpoint directory");
+    }
+    ModelConfig cfg = ModelConfig.read(dir.resolve("config.json"));
+    Tokenizer tok = Tokenizer.load(dir);
+    Map<String, float[]> tensors = readTensors(dir, cfg);
+    return new Loaded(LlamaModel.of(cfg, parent, tensors), tok);
+  }
+
+  /** Overwrites {@code model}'s weights with those of a checkpoint of the same config (resuming). */
+  public static void loadWeightsInto(LlamaModel model, Path dir) {
+    Map<String, float[]> tensors = readTensors(dir, model.config());
+    for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+      e.getValue().set(tensors.get(e.getKey()));
+    }
+  }
+
+  private static Map<String, float[]> readTensors(Path dir, ModelConfig cfg) {
+    Map<String, Shape> expected = LlamaModel.parameterShapes(cfg);
+    Map<String, float[]> out = new LinkedHashMap<>();
+    try (SafetensorsReader r = SafetensorsReader.open(dir)) {
+      for (Map.Entry<String, Shape> e : expected.entrySet()) {
+        String name = e.getKey();
+        if (!r.contains(name)) {
+          throw new UserException(dir + ": tensor '" + name + "' is missing (config.json expects "
+              + e.getValue() + ")");
+        }
+        long[] shape = r.shape(name);
+        if (!Arrays.equals(shape, e.getValue().getShape())) {
+          throw new UserException(dir + ": tensor '" + name + "' has shape " + Arrays.toString(shape)
+              + ", config.json implies " + Arrays.toString(e.getValue().getShape()));
+        }
+        out.put(name, r.readFloats(name));
+      }
+    }
+    return out;
+  }
+
+  public static void deleteRecursively(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(p)) {
+      for (Path q : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(q);
+      }
+    }
+  }
+}

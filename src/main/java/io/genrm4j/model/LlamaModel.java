@@ -1,0 +1,301 @@
+package io.genrm4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A Llama-family decoder (Llama, Qwen2) written out in plain DJL ops: RMSNorm, rotate-half RoPE, grouped-query
+ * attention with causal + padding masks, SwiGLU MLP, tied or untied LM head, and an optional scalar score head.
+ * Parameters are kept under their Hugging Face names, so checkpoints load in transformers and vLLM unchanged.
+ *
+ * <p>Every op result belongs to its first operand's manager, so activations always come first: they then live in
+ * the caller's per-step manager and are freed with it, while parameters stay in the model's manager. Scalars that
+ * take part in the autograd graph are arrays made with {@code full} (see shared notes: Number overloads of mul/div
+ * free their scalar before backward reads it).
+ */
+public final class LlamaModel implements AutoCloseable {
+  private final ModelConfig config;
+  private final NDManager manager;
+  private final Map<String, NDArray> params; // HF name -> tensor, insertion order = checkpoint order
+  private final NDArray ropeCos; // [maxPos, headDim]
+  private final NDArray ropeSin; // [maxPos, headDim]
+
+  private LlamaModel(ModelConfig config, NDManager manager, Map<String, NDArray> params) {
+    this.config = config;
+    this.manager = manager;
+    this.params = params;
+    int hd = config.headDim();
+    int maxPos = config.maxPositionEmbeddings();
+    float[] cos = new float[maxPos * hd];
+    float[] sin = new float[maxPos * hd];
+    for (int p = 0; p < maxPos; p++) {
+      for (int i = 0; i < hd / 2; i++) {
+        double invFreq = Math.pow(config.ropeTheta(), -2.0 * i / hd);
+        double angle = p * invFreq;
+        // HF layout: the two halves of the head dimension share frequencies (rotate_half).
+        cos[p * hd + i] = cos[p * hd + i + hd / 2] = (float) Math.cos(angle);
+        sin[p * hd + i] = sin[p * hd + i + hd / 2] = (float) Math.sin(angle);
+      }
+    }
+    this.ropeCos = manager.create(cos, new Shape(maxPos, hd));
+    this.ropeSin = manager.create(sin, new Shape(maxPos, hd));
+  }
+
+  /** The parameter names and shapes of a config, in checkpoint order. */
+  public static Map<String, Shape> parameterShapes(ModelConfig c) {
+    Map<String, Shape> s = new LinkedHashMap<>();
+    int d = c.hiddenSize();
+    int q = c.numAttentionHeads() * c.headDim();
+    int kv = c.numKeyValueHeads() * c.headDim();
+    s.put("model.embed_tokens.weight", new Shape(c.vocabSize(), d));
+    for (int l = 0; l < c.numHiddenLayers(); l++) {
+      String p = "model.layers." + l + ".";
+      s.put(p + "input_layernorm.weight", new Shape(d));
+      s.put(p + "self_attn.q_proj.weight", new Shape(q, d));
+      s.put(p + "self_attn.k_proj.weight", new Shape(kv, d));
+      s.put(p + "self_attn.v_proj.weight", new Shape(kv, d));
+      if (c.qkvBias()) {
+        s.put(p + "self_attn.q_proj.bias", new Shape(q));
+        s.put(p + "self_attn.k_proj.bias", new Shape(kv));
+        s.put(p + "self_attn.v_proj.bias", new Shape(kv));
+      }
+      s.put(p + "self_attn.o_proj.weight", new Shape(d, q));
+      if (c.oBias()) {
+        s.put(p + "self_attn.o_proj.bias", new Shape(d));
+      }
+      s.put(p + "post_attention_layernorm.weight", new Shape(d));
+      s.put(p + "mlp.gate_proj.weight", new Shape(c.intermediateSize(), d));
+      s.put(p + "mlp.up_proj.weight", new Shape(c.intermediateSize(), d));
+      s.put(p + "mlp.down_proj.weight", new Shape(d, c.intermediateSize()));
+    }
+    s.put("model.norm.weight", new Shape(d));
+    if (!c.tieWordEmbeddings()) {
+      s.put("lm_head.weight", new Shape(c.vocabSize(), d));
+    }
+    if (c.numLabels() == 1) {
+      s.put("score.weight", new Shape(1, d));
+    }
+    return s;
+  }
+
+  /**
+   * A freshly initialised model, reproducible from {@code seed} alone: weights ~ N(0, 0.02) drawn in Java (so the
+   * draw does not depend on the engine), output projections scaled by 1/sqrt(2 * layers) as in GPT-2, norms at 1,
+   * biases at 0.
+   */
+  public static LlamaModel init(ModelConfig c, long seed, NDManager parent) {
+    NDManager m = parent.newSubManager();
+    SplittableRandom rng = new SplittableRandom(seed);
+    Map<String, NDArray> p = new LinkedHashMap<>();
+    double residualStd = 0.02 / Math.sqrt(2.0 * c.numHiddenLayers());
+    for (Map.Entry<String, Shape> e : parameterShapes(c).entrySet()) {
+      String name = e.getKey();
+      Shape shape = e.getValue();
+      float[] w = new float[Math.toIntExact(shape.size())];
+      if (name.endsWith("layernorm.weight") || name.equals("model.norm.weight")) {
+        java.util.Arrays.fill(w, 1f);
+      } else if (!name.endsWith(".bias")) {
+        double std = name.endsWith("o_proj.weight") || name.endsWith("down_proj.weight") ? residualStd : 0.02;
+        for (int i = 0; i < w.length; i++) {
+          w[i] = (float) (gaussian(rng) * std);
+        }
+      }
+      p.put(name, m.create(w, shape));
+    }
+    return new LlamaModel(c, m, p);
+  }
+
+  /** A model over given tensors (checkpoint loading); names and shapes must match {@link #parameterShapes}. */
+  public static LlamaModel of(ModelConfig c, NDManager parent, Map<String, float[]> tensors) {
+    NDManager m = parent.newSubManager();
+    Map<String, NDArray> p = new LinkedHashMap<>();
+    for (Map.Entry<String, Shape> e : parameterShapes(c).entrySet()) {
+      float[] data = tensors.get(e.getKey());
+      if (data == null) {
+        m.close();
+        throw new IllegalArgumentException("missing tensor '" + e.getKey() + "'");
+      }
+      p.put(e.getKey(), m.create(data, e.getValue()));
+    }
+    return new LlamaModel(c, m, p);
+  }
+
+  private static double gaussian(SplittableRandom rng) {
+    // Box-Muller: SplittableRandom has no nextGaussian on Java 17.
+    double u1 = rng.nextDouble();
+    double u2 = rng.nextDouble();
+    return Math.sqrt(-2.0 * Math.log(1.0 - u1)) * Math.cos(2.0 * Math.PI * u2);
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** Parameters by Hugging Face name (read-only view; the arrays themselves are live). */
+  public Map<String, NDArray> parameters() {
+    return Collections.unmodifiableMap(params);
+  }
+
+  public void setRequiresGradient(boolean on) {
+    params.values().forEach(a -> a.setRequiresGradient(on));
+  }
+
+  /** An empty cache for {@code batch} rows. */
+  public KvCache emptyCache(int batch) {
+    return new KvCache(new NDArray[config.numHiddenLayers()], new NDArray[config.numHiddenLayers()], null,
+        new long[batch]);
+  }
+
+  /** Output of one forward call: final hidden states and the extended cache (null when none was given). */
+  public record Output(NDArray hidden, KvCache cache) {}
+
+  /**
+   * Runs the decoder over a chunk of tokens.
+   *
+   * @param ids [B, T] int64 token ids (padding slots may hold any valid id)
+   * @param valid [B, T] float, 1 for real tokens, 0 for padding; padding keys are masked out
+   * @param positions [B, T] int64 rotary positions
+   * @param cache earlier tokens' keys/values, or null for a plain forward pass (training, scoring)
+   * @return hidden states after the final norm, [B, T, hidden]
+   */
+  public Output forward(NDArray ids, NDArray valid, NDArray positions, KvCache cache) {
+    NDManager fm = ids.getManager();
+    long batch = ids.getShape().get(0);
+    long t = ids.getShape().get(1);
+    int heads = config.numAttentionHeads();
+    int kvHeads = config.numKeyValueHeads();
+    int hd = config.headDim();
+    int past = cache == null ? 0 : cache.length();
+
+    NDArray x = ids.getNDArrayInternal()
+        .embedding(ids, params.get("model.embed_tokens.weight"), SparseFormat.DENSE).singletonOrThrow(); // [B,T,D]
+
+    // Rotary tables for these positions: [B, T, 1, hd], broadcast over heads.
+    NDArray cos = positions.getNDArrayInternal().embedding(positions, ropeCos, SparseFormat.DENSE)
+        .singletonOrThrow().expandDims(2);
+    NDArray sin = positions.getNDArrayInternal().embedding(positions, ropeSin, SparseFormat.DENSE)
+        .singletonOrThrow().expandDims(2);
+
+    // Additive mask [B, 1, T, past+T]: key s is visible from query t iff s <= past+t and slot s holds a real token.
+    NDArray keyValid = cache == null || cache.valid() == null ? valid
+        : NDArrays.concat(new NDList(cache.valid(), valid), 1); // [B, S]
+    long s = past + t;
+    NDArray qIdx = fm.arange(past, (int) s).reshape(t, 1);
+    NDArray kIdx = fm.arange(0, (int) s).reshape(1, s);
+    NDArray causal = kIdx.lte(qIdx).toType(DataType.FLOAT32, false); // [T, S]
+    NDArray visible = keyValid.reshape(batch, 1, 1, s).mul(causal.reshape(1, 1, t, s)); // [B,1,T,S]
+    NDArray big = fm.full(new Shape(), 1e9f);
+    NDArray mask = visible.mul(big).sub(big); // 0 where visible, -1e9 where not (finite: no NaN on all-pad rows)
+
+    NDArray scale = fm.full(new Shape(), (float) (1.0 / Math.sqrt(hd)));
+    NDArray eps = fm.full(new Shape(), (float) config.rmsNormEps());
+    KvCache next = cache == null ? null
+        : new KvCache(new NDArray[config.numHiddenLayers()], new NDArray[config.numHiddenLayers()], keyValid,
+            advance(cache.nextPosition(), valid));
+
+    for (int l = 0; l < config.numHiddenLayers(); l++) {
+      String p = "model.layers." + l + ".";
+      NDArray h = rmsNorm(x, params.get(p + "input_layernorm.weight"), eps);
+      NDArray q = linear(h, p + "self_attn.q_proj").reshape(batch, t, heads, hd);
+      NDArray k = linear(h, p + "self_attn.k_proj").reshape(batch, t, kvHeads, hd);
+      NDArray v = linear(h, p + "self_attn.v_proj").reshape(batch, t, kvHeads, hd);
+      q = rope(q, cos, sin, hd).transpose(0, 2, 1, 3); // [B, H, T, hd]
+      k = rope(k, cos, sin, hd).transpose(0, 2, 1, 3); // [B, KV, T, hd]
+      v = v.transpose(0, 2, 1, 3); // [B, KV, T, hd]
+      if (cache != null) {
+        k = KvCache.append(cache.keys()[l], k); // [B, KV, S, hd]
+        v = KvCache.append(cache.values()[l], v);
+        next.keys()[l] = k;
+        next.values()[l] = v;
+      }
+      if (heads != kvHeads) { // grouped-query attention: HF repeat_kv == repeat_interleave on the head axis
+        k = k.repeat(1, heads / kvHeads);
+        v = v.repeat(1, heads / kvHeads);
+      }
+      NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask).softmax(3); // [B, H, T, S]
+      NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(batch, t, (long) heads * hd); // [B, T, H*hd]
+      x = x.add(linear(y, p + "self_attn.o_proj"));
+
+      NDArray h2 = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"), eps);
+      NDArray gate = linear(h2, p + "mlp.gate_proj");
+      NDArray up = linear(h2, p + "mlp.up_proj");
+      NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up); // SwiGLU: silu(gate) * up
+      x = x.add(linear(act, p + "mlp.down_proj"));
+    }
+    return new Output(rmsNorm(x, params.get("model.norm.weight"), eps), next);
+  }
+
+  /**
+   * Appends token rows of different lengths to a cache: rows are right-aligned (left-padded with masked slots), and
+   * each row's positions continue from where that row stopped. Prefill, decode steps and label scoring all use this.
+   */
+  public Output append(KvCache cache, java.util.List<int[]> rows, int padId, NDManager mgr) {
+    TokenBatch tb = TokenBatch.leftPadded(rows, padId, cache.nextPosition(), mgr);
+    return forward(tb.ids(), tb.valid(), tb.positions(), cache);
+  }
+
+  /** Next-token logits, [B, T, vocab]. */
+  public NDArray logits(NDArray hidden) {
+    NDArray head = config.tieWordEmbeddings() ? params.get("model.embed_tokens.weight") : params.get("lm_head.weight");
+    return hidden.getNDArrayInternal().linear(hidden, head, null).singletonOrThrow();
+  }
+
+  /** The scalar score head's logit, [B, T] (discriminative reward models). */
+  public NDArray scoreLogits(NDArray hidden) {
+    NDArray w = params.get("score.weight");
+    if (w == null) {
+      throw new IllegalStateException("this model has no score head (num_labels = 0)");
+    }
+    return hidden.getNDArrayInternal().linear(hidden, w, null).singletonOrThrow().squeeze(2);
+  }
+
+  private NDArray linear(NDArray x, String prefix) {
+    return x.getNDArrayInternal()
+        .linear(x, params.get(prefix + ".weight"), params.get(prefix + ".bias"))
+        .singletonOrThrow();
+  }
+
+  /** x * rsqrt(mean(x^2) + eps) * weight, over the last axis. */
+  private static NDArray rmsNorm(NDArray x, NDArray weight, NDArray eps) {
+    NDArray ms = x.square().mean(new int[] {-1}, true);
+    return x.div(ms.add(eps).sqrt()).mul(weight);
+  }
+
+  /** Rotate-half RoPE on [B, T, heads, hd] with cos/sin [B, T, 1, hd]. */
+  private static NDArray rope(NDArray x, NDArray cos, NDArray sin, int hd) {
+    NDList halves = x.split(new long[] {hd / 2}, 3);
+    NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), 3);
+    return x.mul(cos).add(rotated.mul(sin));
+  }
+
+  private static long[] advance(long[] positions, NDArray valid) {
+    float[] v = valid.toFloatArray();
+    long t = valid.getShape().get(1);
+    long[] out = positions.clone();
+    for (int b = 0; b < out.length; b++) {
+      for (int i = 0; i < t; i++) {
+        out[b] += v[(int) (b * t + i)] > 0 ? 1 : 0;
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

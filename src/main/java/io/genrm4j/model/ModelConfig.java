@@ -1,0 +1,195 @@
+package io.genrm4j.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.genrm4j.util.Jsonl;
+import io.genrm4j.util.UserException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * A Llama-family decoder's shape, mirroring Hugging Face {@code LlamaConfig} (and {@code Qwen2Config}, whose q/k/v
+ * projections carry biases). {@code numLabels = 1} adds a scalar head {@code score.weight} as in HF's
+ * {@code LlamaForSequenceClassification}; the discriminative reward model uses it.
+ */
+public record ModelConfig(
+    String modelType,
+    int vocabSize,
+    int hiddenSize,
+    int intermediateSize,
+    int numHiddenLayers,
+    int numAttentionHeads,
+    int numKeyValueHeads,
+    int headDim,
+    double rmsNormEps,
+    double ropeTheta,
+    int maxPositionEmbeddings,
+    boolean tieWordEmbeddings,
+    boolean attentionBias,
+    int numLabels,
+    int bosTokenId,
+    int eosTokenId,
+    int padTokenId) {
+
+  public ModelConfig {
+    require(vocabSize > 0, "vocab_size must be positive");
+    require(hiddenSize > 0 && numHiddenLayers > 0 && intermediateSize > 0, "sizes must be positive");
+    require(numAttentionHeads > 0 && hiddenSize % numAttentionHeads == 0 || headDim > 0,
+        "hidden_size must be divisible by num_attention_heads");
+    require(numKeyValueHeads > 0 && numAttentionHeads % numKeyValueHeads == 0,
+        "num_attention_heads must be a multiple of num_key_value_heads");
+    require(headDim % 2 == 0, "head_dim must be even for rotary embeddings");
+    require(numLabels == 0 || numLabels == 1, "num_labels must be 0 (none) or 1 (a scalar score head)");
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  /** Q/K/V projections have biases (Qwen2 always; Llama when {@code attention_bias}). */
+  public boolean qkvBias() {
+    return attentionBias || "qwen2".equals(modelType);
+  }
+
+  /** The output projection has a bias (Llama with {@code attention_bias} only). */
+  public boolean oBias() {
+    return attentionBias && !"qwen2".equals(modelType);
+  }
+
+  public ModelConfig withVocabSize(int v) {
+    return new ModelConfig(modelType, v, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+        numKeyValueHeads, headDim, rmsNormEps, ropeTheta, maxPositionEmbeddings, tieWordEmbeddings, attentionBias,
+        numLabels, bosTokenId, eosTokenId, padTokenId);
+  }
+
+  public ModelConfig withNumLabels(int n) {
+    return new ModelConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+        numKeyValueHeads, headDim, rmsNormEps, ropeTheta, maxPositionEmbeddings, tieWordEmbeddings, attentionBias,
+        n, bosTokenId, eosTokenId, padTokenId);
+  }
+
+  public ModelConfig withSpecialTokens(int bos, int eos, int pad) {
+    return new ModelConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+        numKeyValueHeads, headDim, rmsNormEps, ropeTheta, maxPositionEmbeddings, tieWordEmbeddings, attentionBias,
+        numLabels, bos, eos, pad);
+  }
+
+  /** Parameter count, embeddings included (the tied head counted once). */
+  public long parameterCount() {
+    long d = hiddenSize;
+    long q = (long) numAttentionHeads * headDim;
+    long kv = (long) numKeyValueHeads * headDim;
+    long attn = d * q + 2 * d * kv + q * d + (qkvBias() ? q + 2 * kv : 0) + (oBias() ? d : 0);
+    long mlp = 3 * d * intermediateSize;
+    long layer = attn + mlp + 2 * d;
+    long emb = (long) vocabSize * d;
+    return emb + (tieWordEmbeddings ? 0 : emb) + numHiddenLayers * layer + d + (long) numLabels * d;
+  }
+
+  /** Reads {@code config.json} of a Hugging Face Llama or Qwen2 checkpoint. */
+  public static ModelConfig read(Path file) {
+    JsonNode n;
+    try {
+      n = Jsonl.MAPPER.readTree(Files.readString(file));
+    } catch (NoSuchFileException e) {
+      throw new UserException(file + ": no such file");
+    } catch (IOException e) {
+      throw new UserException(file + ": not valid JSON: " + e.getMessage());
+    }
+    if (n == null || !n.isObject()) {
+      throw new UserException(file + ": expected a JSON object");
+    }
+    String type = n.path("model_type").asText("llama");
+    if (!type.equals("llama") && !type.equals("qwen2") && !type.equals("mistral")) {
+      throw new UserException(file + ": model_type '" + type + "' is not supported (llama, qwen2, mistral)");
+    }
+    JsonNode scaling = n.get("rope_scaling");
+    if (scaling != null && !scaling.isNull()) {
+      throw new UserException(file + ": rope_scaling is not supported yet (found " + scaling + ")");
+    }
+    int hidden = requiredInt(n, file, "hidden_size");
+    int heads = requiredInt(n, file, "num_attention_heads");
+    try {
+      return new ModelConfig(
+          type,
+          requiredInt(n, file, "vocab_size"),
+          hidden,
+          requiredInt(n, file, "intermediate_size"),
+          requiredInt(n, file, "num_hidden_layers"),
+          heads,
+          n.path("num_key_value_heads").isNumber() ? n.get("num_key_value_heads").asInt() : heads,
+          n.path("head_dim").isNumber() ? n.get("head_dim").asInt() : hidden / heads,
+          n.path("rms_norm_eps").asDouble(1e-6),
+          n.path("rope_theta").asDouble(10000.0),
+          n.path("max_position_embeddings").asInt(2048),
+          n.path("tie_word_embeddings").asBoolean(false),
+          n.path("attention_bias").asBoolean(false),
+          n.path("num_labels").asInt(n.has("id2label") ? n.get("id2label").size() : 0) == 1 ? 1 : 0,
+          n.path("bos_token_id").asInt(-1),
+          n.path("eos_token_id").isArray() ? n.get("eos_token_id").get(0).asInt() : n.path("eos_token_id").asInt(-1),
+          n.path("pad_token_id").asInt(-1));
+    } catch (IllegalArgumentException e) {
+      throw new UserException(file + ": " + e.getMessage());
+    }
+  }
+
+  private static int requiredInt(JsonNode n, Path file, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) {
+      throw new UserException(file + ": missing field '" + field + "'");
+    }
+    if (!v.canConvertToInt()) {
+      throw new UserException(file + ": field '" + field + "' must be an integer, got " + v);
+    }
+    return v.asInt();
+  }
+
+  /** The HF {@code config.json} text of this config. */
+  public String toJson() {
+    ObjectNode n = Jsonl.MAPPER.createObjectNode();
+    boolean classifier = numLabels == 1;
+    n.putArray("architectures").add(
+        ("qwen2".equals(modelType) ? "Qwen2" : "Llama") + (classifier ? "ForSequenceClassification" : "ForCausalLM"));
+    n.put("model_type", modelType);
+    n.put("vocab_size", vocabSize);
+    n.put("hidden_size", hiddenSize);
+    n.put("intermediate_size", intermediateSize);
+    n.put("num_hidden_layers", numHiddenLayers);
+    n.put("num_attention_heads", numAttentionHeads);
+    n.put("num_key_value_heads", numKeyValueHeads);
+    n.put("head_dim", headDim);
+    n.put("hidden_act", "silu");
+    n.put("rms_norm_eps", rmsNormEps);
+    n.put("rope_theta", ropeTheta);
+    n.putNull("rope_scaling");
+    n.put("max_position_embeddings", maxPositionEmbeddings);
+    n.put("tie_word_embeddings", tieWordEmbeddings);
+    n.put("attention_bias", attentionBias);
+    n.put("mlp_bias", false);
+    n.put("initializer_range", 0.02);
+    n.put("torch_dtype", "float32");
+    if (bosTokenId >= 0) {
+      n.put("bos_token_id", bosTokenId);
+    }
+    if (eosTokenId >= 0) {
+      n.put("eos_token_id", eosTokenId);
+    }
+    if (padTokenId >= 0) {
+      n.put("pad_token_id", padTokenId);
+    }
+    if (classifier) {
+      n.put("num_labels", 1);
+      n.putObject("id2label").put("0", "LABEL_0");
+      n.putObject("label2id").put("LABEL_0", 0);
+    }
+    try {
+      return Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n";
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,128 @@
+package io.genrm4j.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.LogProbs;
+import io.genrm4j.model.TokenBatch;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The objectives of the paper: masked next-token cross-entropy (generator SFT, GenRM, GenRM-CoT, unified training),
+ * binary cross-entropy on a score head (discriminative RM) and DPO. Scalars inside the graph are arrays made with
+ * {@code full}, never Java numbers (see the shared DJL notes).
+ */
+public final class Losses {
+  private Losses() {}
+
+  /** Weighted masked next-token cross-entropy: sum(w * mask * nll) / sum(w * mask). */
+  public static Objective<TokenExample> sft(int padId) {
+    return (model, batch, mgr) -> {
+      List<int[]> rows = new ArrayList<>(batch.size());
+      batch.forEach(e -> rows.add(e.ids()));
+      TokenBatch tb = TokenBatch.rightPadded(rows, padId, mgr);
+      NDArray logp = LogProbs.ofTargets(model, tb); // [B, T-1]
+      NDArray weights = mgr.create(targetWeights(batch, tb.width()), logp.getShape());
+      NDArray total = weights.sum().maximum(mgr.full(new Shape(), 1e-8f));
+      return logp.mul(weights).sum().neg().div(total);
+    };
+  }
+
+  /** [B, T-1] float: example weight where position t+1 is a target, else 0. */
+  static float[] targetWeights(List<TokenExample> batch, int width) {
+    float[] w = new float[batch.size() * (width - 1)];
+    for (int b = 0; b < batch.size(); b++) {
+      boolean[] t = batch.get(b).target();
+      for (int i = 1; i < t.length; i++) {
+        if (t[i]) {
+          w[b * (width - 1) + i - 1] = batch.get(b).weight();
+        }
+      }
+    }
+    return w;
+  }
+
+  /** A sequence with a binary label, for the discriminative reward model. */
+  public record LabeledSequence(int[] ids, boolean correct) {}
+
+  /** BCE on the score head's logit at each sequence's last token. */
+  public static Objective<LabeledSequence> bce(int padId) {
+    return (model, batch, mgr) -> {
+      List<int[]> rows = new ArrayList<>(batch.size());
+      float[] labels = new float[batch.size()];
+      for (int i = 0; i < batch.size(); i++) {
+        rows.add(batch.get(i).ids());
+        labels[i] = batch.get(i).correct() ? 1f : 0f;
+      }
+      TokenBatch tb = TokenBatch.rightPadded(rows, padId, mgr);
+      NDArray z = lastTokenScore(model, tb, mgr); // [B]
+      NDArray y = mgr.create(labels);
+      // Stable BCE with logits: max(z,0) - z*y + log(1 + exp(-|z|))
+      NDArray zero = mgr.full(new Shape(), 0f);
+      NDArray one = mgr.full(new Shape(), 1f);
+      NDArray loss = z.maximum(zero).sub(z.mul(y)).add(z.abs().neg().exp().add(one).log());
+      return loss.mean();
+    };
+  }
+
+  /** The score-head logit at the last real token of each row of a right-padded batch, [B]. */
+  public static NDArray lastTokenScore(LlamaModel model, TokenBatch tb, NDManager mgr) {
+    NDArray hidden = model.forward(tb.ids(), tb.valid(), tb.positions(), null).hidden();
+    NDArray scores = model.scoreLogits(hidden); // [B, T]
+    long[] last = new long[tb.batchSize()];
+    for (int i = 0; i < last.length; i++) {
+      last[i] = tb.lengths()[i] - 1;
+    }
+    return scores.gather(mgr.create(last, new Shape(last.length, 1)), 1).reshape(last.length);
+  }
+
+  /**
+   * A DPO preference pair: chosen (correct) and rejected (incorrect) solutions of one problem, with the frozen
+   * reference model's summed log-probabilities of each completion computed once before training.
+   */
+  public record PreferencePair(TokenExample chosen, TokenExample rejected, float refChosen, float refRejected) {}
+
+  /** DPO: -log sigmoid(beta * ((pi_c - ref_c) - (pi_r - ref_r))). */
+  public static Objective<PreferencePair> dpo(int padId, double beta) {
+    return (model, batch, mgr) -> {
+      List<TokenExample> both = new ArrayList<>(2 * batch.size());
+      float[] ref = new float[batch.size()];
+      for (int i = 0; i < batch.size(); i++) {
+        both.add(batch.get(i).chosen());
+        ref[i] = batch.get(i).refChosen() - batch.get(i).refRejected();
+      }
+      batch.forEach(p -> both.add(p.rejected()));
+      NDArray seq = sequenceLogProbs(model, both, padId, mgr); // [2B]
+      int n = batch.size();
+      NDArray chosen = seq.get("0:" + n);
+      NDArray rejected = seq.get(n + ":");
+      NDArray margin = chosen.sub(rejected).sub(mgr.create(ref)).mul(mgr.full(new Shape(), (float) beta));
+      return logSigmoid(margin, mgr).neg().mean();
+    };
+  }
+
+  /** Summed log p of each example's target tokens, [B], in the autograd graph. */
+  public static NDArray sequenceLogProbs(LlamaModel model, List<TokenExample> batch, int padId, NDManager mgr) {
+    List<int[]> rows = new ArrayList<>(batch.size());
+    batch.forEach(e -> rows.add(e.ids()));
+    TokenBatch tb = TokenBatch.rightPadded(rows, padId, mgr);
+    NDArray logp = LogProbs.ofTargets(model, tb);
+    float[] mask = targetWeights(unitWeights(batch), tb.width());
+    return LogProbs.maskedSum(logp, mgr.create(mask, logp.getShape()));
+  }
+
+  private static List<TokenExample> unitWeights(List<TokenExample> batch) {
+    List<TokenExample> out = new ArrayList<>(batch.size());
+    batch.forEach(e -> out.add(new TokenExample(e.ids(), e.target(), 1f)));
+    return out;
+  }
+
+  /** log sigmoid(x) = min(x, 0) - log(1 + exp(-|x|)), stable for large |x|. */
+  static NDArray logSigmoid(NDArray x, NDManager mgr) {
+    NDArray zero = mgr.full(new Shape(), 0f);
+    NDArray one = mgr.full(new Shape(), 1f);
+    return x.minimum(zero).sub(x.abs().neg().exp().add(one).log());
+  }
+}

@@ -1,0 +1,46 @@
+package io.genrm4j.train;
+
+/**
+ * Hyper-parameters of one training run. Effective batch = {@code batchSize * gradAccum} examples per step.
+ *
+ * @param steps optimizer steps
+ * @param batchSize examples per micro-batch
+ * @param gradAccum micro-batches accumulated per step
+ * @param lr peak learning rate
+ * @param minLrRatio final learning rate as a fraction of the peak (cosine floor)
+ * @param warmupSteps linear warmup steps
+ * @param weightDecay decoupled decay on matrices only
+ * @param clipNorm global gradient-norm clip (0 = off)
+ * @param seed data order (and nothing else: initialisation has its own seed)
+ * @param checkpointEvery save a resumable checkpoint every this many steps (0 = only at the end)
+ */
+public record TrainConfig(int steps, int batchSize, int gradAccum, double lr, double minLrRatio, int warmupSteps,
+    double weightDecay, double clipNorm, long seed, int checkpointEvery) {
+
+  public TrainConfig {
+    if (steps <= 0 || batchSize <= 0 || gradAccum <= 0) {
+      throw new IllegalArgumentException("steps, batch size and gradient accumulation must be positive");
+    }
+    if (!(lr > 0)) {
+      throw new IllegalArgumentException("learning rate must be positive");
+    }
+  }
+
+  public static TrainConfig defaults(int steps, int batchSize, double lr, long seed) {
+    return new TrainConfig(steps, batchSize, 1, lr, 0.1, Math.max(1, steps / 20), 0.01, 1.0, seed, 0);
+  }
+
+  public TrainConfig withCheckpointEvery(int every) {
+    return new TrainConfig(steps, batchSize, gradAccum, lr, minLrRatio, warmupSteps, weightDecay, clipNorm, seed,
+        every);
+  }
+
+  public TrainConfig withGradAccum(int accum) {
+    return new TrainConfig(steps, batchSize, accum, lr, minLrRatio, warmupSteps, weightDecay, clipNorm, seed,
+        checkpointEvery);
+  }
+
+  public LrSchedule schedule() {
+    return new LrSchedule(lr, warmupSteps, steps, minLrRatio);
+  }
+}

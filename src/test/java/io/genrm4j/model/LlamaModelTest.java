@@ -1,0 +1,86 @@
+package io.genrm4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.Test;
+
+class LlamaModelTest {
+  static final ModelConfig GQA = new ModelConfig("llama", 37, 32, 64, 2, 4, 2, 8, 1e-5, 10000, 128, false, false,
+      0, -1, -1, -1);
+  static final ModelConfig QWEN = new ModelConfig("qwen2", 37, 32, 48, 2, 4, 1, 8, 1e-6, 1e6, 128, true, false,
+      0, -1, -1, -1);
+
+  static float[] logits(LlamaModel m, NDManager mgr, long[] ids) {
+    int t = ids.length;
+    long[] pos = new long[t];
+    float[] valid = new float[t];
+    for (int i = 0; i < t; i++) {
+      pos[i] = i;
+      valid[i] = 1;
+    }
+    NDArray h = m.forward(mgr.create(ids, new Shape(1, t)), mgr.create(valid, new Shape(1, t)),
+        mgr.create(pos, new Shape(1, t)), null).hidden();
+    return m.logits(h).toFloatArray();
+  }
+
+  @Test
+  void kvCacheDecodingMatchesFullForward() {
+    for (ModelConfig cfg : new ModelConfig[] {GQA, QWEN}) {
+      try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 7, root);
+          NDManager mgr = root.newSubManager()) {
+        long[] ids = {1, 5, 9, 3, 3, 20, 11, 2, 30, 4};
+        float[] full = logits(m, mgr, ids);
+        // Prefill 4 tokens, then decode one at a time.
+        KvCache cache = m.emptyCache(1);
+        int v = cfg.vocabSize();
+        double maxDiff = 0;
+        int fed = 0;
+        for (int chunk : new int[] {4, 1, 1, 1, 3}) {
+          long[] part = new long[chunk];
+          long[] pos = new long[chunk];
+          float[] valid = new float[chunk];
+          for (int i = 0; i < chunk; i++) {
+            part[i] = ids[fed + i];
+            pos[i] = fed + i;
+            valid[i] = 1;
+          }
+          LlamaModel.Output out = m.forward(mgr.create(part, new Shape(1, chunk)), mgr.create(valid, new Shape(1, chunk)),
+              mgr.create(pos, new Shape(1, chunk)), cache);
+          cache = out.cache();
+          float[] lg = m.logits(out.hidden()).toFloatArray();
+          for (int i = 0; i < chunk * v; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(lg[i] - full[fed * v + i]));
+          }
+          fed += chunk;
+        }
+        assertEquals(ids.length, fed);
+        assertTrue(maxDiff < 1e-4, "max abs diff " + maxDiff);
+      }
+    }
+  }
+
+  @Test
+  void changingALaterTokenNeverChangesEarlierLogits() {
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(GQA, 3, root);
+        NDManager mgr = root.newSubManager()) {
+      long[] a = {1, 5, 9, 3, 3, 20, 11, 2};
+      long[] b = a.clone();
+      b[5] = 17;
+      float[] la = logits(m, mgr, a);
+      float[] lb = logits(m, mgr, b);
+      int v = GQA.vocabSize();
+      for (int i = 0; i < 5 * v; i++) {
+        assertEquals(la[i], lb[i], 0f, "position " + i / v);
+      }
+      boolean changed = false;
+      for (int i = 5 * v; i < 6 * v; i++) {
+        changed |= la[i] != lb[i];
+      }
+      assertTrue(changed, "the changed position's own logits must change");
+    }
+  }
+}
