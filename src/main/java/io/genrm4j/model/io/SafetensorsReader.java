@@ -1,0 +1,451 @@
+package io.genrm4j.model.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.genrm4j.util.Jsonl;
+import io.genrm4j.util.UserException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads tensors from a safetensors checkpoint: one file, or a Hugging Face directory holding {@code model.safetensors}
+ * or a sharded {@code model.safetensors.index.json}. Only the headers are read on open; tensor data is read on demand
+ * with positional reads at {@code long} offsets, so files over 2 GiB work and nothing maps or loads a whole file.
+ * F16 and BF16 are widened to F32 in Java. Safe for concurrent {@link #readFloats} calls.
+ */
+public final class SafetensorsReader implements AutoCloseable {
+  /** The largest header accepted (the format's own limit is 100 MB). */
+  static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
+
+  public static final String SINGLE_FILE = "model.safetensors";
+  public static final String INDEX_FILE = "model.safetensors.index.json";
+
+  private static final int CHUNK_BYTES = 8 << 20;
+
+  private record Entry(Path file, FileChannel channel, String dtype, long[] shape, long begin, long end) {}
+
+  private final List<FileChannel> channels;
+  private final Map<String, Entry> entries;
+  private final Map<String, String> metadata;
+
+  private SafetensorsReader(List<FileChannel> channels, Map<String, Entry> entries, Map<String, String> metadata) {
+    this.channels = channels;
+    this.entries = entries;
+    this.metadata = metadata;
+  }
+
+  /**
+   * Opens a {@code .safetensors} file, a {@code model.safetensors.index.json}, or a directory holding either (the
+   * index wins when both are present).
+   */
+  public static SafetensorsReader open(Path fileOrDir) {
+    if (Files.isDirectory(fileOrDir)) {
+      Path index = fileOrDir.resolve(INDEX_FILE);
+      Path single = fileOrDir.resolve(SINGLE_FILE);
+      if (Files.isRegularFile(index)) {
+        return openIndex(index);
+      }
+      if (Files.isRegularFile(single)) {
+        return openFiles(List.of(single), null);
+      }
+      throw new UserException(fileOrDir + ": holds neither " + SINGLE_FILE + " nor " + INDEX_FILE);
+    }
+    if (!Files.exists(fileOrDir)) {
+      throw new UserException(fileOrDir + ": no such file");
+    }
+    if (fileOrDir.getFileName().toString().endsWith(".index.json")) {
+      return openIndex(fileOrDir);
+    }
+    return openFiles(List.of(fileOrDir), null);
+  }
+
+  private static SafetensorsReader openIndex(Path index) {
+    JsonNode root;
+    try {
+      root = Jsonl.MAPPER.readTree(Files.readAllBytes(index));
+    } catch (JsonProcessingException e) {
+      throw new UserException(index + ": malformed JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new UserException(index + ": cannot read: " + e.getMessage());
+    }
+    JsonNode map = root == null ? null : root.get("weight_map");
+    if (map == null || !map.isObject()) {
+      throw new UserException(index + ": no \"weight_map\" object");
+    }
+    Map<String, String> weightMap = new LinkedHashMap<>();
+    Set<String> shardNames = new TreeSet<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!e.getValue().isTextual()) {
+        throw new UserException(index + ": weight_map entry '" + e.getKey() + "' is not a file name");
+      }
+      String shard = e.getValue().asText();
+      if (shard.contains("/") || shard.contains("\\") || shard.equals("..")) {
+        throw new UserException(index + ": weight_map entry '" + e.getKey() + "' names '" + shard
+            + "', which is not a file beside the index");
+      }
+      weightMap.put(e.getKey(), shard);
+      shardNames.add(shard);
+    }
+    if (weightMap.isEmpty()) {
+      throw new UserException(index + ": weight_map is empty");
+    }
+    Path dir = index.toAbsolutePath().getParent();
+    List<Path> shards = new ArrayList<>();
+    for (String s : shardNames) {
+      Path p = dir.resolve(s);
+      if (!Files.isRegularFile(p)) {
+        throw new UserException(index + ": shard '" + s + "' does not exist");
+      }
+      shards.add(p);
+    }
+    SafetensorsReader reader = openFiles(shards, index);
+    for (Map.Entry<String, String> e : weightMap.entrySet()) {
+      Entry entry = reader.entries.get(e.getKey());
+      if (entry == null || !entry.file.getFileName().toString().equals(e.getValue())) {
+        reader.close();
+        throw new UserException(index + ": tensor '" + e.getKey() + "' is listed in " + e.getValue()
+            + " but that shard does not hold it");
+      }
+    }
+    return reader;
+  }
+
+  private static SafetensorsReader openFiles(List<Path> files, Path index) {
+    List<FileChannel> channels = new ArrayList<>();
+    Map<String, Entry> entries = new LinkedHashMap<>();
+    Map<String, String> metadata = null;
+    try {
+      for (Path file : files) {
+        FileChannel ch;
+        try {
+          ch = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+          throw new UserException(file + ": no such file");
+        } catch (IOException e) {
+          throw new UserException(file + ": cannot open: " + e.getMessage());
+        }
+        channels.add(ch);
+        Map<String, String> md = parseHeader(file, ch, entries);
+        if (metadata == null) {
+          metadata = md;
+        }
+      }
+    } catch (RuntimeException e) {
+      closeAll(channels);
+      throw e;
+    }
+    return new SafetensorsReader(
+        List.copyOf(channels), Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata));
+  }
+
+  /** Reads and validates one file's header, adding its tensors to {@code into}; returns its {@code __metadata__}. */
+  private static Map<String, String> parseHeader(Path file, FileChannel ch, Map<String, Entry> into) {
+    long size;
+    ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+    try {
+      size = ch.size();
+      if (size < 8) {
+        throw new UserException(file + ": not a safetensors file (" + size + " bytes, shorter than the 8-byte header length)");
+      }
+      readFully(file, ch, lenBuf, 0);
+    } catch (IOException e) {
+      throw new UserException(file + ": cannot read: " + e.getMessage());
+    }
+    long headerLen = lenBuf.flip().getLong();
+    if (headerLen <= 1 || headerLen > MAX_HEADER_BYTES || headerLen > size - 8) {
+      throw new UserException(file + ": not a safetensors file (header length " + headerLen
+          + " is impossible for a file of " + size + " bytes)");
+    }
+    ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
+    try {
+      readFully(file, ch, hb, 8);
+    } catch (IOException e) {
+      throw new UserException(file + ": cannot read: " + e.getMessage());
+    }
+    String json;
+    try {
+      json = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(hb.flip())
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new UserException(file + ": safetensors header is not valid UTF-8");
+    }
+    JsonNode root;
+    try {
+      root = Jsonl.MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new UserException(file + ": malformed safetensors header JSON: "
+          + e.getOriginalMessage().replace('\n', ' '));
+    }
+    if (root == null || !root.isObject()) {
+      throw new UserException(file + ": safetensors header is not a JSON object");
+    }
+    long dataStart = 8 + headerLen;
+    long dataLen = size - dataStart;
+    Map<String, String> metadata = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> f = it.next();
+      String name = f.getKey();
+      JsonNode v = f.getValue();
+      if (name.equals("__metadata__")) {
+        if (!v.isObject()) {
+          throw new UserException(file + ": __metadata__ is not a JSON object");
+        }
+        v.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().isTextual() ? m.getValue().asText()
+            : m.getValue().toString()));
+        continue;
+      }
+      String where = file + ": tensor '" + name + "'";
+      if (!v.isObject()) {
+        throw new UserException(where + " is not described by a JSON object");
+      }
+      JsonNode dt = v.get("dtype");
+      JsonNode sh = v.get("shape");
+      JsonNode off = v.get("data_offsets");
+      if (dt == null || !dt.isTextual()) {
+        throw new UserException(where + " has no dtype");
+      }
+      if (sh == null || !sh.isArray()) {
+        throw new UserException(where + " has no shape array");
+      }
+      if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).canConvertToExactIntegral()
+          || !off.get(1).canConvertToExactIntegral() || !off.get(0).canConvertToLong()
+          || !off.get(1).canConvertToLong()) {
+        throw new UserException(where + " has no data_offsets pair of integers");
+      }
+      String dtype = dt.asText();
+      long[] shape = new long[sh.size()];
+      for (int i = 0; i < shape.length; i++) {
+        JsonNode d = sh.get(i);
+        if (!d.canConvertToExactIntegral() || !d.canConvertToLong() || d.asLong() < 0) {
+          throw new UserException(where + " has a bad shape " + sh);
+        }
+        shape[i] = d.asLong();
+      }
+      long begin = off.get(0).asLong();
+      long end = off.get(1).asLong();
+      if (begin < 0 || end < begin) {
+        throw new UserException(where + " has bad data_offsets [" + begin + ", " + end + "]");
+      }
+      int esize = dtypeSize(dtype);
+      if (esize > 0) {
+        long expected;
+        try {
+          expected = Math.multiplyExact(FloatTensor.numel(shape), esize);
+        } catch (ArithmeticException e) {
+          throw new UserException(where + " has a shape too large to address: " + sh);
+        }
+        if (end - begin != expected) {
+          throw new UserException(where + " has " + (end - begin) + " bytes, expected " + expected + " for "
+              + describe(dtype, shape));
+        }
+      }
+      if (end > dataLen) {
+        throw new UserException(where + " lies beyond the end of the file: its data ends at byte " + end
+            + " of the data section, which has " + dataLen + " bytes (truncated file?)");
+      }
+      if (into.containsKey(name)) {
+        throw new UserException(where + " also appears in " + into.get(name).file);
+      }
+      into.put(name, new Entry(file, ch, dtype, shape, dataStart + begin, dataStart + end));
+    }
+    return metadata;
+  }
+
+  /** Bytes per element of a safetensors dtype, or -1 when unknown. */
+  static int dtypeSize(String dtype) {
+    switch (dtype) {
+      case "BOOL": case "U8": case "I8": case "F8_E4M3": case "F8_E5M2":
+        return 1;
+      case "F16": case "BF16": case "I16": case "U16":
+        return 2;
+      case "F32": case "I32": case "U32":
+        return 4;
+      case "F64": case "I64": case "U64":
+        return 8;
+      default:
+        return -1;
+    }
+  }
+
+  static String describe(String dtype, long[] shape) {
+    StringBuilder sb = new StringBuilder(dtype).append('[');
+    for (int i = 0; i < shape.length; i++) {
+      sb.append(i == 0 ? "" : ", ").append(shape[i]);
+    }
+    return sb.append(']').toString();
+  }
+
+  /** Tensor names in file order (shards in file-name order). */
+  public Set<String> names() {
+    return Collections.unmodifiableSet(new LinkedHashSet<>(entries.keySet()));
+  }
+
+  public boolean contains(String name) {
+    return entries.containsKey(name);
+  }
+
+  public long[] shape(String name) {
+    return entry(name).shape.clone();
+  }
+
+  /** The safetensors dtype string: F32, F16, BF16, ... */
+  public String dtype(String name) {
+    return entry(name).dtype;
+  }
+
+  /** The file that holds {@code name}. */
+  public Path file(String name) {
+    return entry(name).file;
+  }
+
+  /** The {@code __metadata__} of the first file (of the first shard by name when sharded); empty when absent. */
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
+  private Entry entry(String name) {
+    Entry e = entries.get(name);
+    if (e == null) {
+      throw new UserException("checkpoint has no tensor '" + name + "'");
+    }
+    return e;
+  }
+
+  /**
+   * The tensor's values as FP32, row-major. F32 is read as is; F16 and BF16 are widened exactly; F64, I64 and I32 are
+   * converted with Java's casts (rounding to nearest). Other dtypes are a {@link UserException}.
+   */
+  public float[] readFloats(String name) {
+    Entry e = entry(name);
+    String where = e.file + ": tensor '" + name + "'";
+    int esize = dtypeSize(e.dtype);
+    switch (e.dtype) {
+      case "F32": case "F16": case "BF16": case "F64": case "I64": case "I32":
+        break;
+      default:
+        throw new UserException(where + " has dtype " + e.dtype + ", which cannot be read as floats"
+            + " (supported: F32, F16, BF16, F64, I64, I32)");
+    }
+    long numel = (e.end - e.begin) / esize;
+    if (numel > Integer.MAX_VALUE - 16) {
+      throw new UserException(where + " has " + numel + " elements, too many for one Java array");
+    }
+    float[] out = new float[(int) numel];
+    int chunk = CHUNK_BYTES - CHUNK_BYTES % esize;
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(chunk, Math.max(e.end - e.begin, 8)))
+        .order(ByteOrder.LITTLE_ENDIAN);
+    long pos = e.begin;
+    int o = 0;
+    try {
+      while (pos < e.end) {
+        int n = (int) Math.min(buf.capacity(), e.end - pos);
+        buf.clear().limit(n);
+        readFully(e.file, e.channel, buf, pos);
+        buf.flip();
+        int count = n / esize;
+        switch (e.dtype) {
+          case "F32" -> buf.asFloatBuffer().get(out, o, count);
+          case "F16" -> {
+            for (int i = 0; i < count; i++) {
+              out[o + i] = halfToFloat(buf.getShort(2 * i));
+            }
+          }
+          case "BF16" -> {
+            for (int i = 0; i < count; i++) {
+              out[o + i] = Float.intBitsToFloat((buf.getShort(2 * i) & 0xffff) << 16);
+            }
+          }
+          case "F64" -> {
+            for (int i = 0; i < count; i++) {
+              out[o + i] = (float) buf.getDouble(8 * i);
+            }
+          }
+          case "I64" -> {
+            for (int i = 0; i < count; i++) {
+              out[o + i] = (float) buf.getLong(8 * i);
+            }
+          }
+          case "I32" -> {
+            for (int i = 0; i < count; i++) {
+              out[o + i] = (float) buf.getInt(4 * i);
+            }
+          }
+          default -> throw new AssertionError(e.dtype);
+        }
+        o += count;
+        pos += n;
+      }
+    } catch (IOException ex) {
+      throw new UserException(where + ": cannot read: " + ex.getMessage());
+    }
+    return out;
+  }
+
+  /** Widens IEEE 754 binary16 bits to the float of the same value (exact; NaN payloads kept). */
+  public static float halfToFloat(short half) {
+    int bits = half & 0xffff;
+    int sign = (bits & 0x8000) << 16;
+    int exp = (bits >>> 10) & 0x1f;
+    int mant = bits & 0x3ff;
+    if (exp == 0x1f) {
+      return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
+    }
+    if (exp == 0) {
+      float f = mant * 0x1p-24f; // zero or subnormal: mant * 2^-24, exact in float
+      return sign != 0 ? -f : f;
+    }
+    return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
+  }
+
+  /** Widens bfloat16 bits to float (exact). */
+  public static float bf16ToFloat(short bf16) {
+    return Float.intBitsToFloat((bf16 & 0xffff) << 16);
+  }
+
+  private static void readFully(Path file, FileChannel ch, ByteBuffer buf, long pos) throws IOException {
+    while (buf.hasRemaining()) {
+      int r = ch.read(buf, pos);
+      if (r < 0) {
+        throw new UserException(file + ": unexpected end of file at byte " + pos);
+      }
+      pos += r;
+    }
+  }
+
+  private static void closeAll(List<FileChannel> channels) {
+    for (FileChannel ch : channels) {
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // read-only channel: nothing to lose
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closeAll(channels);
+  }
+}

@@ -1,0 +1,59 @@
+package io.genrm4j.model.tokenizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.genrm4j.util.UserException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalInt;
+
+/**
+ * Text to token ids and back, with the Hugging Face file layout ({@code tokenizer.json} + {@code
+ * tokenizer_config.json}) on disk. Encoding never adds special tokens, never truncates and never pads; decoding
+ * skips special tokens.
+ */
+public interface Tokenizer {
+  String TOKENIZER_JSON = "tokenizer.json";
+  String TOKENIZER_CONFIG_JSON = "tokenizer_config.json";
+
+  /** The ids of {@code text}, with no special tokens added and no truncation or padding. */
+  int[] encode(String text);
+
+  /** The text of {@code ids}, special tokens skipped. */
+  String decode(int[] ids);
+
+  /** The raw vocabulary string of one token (as stored, e.g. {@code Ġthe} or {@code ##ing}), for log-prob listings. */
+  String tokenText(int id);
+
+  /** One more than the largest token id (model vocabulary plus added tokens). */
+  int vocabSize();
+
+  int padId();
+
+  OptionalInt bosId();
+
+  OptionalInt eosId();
+
+  /** Writes {@code tokenizer.json} and {@code tokenizer_config.json} into {@code dir}, each atomically. */
+  void save(Path dir);
+
+  /**
+   * Loads the tokenizer of a model directory: our {@link CharTokenizer} when the files are ours (marker in
+   * {@code tokenizer_config.json}, or a {@code tokenizer.json} with the char-tokenizer structure), else an
+   * {@link HfTokenizer} over the Rust Hugging Face tokenizers library.
+   */
+  static Tokenizer load(Path dir) {
+    Path json = dir.resolve(TOKENIZER_JSON);
+    if (!Files.isRegularFile(json)) {
+      throw new UserException(dir + ": no " + TOKENIZER_JSON);
+    }
+    JsonNode config = TokenizerFiles.readJsonIfExists(dir.resolve(TOKENIZER_CONFIG_JSON));
+    if (config != null && config.path(CharTokenizer.MARKER).asBoolean(false)) {
+      return CharTokenizer.load(dir);
+    }
+    JsonNode tok = TokenizerFiles.readJson(json);
+    if (CharTokenizer.looksLikeCharTokenizer(tok)) {
+      return CharTokenizer.fromTokenizerJson(json, tok);
+    }
+    return HfTokenizer.load(dir);
+  }
+}
