@@ -1,0 +1,27 @@
+package io.genrm4j.verify;
+
+import java.util.List;
+
+/**
+ * Scores candidate solutions of one question; higher is better. The Java API a JVM application calls; the CLI and
+ * the HTTP server sit on top of it. Implementations: discriminative RM, GenRM (direct), GenRM-CoT, DPO, LLM judge.
+ */
+public interface Verifier extends AutoCloseable {
+  /** orm | direct | cot | dpo | judge */
+  String mode();
+
+  /** One score per solution, in order. */
+  List<VerifierScore> score(String question, List<String> solutions);
+
+  /** Scores of many questions at once (implementations batch across them). */
+  default List<List<VerifierScore>> scoreAll(List<String> questions, List<List<String>> solutions) {
+    java.util.ArrayList<List<VerifierScore>> out = new java.util.ArrayList<>();
+    for (int i = 0; i < questions.size(); i++) {
+      out.add(score(questions.get(i), solutions.get(i)));
+    }
+    return out;
+  }
+
+  @Override
+  default void close() {}
+}
