@@ -1,0 +1,169 @@
+package io.genrm4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Our DJL decoder against a straightforward double-precision Java transcription of Hugging Face's LlamaModel /
+ * Qwen2Model forward (rotate_half RoPE, repeat_kv, RMSNorm in float64, SwiGLU), on tiny random configs.
+ */
+class ReferenceForwardTest {
+
+  @Test
+  void logitsMatchTheReferenceImplementation() {
+    for (ModelConfig cfg : new ModelConfig[] {LlamaModelTest.GQA, LlamaModelTest.QWEN}) {
+      try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 11, root);
+          NDManager mgr = root.newSubManager()) {
+        if (cfg.qkvBias()) { // random biases so they are exercised
+          java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+          for (Map.Entry<String, ai.djl.ndarray.NDArray> e : m.parameters().entrySet()) {
+            if (e.getKey().endsWith(".bias")) {
+              float[] b = new float[(int) e.getValue().size()];
+              for (int i = 0; i < b.length; i++) {
+                b[i] = (float) (r.nextDouble() - 0.5);
+              }
+              e.getValue().set(b);
+            }
+          }
+        }
+        long[] ids = {3, 17, 4, 4, 30, 1, 8};
+        float[] ours = LlamaModelTest.logits(m, mgr, ids);
+        double[] ref = reference(cfg, m, ids);
+        double max = 0;
+        for (int i = 0; i < ref.length; i++) {
+          max = Math.max(max, Math.abs(ours[i] - ref[i]));
+        }
+        assertTrue(max < 1e-4, cfg.modelType() + ": max abs diff " + max);
+      }
+    }
+  }
+
+  static double[] w(LlamaModel m, String name) {
+    float[] f = m.parameters().get(name).toFloatArray();
+    double[] d = new double[f.length];
+    for (int i = 0; i < f.length; i++) {
+      d[i] = f[i];
+    }
+    return d;
+  }
+
+  /** y = W x (+ b) with W [out, in]. */
+  static double[] linear(double[] wt, double[] b, double[] x, int out) {
+    int in = x.length;
+    double[] y = new double[out];
+    for (int o = 0; o < out; o++) {
+      double s = b == null ? 0 : b[o];
+      for (int i = 0; i < in; i++) {
+        s += wt[o * in + i] * x[i];
+      }
+      y[o] = s;
+    }
+    return y;
+  }
+
+  static double[] rms(double[] x, double[] g, double eps) {
+    double ms = 0;
+    for (double v : x) {
+      ms += v * v;
+    }
+    ms /= x.length;
+    double inv = 1 / Math.sqrt(ms + eps);
+    double[] y = new double[x.length];
+    for (int i = 0; i < x.length; i++) {
+      y[i] = x[i] * inv * g[i];
+    }
+    return y;
+  }
+
+  /** HF apply_rotary_pos_emb on one head vector at position p. */
+  static double[] rope(double[] x, int off, int hd, int p, double theta) {
+    double[] y = new double[hd];
+    for (int i = 0; i < hd; i++) {
+      int j = i % (hd / 2);
+      double ang = p * Math.pow(theta, -2.0 * j / hd);
+      double rot = i < hd / 2 ? -x[off + i + hd / 2] : x[off + i - hd / 2];
+      y[i] = x[off + i] * Math.cos(ang) + rot * Math.sin(ang);
+    }
+    return y;
+  }
+
+  static double[] reference(ModelConfig c, LlamaModel m, long[] ids) {
+    int t = ids.length;
+    int d = c.hiddenSize();
+    int h = c.numAttentionHeads();
+    int kvh = c.numKeyValueHeads();
+    int hd = c.headDim();
+    double[] emb = w(m, "model.embed_tokens.weight");
+    double[][] x = new double[t][d];
+    for (int i = 0; i < t; i++) {
+      System.arraycopy(emb, (int) ids[i] * d, x[i], 0, d);
+    }
+    for (int l = 0; l < c.numHiddenLayers(); l++) {
+      String p = "model.layers." + l + ".";
+      double[][] q = new double[t][];
+      double[][] k = new double[t][];
+      double[][] v = new double[t][];
+      for (int i = 0; i < t; i++) {
+        double[] hn = rms(x[i], w(m, p + "input_layernorm.weight"), c.rmsNormEps());
+        q[i] = linear(w(m, p + "self_attn.q_proj.weight"), c.qkvBias() ? w(m, p + "self_attn.q_proj.bias") : null, hn, h * hd);
+        k[i] = linear(w(m, p + "self_attn.k_proj.weight"), c.qkvBias() ? w(m, p + "self_attn.k_proj.bias") : null, hn, kvh * hd);
+        v[i] = linear(w(m, p + "self_attn.v_proj.weight"), c.qkvBias() ? w(m, p + "self_attn.v_proj.bias") : null, hn, kvh * hd);
+      }
+      double[][] attnOut = new double[t][h * hd];
+      for (int head = 0; head < h; head++) {
+        int kvHead = head / (h / kvh); // repeat_kv
+        for (int i = 0; i < t; i++) {
+          double[] qi = rope(q[i], head * hd, hd, i, c.ropeTheta());
+          double[] s = new double[i + 1];
+          double max = Double.NEGATIVE_INFINITY;
+          for (int j = 0; j <= i; j++) {
+            double[] kj = rope(k[j], kvHead * hd, hd, j, c.ropeTheta());
+            double dot = 0;
+            for (int z = 0; z < hd; z++) {
+              dot += qi[z] * kj[z];
+            }
+            s[j] = dot / Math.sqrt(hd);
+            max = Math.max(max, s[j]);
+          }
+          double sum = 0;
+          for (int j = 0; j <= i; j++) {
+            s[j] = Math.exp(s[j] - max);
+            sum += s[j];
+          }
+          for (int j = 0; j <= i; j++) {
+            for (int z = 0; z < hd; z++) {
+              attnOut[i][head * hd + z] += s[j] / sum * v[j][kvHead * hd + z];
+            }
+          }
+        }
+      }
+      for (int i = 0; i < t; i++) {
+        double[] o = linear(w(m, p + "self_attn.o_proj.weight"), null, attnOut[i], d);
+        for (int z = 0; z < d; z++) {
+          x[i][z] += o[z];
+        }
+        double[] hn = rms(x[i], w(m, p + "post_attention_layernorm.weight"), c.rmsNormEps());
+        double[] g = linear(w(m, p + "mlp.gate_proj.weight"), null, hn, c.intermediateSize());
+        double[] u = linear(w(m, p + "mlp.up_proj.weight"), null, hn, c.intermediateSize());
+        for (int z = 0; z < g.length; z++) {
+          g[z] = g[z] / (1 + Math.exp(-g[z])) * u[z];
+        }
+        double[] dn = linear(w(m, p + "mlp.down_proj.weight"), null, g, d);
+        for (int z = 0; z < d; z++) {
+          x[i][z] += dn[z];
+        }
+      }
+    }
+    double[] head = c.tieWordEmbeddings() ? emb : w(m, "lm_head.weight");
+    double[] out = new double[t * c.vocabSize()];
+    for (int i = 0; i < t; i++) {
+      double[] hn = rms(x[i], w(m, "model.norm.weight"), c.rmsNormEps());
+      double[] lg = linear(head, null, hn, c.vocabSize());
+      System.arraycopy(lg, 0, out, i * c.vocabSize(), lg.length);
+    }
+    return out;
+  }
+}

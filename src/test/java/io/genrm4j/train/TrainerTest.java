@@ -1,0 +1,161 @@
+package io.genrm4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.ModelConfig;
+import io.genrm4j.model.Presets;
+import io.genrm4j.model.tokenizer.CharTokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+  static final CharTokenizer TOK = CharTokenizer.of("abcdefghijklmnopqrstuvwxyz ->.\n");
+
+  static List<TokenExample> examples(String... pairs) {
+    List<TokenExample> out = new ArrayList<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      int[] prompt = concat(new int[] {CharTokenizer.BOS_ID}, TOK.encode(pairs[i]));
+      int[] completion = concat(TOK.encode(pairs[i + 1]), new int[] {CharTokenizer.EOS_ID});
+      out.add(TokenExample.completion(prompt, completion, 1f));
+    }
+    return out;
+  }
+
+  static int[] concat(int[] a, int[] b) {
+    int[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return c;
+  }
+
+  static ModelConfig config() {
+    return Presets.get("test", TOK.vocabSize());
+  }
+
+  @Test
+  void tinyModelOverfitsASmallBatch() {
+    List<TokenExample> data = examples("noah paul ->", "hl", "elisha rebecca ->", "aa", "mary anne ->", "ye",
+        "john ->", "n");
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(config(), 1, root)) {
+      TrainConfig cfg = new TrainConfig(150, 4, 1, 1e-2, 0.1, 10, 0.0, 1.0, 3, 0);
+      Trainer.Result r = Trainer.train(m, data, Losses.sft(0), cfg, null);
+      assertTrue(r.finalLoss() < 0.05, "final loss " + r.finalLoss());
+    }
+  }
+
+  @Test
+  void positionsOutsideTheLossMaskGetZeroGradient() {
+    // Untied head, so the pad row of the embedding receives gradient only through pad inputs, which sit after
+    // every target and are masked out.
+    ModelConfig cfg = new ModelConfig("llama", TOK.vocabSize(), 32, 64, 2, 4, 2, 8, 1e-5, 10000, 64, false, false,
+        0, 1, 2, 0);
+    List<TokenExample> data = examples("ab ->", "ba", "abcdefgh ->", "hgfedcba");
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 1, root)) {
+      m.setRequiresGradient(true);
+      try (NDManager sm = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        gc.backward(Losses.sft(0).loss(m, data, sm));
+      }
+      float[] g = m.parameters().get("model.embed_tokens.weight").getGradient().toFloatArray();
+      int d = cfg.hiddenSize();
+      for (int i = 0; i < d; i++) {
+        assertEquals(0f, g[CharTokenizer.PAD_ID * d + i], 0f, "pad row, column " + i);
+      }
+      double other = 0;
+      for (int i = 0; i < d; i++) {
+        other += Math.abs(g[TOK.idOf('a') * d + i]);
+      }
+      assertTrue(other > 0, "a used token must get gradient");
+    }
+  }
+
+  @Test
+  void changingAMaskedTargetChangesNothing() {
+    List<TokenExample> a = examples("abc ->", "cba");
+    TokenExample e = a.get(0);
+    int[] ids = e.ids().clone();
+    boolean[] mask = e.target().clone();
+    mask[ids.length - 1] = false; // the EOS target is masked out...
+    ids[ids.length - 1] = TOK.idOf('z'); // ...so what token sits there cannot matter
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(config(), 1, root);
+        NDManager sm = root.newSubManager()) {
+      float l1 = Losses.sft(0).loss(m, List.of(new TokenExample(e.ids(), mask, 1f)), sm).getFloat();
+      float l2 = Losses.sft(0).loss(m, List.of(new TokenExample(ids, mask, 1f)), sm).getFloat();
+      float l3 = Losses.sft(0).loss(m, List.of(e), sm).getFloat();
+      assertEquals(l1, l2, 0f);
+      assertTrue(l1 != l3, "unmasking the target must change the loss");
+    }
+  }
+
+  @Test
+  void forcedGarbageCollectionBetweenForwardAndBackwardNeverYieldsNaN() throws Exception {
+    List<TokenExample> data = examples("noah paul ->", "hl", "elisha rebecca ->", "aa");
+    for (int run = 0; run < 5; run++) {
+      try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(config(), run, root)) {
+        m.setRequiresGradient(true);
+        try (NDManager sm = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          NDArray loss = Losses.sft(0).loss(m, data, sm);
+          NDArray orm = Losses.dpo(0, 0.1).loss(m,
+              List.of(new Losses.PreferencePair(data.get(0), data.get(1), -3f, -4f)), sm);
+          for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(20);
+          }
+          gc.backward(loss.add(orm));
+        }
+        for (Map.Entry<String, NDArray> p : m.parameters().entrySet()) {
+          for (float v : p.getValue().getGradient().toFloatArray()) {
+            assertTrue(Float.isFinite(v), "run " + run + ": non-finite gradient in " + p.getKey());
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void resumeAfterAKillContinuesTheSameRun(@TempDir Path tmp) {
+    List<TokenExample> data = examples("noah paul ->", "hl", "elisha rebecca ->", "aa", "mary anne ->", "ye",
+        "john ->", "n", "abc ->", "cba");
+    TrainConfig cfg = new TrainConfig(12, 2, 2, 5e-3, 0.1, 2, 0.01, 1.0, 9, 4);
+    float[] straight;
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(config(), 4, root)) {
+      Trainer.train(m, TOK, data, Losses.sft(0), cfg, tmp.resolve("a"), false, null, e -> e.ids().length);
+      straight = m.parameters().get("model.layers.1.mlp.down_proj.weight").toFloatArray();
+    }
+    Path run = tmp.resolve("b");
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(config(), 4, root)) {
+      RuntimeException killed = assertThrows(RuntimeException.class, () -> Trainer.train(m, TOK, data,
+          Losses.sft(0), cfg, run, false, log -> {
+            if (log.step() == 6) {
+              throw new RuntimeException("killed"); // after step 6's update, before any step-6 checkpoint
+            }
+          }, e -> e.ids().length));
+      assertEquals("killed", killed.getMessage());
+    }
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(config(), 77, root)) {
+      Trainer.Result r = Trainer.train(m, TOK, data, Losses.sft(0), cfg, run, true, null, e -> e.ids().length);
+      assertEquals(4, r.startStep(), "resumes from the step-4 checkpoint");
+      float[] resumed = m.parameters().get("model.layers.1.mlp.down_proj.weight").toFloatArray();
+      assertArrayEquals(straight, resumed, 1e-6f);
+    }
+  }
+
+  @Test
+  void scheduleWarmsUpThenDecaysToItsFloor() {
+    LrSchedule s = new LrSchedule(1.0, 10, 110, 0.1);
+    assertEquals(0.1, s.at(1), 1e-12);
+    assertEquals(1.0, s.at(10), 1e-12);
+    assertEquals(0.55, s.at(60), 1e-12);
+    assertEquals(0.1, s.at(110), 1e-12);
+  }
+}
