@@ -1,0 +1,121 @@
+package io.genrm4j.infer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.Presets;
+import io.genrm4j.model.tokenizer.CharTokenizer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class GeneratorTest {
+  static final CharTokenizer TOK = CharTokenizer.of("abcdefghijklmnopqrstuvwxyz ?.\n");
+
+  @Test
+  void greedyWithCacheEqualsGreedyByReencoding() {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 2, root)) {
+      Generator g = new Generator(m, TOK);
+      List<String> prompts = List.of("abc", "hello there", "z");
+      SamplingParams p = new SamplingParams(12, 0, 1, 0, List.of(), 0, false, 0);
+      List<Generation> cached = g.generate(prompts, p);
+      for (int i = 0; i < prompts.size(); i++) {
+        int[] ids = g.promptIds(prompts.get(i));
+        List<Integer> expected = new ArrayList<>();
+        for (int step = 0; step < 12; step++) {
+          float[] lp = Scoring.nextTokenLogProbs(m, 0, ids);
+          int best = 0;
+          for (int v = 1; v < lp.length; v++) {
+            best = lp[v] > lp[best] ? v : best;
+          }
+          expected.add(best);
+          ids = java.util.Arrays.copyOf(ids, ids.length + 1);
+          ids[ids.length - 1] = best;
+        }
+        assertArrayEquals(expected.stream().mapToInt(Integer::intValue).toArray(), cached.get(i).tokens(),
+            "prompt " + i);
+        assertEquals("length", cached.get(i).finishReason());
+      }
+    }
+  }
+
+  @Test
+  void seededSamplingIsReproducibleAndIndependentOfBatchComposition() {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 2, root)) {
+      Generator g = new Generator(m, TOK);
+      SamplingParams p = new SamplingParams(20, 1.0, 0.9, 20, List.of(), 42, false, 0);
+      List<Generation> a = g.generate(List.of("abc", "hello"), p);
+      List<Generation> b = g.generate(List.of("abc", "hello"), p);
+      assertEquals(a.get(0).text(), b.get(0).text());
+      assertEquals(a.get(1).text(), b.get(1).text());
+      List<Generation> c = g.generate(List.of("abc", "hello"), p.withSeed(43));
+      assertFalse(a.get(0).text().equals(c.get(0).text()) && a.get(1).text().equals(c.get(1).text()));
+    }
+  }
+
+  @Test
+  void stopStringsEndARowAndAreCutFromTheText() {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 2, root)) {
+      Generator g = new Generator(m, TOK);
+      SamplingParams free = new SamplingParams(40, 1.0, 1, 0, List.of(), 7, false, 0);
+      String text = g.generate(List.of("abc"), free).get(0).text();
+      String stop = text.substring(5, 7);
+      Generation s = g.generate(List.of("abc"), free.withStop(List.of(stop))).get(0);
+      assertEquals("stop", s.finishReason());
+      assertEquals(stop, s.stopMatched());
+      assertEquals(text.substring(0, text.indexOf(stop)), s.text());
+    }
+  }
+
+  @Test
+  void sharedPrefixSamplesEqualIndividuallyDecodedRows() {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 2, root)) {
+      Generator g = new Generator(m, TOK);
+      SamplingParams p = new SamplingParams(15, 1.0, 1, 0, List.of(), 5, false, 0);
+      List<int[]> prefixes = List.of(g.promptIds("abc abc"), g.promptIds("q"));
+      List<List<Generation>> shared = g.sampleShared(prefixes, 4, p, null);
+      // The same rows decoded one prefix at a time (different padding, batch size and cache layout).
+      for (int c = 0; c < prefixes.size(); c++) {
+        List<List<Generation>> alone = g.sampleShared(List.of(prefixes.get(c)), 4, p, null);
+        for (int k = 0; k < 4; k++) {
+          if (c == 0) {
+            assertEquals(shared.get(c).get(k).text(), alone.get(0).get(k).text(), "prefix " + c + " sample " + k);
+          }
+          assertEquals(15, shared.get(c).get(k).tokens().length);
+        }
+      }
+    }
+  }
+
+  @Test
+  void continuationLogProbsMatchTeacherForcedReencoding() {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 3, root)) {
+      Generator g = new Generator(m, TOK);
+      List<int[]> contexts = List.of(g.promptIds("is it right?"), g.promptIds("a?"), g.promptIds("x"));
+      List<int[]> labels = List.of(TOK.encode(" yes"), TOK.encode(" no"));
+      double[][] fast = Scoring.continuationLogProbs(m, 0, contexts, labels);
+      for (int c = 0; c < contexts.size(); c++) {
+        for (int l = 0; l < labels.size(); l++) {
+          int[] full = java.util.Arrays.copyOf(contexts.get(c), contexts.get(c).length + labels.get(l).length);
+          System.arraycopy(labels.get(l), 0, full, contexts.get(c).length, labels.get(l).length);
+          float[] lp = Scoring.tokenLogProbs(m, 0, List.of(full))[0];
+          double sum = 0;
+          for (int j = lp.length - labels.get(l).length; j < lp.length; j++) {
+            sum += lp[j];
+          }
+          assertEquals(sum, fast[c][l], 1e-4, "context " + c + " label " + l);
+          assertTrue(fast[c][l] < 0);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package io.genrm4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import io.genrm4j.model.io.FloatTensor;
+import io.genrm4j.model.io.SafetensorsReader;
+import io.genrm4j.model.io.SafetensorsWriter;
+import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.util.UserException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointTest {
+  static final CharTokenizer TOK = CharTokenizer.of("abcdefghij ");
+
+  @Test
+  void saveThenLoadGivesIdenticalLogitsAndAnIndependentReaderAgrees(@TempDir Path tmp) throws Exception {
+    ModelConfig cfg = LlamaModelTest.GQA.withVocabSize(TOK.vocabSize()).withNumLabels(1);
+    Path dir = tmp.resolve("ckpt");
+    long[] ids = {1, 4, 5, 6, 3};
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 9, root);
+        NDManager mgr = root.newSubManager()) {
+      Checkpoint.save(m, TOK, dir);
+      float[] before = LlamaModelTest.logits(m, mgr, ids);
+      try (Checkpoint.Loaded l = Checkpoint.load(dir, root)) {
+        assertArrayEquals(before, LlamaModelTest.logits(l.model(), mgr, ids), 0f);
+        assertEquals(cfg, l.model().config());
+        assertTrue(l.model().parameters().containsKey("score.weight"), "the score head is saved and reloaded");
+        assertArrayEquals(m.parameters().get("score.weight").toFloatArray(),
+            l.model().parameters().get("score.weight").toFloatArray(), 0f);
+      }
+      // DJL's own safetensors decoder reads what we wrote.
+      NDList decoded = NDList.decode(mgr, Files.readAllBytes(dir.resolve("model.safetensors")));
+      assertEquals(m.parameters().size(), decoded.size());
+      for (NDArray a : decoded) {
+        assertArrayEquals(m.parameters().get(a.getName()).toFloatArray(), a.toFloatArray(), 0f, a.getName());
+      }
+    }
+    assertTrue(Files.exists(dir.resolve("tokenizer.json")));
+    try (var list = Files.list(tmp)) {
+      assertEquals(1, list.count(), "no temporary directories are left beside the checkpoint");
+    }
+  }
+
+  @Test
+  void missingConfigFieldIsReportedWithTheFileName(@TempDir Path tmp) throws Exception {
+    Files.writeString(tmp.resolve("config.json"), "{\"vocab_size\": 10, \"hidden_size\": 8, "
+        + "\"num_hidden_layers\": 1, \"num_attention_heads\": 2}");
+    UserException e = assertThrows(UserException.class, () -> ModelConfig.read(tmp.resolve("config.json")));
+    assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("intermediate_size"),
+        e.getMessage());
+  }
+
+  @Test
+  void wrongTensorShapeIsReportedByName(@TempDir Path tmp) {
+    ModelConfig cfg = LlamaModelTest.GQA.withVocabSize(TOK.vocabSize());
+    Path dir = tmp.resolve("ckpt");
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 9, root)) {
+      Checkpoint.save(m, TOK, dir);
+      Map<String, FloatTensor> tensors = new LinkedHashMap<>();
+      try (SafetensorsReader r = SafetensorsReader.open(dir)) {
+        for (String n : r.names()) {
+          float[] data = r.readFloats(n);
+          long[] shape = r.shape(n);
+          if (n.equals("model.layers.1.mlp.up_proj.weight")) {
+            shape = new long[] {shape[1], shape[0]};
+          }
+          tensors.put(n, new FloatTensor(shape, data));
+        }
+      }
+      SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of());
+      UserException e = assertThrows(UserException.class, () -> Checkpoint.load(dir, root));
+      assertTrue(e.getMessage().contains("model.layers.1.mlp.up_proj.weight"), e.getMessage());
+      assertFalse(e.getMessage().contains("\n"));
+    }
+  }
+}
