@@ -184,6 +184,7 @@ public final class Gsm8kTask implements Task {
   /**
    * The final answer of a candidate: the first number after the last {@code The answer is} (on that line), else
    * the number in the last {@code \boxed{}}, else after the last {@code ####}, else the last number of the text.
+   * When the answer line is an equation ({@code The answer is 100 - 25 = 75.}) the number after its last '=' counts.
    */
   @Override
   public String extractAnswer(String candidate) {
@@ -194,7 +195,13 @@ public final class Gsm8kTask implements Task {
     }
     if (end >= 0) {
       int nl = candidate.indexOf('\n', end);
-      String a = firstNumber(candidate.substring(end, nl < 0 ? candidate.length() : nl));
+      String segment = candidate.substring(end, nl < 0 ? candidate.length() : nl);
+      // "The answer is 100% - 25% = 75%.": the result after the last '=' is the answer
+      int eq = segment.lastIndexOf('=');
+      String a = eq >= 0 ? firstNumber(segment.substring(eq + 1)) : null;
+      if (a == null) {
+        a = firstNumber(segment);
+      }
       if (a != null) {
         return a;
       }

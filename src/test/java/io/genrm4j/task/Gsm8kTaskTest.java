@@ -76,6 +76,8 @@ class Gsm8kTaskTest {
     assertEquals("9", task.extractAnswer("We get 4 and then 9 apples"));
     assertEquals("3.5", task.extractAnswer("The final answer is 3.50."));
     assertEquals("5", task.extractAnswer("10 - 5 = 5"));
+    assertEquals("75", task.extractAnswer("So the answer is 100% - 25% = 75%."));
+    assertEquals("70", task.extractAnswer("The answer is $1750 / 25 = $70."));
     assertNull(task.extractAnswer("no digits here"));
   }
 
