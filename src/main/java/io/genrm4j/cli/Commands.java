@@ -8,5 +8,7 @@ final class Commands {
 
   static void register(CommandLine cl) {
     // engine, data, verify, experiment and serve commands register here
+    cl.addSubcommand(new DataCommand());
+    cl.addSubcommand(new GradeCommand());
   }
 }

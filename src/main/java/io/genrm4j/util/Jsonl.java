@@ -46,34 +46,42 @@ public final class Jsonl {
 
   /** Reads every non-blank line, mapping it with {@code parser}; the first bad line stops the read. */
   public static <T> List<T> read(Path file, LineParser<T> parser) {
-    List<T> out = new ArrayList<>();
     try (BufferedReader reader = open(file)) {
-      String line;
-      int lineNo = 0;
-      while ((line = reader.readLine()) != null) {
-        lineNo++;
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonNode node;
-        try {
-          node = MAPPER.readTree(line);
-        } catch (JsonProcessingException e) {
-          throw new UserException(file + ":" + lineNo + ": malformed JSON: " + e.getOriginalMessage());
-        }
-        if (node == null || !node.isObject()) {
-          throw new UserException(file + ":" + lineNo + ": expected a JSON object");
-        }
-        try {
-          out.add(parser.parse(node));
-        } catch (IllegalArgumentException | ClassCastException e) {
-          throw new UserException(file + ":" + lineNo + ": " + e.getMessage());
-        }
-      }
+      return read(file.toString(), reader, parser);
     } catch (NoSuchFileException e) {
       throw new UserException(file + ": no such file");
     } catch (IOException e) {
       throw new UserException(file + ": cannot read: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Reads every non-blank line of an open reader (a zip entry, a resource), naming bad lines {@code source:line:}.
+   * The caller closes the reader.
+   */
+  public static <T> List<T> read(String source, BufferedReader reader, LineParser<T> parser) throws IOException {
+    List<T> out = new ArrayList<>();
+    String line;
+    int lineNo = 0;
+    while ((line = reader.readLine()) != null) {
+      lineNo++;
+      if (line.isBlank()) {
+        continue;
+      }
+      JsonNode node;
+      try {
+        node = MAPPER.readTree(line);
+      } catch (JsonProcessingException e) {
+        throw new UserException(source + ":" + lineNo + ": malformed JSON: " + e.getOriginalMessage());
+      }
+      if (node == null || !node.isObject()) {
+        throw new UserException(source + ":" + lineNo + ": expected a JSON object");
+      }
+      try {
+        out.add(parser.parse(node));
+      } catch (IllegalArgumentException | ClassCastException e) {
+        throw new UserException(source + ":" + lineNo + ": " + e.getMessage());
+      }
     }
     return out;
   }

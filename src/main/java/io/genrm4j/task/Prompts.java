@@ -1,0 +1,147 @@
+package io.genrm4j.task;
+
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * Every prompt string of the project. {@link Format#PAPER} uses the exact strings of the authors' released GSM8K
+ * data; {@link Format#COMPACT} is a short variant for small character-level models on the algorithmic tasks. The
+ * decision string {@link #DECISION} and the labels {@link #YES}/{@link #NO} are shared by both formats and by the
+ * verifier code that reads p(Yes).
+ */
+public final class Prompts {
+  private Prompts() {}
+
+  /** The question the verifier answers with a label token. */
+  public static final String DECISION = "Verification: Is the answer correct (Yes/No)?";
+  /** Label tokens, with their leading space. */
+  public static final String YES = " Yes";
+  public static final String NO = " No";
+  /** The request for a CoT rationale. */
+  public static final String COT_REQUEST = "Verification: Let's verify step by step.";
+  /** Appended to question + solution for direct verification; the target is {@link #YES} or {@link #NO}. */
+  public static final String DIRECT_SUFFIX = "\n" + DECISION;
+  /** Appended to question + solution for CoT verification; the target is a rationale ending in the verdict line. */
+  public static final String COT_SUFFIX = "\n" + COT_REQUEST + "\n";
+  /** What separates a rationale's body from its verdict line. */
+  public static final String VERDICT_SEPARATOR = "\n\n";
+  /** What a solution ends with: {@code The answer is N.} */
+  public static final String ANSWER_PREFIX = "The answer is ";
+
+  /** The paper's preamble, shared by solving, direct and CoT verification. */
+  public static final String PREAMBLE =
+      "Solve the math problems and provide step-by-step solutions, ending with \"The answer is [Insert Final Answer"
+          + " Here]\".\n"
+          + "When asked \"Verification: Is the answer correct (Yes/No)?\", respond with \" Yes\" or \" No\" based on"
+          + " the answer's correctness.\n"
+          + "When asked \"Verification: Let's verify step by step.\", verify every step of the solution and conclude"
+          + " with \"Verification: Is the answer correct (Yes/No)?\" followed by \" Yes\" or \" No\".";
+
+  /** The reference-guided teacher instruction (training-time rationale synthesis). */
+  public static final String TEACHER_INSTRUCTION =
+      "You are a math teacher. Grade the Solution, verifying correctness step by step. Use Expected Answer to find"
+          + " any erroneous step in the Solution. At the end of the Solution verification, when you give your final"
+          + " grade, write it in the form \"Verification: Is the answer correct (Yes/No)? X\",  where X is either Yes"
+          + " or No.";
+
+  /** The label token of a verdict. */
+  public static String label(boolean correct) {
+    return correct ? YES : NO;
+  }
+
+  /** {@code Verification: Is the answer correct (Yes/No)? Yes} (or No). */
+  public static String verdictLine(boolean correct) {
+    return DECISION + label(correct);
+  }
+
+  /** A rationale body followed by the blank line and the verdict line. */
+  public static String withVerdict(String body, boolean correct) {
+    return body + VERDICT_SEPARATOR + verdictLine(correct);
+  }
+
+  /**
+   * The verdict a rationale ends with: the label after the last occurrence of {@link #DECISION} ({@code Yes} or
+   * {@code No}, markdown bold tolerated); empty when there is none.
+   */
+  public static Optional<Boolean> parseVerdict(String rationale) {
+    int i = rationale.lastIndexOf(DECISION);
+    if (i < 0) {
+      return Optional.empty();
+    }
+    String rest = rationale.substring(i + DECISION.length()).replace("*", "").strip();
+    if (rest.startsWith("Yes")) {
+      return Optional.of(true);
+    }
+    if (rest.startsWith("No")) {
+      return Optional.of(false);
+    }
+    return Optional.empty();
+  }
+
+  /** The reference-guided teacher prompt; the reference solution should end {@code The answer is N.} */
+  public static String teacher(String question, String solution, String referenceSolution) {
+    return TEACHER_INSTRUCTION
+        + "\n\nQuestion: " + question
+        + "\nSolution: " + solution
+        + "\nExpected Answer: " + referenceSolution;
+  }
+
+  /** The prompt formats. */
+  public enum Format {
+    /** The paper's strings: preamble, {@code Q: ...\nA: Let's think step by step.\n}. */
+    PAPER {
+      @Override
+      public String solve(String question) {
+        return PREAMBLE + "\n\nQ: " + question + "\nA: Let's think step by step.\n";
+      }
+    },
+    /** {@code Q: ...\nA: } and nothing else. */
+    COMPACT {
+      @Override
+      public String solve(String question) {
+        return "Q: " + question + "\nA: ";
+      }
+    };
+
+    /** The prompt a generator completes with a solution. */
+    public abstract String solve(String question);
+
+    /** The direct-verification prompt; the next token is {@link #YES} or {@link #NO}. */
+    public String verifyDirect(String question, String solution) {
+      return solve(question) + solution + DIRECT_SUFFIX;
+    }
+
+    /** The CoT-verification prompt; the continuation is a rationale ending in the verdict line. */
+    public String verifyCot(String question, String solution) {
+      return solve(question) + solution + COT_SUFFIX;
+    }
+
+    /** The prompt after a rationale, up to the decision: what p(Yes) is read after in CoT scoring. */
+    public String afterRationale(String question, String solution, String rationaleBody) {
+      return verifyCot(question, solution) + rationaleBody + VERDICT_SEPARATOR + DECISION;
+    }
+
+    /** Parses {@code paper} or {@code compact}. */
+    public static Format parse(String s) {
+      return valueOf(s.toUpperCase(java.util.Locale.ROOT));
+    }
+  }
+
+  /** The characters of the compact prompt texts themselves, for {@link Task#alphabet()}. */
+  static String compactPromptChars() {
+    return Format.COMPACT.verifyCot("", "") + DECISION + YES + NO + VERDICT_SEPARATOR + ANSWER_PREFIX + ".";
+  }
+
+  /** Sorted distinct characters of the given texts. */
+  static String alphabetOf(String... texts) {
+    TreeSet<Character> set = new TreeSet<>();
+    for (String t : texts) {
+      for (char c : t.toCharArray()) {
+        set.add(c);
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    set.forEach(sb::append);
+    return sb.toString();
+  }
+}
