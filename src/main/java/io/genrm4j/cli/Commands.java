@@ -8,5 +8,6 @@ final class Commands {
 
   static void register(CommandLine cl) {
     // engine, data, verify, experiment and serve commands register here
+    cl.addSubcommand("serve", new io.genrm4j.serve.ServeCommand());
   }
 }
