@@ -9,5 +9,7 @@ final class Commands {
   static void register(CommandLine cl) {
     // engine, data, verify, experiment and serve commands register here
     cl.addSubcommand("serve", new io.genrm4j.serve.ServeCommand());
+    cl.addSubcommand("loadtest", new io.genrm4j.serve.LoadTestCommand());
+    cl.addSubcommand("synthesize", new io.genrm4j.serve.client.SynthesizeCommand());
   }
 }
