@@ -159,7 +159,7 @@ public final class GenrmServer implements AutoCloseable {
         open.values().forEach(Verifier::close);
         open.clear();
         return true;
-      }).get(30, TimeUnit.SECONDS);
+      }).get(5, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.warn("closing verifiers: {}", e.toString());
     }
