@@ -81,6 +81,9 @@ public final class GenrmServer implements AutoCloseable {
   private final Completions completions;
   private final Metrics metrics = new Metrics();
   private final Map<VerifyKey, Verifier> open = new HashMap<>(); // model thread only
+  // one instance each: jobs batch together only when they share the runner object and key
+  private final ModelWorker.BatchRunner<Completions.Request, Completions.Result> completionRunner;
+  private final ModelWorker.BatchRunner<VerifyRequest, List<VerifierScore>> verifyRunner = this::runVerify;
   private final long started = System.currentTimeMillis() / 1000;
   private Javalin app;
 
@@ -92,6 +95,7 @@ public final class GenrmServer implements AutoCloseable {
     ServeLimits l = opt.limits();
     this.worker = new ModelWorker(l.queueCapacity(), l.maxBatchRows(), l.batchWindowMs());
     this.completions = new Completions(model, generator, l, opt.logprobTokenIds());
+    this.completionRunner = completions::run;
     metrics.gauge("genrm_model_queue_depth", worker::queued);
     metrics.gauge("genrm_model_batches_total", Metrics.of(worker.batches));
     metrics.gauge("genrm_model_batched_requests_total", Metrics.of(worker.batchedJobs));
@@ -220,7 +224,7 @@ public final class GenrmServer implements AutoCloseable {
     } catch (UserException | IllegalArgumentException e) {
       throw ApiError.badRequest(e.getMessage());
     }
-    Completions.Result r = await(worker.submit(completions::run, req.batchKey(), req, req.rows()));
+    Completions.Result r = await(worker.submit(completionRunner, req.batchKey(), req, req.rows()));
     ObjectNode out = Jsonl.MAPPER.createObjectNode();
     out.put("id", "cmpl-" + UUID.randomUUID().toString().replace("-", ""));
     out.put("object", "text_completion");
@@ -251,7 +255,7 @@ public final class GenrmServer implements AutoCloseable {
     VerifyRequest req = new VerifyRequest(question, solutions, mode, votes);
     // deterministic modes batch across requests; sampled CoT votes run per request (stream-stable)
     Object key = mode.equals("cot") ? null : new VerifyKey(mode, votes);
-    List<VerifierScore> scores = await(worker.submit(this::runVerify, key, req, solutions.size()));
+    List<VerifierScore> scores = await(worker.submit(verifyRunner, key, req, solutions.size()));
     ObjectNode out = Jsonl.MAPPER.createObjectNode();
     ArrayNode arr = Jsonl.MAPPER.createArrayNode();
     for (int i = 0; i < scores.size(); i++) {

@@ -85,7 +85,7 @@ public final class LoadTestCommand implements Callable<Integer> {
           try {
             st = Integer.toString(http.send(b.build(), HttpResponse.BodyHandlers.ofString()).statusCode());
           } catch (java.net.http.HttpTimeoutException e) {
-            st = "timeout";
+            st = "cut-at-deadline";
           } catch (Exception e) {
             st = "io-error";
           }
