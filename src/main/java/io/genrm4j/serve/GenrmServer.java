@@ -326,8 +326,8 @@ public final class GenrmServer implements AutoCloseable {
       bytes = ctx.bodyAsBytes();
     } catch (HttpResponseException e) {
       throw e;
-    } catch (RuntimeException e) {
-      throw new ApiError(408, "request_timeout", "could not read the request body: " + e.getMessage());
+    } catch (Exception e) { // Jetty's idle timeout on a slow client surfaces as an (unchecked-thrown) IOException
+      throw new ApiError(408, "request_timeout", "could not read the request body in time: " + e);
     }
     if (bytes.length > opt.limits().maxBodyBytes()) {
       throw new ApiError(413, "request_too_large", "request body exceeds " + opt.limits().maxBodyBytes() + " bytes");

@@ -436,4 +436,42 @@ class ServeTest {
     }
     assertEquals(3, lines.size());
   }
+  @Test
+  void slowClientsAndChunkedOversizedBodies() throws Exception {
+    ServeLimits d = ServeLimits.defaults();
+    ServeLimits tight = new ServeLimits(4096, d.maxCandidates(), d.maxVotes(), d.maxTokens(), d.maxN(),
+        d.maxPrompts(), d.maxLogprobs(), 10_000, 500, 16, 8, 1);
+    try (GenrmServer s = new GenrmServer(model, gen, (m, v) -> new YesNoTestVerifier(model, gen),
+        GenrmServer.Options.loopback(0).withLimits(tight)).start()) {
+      // a client that promises 100 bytes and sends 10 gets a 408 JSON error after the idle timeout
+      try (java.net.Socket sock = new java.net.Socket("127.0.0.1", s.port())) {
+        sock.setSoTimeout(10_000);
+        sock.getOutputStream().write(("POST /v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + "Content-Length: 100\r\n\r\n{\"questio").getBytes(StandardCharsets.US_ASCII));
+        sock.getOutputStream().flush();
+        long t0 = System.nanoTime();
+        String full = new String(sock.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        String head = full.length() >= 12 ? full.substring(0, 12) : full;
+        double waited = (System.nanoTime() - t0) / 1e9;
+        assertTrue(head.startsWith("HTTP/1.1 408"), full);
+        assertTrue(full.contains("\"type\":\"request_timeout\""), full);
+        assertTrue(waited < 5, "cut after the idle timeout, waited " + waited + " s");
+      }
+      // a chunked body (no Content-Length) over the limit: 413 JSON
+      HttpRequest big = HttpRequest.newBuilder(URI.create(s.baseUrl() + "/v1/completions"))
+          .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
+              ("{\"prompt\":\"" + "a".repeat(10_000) + "\"}").getBytes(StandardCharsets.UTF_8)))).build();
+      HttpResponse<String> r = HTTP.send(big, HttpResponse.BodyHandlers.ofString());
+      assertEquals(413, r.statusCode(), r.body());
+      assertTrue(Jsonl.MAPPER.readTree(r.body()).path("error").path("message").isTextual());
+      // the CLI's stand-in direct verifier: the authors' prompt, p(" Yes") vs p(" No") teacher-forced
+      DirectPromptVerifier dv = new DirectPromptVerifier(model, gen);
+      double[][] lp = Scoring.continuationLogProbs(model, 0,
+          List.of(gen.promptIds(DirectPromptVerifier.prompt("What is 1+1?", "The answer is 2."))),
+          List.of(tok.encode(" Yes"), tok.encode(" No")));
+      var sc = dv.score("What is 1+1?", List.of("The answer is 2.")).get(0);
+      assertEquals(Math.exp(lp[0][0]), sc.pYes(), 1e-9);
+      assertEquals(Math.exp(lp[0][0]) / (Math.exp(lp[0][0]) + Math.exp(lp[0][1])), sc.score(), 1e-6);
+    }
+  }
 }
