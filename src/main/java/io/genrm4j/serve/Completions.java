@@ -97,6 +97,7 @@ final class Completions {
     long seed = body.hasNonNull("seed") ? Req.longField(body, "seed") : ThreadLocalRandom.current().nextLong();
     Integer logprobs = body.hasNonNull("logprobs") ? Req.intField(body, "logprobs", 0, 0, limits.maxLogprobs()) : null;
     boolean echo = Req.boolField(body, "echo", false);
+    boolean ignoreEos = Req.boolField(body, "ignore_eos", false); // vLLM extension
     int[] extra = new int[0];
     if (body.hasNonNull("logprob_token_ids") && logprobTokenIds) {
       JsonNode ids = body.get("logprob_token_ids");
@@ -133,7 +134,7 @@ final class Completions {
       ids.add(t);
     }
     SamplingParams params = new SamplingParams(maxTokens, temperature, topP, topK <= 0 ? 0 : topK, stop,
-        temperature <= 0 ? 0 : seed, true, 0);
+        temperature <= 0 ? 0 : seed, !ignoreEos, 0);
     return new Request(prompts, ids, params, n, logprobs, echo, extra);
   }
 

@@ -39,7 +39,7 @@ public final class GenrmServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GenrmServer.class);
   static final Set<String> ROUTES = Set.of("/health", "/metrics", "/v1/models", "/v1/completions", "/v1/verify",
       "/v1/rerank", "/tokenize");
-  static final Set<String> MODES = Set.of("direct", "cot", "orm");
+  static final Set<String> MODES = Set.of("direct", "cot", "judge", "orm");
 
   /** Server settings. */
   public record Options(String host, int port, String apiKey, String modelName, String defaultMode,

@@ -1,5 +1,15 @@
 package io.genrm4j.serve;
 
+import io.genrm4j.infer.SamplingParams;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.Prompts;
+import io.genrm4j.verify.GenRmCot;
+import io.genrm4j.verify.GenRmDirect;
+import io.genrm4j.verify.OrmVerifier;
+import java.util.List;
+
 import ai.djl.ndarray.NDManager;
 import io.genrm4j.infer.Generator;
 import io.genrm4j.model.Checkpoint;
@@ -23,12 +33,18 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-batch", defaultValue = "64", description = "rows per micro-batch; default ${DEFAULT-VALUE}") int maxBatch;
   @Option(names = "--batch-window-ms", defaultValue = "3", description = "micro-batch collection window; default ${DEFAULT-VALUE}") long windowMs;
   @Option(names = "--request-timeout-s", defaultValue = "120", description = "503 after this; default ${DEFAULT-VALUE}") long timeoutS;
+  @Option(names = "--format", description = "prompt format: paper|compact (default: compact for character-level "
+      + "models, paper otherwise)") String format;
+  @Option(names = "--max-rationale-tokens", defaultValue = "256", description = "CoT rationale length cap; default "
+      + "${DEFAULT-VALUE}") int maxRationaleTokens;
+  @Option(names = "--seed", defaultValue = "0", description = "seed of CoT rationale sampling; default ${DEFAULT-VALUE}")
+  long seed;
   @Option(names = "--model-name", description = "name reported by /v1/models (default: the directory name)") String modelName;
 
   @Override
   public Integer call() throws Exception {
     if (!GenrmServer.MODES.contains(mode)) {
-      throw new io.genrm4j.util.UserException("--mode must be direct, cot or orm");
+      throw new io.genrm4j.util.UserException("--mode must be direct, cot, judge or orm");
     }
     String key = apiKey != null ? apiKey : System.getenv("GENRM_API_KEY");
     ServeLimits d = ServeLimits.defaults();
@@ -38,7 +54,9 @@ public final class ServeCommand implements Callable<Integer> {
     NDManager root = NDManager.newBaseManager();
     Checkpoint.Loaded loaded = Checkpoint.load(model, root);
     Generator gen = new Generator(loaded.model(), loaded.tokenizer());
-    VerifierFactory factory = cliVerifiers(loaded, gen);
+    Prompts.Format fmt = format != null ? Prompts.Format.parse(format)
+        : loaded.tokenizer() instanceof CharTokenizer ? Prompts.Format.COMPACT : Prompts.Format.PAPER;
+    VerifierFactory factory = cliVerifiers(loaded, fmt, maxRationaleTokens, seed);
     GenrmServer.Options opt = new GenrmServer.Options(host, port, key, name, mode, votes, limits, true);
     GenrmServer server = new GenrmServer(loaded.model(), gen, factory, opt).start();
     if (!isLoopback(host) && (key == null || key.isEmpty())) {
@@ -58,16 +76,25 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   /**
-   * The verifiers the CLI serves. {@code io.genrm4j.verify.Verifiers} (the real implementations) is not merged yet,
-   * so the CLI serves {@link DirectPromptVerifier} for mode direct and answers 400 for cot and orm.
+   * The verifiers the CLI serves, all over the one loaded model: direct (GenRM), cot (GenRM-CoT with K sampled
+   * rationales at temperature 0.7), judge (the same on a model not trained to verify) and orm (needs a score head).
    */
-  static VerifierFactory cliVerifiers(Checkpoint.Loaded loaded, Generator gen) {
-    return (m, v) -> {
-      if (m.equals("direct")) {
-        return new DirectPromptVerifier(loaded.model(), gen);
+  static VerifierFactory cliVerifiers(Checkpoint.Loaded loaded, Prompts.Format format, int maxRationaleTokens,
+      long seed) {
+    LlamaModel m = loaded.model();
+    Tokenizer tok = loaded.tokenizer();
+    SamplingParams sampling = new SamplingParams(maxRationaleTokens, 0.7, 1.0, 0, List.of(), seed, true, 0);
+    return (mode, votes) -> switch (mode) {
+      case "direct" -> new GenRmDirect(m, tok, format);
+      case "cot" -> new GenRmCot(m, tok, format, votes, sampling);
+      case "judge" -> GenRmCot.judge(m, tok, format, votes, sampling);
+      case "orm" -> {
+        if (m.config().numLabels() != 1) {
+          throw ApiError.badRequest("mode 'orm' needs a checkpoint with a score head (score.weight)");
+        }
+        yield new OrmVerifier(m, tok, format);
       }
-      throw ApiError.badRequest("mode '" + m + "' is not available in this build (only 'direct': the "
-          + "io.genrm4j.verify implementations are not wired into serve yet)");
+      default -> throw ApiError.badRequest("unknown mode '" + mode + "'");
     };
   }
 

@@ -1,5 +1,8 @@
 package io.genrm4j.serve;
 
+import io.genrm4j.task.Prompts;
+import io.genrm4j.verify.GenRmDirect;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -69,7 +72,7 @@ class ServeTest {
       if (!mode.equals("direct")) {
         throw ApiError.badRequest("only direct in this test");
       }
-      return new YesNoTestVerifier(model, gen);
+      return new GenRmDirect(model, gen.tokenizer(), Prompts.Format.PAPER);
     };
     ServeLimits d = ServeLimits.defaults();
     ServeLimits wide = new ServeLimits(d.maxBodyBytes(), d.maxCandidates(), d.maxVotes(), d.maxTokens(), d.maxN(),
@@ -208,7 +211,7 @@ class ServeTest {
     JsonNode scores = v.body().path("scores");
     assertEquals(3, scores.size());
     List<String> sols = List.of("2+3=5. The answer is 5.", "2+3=6. The answer is 6.", "The answer is 7.");
-    var direct = new YesNoTestVerifier(model, gen).score("What is 2+3?", sols);
+    var direct = new GenRmDirect(model, gen.tokenizer(), Prompts.Format.PAPER).score("What is 2+3?", sols);
     for (int i = 0; i < 3; i++) {
       JsonNode s = scores.get(i);
       assertEquals(i, s.path("index").asInt());
@@ -268,7 +271,7 @@ class ServeTest {
     assertError(post("/v1/completions", "{\"prompt\":\"" + "a".repeat(1020) + "\",\"max_tokens\":10}"), 400);
     // a job longer than the request timeout: 503 with a JSON error, and the server stays usable
     Resp slow = call(strict, "POST", "/v1/completions",
-        "{\"prompt\":[" + "\"a\",".repeat(7) + "\"a\"],\"max_tokens\":1000,\"temperature\":1,\"n\":2}", KEY);
+        "{\"prompt\":[" + "\"a\",".repeat(7) + "\"a\"],\"max_tokens\":1000,\"temperature\":1,\"n\":16,\"ignore_eos\":true}", KEY);
     assertError(slow, 503);
     assertEquals("timeout", slow.body().path("error").path("type").asText());
   }
@@ -441,7 +444,7 @@ class ServeTest {
     ServeLimits d = ServeLimits.defaults();
     ServeLimits tight = new ServeLimits(4096, d.maxCandidates(), d.maxVotes(), d.maxTokens(), d.maxN(),
         d.maxPrompts(), d.maxLogprobs(), 10_000, 500, 16, 8, 1);
-    try (GenrmServer s = new GenrmServer(model, gen, (m, v) -> new YesNoTestVerifier(model, gen),
+    try (GenrmServer s = new GenrmServer(model, gen, (m, v) -> new GenRmDirect(model, gen.tokenizer(), Prompts.Format.PAPER),
         GenrmServer.Options.loopback(0).withLimits(tight)).start()) {
       // a client that promises 100 bytes and sends 10 gets a 408 JSON error after the idle timeout
       try (java.net.Socket sock = new java.net.Socket("127.0.0.1", s.port())) {
@@ -464,10 +467,10 @@ class ServeTest {
       HttpResponse<String> r = HTTP.send(big, HttpResponse.BodyHandlers.ofString());
       assertEquals(413, r.statusCode(), r.body());
       assertTrue(Jsonl.MAPPER.readTree(r.body()).path("error").path("message").isTextual());
-      // the CLI's stand-in direct verifier: the authors' prompt, p(" Yes") vs p(" No") teacher-forced
-      DirectPromptVerifier dv = new DirectPromptVerifier(model, gen);
+      // the served direct verifier: the authors' prompt, p(" Yes") vs p(" No") teacher-forced
+      GenRmDirect dv = new GenRmDirect(model, gen.tokenizer(), Prompts.Format.PAPER);
       double[][] lp = Scoring.continuationLogProbs(model, 0,
-          List.of(gen.promptIds(DirectPromptVerifier.prompt("What is 1+1?", "The answer is 2."))),
+          List.of(gen.promptIds(Prompts.Format.PAPER.verifyDirect("What is 1+1?", "The answer is 2."))),
           List.of(tok.encode(" Yes"), tok.encode(" No")));
       var sc = dv.score("What is 1+1?", List.of("The answer is 2.")).get(0);
       assertEquals(Math.exp(lp[0][0]), sc.pYes(), 1e-9);

@@ -1,6 +1,6 @@
 package io.genrm4j.serve.client;
 
-import io.genrm4j.serve.DirectPromptVerifier;
+import io.genrm4j.task.Prompts;
 import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierScore;
 import java.util.ArrayList;
@@ -38,7 +38,7 @@ public final class RemoteGenrm implements Verifier {
 
   /** The solving prompt (preamble, question, "A: Let's think step by step."). */
   public static String solvePrompt(String question) {
-    return DirectPromptVerifier.PREAMBLE + "\nQ: " + question + "\nA: Let's think step by step.\n";
+    return Prompts.Format.PAPER.solve(question);
   }
 
   /** N candidate solutions of a question, sampled with stream seed. */
@@ -65,7 +65,7 @@ public final class RemoteGenrm implements Verifier {
   }
 
   private VerifierScore direct(String question, String solution) {
-    PYes p = client.pYes(DirectPromptVerifier.prompt(question, solution));
+    PYes p = client.pYes(Prompts.Format.PAPER.verifyDirect(question, solution));
     return new VerifierScore(p.score(), p.pYes(), p.pNo(), new double[0], new String[0], 0);
   }
 
