@@ -8,5 +8,10 @@ final class Commands {
 
   static void register(CommandLine cl) {
     // engine, data, verify, experiment and serve commands register here
+    cl.addSubcommand(new CreateCommand());
+    cl.addSubcommand(new TrainCommand());
+    cl.addSubcommand(new SampleCommand());
+    cl.addSubcommand(new LogprobsCommand());
+    cl.addSubcommand(new BenchCommand());
   }
 }
