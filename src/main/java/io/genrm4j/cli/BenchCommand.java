@@ -218,6 +218,9 @@ final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
     @Mixin Opts o = new Opts();
 
+    @Option(names = "--breakdown", description = "also time forward+loss, backward and the AdamW step separately")
+    boolean breakdown;
+
     @Override
     public Integer call() {
       Setup s = setup(o);
@@ -240,12 +243,60 @@ final class BenchCommand implements Runnable {
         double secs = (at[total] - at[o.warmupSteps]) / o.steps;
         double tokPerS = (double) o.batchSize * o.seqLen / secs;
         double fpt = 6.0 * flopParams(s.cfg) + attnFlops(s.cfg, o.seqLen, 12);
+        String[][] rows = throughput(tokPerS, fpt, s.peakGflops, "6N + 12LTd", secs);
+        if (breakdown) {
+          rows = concat(rows, breakdown(model, data.subList(0, o.batchSize), o.steps));
+        }
         table(spec.commandLine().getOut(), String.format("bench train: preset %s, batch %d x seq %d, %d timed steps",
-            o.preset, o.batchSize, o.seqLen, o.steps), s, o, throughput(tokPerS, fpt, s.peakGflops,
-            "6N + 12LTd", secs));
+            o.preset, o.batchSize, o.seqLen, o.steps), s, o, rows);
       }
       return 0;
     }
+  }
+
+  /** Mean seconds of forward+loss, backward and optimizer step over {@code steps} steps (after one warm-up). */
+  static String[][] breakdown(LlamaModel model, List<TokenExample> batch, int steps) {
+    NDManager root = model.manager();
+    model.setRequiresGradient(true);
+    io.genrm4j.train.AdamW opt = new io.genrm4j.train.AdamW(model.parameters(), root, 0.9, 0.95, 1e-8, 0.01);
+    double fwd = 0;
+    double bwd = 0;
+    double upd = 0;
+    try {
+      for (int i = 0; i <= steps; i++) {
+        long t0 = System.nanoTime();
+        long t1;
+        try (NDManager sm = root.newSubManager();
+            ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+          NDArray loss = Losses.sft(0).loss(model, batch, sm);
+          loss.getFloat();
+          t1 = System.nanoTime();
+          gc.backward(loss);
+        }
+        long t2 = System.nanoTime();
+        opt.step(1e-4, 1.0);
+        long t3 = System.nanoTime();
+        if (i > 0) {
+          fwd += (t1 - t0) / 1e9;
+          bwd += (t2 - t1) / 1e9;
+          upd += (t3 - t2) / 1e9;
+        }
+      }
+    } finally {
+      opt.close();
+      model.setRequiresGradient(false);
+    }
+    return new String[][] {
+      {"breakdown: forward + loss (s/step)", String.format("%.3f", fwd / steps)},
+      {"breakdown: backward (s/step)", String.format("%.3f", bwd / steps)},
+      {"breakdown: AdamW step incl. grad norm (s/step)", String.format("%.3f", upd / steps)},
+    };
+  }
+
+  static String[][] concat(String[][] a, String[][] b) {
+    String[][] r = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
   }
 
   @Command(name = "forward", mixinStandardHelpOptions = true,
