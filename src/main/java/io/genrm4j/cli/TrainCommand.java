@@ -107,7 +107,7 @@ final class TrainCommand implements Callable<Integer> {
         throw new UserException(data + ": an example has " + maxLen + " tokens, more than max_position_embeddings "
             + loaded.model().config().maxPositionEmbeddings());
       }
-      long startStep = resume ? resumeStep(out) : 0;
+      long startStep = resume ? resumeStep(out, cfg) : 0;
       try {
         Files.createDirectories(out);
       } catch (IOException e) {
@@ -190,13 +190,22 @@ final class TrainCommand implements Callable<Integer> {
     return r;
   }
 
-  private static long resumeStep(Path out) {
+  /** The step of the latest checkpoint (0 when none); its run must have had the same hyper-parameters. */
+  private static long resumeStep(Path out, TrainConfig cfg) {
     Path latest = out.resolve("checkpoints").resolve("latest");
     try {
-      return Files.exists(latest)
-          ? Jsonl.MAPPER.readTree(Files.readString(out.resolve("checkpoints").resolve(Files.readString(latest).trim())
-              .resolve("trainer_state.json"))).path("step").asLong(0)
-          : 0;
+      if (!Files.exists(latest)) {
+        return 0;
+      }
+      Path state = out.resolve("checkpoints").resolve(Files.readString(latest).trim()).resolve("trainer_state.json");
+      JsonNode n = Jsonl.MAPPER.readTree(Files.readString(state));
+      JsonNode was = n.get("train_config");
+      JsonNode now = Jsonl.MAPPER.valueToTree(cfg);
+      if (was != null && !was.toString().equals(now.toString())) {
+        throw new UserException("--resume: " + state + " was made with other settings (" + was + "), now " + now
+            + "; resume with the same options");
+      }
+      return n.path("step").asLong(0);
     } catch (IOException e) {
       throw new UserException(latest + ": cannot resume: " + e.getMessage());
     }

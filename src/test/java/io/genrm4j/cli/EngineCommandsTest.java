@@ -161,6 +161,12 @@ class EngineCommandsTest {
     Run again = run(concat(new String[] {"train", "--out", crashed.toString()}, common));
     assertEquals(2, again.code(), "a non-empty run dir needs --resume");
 
+    String[] otherLr = common.clone();
+    otherLr[java.util.Arrays.asList(common).indexOf("--lr") + 1] = "1e-3";
+    Run other = run(concat(new String[] {"train", "--out", crashed.toString(), "--resume"}, otherLr));
+    assertEquals(2, other.code());
+    assertTrue(other.err().contains("other settings"), other.err());
+
     Run c = run(concat(new String[] {"train", "--out", crashed.toString(), "--resume"}, common));
     assertEquals(0, c.code(), c.err());
     assertTrue(c.out().contains("resumed at step 2"), c.out());
