@@ -70,24 +70,36 @@ final class SampleCommand implements Callable<Integer> {
     if (n <= 0 || batch <= 0 || maxTokens < 0 || topK < 0 || !(topP > 0 && topP <= 1)) {
       throw new UserException("--n and --batch must be positive, --max-tokens and --top-k >= 0, --top-p in (0, 1]");
     }
-    List<String> prompts = input.prompt != null ? List.of(input.prompt)
-        : Jsonl.read(input.input, node -> Jsonl.text(node, "prompt"));
-    if (prompts.isEmpty()) {
-      throw new UserException(input.input + ": no prompts");
-    }
     SamplingParams params = new SamplingParams(maxTokens, temperature, topP, topK, stop, seed, true, 0);
     List<ObjectNode> records = new ArrayList<>();
     long t0 = System.nanoTime();
     long generated = 0;
+    int promptCount;
     try (NDManager mgr = Cli.manager(); Checkpoint.Loaded loaded = Cli.load(model, mgr)) {
       Generator gen = new Generator(loaded.model(), loaded.tokenizer());
+      List<String> prompts = new ArrayList<>();
       List<int[]> ids = new ArrayList<>();
-      for (int i = 0; i < prompts.size(); i++) {
+      if (input.prompt != null) {
+        prompts.add(input.prompt);
         try {
-          ids.add(gen.promptIds(prompts.get(i)));
+          ids.add(gen.promptIds(input.prompt));
         } catch (UserException e) {
-          throw new UserException((input.input != null ? input.input + ": prompt " + (i + 1) : "--prompt") + ": "
-              + e.getMessage());
+          throw new UserException("--prompt: " + e.getMessage());
+        }
+      } else {
+        // Encoding inside the reader makes an unknown character a file:line error like a malformed record.
+        Jsonl.read(input.input, node -> {
+          String text = Jsonl.text(node, "prompt");
+          try {
+            ids.add(gen.promptIds(text));
+          } catch (UserException e) {
+            throw new IllegalArgumentException(e.getMessage());
+          }
+          prompts.add(text);
+          return text;
+        });
+        if (prompts.isEmpty()) {
+          throw new UserException(input.input + ": no prompts");
         }
       }
       try (ProgressBar pb = Cli.progress("sample", prompts.size(), "prompt")) {
@@ -108,6 +120,7 @@ final class SampleCommand implements Callable<Integer> {
           pb.stepTo(to);
         }
       }
+      promptCount = prompts.size();
     } catch (IllegalArgumentException e) {
       throw new UserException(e.getMessage());
     }
@@ -120,7 +133,7 @@ final class SampleCommand implements Callable<Integer> {
     }
     pw.flush();
     spec.commandLine().getErr().printf("%d prompts x %d completions, %d tokens in %.1f s (%.1f tok/s)%s%n",
-        prompts.size(), n, generated, secs, generated / Math.max(1e-9, secs), out != null ? "; wrote " + out : "");
+        promptCount, n, generated, secs, generated / Math.max(1e-9, secs), out != null ? "; wrote " + out : "");
     spec.commandLine().getErr().flush();
     return 0;
   }

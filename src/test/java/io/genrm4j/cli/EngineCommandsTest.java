@@ -136,6 +136,14 @@ class EngineCommandsTest {
     assertEquals(2, r.code());
     assertTrue(r.err().startsWith("error: " + bad + ":4: character 'x'"), r.err());
     assertFalse(Files.exists(out));
+
+    Path prompts = dir.resolve("bad-prompts.jsonl");
+    Files.write(prompts, List.of("{\"prompt\": \"1+1=\"}", "", "{\"prompt\": \"1+x=\"}"));
+    Path samples = dir.resolve("never.jsonl");
+    r = run("sample", "--model", base.toString(), "--input", prompts.toString(), "--out", samples.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().startsWith("error: " + prompts + ":3: character 'x'"), r.err());
+    assertFalse(Files.exists(samples));
   }
 
   /**
