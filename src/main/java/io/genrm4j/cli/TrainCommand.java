@@ -34,7 +34,8 @@ import picocli.CommandLine.Model.CommandSpec;
       "Fine-tunes a model on JSONL records {\"prompt\": str, \"completion\": str, \"weight\"?: number}.",
       "Each example is [bos] + prompt + completion + [eos]; the loss covers the completion and eos only.",
       "Resumable checkpoints go to OUT/checkpoints (every --checkpoint-every steps); --resume continues the same "
-          + "run after a kill. The final model is saved to OUT, the per-step log to OUT/train_log.jsonl."
+          + "run after a kill (same options required). The final model is saved to OUT, the per-step log "
+          + "(loss, lr, grad_norm, tokens, seconds; steps before a resume included) to OUT/train_log.jsonl."
     })
 final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -113,7 +114,16 @@ final class TrainCommand implements Callable<Integer> {
       } catch (IOException e) {
         throw new UserException(out + ": cannot create: " + e.getMessage());
       }
+      // The log of the steps before the resumed checkpoint comes from the copy kept next to the checkpoints.
+      Path partialLog = out.resolve("checkpoints").resolve("train_log.jsonl");
       List<ObjectNode> log = new ArrayList<>();
+      if (startStep > 0 && Files.exists(partialLog)) {
+        for (ObjectNode n : Jsonl.readObjects(partialLog)) {
+          if (n.path("step").asLong() <= startStep) {
+            log.add(n);
+          }
+        }
+      }
       Trainer.Result result;
       try (ProgressBar pb = Cli.progress("train", steps, "step")) {
         pb.stepTo(startStep);
@@ -130,6 +140,9 @@ final class TrainCommand implements Callable<Integer> {
               n.put("tokens", s.tokens());
               n.put("seconds", s.seconds());
               log.add(n);
+              if (checkpointEvery > 0 && s.step() % checkpointEvery == 0) {
+                Jsonl.write(partialLog, log); // the checkpoint of this step is saved right after
+              }
               pb.stepTo(s.step());
               pb.setExtraMessage(String.format(" loss %.4f lr %.2e %s tok/s", s.loss(), s.lr(),
                   Cli.human(s.tokens() / Math.max(1e-9, s.seconds()))));

@@ -178,7 +178,13 @@ class EngineCommandsTest {
     Run c = run(concat(new String[] {"train", "--out", crashed.toString(), "--resume"}, common));
     assertEquals(0, c.code(), c.err());
     assertTrue(c.out().contains("resumed at step 2"), c.out());
-    assertEquals(4, Jsonl.read(crashed.resolve("train_log.jsonl"), n -> n).size());
+    List<JsonNode> wholeLog = Jsonl.read(whole.resolve("train_log.jsonl"), n -> n);
+    List<JsonNode> resumedLog = Jsonl.read(crashed.resolve("train_log.jsonl"), n -> n);
+    assertEquals(6, resumedLog.size(), "steps 1-2 from the crashed run, 3-6 from the resumed one");
+    for (int i = 0; i < 6; i++) {
+      assertEquals(i + 1, resumedLog.get(i).get("step").asInt());
+      assertEquals(wholeLog.get(i).get("loss").asDouble(), resumedLog.get(i).get("loss").asDouble(), 0.0);
+    }
     assertEquals(-1L, Files.mismatch(whole.resolve("model.safetensors"), crashed.resolve("model.safetensors")),
         "resumed weights differ from the uninterrupted run");
     assertNotEquals(-1L, Files.mismatch(base.resolve("model.safetensors"), whole.resolve("model.safetensors")));
