@@ -140,7 +140,7 @@ final class TrainCommand implements Callable<Integer> {
               n.put("tokens", s.tokens());
               n.put("seconds", s.seconds());
               log.add(n);
-              if (checkpointEvery > 0 && s.step() % checkpointEvery == 0) {
+              if (checkpointEvery > 0 && s.step() % checkpointEvery == 0 || s.step() == steps) {
                 Jsonl.write(partialLog, log); // the checkpoint of this step is saved right after
               }
               pb.stepTo(s.step());
@@ -151,6 +151,12 @@ final class TrainCommand implements Callable<Integer> {
       saveFinal(loaded, out);
       Jsonl.write(out.resolve("train_log.jsonl"), log);
       long ran = result.steps() - result.startStep();
+      if (ran <= 0) {
+        pw.printf("nothing to train: the run in %s already reached step %d of %d; model saved to %s%n", out,
+            startStep, steps, out);
+        pw.flush();
+        return 0;
+      }
       pw.printf("trained %d steps (%s) on %d examples: loss %s -> %.4f, %s tokens in %.1f s (%s tok/s)%n",
           ran, startStep > 0 ? "resumed at step " + startStep : "from scratch", examples.size(),
           result.losses().isEmpty() ? "n/a" : String.format("%.4f", result.losses().get(0)), result.finalLoss(),
