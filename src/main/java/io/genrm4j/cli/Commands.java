@@ -7,11 +7,22 @@ final class Commands {
   private Commands() {}
 
   static void register(CommandLine cl) {
-    // engine, data, verify, experiment and serve commands register here
+    // engine
+    cl.addSubcommand(new CreateCommand());
+    CommandLine train = new CommandLine(new TrainCommand());
+    train.addSubcommand(new TrainVerifierCommand());
+    cl.addSubcommand(train);
+    cl.addSubcommand(new SampleCommand());
+    cl.addSubcommand(new LogprobsCommand());
+    // tasks and data
     cl.addSubcommand(new DataCommand());
     cl.addSubcommand(new GradeCommand());
+    // verifiers
+    cl.addSubcommand(new VerifyCommand());
+    // serving
     cl.addSubcommand("serve", new io.genrm4j.serve.ServeCommand());
     cl.addSubcommand("loadtest", new io.genrm4j.serve.LoadTestCommand());
     cl.addSubcommand("synthesize", new io.genrm4j.serve.client.SynthesizeCommand());
+    cl.addSubcommand(new BenchCommand());
   }
 }

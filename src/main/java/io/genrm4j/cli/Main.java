@@ -40,6 +40,10 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     System.setProperty("ai.djl.offline", "true");
+    // DJL's start-up INFO/WARN lines (CUDA probing, thread counts) would drown the progress bars and summaries.
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
+    }
     int code = commandLine().execute(args);
     System.exit(code);
   }

@@ -49,9 +49,8 @@ public final class AdamW {
       NDArray total = tmp.zeros(new ai.djl.ndarray.types.Shape());
       for (NDArray p : params.values()) {
         try (NDArray g = p.getGradient()) {
-          NDArray sq = g.square().sum();
-          sq.attach(tmp);
-          total = total.add(sq);
+          g.attach(tmp); // so that square() and sum() land in tmp, not in the parameter's manager
+          total = total.add(g.square().sum());
         }
       }
       return Math.sqrt(total.getFloat());
@@ -86,8 +85,13 @@ public final class AdamW {
           if (weightDecay > 0 && decays(e.getKey(), p)) {
             p.muli(1 - lr * weightDecay);
           }
-          NDArray denom = vt.div(bc2).sqrt().addi(eps);
-          p.subi(mt.div(denom).muli(lr / bc1));
+          // vt.div / mt.div would land in the long-lived state manager (first operand's): move them to tmp.
+          NDArray vhat = vt.div(bc2);
+          vhat.attach(tmp);
+          NDArray denom = vhat.sqrt().addi(eps);
+          NDArray update = mt.div(denom);
+          update.attach(tmp);
+          p.subi(update.muli(lr / bc1));
           g.subi(g); // zero for the next accumulation
         }
       }

@@ -1,0 +1,414 @@
+package io.genrm4j.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import io.genrm4j.infer.Generator;
+import io.genrm4j.infer.SamplingParams;
+import io.genrm4j.infer.Scoring;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.LogProbs;
+import io.genrm4j.model.ModelConfig;
+import io.genrm4j.model.Presets;
+import io.genrm4j.model.TokenBatch;
+import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.train.Losses;
+import io.genrm4j.train.TokenExample;
+import io.genrm4j.train.TrainConfig;
+import io.genrm4j.train.Trainer;
+import io.genrm4j.util.UserException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code genrm bench}: throughput and model FLOP utilisation of this machine. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measures tokens/s and model FLOP utilisation (MFU) on this machine, FP32.",
+      "Peak rate: best of 10 runs of a 1024x1024 @ 1024x1024 FP32 matmul via DJL, measured in the same run.",
+      "Model FLOPs per token (PaLM appendix B convention, non-causal attention count):",
+      "  train:   6*N + 12*L*T*d      forward: 2*N + 4*L*T*d",
+      "  N = matmul parameters (all parameters, embedding lookup excluded, LM head included; tied embeddings count "
+          + "once as the head), L = layers, T = sequence length, d = heads*head_dim.",
+      "MFU = (tokens/s * FLOPs per token) / measured matmul rate."
+    },
+    subcommands = {BenchCommand.Train.class, BenchCommand.Forward.class, BenchCommand.Sample.class})
+final class BenchCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Options every bench shares. */
+  static final class Opts {
+    @Option(names = "--preset", defaultValue = "medium", description = "model size (default: ${DEFAULT-VALUE})")
+    String preset;
+
+    @Option(names = "--vocab", defaultValue = "256", description = "vocabulary size (default: ${DEFAULT-VALUE})")
+    int vocab;
+
+    @Option(names = "--seq-len", defaultValue = "256", description = "tokens per sequence (default: ${DEFAULT-VALUE})")
+    int seqLen;
+
+    @Option(names = "--batch-size", defaultValue = "8", description = "sequences per step (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--steps", defaultValue = "10", description = "timed steps (default: ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--warmup-steps", defaultValue = "2", description = "untimed steps first (default: ${DEFAULT-VALUE})")
+    int warmupSteps;
+
+    @Option(names = "--threads", description = "PyTorch intra-op threads (default: engine default)")
+    Integer threads;
+
+    void check() {
+      if (vocab < 4 || seqLen < 2 || batchSize <= 0 || steps <= 0 || warmupSteps < 0) {
+        throw new UserException("--vocab >= 4, --seq-len >= 2, --batch-size and --steps > 0, --warmup-steps >= 0");
+      }
+    }
+  }
+
+  /** What every bench measures before its own work. */
+  static final class Setup {
+    final NDManager mgr;
+    final LlamaModel model;
+    final ModelConfig cfg;
+    final double peakGflops;
+    final int threads;
+    double peakAfter;
+
+    Setup(NDManager mgr, LlamaModel model, ModelConfig cfg, double peakGflops, int threads) {
+      this.mgr = mgr;
+      this.model = model;
+      this.cfg = cfg;
+      this.peakGflops = peakGflops;
+      this.threads = threads;
+    }
+
+    /** Measures the matmul rate again after the run (other processes may have slowed either measurement). */
+    double peak() {
+      peakAfter = matmulGflops(mgr);
+      return Math.max(peakGflops, peakAfter);
+    }
+  }
+
+  static Setup setup(Opts o) {
+    o.check();
+    NDManager mgr = Cli.manager();
+    if (o.threads != null) {
+      JniUtils.setNumThreads(o.threads);
+    }
+    ModelConfig cfg = Presets.get(o.preset, o.vocab);
+    if (o.seqLen > cfg.maxPositionEmbeddings()) {
+      throw new UserException("--seq-len exceeds max_position_embeddings " + cfg.maxPositionEmbeddings());
+    }
+    double peak = matmulGflops(mgr);
+    return new Setup(mgr, LlamaModel.init(cfg, 0, mgr), cfg, peak, JniUtils.getNumThreads());
+  }
+
+  /** Best-of-10 GFLOP/s of a 1024^3 FP32 matmul. */
+  static double matmulGflops(NDManager parent) {
+    int n = 1024;
+    try (NDManager m = parent.newSubManager()) {
+      NDArray a = m.randomNormal(new Shape(n, n));
+      NDArray b = m.randomNormal(new Shape(n, n));
+      double best = Double.MAX_VALUE;
+      for (int i = 0; i < 12; i++) {
+        long t0 = System.nanoTime();
+        try (NDArray c = a.matMul(b)) {
+          c.getFloat(0, 0);
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        if (i >= 2) {
+          best = Math.min(best, s);
+        }
+      }
+      return 2.0 * n * n * n / best / 1e9;
+    }
+  }
+
+  /** Matmul parameters: the embedding lookup costs no FLOPs, the LM head does. */
+  static long flopParams(ModelConfig c) {
+    return c.parameterCount() - (c.tieWordEmbeddings() ? 0 : (long) c.vocabSize() * c.hiddenSize());
+  }
+
+  static double attnFlops(ModelConfig c, int t, int factor) {
+    return (double) factor * c.numHiddenLayers() * t * c.numAttentionHeads() * c.headDim();
+  }
+
+  static List<int[]> randomRows(int rows, int len, int vocab, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    List<int[]> out = new ArrayList<>();
+    for (int i = 0; i < rows; i++) {
+      int[] ids = new int[len];
+      for (int j = 0; j < len; j++) {
+        ids[j] = 3 + r.nextInt(vocab - 3);
+      }
+      out.add(ids);
+    }
+    return out;
+  }
+
+  static long heapPeakBytes() {
+    long sum = 0;
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == MemoryType.HEAP && p.getPeakUsage() != null) {
+        sum += p.getPeakUsage().getUsed();
+      }
+    }
+    return sum;
+  }
+
+  /** VmHWM (peak resident set) of this process in bytes, or -1 where /proc is absent. */
+  static long peakRssBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // not Linux
+    }
+    return -1;
+  }
+
+  static void table(PrintWriter pw, String title, Setup s, Opts o, String[][] rows) {
+    List<String[]> all = new ArrayList<>();
+    all.add(new String[] {"model", o.preset + " (" + s.cfg.numHiddenLayers() + "L, d=" + s.cfg.hiddenSize()
+        + ", vocab " + s.cfg.vocabSize() + ", " + Cli.human(s.cfg.parameterCount()) + " params, N="
+        + Cli.human(flopParams(s.cfg)) + ")"});
+    all.add(new String[] {"threads", Integer.toString(s.threads)});
+    all.add(new String[] {"matmul rate before / after the run (1024^3 FP32, best of 10)",
+        String.format("%.1f / %.1f GFLOP/s (MFU uses the larger)", s.peakGflops, s.peakAfter)});
+    all.addAll(Arrays.asList(rows));
+    all.add(new String[] {"JVM heap peak (MemoryPoolMXBean) / now (MemoryMXBean)", String.format("%.0f MiB / %.0f MiB",
+        heapPeakBytes() / 1048576.0,
+        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0)});
+    all.add(new String[] {"process RSS peak (VmHWM)", String.format("%.0f MiB", peakRssBytes() / 1048576.0)});
+    int w = all.stream().mapToInt(r -> r[0].length()).max().orElse(10);
+    pw.println(title);
+    pw.println("| " + pad("metric", w) + " | value |");
+    pw.println("|" + "-".repeat(w + 2) + "|-------|");
+    for (String[] r : all) {
+      pw.println("| " + pad(r[0], w) + " | " + r[1] + " |");
+    }
+    pw.flush();
+  }
+
+  private static String pad(String s, int w) {
+    return s + " ".repeat(Math.max(0, w - s.length()));
+  }
+
+  static String[][] throughput(double tokPerS, double flopsPerToken, double peakGflops, String formula,
+      double secPerStep) {
+    double achieved = tokPerS * flopsPerToken / 1e9;
+    return new String[][] {
+      {"seconds per step (mean of timed steps)", String.format("%.3f", secPerStep)},
+      {"tokens/s", String.format("%.0f", tokPerS)},
+      {"model FLOPs per token (" + formula + ")", Cli.human(flopsPerToken)},
+      {"achieved model GFLOP/s", String.format("%.1f", achieved)},
+      {"MFU (achieved / matmul peak)", String.format("%.1f%%", 100 * achieved / peakGflops)},
+    };
+  }
+
+  @Command(name = "train", mixinStandardHelpOptions = true,
+      description = "Times full training steps (forward, backward, AdamW with clipping) on random tokens; "
+          + "FLOPs per token 6*N + 12*L*T*d.")
+  static final class Train implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Opts o = new Opts();
+
+    @Option(names = "--breakdown", description = "also time forward+loss, backward and the AdamW step separately")
+    boolean breakdown;
+
+    @Override
+    public Integer call() {
+      Setup s = setup(o);
+      try (NDManager mgr = s.mgr; LlamaModel model = s.model) {
+        List<TokenExample> data = new ArrayList<>();
+        for (int[] ids : randomRows(o.batchSize * 4, o.seqLen, o.vocab, 1)) {
+          boolean[] t = new boolean[ids.length];
+          Arrays.fill(t, 1, t.length, true);
+          data.add(new TokenExample(ids, t, 1f));
+        }
+        int total = o.warmupSteps + o.steps;
+        double[] at = new double[total + 1];
+        TrainConfig cfg = new TrainConfig(total, o.batchSize, 1, 1e-4, 0.1, 1, 0.01, 1.0, 0, 0);
+        try (ProgressBar pb = Cli.progress("bench train", total, "step")) {
+          Trainer.train(model, data, Losses.sft(0), cfg, l -> {
+            at[(int) l.step()] = l.seconds();
+            pb.stepTo(l.step());
+          });
+        }
+        double secs = (at[total] - at[o.warmupSteps]) / o.steps;
+        double tokPerS = (double) o.batchSize * o.seqLen / secs;
+        double fpt = 6.0 * flopParams(s.cfg) + attnFlops(s.cfg, o.seqLen, 12);
+        String[][] rows = throughput(tokPerS, fpt, s.peak(), "6N + 12LTd", secs);
+        if (breakdown) {
+          rows = concat(rows, breakdown(model, data.subList(0, o.batchSize), o.steps));
+        }
+        table(spec.commandLine().getOut(), String.format("bench train: preset %s, batch %d x seq %d, %d timed steps",
+            o.preset, o.batchSize, o.seqLen, o.steps), s, o, rows);
+      }
+      return 0;
+    }
+  }
+
+  /** Mean seconds of forward+loss, backward and optimizer step over {@code steps} steps (after one warm-up). */
+  static String[][] breakdown(LlamaModel model, List<TokenExample> batch, int steps) {
+    NDManager root = model.manager();
+    model.setRequiresGradient(true);
+    io.genrm4j.train.AdamW opt = new io.genrm4j.train.AdamW(model.parameters(), root, 0.9, 0.95, 1e-8, 0.01);
+    double fwd = 0;
+    double bwd = 0;
+    double upd = 0;
+    try {
+      for (int i = 0; i <= steps; i++) {
+        long t0 = System.nanoTime();
+        long t1;
+        try (NDManager sm = root.newSubManager();
+            ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+          NDArray loss = Losses.sft(0).loss(model, batch, sm);
+          loss.getFloat();
+          t1 = System.nanoTime();
+          gc.backward(loss);
+        }
+        long t2 = System.nanoTime();
+        opt.step(1e-4, 1.0);
+        long t3 = System.nanoTime();
+        if (i > 0) {
+          fwd += (t1 - t0) / 1e9;
+          bwd += (t2 - t1) / 1e9;
+          upd += (t3 - t2) / 1e9;
+        }
+      }
+    } finally {
+      opt.close();
+      model.setRequiresGradient(false);
+    }
+    return new String[][] {
+      {"breakdown: forward + loss (s/step)", String.format("%.3f", fwd / steps)},
+      {"breakdown: backward (s/step)", String.format("%.3f", bwd / steps)},
+      {"breakdown: AdamW step incl. grad norm (s/step)", String.format("%.3f", upd / steps)},
+    };
+  }
+
+  static String[][] concat(String[][] a, String[][] b) {
+    String[][] r = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+
+  @Command(name = "forward", mixinStandardHelpOptions = true,
+      description = "Times no-grad forward passes with LM head and log-softmax (teacher-forced scoring); "
+          + "FLOPs per token 2*N + 4*L*T*d.")
+  static final class Forward implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Opts o = new Opts();
+
+    @Override
+    public Integer call() {
+      Setup s = setup(o);
+      try (NDManager mgr = s.mgr; LlamaModel model = s.model) {
+        List<int[]> rows = randomRows(o.batchSize, o.seqLen, o.vocab, 1);
+        int total = o.warmupSteps + o.steps;
+        long t0 = 0;
+        try (ProgressBar pb = Cli.progress("bench forward", total, "step")) {
+          for (int i = 0; i < total; i++) {
+            if (i == o.warmupSteps) {
+              t0 = System.nanoTime();
+            }
+            try (NDManager sm = mgr.newSubManager()) {
+              LogProbs.ofTargets(model, TokenBatch.rightPadded(rows, 0, sm)).getFloat(0, 0);
+            }
+            pb.stepTo(i + 1);
+          }
+        }
+        double secs = (System.nanoTime() - t0) / 1e9 / o.steps;
+        double tokPerS = (double) o.batchSize * o.seqLen / secs;
+        double fpt = 2.0 * flopParams(s.cfg) + attnFlops(s.cfg, o.seqLen, 4);
+        table(spec.commandLine().getOut(), String.format("bench forward: preset %s, batch %d x seq %d, %d timed steps",
+            o.preset, o.batchSize, o.seqLen, o.steps), s, o, throughput(tokPerS, fpt, s.peak(),
+            "2N + 4LTd", secs));
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "sample", mixinStandardHelpOptions = true,
+      description = "Greedy decoding of one sequence: --seq-len prompt tokens, then --new-tokens tokens, with the "
+          + "KV cache (Generator) and without it (full recompute per token). --batch-size and --steps are ignored.")
+  static final class Sample implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Opts o = new Opts();
+
+    @Option(names = "--new-tokens", defaultValue = "64", description = "tokens to generate (default: ${DEFAULT-VALUE})")
+    int newTokens;
+
+    @Override
+    public Integer call() {
+      Setup s = setup(o);
+      try (NDManager mgr = s.mgr; LlamaModel model = s.model) {
+        int[] prompt = randomRows(1, o.seqLen, o.vocab, 1).get(0);
+        Generator gen = new Generator(model, CharTokenizer.of(alphabet(o.vocab - 3)));
+        SamplingParams p = new SamplingParams(newTokens, 0, 1, 0, List.of(), 0, false, 0);
+        gen.sampleShared(List.of(prompt), 1, p.withSeed(1), null); // warm-up
+        long t0 = System.nanoTime();
+        int[] cached = gen.sampleShared(List.of(prompt), 1, p, null).get(0).get(0).tokens();
+        double withCache = (System.nanoTime() - t0) / 1e9;
+        t0 = System.nanoTime();
+        int[] ids = Arrays.copyOf(prompt, prompt.length + newTokens);
+        int[] plain = new int[newTokens];
+        for (int i = 0; i < newTokens; i++) {
+          float[] lp = Scoring.nextTokenLogProbs(model, 0, Arrays.copyOf(ids, prompt.length + i));
+          int best = 0;
+          for (int j = 1; j < lp.length; j++) {
+            best = lp[j] > lp[best] ? j : best;
+          }
+          plain[i] = best;
+          ids[prompt.length + i] = best;
+        }
+        double noCache = (System.nanoTime() - t0) / 1e9;
+        s.peak();
+        table(spec.commandLine().getOut(), String.format("bench sample: preset %s, prompt %d tokens, %d new tokens, "
+            + "greedy, batch 1", o.preset, o.seqLen, newTokens), s, o, new String[][] {
+              {"with KV cache: tokens/s (incl. prefill)", String.format("%.1f", newTokens / withCache)},
+              {"without cache (recompute): tokens/s", String.format("%.1f", newTokens / noCache)},
+              {"speed-up", String.format("%.1fx", noCache / withCache)},
+              {"same greedy tokens both ways", Boolean.toString(Arrays.equals(cached, plain))},
+            });
+      }
+      return 0;
+    }
+
+    private static String alphabet(int n) {
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < n; i++) {
+        sb.appendCodePoint(0x100 + i);
+      }
+      return sb.toString();
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package io.genrm4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import io.genrm4j.model.Checkpoint;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.task.Candidate;
+import io.genrm4j.task.Oracle;
+import io.genrm4j.task.Problem;
+import io.genrm4j.task.Prompts;
+import io.genrm4j.task.Task;
+import io.genrm4j.task.Tasks;
+import io.genrm4j.train.TrainConfig;
+import io.genrm4j.train.Trainer;
+import io.genrm4j.util.Jsonl;
+import io.genrm4j.util.UserException;
+import io.genrm4j.verify.VerifierData;
+import io.genrm4j.verify.VerifierTrainer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code genrm train verifier}: fine-tunes a checkpoint into a verifier of one kind. */
+@Command(name = "verifier", mixinStandardHelpOptions = true,
+    description = {"Train a verifier from labelled candidates, starting from a checkpoint (usually the generator).",
+        "Kinds: orm (score head + balanced BCE), genrm (SFT on \" Yes\"/\" No\"; --lambda > 0 adds solution SFT on "
+            + "the correct candidates: unified training), genrm-cot (SFT on rationale + verdict), dpo (pairs of "
+            + "correct > incorrect of the same problem against the frozen start).",
+        "Input: candidates JSONL with question, text, correct, and for genrm-cot a 'rationale' field or --task of an "
+            + "algorithmic task whose oracle writes one."})
+public final class TrainVerifierCommand implements Callable<Integer> {
+  @Option(names = "--kind", required = true, description = "orm|genrm|genrm-cot|dpo") String kind;
+  @Option(names = "--model", required = true, description = "checkpoint to start from") Path model;
+  @Option(names = "--data", required = true, description = "labelled candidates JSONL") Path data;
+  @Option(names = "--out", required = true, description = "output checkpoint directory") Path out;
+  @Option(names = "--task", description = "last-letter|word-sorting: oracle rationales for genrm-cot") String task;
+  @Option(names = "--format", defaultValue = "compact", description = "compact|paper; default ${DEFAULT-VALUE}")
+  String format;
+  @Option(names = "--lambda", defaultValue = "0", description = "genrm: weight of solution SFT; default "
+      + "${DEFAULT-VALUE}") float lambda;
+  @Option(names = "--beta", defaultValue = "0.1", description = "dpo: beta; default ${DEFAULT-VALUE}") double beta;
+  @Option(names = "--steps", defaultValue = "300", description = "default ${DEFAULT-VALUE}") int steps;
+  @Option(names = "--batch-size", defaultValue = "16", description = "default ${DEFAULT-VALUE}") int batchSize;
+  @Option(names = "--lr", defaultValue = "1e-3", description = "default ${DEFAULT-VALUE}") double lr;
+  @Option(names = "--seed", defaultValue = "0", description = "data order and score-head init; default ${DEFAULT-VALUE}")
+  long seed;
+
+  @Override
+  public Integer call() {
+    Prompts.Format f = Prompts.Format.parse(format);
+    Cli.requireFreshDir(out, false, "");
+    List<VerifierData.Labeled> labeled = readLabeled();
+    TrainConfig cfg = new TrainConfig(steps, batchSize, 1, lr, 0.1, Math.max(1, steps / 20), 0.01, 1.0, seed, 0);
+    try (NDManager root = Cli.manager(); Checkpoint.Loaded start = Cli.load(model, root);
+        ProgressBar bar = Cli.progress("train " + kind, steps, "step")) {
+      var tok = start.tokenizer();
+      LlamaModel m = kind.equals("orm") ? start.model().withScoreHead(seed) : start.model();
+      java.util.function.Consumer<Trainer.StepLog> log = s -> {
+        bar.stepTo(s.step());
+        bar.setExtraMessage(String.format(" loss %.4f", s.loss()));
+      };
+      Trainer.Result r = switch (kind) {
+        case "orm" -> VerifierTrainer.orm(m, tok, f, labeled, cfg, log);
+        case "genrm" -> {
+          List<VerifierData.Labeled> good = labeled.stream().filter(VerifierData.Labeled::correct).toList();
+          var ex = new ArrayList<>(VerifierData.direct(tok, f, labeled));
+          if (lambda > 0) {
+            ex.addAll(VerifierData.solutionSft(tok, f, good, lambda));
+          }
+          yield VerifierTrainer.sft(m, tok, ex, cfg, log);
+        }
+        case "genrm-cot" -> VerifierTrainer.sft(m, tok, VerifierData.cot(tok, f, labeled), cfg, log);
+        case "dpo" -> VerifierTrainer.dpo(m, tok, f, labeled, beta, cfg, log);
+        default -> throw new UserException("--kind must be orm, genrm, genrm-cot or dpo");
+      };
+      Checkpoint.save(m, tok, out);
+      System.out.printf("trained %s on %d candidates: %d steps, final loss %.4f, %.1f s -> %s%n", kind,
+          labeled.size(), steps, r.finalLoss(), r.seconds(), out);
+    }
+    return 0;
+  }
+
+  private List<VerifierData.Labeled> readLabeled() {
+    Task t = task == null ? null : Tasks.byName(task);
+    Oracle oracle = t == null ? null : t.oracle().orElse(null);
+    return Jsonl.read(data, n -> {
+      Candidate c = Candidate.fromJson(n);
+      if (c.correct() == null) {
+        throw new IllegalArgumentException("missing field 'correct' (grade the candidates first: genrm grade)");
+      }
+      String rationale = n.hasNonNull("rationale") ? n.get("rationale").asText() : null;
+      if (rationale == null && kind.equals("genrm-cot")) {
+        if (oracle == null) {
+          throw new IllegalArgumentException("no 'rationale' field and no --task with an oracle to write one");
+        }
+        String answer = t.answerOf(c.question()).orElseThrow(() -> new IllegalArgumentException(
+            "question is not a " + task + " question"));
+        String full = oracle.rationale(new Problem(c.problemId(), task, c.question(), answer, "train", null),
+            c.text());
+        rationale = full.substring(0, full.lastIndexOf(Prompts.VERDICT_SEPARATOR));
+      }
+      return new VerifierData.Labeled(c.question(), c.text(), c.correct(), rationale);
+    });
+  }
+}

@@ -1,0 +1,130 @@
+package io.genrm4j.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.genrm4j.eval.VerifierMetrics;
+import io.genrm4j.infer.SamplingParams;
+import io.genrm4j.task.Candidate;
+import io.genrm4j.task.Prompts;
+import io.genrm4j.util.Jsonl;
+import io.genrm4j.util.UserException;
+import io.genrm4j.verify.Verifier;
+import io.genrm4j.verify.VerifierScore;
+import io.genrm4j.verify.Verifiers;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code genrm verify}: scores every candidate of a candidates JSONL with one verifier. */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+    description = {"Score candidate solutions with a verifier and write one score record per candidate.",
+        "Modes: orm (score head), direct (GenRM p(Yes)), cot (GenRM-CoT, mean p(Yes) over --votes rationales), "
+            + "judge (same prompt on a model not trained to verify), dpo (beta * log-ratio to --reference).",
+        "Input records need problem_id, candidate_id, question, text; with 'correct' present the summary reports "
+            + "accuracy, AUROC and ECE, and Best-of-N accuracy of the top-scored candidate per problem."})
+public final class VerifyCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, description = "verifier checkpoint directory") Path model;
+  @Option(names = "--mode", required = true, description = "orm|direct|cot|dpo|judge") String mode;
+  @Option(names = "--votes", defaultValue = "8", description = "rationales per candidate (cot, judge); default "
+      + "${DEFAULT-VALUE}") int votes;
+  @Option(names = "--input", required = true, description = "candidates JSONL") Path input;
+  @Option(names = "--out", required = true, description = "scores JSONL (written atomically)") Path out;
+  @Option(names = "--format", defaultValue = "compact", description = "prompt format: compact|paper; default "
+      + "${DEFAULT-VALUE}") String format;
+  @Option(names = "--temperature", defaultValue = "0.7", description = "rationale sampling temperature; default "
+      + "${DEFAULT-VALUE}") double temperature;
+  @Option(names = "--top-p", defaultValue = "1.0", description = "rationale nucleus sampling; default ${DEFAULT-VALUE}")
+  double topP;
+  @Option(names = "--max-rationale-tokens", defaultValue = "256", description = "default ${DEFAULT-VALUE}")
+  int maxRationaleTokens;
+  @Option(names = "--seed", defaultValue = "0", description = "rationale sampling seed; default ${DEFAULT-VALUE}")
+  long seed;
+  @Option(names = "--reference", description = "dpo: the model DPO started from") Path reference;
+  @Option(names = "--beta", defaultValue = "0.1", description = "dpo: beta; default ${DEFAULT-VALUE}") double beta;
+
+  @Override
+  public Integer call() {
+    if (votes < 1) {
+      throw new UserException("--votes must be >= 1");
+    }
+    Prompts.Format f;
+    try {
+      f = Prompts.Format.parse(format);
+    } catch (IllegalArgumentException e) {
+      throw new UserException("--format must be compact or paper");
+    }
+    List<Candidate> cands = Candidate.read(input);
+    Map<String, List<Candidate>> byProblem = new LinkedHashMap<>();
+    cands.forEach(c -> byProblem.computeIfAbsent(c.problemId(), k -> new ArrayList<>()).add(c));
+    SamplingParams sampling = new SamplingParams(maxRationaleTokens, temperature, topP, 0, List.of(), seed, true, 0);
+    List<ObjectNode> records = new ArrayList<>();
+    List<Double> scores = new ArrayList<>();
+    List<Boolean> labels = new ArrayList<>();
+    double bestCorrect = 0;
+    int labelledProblems = 0;
+    long t0 = System.nanoTime();
+    try (Verifier v = Verifiers.open(model, mode, votes, f, sampling, beta, reference);
+        ProgressBar bar = Cli.progress("verify " + mode, cands.size(), "cand")) {
+      for (List<Candidate> group : byProblem.values()) {
+        List<String> sols = group.stream().map(Candidate::text).toList();
+        List<VerifierScore> s = v.score(group.get(0).question(), sols);
+        int best = 0;
+        for (int i = 0; i < group.size(); i++) {
+          Candidate c = group.get(i);
+          VerifierScore vs = s.get(i);
+          ObjectNode o = Jsonl.MAPPER.createObjectNode();
+          o.put("problem_id", c.problemId());
+          o.put("candidate_id", c.candidateId());
+          o.put("score", vs.score());
+          if (!Double.isNaN(vs.pYes())) {
+            o.put("p_yes", vs.pYes());
+            o.put("p_no", vs.pNo());
+            o.put("mass", vs.mass());
+          }
+          if (vs.votes().length > 0) {
+            o.put("votes", vs.votes().length);
+            var arr = o.putArray("vote_p_yes");
+            for (double x : vs.votes()) {
+              arr.add(x);
+            }
+          }
+          o.put("method", mode);
+          if (c.correct() != null) {
+            o.put("correct", c.correct());
+            scores.add(vs.score());
+            labels.add(c.correct());
+          }
+          records.add(o);
+          best = vs.score() > s.get(best).score() ? i : best;
+          bar.step();
+        }
+        if (group.get(best).correct() != null) {
+          labelledProblems++;
+          bestCorrect += group.get(best).correct() ? 1 : 0;
+        }
+      }
+    }
+    Jsonl.write(out, records);
+    double secs = (System.nanoTime() - t0) / 1e9;
+    System.out.printf("verify %s: %d candidates of %d problems in %.1f s -> %s%n", mode, cands.size(),
+        byProblem.size(), secs, out);
+    if (!labels.isEmpty()) {
+      double[] sc = scores.stream().mapToDouble(Double::doubleValue).toArray();
+      boolean[] lb = new boolean[labels.size()];
+      for (int i = 0; i < lb.length; i++) {
+        lb[i] = labels.get(i);
+      }
+      boolean probs = !mode.equals("dpo");
+      System.out.printf("  AUROC %.3f  accuracy@0.5 %s  ECE %s  best-of-pool accuracy %.1f%% (%d problems)%n",
+          VerifierMetrics.auroc(sc, lb), probs ? String.format("%.1f%%", 100 * VerifierMetrics.accuracy(sc, lb)) : "n/a",
+          probs ? String.format("%.3f", VerifierMetrics.expectedCalibrationError(sc, lb)) : "n/a",
+          100 * bestCorrect / Math.max(1, labelledProblems), labelledProblems);
+    }
+    return 0;
+  }
+}
