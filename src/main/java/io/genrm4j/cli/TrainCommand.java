@@ -40,11 +40,11 @@ import picocli.CommandLine.Model.CommandSpec;
 final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, description = "checkpoint directory to start from") Path model;
+  @Option(names = "--model", description = "checkpoint directory to start from") Path model;
 
-  @Option(names = "--data", required = true, description = "training JSONL (.jsonl or .jsonl.gz)") Path data;
+  @Option(names = "--data", description = "training JSONL (.jsonl or .jsonl.gz)") Path data;
 
-  @Option(names = "--out", required = true, description = "run directory: final model, checkpoints, train_log.jsonl")
+  @Option(names = "--out", description = "run directory: final model, checkpoints, train_log.jsonl")
   Path out;
 
   @Option(names = "--steps", defaultValue = "100", description = "optimizer steps (default: ${DEFAULT-VALUE})")
@@ -59,7 +59,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--lr", defaultValue = "1e-3", description = "peak learning rate (default: ${DEFAULT-VALUE})")
   double lr;
 
-  @Option(names = "--warmup", description = "linear warmup steps (default: 5% of --steps, at least 1)")
+  @Option(names = "--warmup", description = "linear warmup steps (default: 5%% of --steps, at least 1)")
   Integer warmup;
 
   @Option(names = "--min-lr-ratio", defaultValue = "0.1",
@@ -92,6 +92,10 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (model == null || data == null || out == null) {
+      throw new io.genrm4j.util.UserException("genrm train needs --model, --data and --out (or a subcommand: "
+          + "genrm train verifier --help)");
+    }
     if (steps <= 0 || batchSize <= 0 || gradAccum <= 0 || !(lr > 0) || checkpointEvery < 0) {
       throw new UserException("--steps, --batch-size, --grad-accum and --lr must be positive, "
           + "--checkpoint-every >= 0");
