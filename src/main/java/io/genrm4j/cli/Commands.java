@@ -10,5 +10,6 @@ final class Commands {
     // engine, data, verify, experiment and serve commands register here
     cl.addSubcommand(new DataCommand());
     cl.addSubcommand(new GradeCommand());
+    cl.addSubcommand(new ExperimentCommand());
   }
 }

@@ -107,6 +107,30 @@ public final class Experiment {
     return e.runAll();
   }
 
+  /**
+   * Runs several tasks: one subdirectory per task and, with more than one task, {@code summary.json} and
+   * {@code summary.md} (test-ood Best-of-N at the largest N per task and the average) in {@code dir}.
+   */
+  public static List<Result> runTasks(List<Task> tasks, ExperimentProfile prof, long seed, Path dir,
+      PrintStream err) {
+    List<Result> out = new ArrayList<>();
+    if (tasks.size() == 1) {
+      out.add(run(tasks.get(0), prof, seed, dir, err));
+      return out;
+    }
+    for (Task t : tasks) {
+      out.add(run(t, prof, seed, dir.resolve(t.name()), err));
+    }
+    Path json = dir.resolve("summary.json");
+    Path md = dir.resolve("summary.md");
+    if (out.stream().anyMatch(Result::didWork) || !Files.exists(json) || !Files.exists(md)) {
+      ObjectNode s = ExperimentReport.summary(out, prof);
+      AtomicFiles.writeString(json, pretty(s));
+      AtomicFiles.writeString(md, ExperimentReport.summaryTable(s, prof).render());
+    }
+    return out;
+  }
+
   // ---- seeds: every random choice is a function of the run seed and a fixed salt
 
   long seedOf(String what) {
@@ -154,7 +178,13 @@ public final class Experiment {
     Path f = dir.resolve("config.json");
     if (Files.exists(f)) {
       JsonNode old = readJson(f);
-      if (!old.equals(c)) {
+      JsonNode now;
+      try {
+        now = Jsonl.MAPPER.readTree(pretty(c));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      if (!old.equals(now)) {
         throw new UserException(f + " was written with another task, profile or seed; use a new --out directory");
       }
       return;
