@@ -263,7 +263,7 @@ public final class Experiment {
     for (Problem p : ps) {
       max = Math.max(max, tok.encode(task.solve(p)).length);
     }
-    return max * 3 / 2 + 16;
+    return prof.capTokens(max * 3 / 2 + 16);
   }
 
   private void candidatesStage(Stages.Progress progress) {
@@ -447,7 +447,7 @@ public final class Experiment {
     for (Problem p : ps) {
       max = Math.max(max, tok.encode(oracle.rationale(p, task.solve(p))).length);
     }
-    return max * 3 / 2 + 32;
+    return prof.capTokens(max * 3 / 2 + 32);
   }
 
   private void scoreStage(String method, Split split, Stages.Progress progress) {

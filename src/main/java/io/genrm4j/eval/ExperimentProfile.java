@@ -26,11 +26,12 @@ import java.util.Map;
  * @param dpoBeta DPO beta
  * @param temperature candidate sampling temperature
  * @param cotTemperature rationale sampling temperature of GenRM-CoT and the judge
+ * @param tokenCap at most this many generated tokens per solution or rationale (0 = as long as the task needs)
  */
 public record ExperimentProfile(String name, String preset, int trainProblems, int testProblems,
     int samplesPerTrainProblem, int maxPerClass, int n, int votes, int genSteps, int genBatch, double genLr,
     int verSteps, int verBatch, double verLr, double lambda, double dpoBeta, double temperature,
-    double cotTemperature) {
+    double cotTemperature, int tokenCap) {
 
   public ExperimentProfile {
     if (n < 1 || votes < 1 || trainProblems < 1 || testProblems < 1 || samplesPerTrainProblem < 1) {
@@ -43,13 +44,13 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
   static {
     // mini: a few seconds per stage; checks plumbing only (the models learn nearly nothing).
     NAMED.put("mini", new ExperimentProfile("mini", "test", 6, 3, 4, 2, 4, 2, 4, 4, 3e-3,
-        3, 4, 1e-3, 1.0, 0.1, 1.0, 0.7));
+        3, 4, 1e-3, 1.0, 0.1, 1.0, 0.7, 24));
     // quick: sized by measurement on 2 shared CPU cores (see report.md "timing"), about 15 minutes per task.
     NAMED.put("quick", new ExperimentProfile("quick", "tiny", 400, 24, 8, 4, 32, 8, 300, 16, 3e-3,
-        150, 16, 1e-3, 1.0, 0.1, 1.0, 0.7));
+        150, 16, 1e-3, 1.0, 0.1, 1.0, 0.7, 0));
     // full: hours; not run during development, sized from the quick profile's per-step and per-token timings.
     NAMED.put("full", new ExperimentProfile("full", "small", 4000, 100, 32, 16, 32, 32, 3000, 32, 2e-3,
-        2000, 32, 5e-4, 1.0, 0.1, 1.0, 0.7));
+        2000, 32, 5e-4, 1.0, 0.1, 1.0, 0.7, 0));
   }
 
   /** The named profile; a {@link UserException} listing the names when unknown. */
@@ -75,6 +76,11 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
       out.add(max);
     }
     return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** {@code needed} limited by {@link #tokenCap}. */
+  public int capTokens(int needed) {
+    return tokenCap > 0 ? Math.min(tokenCap, needed) : needed;
   }
 
   public int[] ns() {
