@@ -10,6 +10,9 @@ final class Commands {
     // engine, data, verify, experiment and serve commands register here
     cl.addSubcommand(new DataCommand());
     cl.addSubcommand(new GradeCommand());
+    cl.addSubcommand("serve", new io.genrm4j.serve.ServeCommand());
+    cl.addSubcommand("loadtest", new io.genrm4j.serve.LoadTestCommand());
+    cl.addSubcommand("synthesize", new io.genrm4j.serve.client.SynthesizeCommand());
     cl.addSubcommand(new ExperimentCommand());
   }
 }

@@ -100,7 +100,7 @@ public final class BestOfN {
       int j = i;
       int groupCorrect = 0;
       double s0 = scores[order[i]];
-      while (j < m && Double.compare(scores[order[j]], s0) == 0) {
+      while (j < m && scores[order[j]] == s0) { // -0.0 == 0.0: one group, as in any comparison by value
         if (correct[order[j]]) {
           groupCorrect++;
         }

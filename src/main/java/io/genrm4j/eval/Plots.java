@@ -103,7 +103,7 @@ public final class Plots {
     st.setPlotGridLinesColor(new Color(0xDDDDDD));
     st.setMarkerSize(8);
     st.setYAxisDecimalPattern("0.#");
-    // Whole log2 positions get their power of two; in-between ticks stay unlabelled.
+    // Ticks are labelled with N itself (1, 2, 4, ...), not with log2(N).
     st.setXAxisTickMarkSpacingHint(90);
     st.setxAxisTickLabelsFormattingFunction(Plots::log2Label);
     double lo = x[0];
@@ -151,12 +151,17 @@ public final class Plots {
     return chart;
   }
 
+  /**
+   * The label of a tick at log2 position {@code v}: the power of two at whole positions, otherwise 2^v to two
+   * significant digits. Never empty: XChart sizes its ticks from the labels at the axis ends and draws none when
+   * those are empty.
+   */
   static String log2Label(Double v) {
     double r = Math.rint(v);
-    if (Math.abs(v - r) > 1e-6 || r < 0 || r > 62) {
-      return "";
+    if (Math.abs(v - r) < 1e-6 && r >= 0 && r <= 62) {
+      return Long.toString(1L << (long) r);
     }
-    return Long.toString(1L << (long) r);
+    return String.format(Locale.ROOT, "%.2g", Math.pow(2, v));
   }
 
   private static void save(Path png, XYChart chart) {

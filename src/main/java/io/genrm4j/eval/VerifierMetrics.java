@@ -41,7 +41,7 @@ public final class VerifierMetrics {
     while (i < m) {
       int j = i;
       int posInGroup = 0;
-      while (j < m && Double.compare(scores[order[j]], scores[order[i]]) == 0) {
+      while (j < m && scores[order[j]] == scores[order[i]]) { // -0.0 and 0.0 tie
         if (labels[order[j]]) {
           posInGroup++;
         }

@@ -130,6 +130,29 @@ public final class LlamaModel implements AutoCloseable {
     return new LlamaModel(c, m, p);
   }
 
+  /** A copy with the same weights in new tensors (e.g. DPO's frozen reference), under the same parent manager. */
+  public LlamaModel copy() {
+    return of(config, manager.getParentManager(), floatWeights());
+  }
+
+  /** A copy with a scalar score head ({@code num_labels = 1}, weights ~ N(0, 0.02) from {@code seed}) added. */
+  public LlamaModel withScoreHead(long seed) {
+    Map<String, float[]> w = floatWeights();
+    float[] head = new float[config.hiddenSize()];
+    SplittableRandom rng = new SplittableRandom(seed);
+    for (int i = 0; i < head.length; i++) {
+      head[i] = (float) (gaussian(rng) * 0.02);
+    }
+    w.put("score.weight", head);
+    return of(config.withNumLabels(1), manager.getParentManager(), w);
+  }
+
+  private Map<String, float[]> floatWeights() {
+    Map<String, float[]> w = new LinkedHashMap<>();
+    params.forEach((k, v) -> w.put(k, v.toFloatArray()));
+    return w;
+  }
+
   private static double gaussian(SplittableRandom rng) {
     // Box-Muller: SplittableRandom has no nextGaussian on Java 17.
     double u1 = rng.nextDouble();

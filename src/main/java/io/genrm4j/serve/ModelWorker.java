@@ -1,0 +1,189 @@
+package io.genrm4j.serve;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The one thread that touches the model (the model is not thread-safe). Jobs queue here; the thread takes the
+ * oldest, then for up to {@code windowMs} collects queued jobs of the same kind and batch key (a key of null
+ * never batches) up to {@code maxRows} rows, and runs them with one call. Jobs of other keys wait, in order.
+ * A batch that fails is rerun one job at a time so one bad request cannot fail its neighbours. A job whose
+ * future was cancelled (its HTTP request timed out) before it started is skipped.
+ */
+public final class ModelWorker implements AutoCloseable {
+  /** Runs a batch of inputs that share a key; returns one output per input, in order. */
+  @FunctionalInterface
+  public interface BatchRunner<I, O> {
+    List<O> run(Object key, List<I> inputs);
+  }
+
+  private static final class Job<I, O> {
+    final BatchRunner<I, O> runner;
+    final Object key;
+    final I input;
+    final int rows;
+    final CompletableFuture<O> future = new CompletableFuture<>();
+
+    Job(BatchRunner<I, O> runner, Object key, I input, int rows) {
+      this.runner = runner;
+      this.key = key;
+      this.input = input;
+      this.rows = rows;
+    }
+
+    boolean joins(Job<?, ?> first) {
+      return key != null && runner == first.runner && key.equals(first.key);
+    }
+  }
+
+  private final BlockingQueue<Job<?, ?>> queue;
+  private final ArrayDeque<Job<?, ?>> backlog = new ArrayDeque<>(); // model thread only
+  private final int maxRows;
+  private final long windowNanos;
+  private final Thread thread;
+  private volatile boolean running = true;
+  final AtomicLong batches = new AtomicLong();
+  final AtomicLong batchedJobs = new AtomicLong();
+  final AtomicLong batchedRows = new AtomicLong();
+
+  public ModelWorker(int queueCapacity, int maxRows, long windowMs) {
+    this.queue = new ArrayBlockingQueue<>(queueCapacity);
+    this.maxRows = Math.max(1, maxRows);
+    this.windowNanos = TimeUnit.MILLISECONDS.toNanos(windowMs);
+    this.thread = new Thread(this::loop, "genrm-model");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Queues a job; 503 when the queue is full. */
+  public <I, O> CompletableFuture<O> submit(BatchRunner<I, O> runner, Object key, I input, int rows) {
+    Job<I, O> job = new Job<>(runner, key, input, rows);
+    if (!running || !queue.offer(job)) {
+      throw new ApiError(503, "server_overloaded", "the model queue is full; retry later");
+    }
+    return job.future;
+  }
+
+  /** Runs {@code task} on the model thread (unbatched) and returns its result. */
+  public <O> CompletableFuture<O> call(java.util.function.Supplier<O> task) {
+    return submit((k, in) -> List.of(task.get()), null, Boolean.TRUE, 1);
+  }
+
+  public int queued() {
+    return queue.size();
+  }
+
+  private void loop() {
+    while (running) {
+      Job<?, ?> first;
+      try {
+        first = backlog.isEmpty() ? queue.poll(200, TimeUnit.MILLISECONDS) : backlog.poll();
+      } catch (InterruptedException e) {
+        break;
+      }
+      if (first == null) {
+        continue;
+      }
+      List<Job<?, ?>> batch = new ArrayList<>();
+      batch.add(first);
+      int rows = first.rows;
+      if (first.key != null) {
+        for (Iterator<Job<?, ?>> it = backlog.iterator(); it.hasNext() && rows < maxRows; ) {
+          Job<?, ?> j = it.next();
+          if (j.joins(first) && rows + j.rows <= maxRows) {
+            batch.add(j);
+            rows += j.rows;
+            it.remove();
+          }
+        }
+        long deadline = System.nanoTime() + windowNanos;
+        while (rows < maxRows) {
+          long left = deadline - System.nanoTime();
+          Job<?, ?> j;
+          try {
+            j = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
+          } catch (InterruptedException e) {
+            running = false;
+            break;
+          }
+          if (j == null) {
+            break;
+          }
+          if (j.joins(first) && rows + j.rows <= maxRows) {
+            batch.add(j);
+            rows += j.rows;
+          } else {
+            backlog.add(j);
+          }
+        }
+      }
+      runBatch(batch);
+    }
+    failAll();
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void runBatch(List<Job<?, ?>> all) {
+    List<Job> live = new ArrayList<>();
+    for (Job<?, ?> j : all) {
+      if (!j.future.isDone()) {
+        live.add(j);
+      }
+    }
+    if (live.isEmpty()) {
+      return;
+    }
+    Job first = live.get(0);
+    List inputs = new ArrayList();
+    int rows = 0;
+    for (Job j : live) {
+      inputs.add(j.input);
+      rows += j.rows;
+    }
+    try {
+      List out = first.runner.run(first.key, inputs);
+      if (out.size() != live.size()) {
+        throw new IllegalStateException("batch runner returned " + out.size() + " outputs for " + live.size());
+      }
+      batches.incrementAndGet();
+      batchedJobs.addAndGet(live.size());
+      batchedRows.addAndGet(rows);
+      for (int i = 0; i < live.size(); i++) {
+        live.get(i).future.complete(out.get(i));
+      }
+    } catch (Throwable t) {
+      if (live.size() == 1) {
+        first.future.completeExceptionally(t);
+        return;
+      }
+      for (Job j : live) { // isolate the failing request
+        runBatch(List.of(j));
+      }
+    }
+  }
+
+  private void failAll() {
+    ApiError stop = new ApiError(503, "server_shutting_down", "the server is shutting down");
+    backlog.forEach(j -> j.future.completeExceptionally(stop));
+    queue.forEach(j -> j.future.completeExceptionally(stop));
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    failAll();
+  }
+}

@@ -1,0 +1,77 @@
+package io.genrm4j.serve;
+
+import ai.djl.ndarray.NDManager;
+import io.genrm4j.infer.Generator;
+import io.genrm4j.model.Checkpoint;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code genrm serve}: the HTTP server over one checkpoint. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Serve a checkpoint over HTTP: /v1/verify, /v1/rerank, OpenAI-compatible /v1/completions, "
+        + "/tokenize, /v1/models, /health, /metrics. Binds 127.0.0.1 unless --host is given.")
+public final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, description = "checkpoint directory") Path model;
+  @Option(names = "--port", defaultValue = "8080", description = "port (0 = any free port); default ${DEFAULT-VALUE}") int port;
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "bind address; default ${DEFAULT-VALUE}") String host;
+  @Option(names = "--api-key", description = "bearer token required on every route but /health (else env GENRM_API_KEY)") String apiKey;
+  @Option(names = "--mode", defaultValue = "direct", description = "default verifier mode: direct|cot|orm; default ${DEFAULT-VALUE}") String mode;
+  @Option(names = "--votes", defaultValue = "8", description = "default CoT votes; default ${DEFAULT-VALUE}") int votes;
+  @Option(names = "--max-batch", defaultValue = "64", description = "rows per micro-batch; default ${DEFAULT-VALUE}") int maxBatch;
+  @Option(names = "--batch-window-ms", defaultValue = "3", description = "micro-batch collection window; default ${DEFAULT-VALUE}") long windowMs;
+  @Option(names = "--request-timeout-s", defaultValue = "120", description = "503 after this; default ${DEFAULT-VALUE}") long timeoutS;
+  @Option(names = "--model-name", description = "name reported by /v1/models (default: the directory name)") String modelName;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!GenrmServer.MODES.contains(mode)) {
+      throw new io.genrm4j.util.UserException("--mode must be direct, cot or orm");
+    }
+    String key = apiKey != null ? apiKey : System.getenv("GENRM_API_KEY");
+    ServeLimits d = ServeLimits.defaults();
+    ServeLimits limits = new ServeLimits(d.maxBodyBytes(), d.maxCandidates(), d.maxVotes(), d.maxTokens(), d.maxN(),
+        d.maxPrompts(), d.maxLogprobs(), timeoutS * 1000, d.idleTimeoutMs(), d.queueCapacity(), maxBatch, windowMs);
+    String name = modelName != null ? modelName : model.toAbsolutePath().normalize().getFileName().toString();
+    NDManager root = NDManager.newBaseManager();
+    Checkpoint.Loaded loaded = Checkpoint.load(model, root);
+    Generator gen = new Generator(loaded.model(), loaded.tokenizer());
+    VerifierFactory factory = cliVerifiers(loaded, gen);
+    GenrmServer.Options opt = new GenrmServer.Options(host, port, key, name, mode, votes, limits, true);
+    GenrmServer server = new GenrmServer(loaded.model(), gen, factory, opt).start();
+    if (!isLoopback(host) && (key == null || key.isEmpty())) {
+      System.err.println("warning: listening on " + host + " without an API key");
+    }
+    System.err.println("genrm serve: " + server.baseUrl() + " model=" + name + " mode=" + mode
+        + (key == null || key.isEmpty() ? "" : " (bearer token required)"));
+    CountDownLatch done = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      loaded.close();
+      root.close();
+      done.countDown();
+    }));
+    done.await();
+    return 0;
+  }
+
+  /**
+   * The verifiers the CLI serves. {@code io.genrm4j.verify.Verifiers} (the real implementations) is not merged yet,
+   * so the CLI serves {@link DirectPromptVerifier} for mode direct and answers 400 for cot and orm.
+   */
+  static VerifierFactory cliVerifiers(Checkpoint.Loaded loaded, Generator gen) {
+    return (m, v) -> {
+      if (m.equals("direct")) {
+        return new DirectPromptVerifier(loaded.model(), gen);
+      }
+      throw ApiError.badRequest("mode '" + m + "' is not available in this build (only 'direct': the "
+          + "io.genrm4j.verify implementations are not wired into serve yet)");
+    };
+  }
+
+  static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+  }
+}

@@ -1,0 +1,95 @@
+package io.genrm4j.serve.client;
+
+import io.genrm4j.serve.DirectPromptVerifier;
+import io.genrm4j.verify.Verifier;
+import io.genrm4j.verify.VerifierScore;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A served model in the roles of the method: generator (N candidate solutions), GenRM direct scorer (p(Yes) after
+ * the direct prompt) and GenRM-CoT / LLM-as-a-Judge (K sampled rationales, each read for p(Yes) at the verdict
+ * line; the score is their mean). Prompts are the authors' exact strings. As a {@link Verifier}, its mode is
+ * "direct", "cot" or "judge" (judge = the CoT procedure on a model not trained to verify).
+ */
+public final class RemoteGenrm implements Verifier {
+  public static final String VERDICT = "Verification: Is the answer correct (Yes/No)?";
+  public static final String COT_OPEN = "\nVerification: Let's verify step by step.\n";
+
+  private final OpenAiClient client;
+  private final String mode;
+  private final int votes;
+  private final double temperature;
+  private final int maxRationaleTokens;
+  private final long seed;
+
+  public RemoteGenrm(OpenAiClient client, String mode, int votes, double temperature, int maxRationaleTokens,
+      long seed) {
+    if (!List.of("direct", "cot", "judge").contains(mode)) {
+      throw new IllegalArgumentException("mode must be direct, cot or judge");
+    }
+    this.client = client;
+    this.mode = mode;
+    this.votes = votes;
+    this.temperature = temperature;
+    this.maxRationaleTokens = maxRationaleTokens;
+    this.seed = seed;
+  }
+
+  /** The solving prompt (preamble, question, "A: Let's think step by step."). */
+  public static String solvePrompt(String question) {
+    return DirectPromptVerifier.PREAMBLE + "\nQ: " + question + "\nA: Let's think step by step.\n";
+  }
+
+  /** N candidate solutions of a question, sampled with stream seed. */
+  public static List<String> sampleCandidates(OpenAiClient client, String question, int n, double temperature,
+      int maxTokens, long seed) {
+    List<String> out = new ArrayList<>();
+    OpenAiClient.Params p = OpenAiClient.Params.sample(maxTokens, temperature, n, seed).withStop(List.of("\nQ:"));
+    client.complete(solvePrompt(question), p).forEach(c -> out.add(c.text().strip()));
+    return out;
+  }
+
+  @Override
+  public String mode() {
+    return mode;
+  }
+
+  @Override
+  public List<VerifierScore> score(String question, List<String> solutions) {
+    List<VerifierScore> out = new ArrayList<>();
+    for (String s : solutions) {
+      out.add(mode.equals("direct") ? direct(question, s) : cot(question, s));
+    }
+    return out;
+  }
+
+  private VerifierScore direct(String question, String solution) {
+    PYes p = client.pYes(DirectPromptVerifier.prompt(question, solution));
+    return new VerifierScore(p.score(), p.pYes(), p.pNo(), new double[0], new String[0], 0);
+  }
+
+  private VerifierScore cot(String question, String solution) {
+    String prefix = solvePrompt(question) + solution + COT_OPEN;
+    OpenAiClient.Params p = OpenAiClient.Params.sample(maxRationaleTokens, temperature, votes, seed)
+        .withStop(List.of(VERDICT));
+    List<OpenAiClient.Choice> rs = client.complete(prefix, p);
+    double[] v = new double[rs.size()];
+    String[] rationales = new String[rs.size()];
+    double sum = 0;
+    double py = 0;
+    double pn = 0;
+    for (int i = 0; i < rs.size(); i++) {
+      String r = rs.get(i).text().stripTrailing();
+      rationales[i] = r;
+      // the rationale stops before the verdict line (or never reached it): append the verdict question
+      PYes y = client.pYes(prefix + r + "\n\n" + VERDICT);
+      v[i] = y.score();
+      sum += y.score();
+      py += y.pYes();
+      pn += y.pNo();
+    }
+    int k = rs.size();
+    return new VerifierScore(sum / k, py / k, pn / k, v, rationales, 0);
+  }
+}

@@ -1,0 +1,164 @@
+package io.genrm4j.verify;
+
+import ai.djl.ndarray.NDManager;
+import io.genrm4j.infer.Generation;
+import io.genrm4j.infer.Generator;
+import io.genrm4j.infer.SamplingParams;
+import io.genrm4j.infer.Scoring;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.Prompts;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * GenRM-CoT: for each candidate, sample K verification rationales after {@code question + solution + "Verification:
+ * Let's verify step by step."}, stop each at the decision question (appending {@code "\n\nVerification: Is the
+ * answer correct (Yes/No)?"} when a rationale never reaches it), read p(Yes) there with temperature-1 probabilities,
+ * and average the K renormalised values. Each candidate's prefix is encoded once; its K rationales are sampled from
+ * the cached prefix in one batch, and candidates are batched together too.
+ *
+ * <p>The same class is LLM-as-a-Judge when the model was never trained to verify ({@link #judge}).
+ */
+public final class GenRmCot implements Verifier {
+  /** Candidates whose K rationales are sampled in one batch. */
+  static final int CANDIDATES_PER_BATCH = 4;
+  private final LlamaModel model;
+  private final Tokenizer tok;
+  private final Prompts.Format format;
+  private final int votes;
+  private final SamplingParams params;
+  private final String mode;
+
+  public GenRmCot(LlamaModel model, Tokenizer tok, Prompts.Format format, int votes, SamplingParams params) {
+    this(model, tok, format, votes, params, "cot");
+  }
+
+  private GenRmCot(LlamaModel model, Tokenizer tok, Prompts.Format format, int votes, SamplingParams params,
+      String mode) {
+    if (votes < 1) {
+      throw new IllegalArgumentException("votes must be >= 1");
+    }
+    this.model = model;
+    this.tok = tok;
+    this.format = format;
+    this.votes = votes;
+    this.params = params.withStop(List.of(Prompts.DECISION));
+    this.mode = mode;
+  }
+
+  /** LLM-as-a-Judge: the CoT verification prompt on a model that was not trained to verify, scored the same way. */
+  public static GenRmCot judge(LlamaModel generator, Tokenizer tok, Prompts.Format format, int votes,
+      SamplingParams params) {
+    return new GenRmCot(generator, tok, format, votes, params, "judge");
+  }
+
+  @Override
+  public String mode() {
+    return mode;
+  }
+
+  @Override
+  public List<VerifierScore> score(String question, List<String> solutions) {
+    return scoreAll(List.of(question), List.of(solutions)).get(0);
+  }
+
+  @Override
+  public List<List<VerifierScore>> scoreAll(List<String> questions, List<List<String>> solutions) {
+    List<String[]> items = new ArrayList<>();
+    for (int q = 0; q < questions.size(); q++) {
+      for (String s : solutions.get(q)) {
+        items.add(new String[] {questions.get(q), s});
+      }
+    }
+    List<VerifierScore> flat = new ArrayList<>();
+    for (int start = 0; start < items.size(); start += CANDIDATES_PER_BATCH) {
+      flat.addAll(scoreBatch(items.subList(start, Math.min(items.size(), start + CANDIDATES_PER_BATCH)), start));
+    }
+    List<List<VerifierScore>> out = new ArrayList<>();
+    int i = 0;
+    for (List<String> sols : solutions) {
+      out.add(new ArrayList<>(flat.subList(i, i + sols.size())));
+      i += sols.size();
+    }
+    return out;
+  }
+
+  /** One sampled rationale and what p(Yes) is read after. */
+  public record Vote(String rationale, int[] decisionContext, double pYes, double pNo) {}
+
+  /** The K votes of each candidate; {@code offset} keeps each candidate's random streams fixed across batching. */
+  public List<List<Vote>> votes(List<String[]> items, int offset) {
+    Generator gen = new Generator(model, tok);
+    List<int[]> prefixes = new ArrayList<>();
+    for (String[] it : items) {
+      prefixes.add(gen.promptIds(format.verifyCot(it[0], it[1])));
+    }
+    DecisionLabels labels = DecisionLabels.resolve(tok, format.afterRationale(items.get(0)[0], items.get(0)[1], ""));
+    int[] forced = tok.encode(Prompts.VERDICT_SEPARATOR + Prompts.DECISION);
+    Generator.Decoded[] kept = new Generator.Decoded[1];
+    List<List<Generation>> gens = gen.sampleShared(prefixes, votes, params.withSeed(params.seed() + offset),
+        d -> kept[0] = d);
+    Generator.Decoded d = kept[0];
+    try (NDManager mgr = model.manager().newSubManager()) {
+      int rows = items.size() * votes;
+      int[][] pending = new int[rows][];
+      List<int[]> contexts = new ArrayList<>();
+      for (int r = 0; r < rows; r++) {
+        Generation g = gens.get(r / votes).get(r % votes);
+        boolean reachedDecision = Prompts.DECISION.equals(g.stopMatched());
+        boolean endedByEos = "stop".equals(g.finishReason()) && g.stopMatched() == null;
+        // Tokens sampled but not yet in the cache: the last one (unless it was EOS, which is dropped)...
+        int[] unfed = endedByEos || g.tokens().length == 0 ? new int[0]
+            : new int[] {g.tokens()[g.tokens().length - 1]};
+        // ...then the decision question when the rationale did not reach it.
+        pending[r] = reachedDecision ? unfed : concat(unfed, forced);
+        contexts.add(concat(concat(prefixes.get(r / votes), g.tokens()), reachedDecision ? new int[0] : forced));
+      }
+      double[][] lp = Scoring.labelLogProbs(model, Math.max(0, tok.padId()), d.cache(), pending,
+          List.of(labels.yes(), labels.no()), mgr);
+      List<List<Vote>> out = new ArrayList<>();
+      for (int c = 0; c < items.size(); c++) {
+        List<Vote> vs = new ArrayList<>();
+        for (int k = 0; k < votes; k++) {
+          int r = c * votes + k;
+          vs.add(new Vote(gens.get(c).get(k).text(), contexts.get(r), Math.exp(lp[r][0]), Math.exp(lp[r][1])));
+        }
+        out.add(vs);
+      }
+      return out;
+    } finally {
+      Generator.close(d.cache());
+    }
+  }
+
+  private List<VerifierScore> scoreBatch(List<String[]> items, int offset) {
+    List<List<Vote>> all = votes(items, offset);
+    List<VerifierScore> out = new ArrayList<>();
+    for (int c = 0; c < items.size(); c++) {
+      List<Vote> vs = all.get(c);
+      double[] v = new double[vs.size()];
+      String[] rationales = new String[vs.size()];
+      double sumYes = 0;
+      double sumNo = 0;
+      long tokens = 0;
+      for (int k = 0; k < vs.size(); k++) {
+        v[k] = GenRmDirect.renormalised(vs.get(k).pYes(), vs.get(k).pNo());
+        rationales[k] = vs.get(k).rationale();
+        sumYes += vs.get(k).pYes();
+        sumNo += vs.get(k).pNo();
+        tokens += vs.get(k).decisionContext().length;
+      }
+      double mean = Arrays.stream(v).average().orElseThrow();
+      out.add(new VerifierScore(mean, sumYes / v.length, sumNo / v.length, v, rationales, tokens));
+    }
+    return out;
+  }
+
+  static int[] concat(int[] a, int[] b) {
+    int[] c = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return c;
+  }
+}

@@ -1,0 +1,89 @@
+package io.genrm4j.verify;
+
+import io.genrm4j.infer.Scoring;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.Prompts;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * GenRM (direct): score = p(" Yes") after {@code question + solution + "Verification: Is the answer correct
+ * (Yes/No)?"}, read at the pinned position right after the prompt, renormalised over {Yes, No}; the raw p(Yes),
+ * p(No) and their mass are reported too. Each prompt is encoded once and forked for the two labels.
+ */
+public final class GenRmDirect implements Verifier {
+  static final int BATCH = 16;
+  private final LlamaModel model;
+  private final Tokenizer tok;
+  private final Prompts.Format format;
+
+  public GenRmDirect(LlamaModel model, Tokenizer tok, Prompts.Format format) {
+    this.model = model;
+    this.tok = tok;
+    this.format = format;
+  }
+
+  @Override
+  public String mode() {
+    return "direct";
+  }
+
+  @Override
+  public List<VerifierScore> score(String question, List<String> solutions) {
+    return scoreAll(List.of(question), List.of(solutions)).get(0);
+  }
+
+  @Override
+  public List<List<VerifierScore>> scoreAll(List<String> questions, List<List<String>> solutions) {
+    List<String> prompts = new ArrayList<>();
+    for (int q = 0; q < questions.size(); q++) {
+      for (String s : solutions.get(q)) {
+        prompts.add(format.verifyDirect(questions.get(q), s));
+      }
+    }
+    List<VerifierScore> flat = scorePrompts(prompts);
+    List<List<VerifierScore>> out = new ArrayList<>();
+    int i = 0;
+    for (List<String> sols : solutions) {
+      out.add(new ArrayList<>(flat.subList(i, i + sols.size())));
+      i += sols.size();
+    }
+    return out;
+  }
+
+  /** Scores prompts that end with the decision question. */
+  List<VerifierScore> scorePrompts(List<String> prompts) {
+    List<VerifierScore> out = new ArrayList<>();
+    for (int start = 0; start < prompts.size(); start += BATCH) {
+      List<String> chunk = prompts.subList(start, Math.min(prompts.size(), start + BATCH));
+      DecisionLabels labels = DecisionLabels.resolve(tok, chunk.get(0));
+      List<int[]> contexts = new ArrayList<>();
+      for (String p : chunk) {
+        DecisionLabels here = DecisionLabels.resolve(tok, p);
+        if (!java.util.Arrays.equals(here.yes(), labels.yes()) || !java.util.Arrays.equals(here.no(), labels.no())) {
+          throw new IllegalStateException("label tokens differ between prompts of one batch");
+        }
+        contexts.add(VerifierData.prompt(tok, p));
+      }
+      double[][] lp = Scoring.continuationLogProbs(model, Math.max(0, tok.padId()), contexts,
+          List.of(labels.yes(), labels.no()));
+      for (int i = 0; i < chunk.size(); i++) {
+        double pYes = Math.exp(lp[i][0]);
+        double pNo = Math.exp(lp[i][1]);
+        long tokens = contexts.get(i).length + labels.yes().length + labels.no().length;
+        out.add(new VerifierScore(renormalised(pYes, pNo), pYes, pNo, new double[0], new String[0], tokens));
+      }
+    }
+    return out;
+  }
+
+  /** p(Yes) / (p(Yes) + p(No)); a zero mass is an error, never a silent 0.5. */
+  static double renormalised(double pYes, double pNo) {
+    double mass = pYes + pNo;
+    if (!(mass > 0)) {
+      throw new IllegalStateException("p(Yes) + p(No) is " + mass + ": the labels are unreachable at the decision");
+    }
+    return pYes / mass;
+  }
+}

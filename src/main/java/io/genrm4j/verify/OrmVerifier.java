@@ -1,0 +1,50 @@
+package io.genrm4j.verify;
+
+import ai.djl.ndarray.NDManager;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.TokenBatch;
+import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.Prompts;
+import io.genrm4j.train.Losses;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Discriminative reward model: sigmoid of the score head at the last token of question + solution. */
+public final class OrmVerifier implements Verifier {
+  private final LlamaModel model;
+  private final Tokenizer tok;
+  private final Prompts.Format format;
+
+  public OrmVerifier(LlamaModel model, Tokenizer tok, Prompts.Format format) {
+    if (model.config().numLabels() != 1) {
+      throw new IllegalArgumentException("an ORM needs a model with a score head (num_labels = 1)");
+    }
+    this.model = model;
+    this.tok = tok;
+    this.format = format;
+  }
+
+  @Override
+  public String mode() {
+    return "orm";
+  }
+
+  @Override
+  public List<VerifierScore> score(String question, List<String> solutions) {
+    List<VerifierScore> out = new ArrayList<>();
+    for (int start = 0; start < solutions.size(); start += GenRmDirect.BATCH) {
+      List<int[]> rows = new ArrayList<>();
+      for (String s : solutions.subList(start, Math.min(solutions.size(), start + GenRmDirect.BATCH))) {
+        rows.add(VerifierData.prompt(tok, format.solve(question) + s));
+      }
+      try (NDManager mgr = model.manager().newSubManager()) {
+        float[] z = Losses.lastTokenScore(model, TokenBatch.rightPadded(rows, Math.max(0, tok.padId()), mgr), mgr)
+            .toFloatArray();
+        for (int i = 0; i < z.length; i++) {
+          out.add(VerifierScore.scalar(1 / (1 + Math.exp(-z[i])), rows.get(i).length));
+        }
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,184 @@
+package io.genrm4j.verify;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import io.genrm4j.infer.SamplingParams;
+import io.genrm4j.infer.Scoring;
+import io.genrm4j.model.Checkpoint;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.Presets;
+import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.task.Oracle;
+import io.genrm4j.task.Problem;
+import io.genrm4j.task.Prompts;
+import io.genrm4j.task.Split;
+import io.genrm4j.task.Task;
+import io.genrm4j.task.Tasks;
+import io.genrm4j.train.TrainConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tiny verifiers trained here on last-letter data: correct solutions vs programmatic perturbations of them. */
+class VerifiersTest {
+  static final Task TASK = Tasks.LAST_LETTER;
+  static final CharTokenizer TOK = CharTokenizer.of(TASK.alphabet());
+  static final Prompts.Format F = Prompts.Format.COMPACT;
+  static List<VerifierData.Labeled> train;
+  static List<VerifierData.Labeled> heldOut;
+
+  static List<VerifierData.Labeled> labeled(List<Problem> problems, long seed) {
+    Random rng = new Random(seed);
+    Oracle oracle = TASK.oracle().orElseThrow();
+    List<VerifierData.Labeled> out = new ArrayList<>();
+    for (Problem p : problems) {
+      String good = TASK.solve(p);
+      String bad = TASK.perturb(good, rng);
+      for (String s : List.of(good, bad)) {
+        boolean correct = TASK.grade(p, s).correct();
+        String r = oracle.rationale(p, s);
+        String body = r.substring(0, r.lastIndexOf(Prompts.VERDICT_SEPARATOR));
+        out.add(new VerifierData.Labeled(p.question(), s, correct, body));
+      }
+    }
+    return out;
+  }
+
+  @BeforeAll
+  static void data() {
+    train = labeled(TASK.problems(Split.TRAIN, 400, 1), 2);
+    heldOut = labeled(TASK.problems(Split.TEST_ID, 40, 3), 4);
+  }
+
+  static double auroc(Verifier v, List<VerifierData.Labeled> data) {
+    List<Double> pos = new ArrayList<>();
+    List<Double> neg = new ArrayList<>();
+    for (VerifierData.Labeled l : data) {
+      double s = v.score(l.question(), List.of(l.solution())).get(0).score();
+      (l.correct() ? pos : neg).add(s);
+    }
+    double wins = 0;
+    for (double p : pos) {
+      for (double n : neg) {
+        wins += p > n ? 1 : p == n ? 0.5 : 0;
+      }
+    }
+    return wins / (pos.size() * (double) neg.size());
+  }
+
+  static TrainConfig cfg(int steps) {
+    return new TrainConfig(steps, 16, 1, 3e-3, 0.1, 20, 0.01, 1.0, 5, 0);
+  }
+
+  @Test
+  void genRmAndOrmSeparateHeldOutCandidates(@TempDir Path tmp) {
+    try (NDManager root = NDManager.newBaseManager()) {
+      LlamaModel base = LlamaModel.init(Presets.get("tiny", TOK.vocabSize()), 1, root);
+      LlamaModel genrm = base.copy();
+      VerifierTrainer.sft(genrm, TOK, VerifierData.direct(TOK, F, train), cfg(300), null);
+      GenRmDirect direct = new GenRmDirect(genrm, TOK, F);
+      double aGen = auroc(direct, heldOut);
+      // p(Yes) is read at the pinned position: a trained model puts almost all its mass on the two labels there.
+      VerifierScore s = direct.score(heldOut.get(0).question(), List.of(heldOut.get(0).solution())).get(0);
+      assertTrue(s.mass() > 0.9, "label mass at the decision position " + s.mass());
+
+      LlamaModel orm = base.withScoreHead(7);
+      VerifierTrainer.orm(orm, TOK, F, train, cfg(300), null);
+      OrmVerifier ormV = new OrmVerifier(orm, TOK, F);
+      double aOrm = auroc(ormV, heldOut);
+      System.out.printf("last-letter in-distribution AUROC: GenRM %.3f, ORM %.3f%n", aGen, aOrm);
+      assertTrue(aGen >= 0.9, "GenRM AUROC " + aGen);
+      assertTrue(aOrm >= 0.9, "ORM AUROC " + aOrm);
+
+      // A saved and reloaded ORM (score head included) gives identical scores.
+      Checkpoint.save(orm, TOK, tmp.resolve("orm"));
+      try (Checkpoint.Loaded l = Checkpoint.load(tmp.resolve("orm"), root)) {
+        OrmVerifier again = new OrmVerifier(l.model(), TOK, F);
+        List<String> sols = heldOut.subList(0, 6).stream().map(VerifierData.Labeled::solution).toList();
+        String q = heldOut.get(0).question();
+        double[] a = ormV.score(q, sols).stream().mapToDouble(VerifierScore::score).toArray();
+        double[] b = again.score(q, sols).stream().mapToDouble(VerifierScore::score).toArray();
+        assertArrayEquals(a, b, 0.0);
+      }
+      base.close();
+      genrm.close();
+      orm.close();
+    }
+  }
+
+  @Test
+  void pYesIsReadRightAfterThePromptNotOneTokenOff() {
+    // A model trained so that the token after "?" is a space and the one after that is 'Y' or 'N' by label.
+    // Reading one position early would see the distribution over '?' (no label mass); one late, over 'e'/'o'.
+    try (NDManager root = NDManager.newBaseManager()) {
+      LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 3, root);
+      List<VerifierData.Labeled> simple = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        boolean yes = i % 2 == 0;
+        simple.add(new VerifierData.Labeled(yes ? "Yes" : "No", "x", yes, null));
+      }
+      VerifierTrainer.sft(m, TOK, VerifierData.direct(TOK, F, simple), new TrainConfig(120, 8, 1, 1e-2, 0.1, 5, 0,
+          1, 1, 0), null);
+      GenRmDirect v = new GenRmDirect(m, TOK, F);
+      VerifierScore yes = v.score("Yes", List.of("x")).get(0);
+      VerifierScore no = v.score("No", List.of("x")).get(0);
+      assertTrue(yes.score() > 0.9 && no.score() < 0.1, yes + " / " + no);
+      assertTrue(yes.mass() > 0.9 && no.mass() > 0.9);
+      // The exact label continuation, by teacher forcing over the whole text, agrees with the pinned read.
+      String prompt = F.verifyDirect("Yes", "x");
+      int[] ctx = VerifierData.prompt(TOK, prompt);
+      DecisionLabels labels = DecisionLabels.resolve(TOK, prompt);
+      assertArrayEquals(TOK.encode(" Yes"), labels.yes());
+      int[] full = GenRmCot.concat(ctx, labels.yes());
+      float[] lp = Scoring.tokenLogProbs(m, 0, List.of(full))[0];
+      double sum = 0;
+      for (int j = lp.length - labels.yes().length; j < lp.length; j++) {
+        sum += lp[j];
+      }
+      assertEquals(Math.exp(sum), yes.pYes(), 1e-4);
+      m.close();
+    }
+  }
+
+  @Test
+  void genRmCotIsReproducibleAveragesItsVotesAndMatchesReencoding() {
+    try (NDManager root = NDManager.newBaseManager()) {
+      LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 5, root);
+      VerifierTrainer.sft(m, TOK, VerifierData.cot(TOK, F, train.subList(0, 64)), cfg(30), null);
+      SamplingParams p = new SamplingParams(60, 0.7, 1, 0, List.of(), 11, true, 0);
+      GenRmCot cot = new GenRmCot(m, TOK, F, 6, p);
+      List<String> sols = List.of(train.get(0).solution(), train.get(1).solution(), train.get(2).solution());
+      String q = train.get(0).question();
+      List<VerifierScore> a = cot.score(q, sols);
+      List<VerifierScore> b = cot.score(q, sols);
+      for (int i = 0; i < sols.size(); i++) {
+        assertArrayEquals(a.get(i).votes(), b.get(i).votes(), 0.0, "same seed, same votes");
+        assertEquals(6, a.get(i).votes().length);
+        double mean = java.util.Arrays.stream(a.get(i).votes()).average().orElseThrow();
+        assertEquals(mean, a.get(i).score(), 1e-12);
+      }
+      // Prefix-cached batch path vs each rationale re-encoded from scratch.
+      List<List<GenRmCot.Vote>> votes = cot.votes(List.of(new String[] {q, sols.get(0)}, new String[] {q, sols.get(1)}), 0);
+      DecisionLabels labels = DecisionLabels.resolve(TOK, F.afterRationale(q, sols.get(0), ""));
+      int checked = 0;
+      for (List<GenRmCot.Vote> vs : votes) {
+        List<int[]> ctx = vs.stream().map(GenRmCot.Vote::decisionContext).toList();
+        double[][] lp = Scoring.continuationLogProbs(m, 0, ctx, List.of(labels.yes(), labels.no()));
+        for (int k = 0; k < vs.size(); k++) {
+          assertEquals(Math.exp(lp[k][0]), vs.get(k).pYes(), 1e-4);
+          assertEquals(Math.exp(lp[k][1]), vs.get(k).pNo(), 1e-4);
+          checked++;
+        }
+      }
+      assertEquals(12, checked);
+      m.close();
+    }
+  }
+}
