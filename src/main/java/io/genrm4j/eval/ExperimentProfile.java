@@ -43,8 +43,8 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
 
   static {
     // mini: a few seconds per stage; checks plumbing only (the models learn nearly nothing).
-    NAMED.put("mini", new ExperimentProfile("mini", "test", 6, 3, 4, 2, 4, 2, 4, 4, 3e-3,
-        3, 4, 1e-3, 1.0, 0.1, 1.0, 0.7, 24));
+    NAMED.put("mini", new ExperimentProfile("mini", "test", 6, 3, 4, 2, 4, 2, 3, 4, 3e-3,
+        2, 4, 1e-3, 1.0, 0.1, 1.0, 0.7, 24));
     // quick: sized by measurement on 2 shared CPU cores (see report.md "timing"), about 15 minutes per task.
     NAMED.put("quick", new ExperimentProfile("quick", "tiny", 400, 24, 8, 4, 32, 8, 300, 16, 3e-3,
         150, 16, 1e-3, 1.0, 0.1, 1.0, 0.7, 0));
