@@ -45,12 +45,16 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     // mini: a few seconds per stage; checks plumbing only (the models learn nearly nothing).
     NAMED.put("mini", new ExperimentProfile("mini", "test", 6, 3, 4, 2, 4, 2, 3, 4, 3e-3,
         2, 4, 1e-3, 1.0, 0.1, 1.0, 0.7, 24));
-    // quick: sized by measurement on 2 shared CPU cores (see report.md "timing"), about 15 minutes per task.
-    NAMED.put("quick", new ExperimentProfile("quick", "tiny", 400, 24, 8, 4, 32, 8, 300, 16, 3e-3,
-        150, 16, 1e-3, 1.0, 0.1, 1.0, 0.7, 0));
-    // full: hours; not run during development, sized from the quick profile's per-step and per-token timings.
-    NAMED.put("full", new ExperimentProfile("full", "small", 4000, 100, 32, 16, 32, 32, 3000, 32, 2e-3,
-        2000, 32, 5e-4, 1.0, 0.1, 1.0, 0.7, 0));
+    // quick: measured on the shared 2-core box (load average ~9 from other jobs): tiny generator SFT ~1.2 s/step at
+    // batch 16, sampling ~0.5 s per decode step at 128 rows. CoT scoring (GenRM-CoT and the judge: N x K rationales
+    // per problem) dominates, so the test splits are small; about 15 minutes per task on an idle 2-core machine,
+    // several times that under contention (see report.md "Timing" of a run).
+    NAMED.put("quick", new ExperimentProfile("quick", "tiny", 96, 8, 8, 4, 32, 4, 300, 16, 4e-3,
+        40, 8, 1e-3, 1.0, 0.1, 1.0, 0.7, 0));
+    // full: hours (GenRM-CoT and the judge sample 2 x 50 x 32 x 32 rationales per split); not run during
+    // development, sized from the quick profile's timings.
+    NAMED.put("full", new ExperimentProfile("full", "small", 2000, 50, 32, 16, 32, 32, 3000, 32, 2e-3,
+        1500, 32, 5e-4, 1.0, 0.1, 1.0, 0.7, 0));
   }
 
   /** The named profile; a {@link UserException} listing the names when unknown. */
