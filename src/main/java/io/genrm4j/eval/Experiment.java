@@ -456,7 +456,8 @@ public final class Experiment {
     SamplingParams cotParams = SamplingParams.sample(rationaleTokens(ps), prof.cotTemperature(),
         seedOf("score-" + method) + split.ordinal());
     try (NDManager root = NDManager.newBaseManager();
-        Checkpoint.Loaded gen = Checkpoint.load(checkpoint("generator"), root);
+        Checkpoint.Loaded gen = method.equals("dpo") || method.equals("llm-judge")
+            ? Checkpoint.load(checkpoint("generator"), root) : null;
         Checkpoint.Loaded own = TRAINED.contains(method) ? Checkpoint.load(checkpoint(method), root) : null;
         Verifier v = switch (method) {
           case "orm" -> new OrmVerifier(own.model(), tok, FORMAT);

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.LongConsumer;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -80,10 +79,5 @@ public final class Stages {
 
   public List<Record> records() {
     return List.copyOf(records);
-  }
-
-  /** A step callback that advances a bar by one. */
-  public static LongConsumer stepper(ProgressBar bar) {
-    return v -> bar.stepTo(v);
   }
 }
