@@ -18,7 +18,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The whole pipeline on the mini profile: every stage, complete and consistent metrics, and an exact resume. */
+/**
+ * The whole pipeline on the mini profile: every stage, complete and consistent metrics, a finished run not redone,
+ * and a run killed during scoring continuing from its last finished stage.
+ */
 class ExperimentTest {
   static final List<String> KEYS = List.of("pass@n", "self-consistency", "orm", "genrm", "genrm-unified",
       "genrm-cot", "llm-judge", "dpo", "weighted-vote");
@@ -90,27 +93,21 @@ class ExperimentTest {
     assertEquals(first.stages().size(), second.stages().size());
     assertEquals(new String(metricsBefore), new String(Files.readAllBytes(dir.resolve("metrics.json"))));
     assertEquals(m, second.metrics());
-  }
 
-  @Test
-  void killedRunContinuesFromLastFinishedStage() throws Exception {
-    ExperimentProfile prof = ExperimentProfile.named("mini");
-    Path dir = tmp.resolve("run");
-    PrintStream err = new PrintStream(new ByteArrayOutputStream());
-    Experiment.run(Tasks.WORD_SORTING, prof, 3, dir, err);
     byte[] candidates = Files.readAllBytes(dir.resolve("candidates-test-ood.jsonl"));
-    byte[] metrics = Files.readAllBytes(dir.resolve("metrics.json"));
     // as if killed during scoring: the later markers and outputs are gone
     for (String s : List.of("score-dpo-test-id", "score-llm-judge-test-id", "generation", "report")) {
       Files.delete(dir.resolve("stage-" + s + ".done"));
     }
     Files.delete(dir.resolve("metrics.json"));
-    Experiment.Result again = Experiment.run(Tasks.WORD_SORTING, prof, 3, dir, err);
+    Experiment.Result again = Experiment.run(Tasks.LAST_LETTER, prof, 7, dir, err);
     List<String> ran = again.stages().stream().filter(Stages.Record::ran).map(Stages.Record::name).toList();
     assertEquals(List.of("score-dpo-test-id", "score-llm-judge-test-id", "generation", "report"), ran);
     assertEquals(new String(candidates), new String(Files.readAllBytes(dir.resolve("candidates-test-ood.jsonl"))));
-    JsonNode before = Jsonl.MAPPER.readTree(metrics);
+    JsonNode before = Jsonl.MAPPER.readTree(metricsBefore);
     JsonNode after = again.metrics();
     assertEquals(before.get("best_of_n"), after.get("best_of_n"), "re-scoring with the same seeds reproduces");
+    assertEquals(before.get("verifier_metrics"), after.get("verifier_metrics"));
+    assertEquals(before.get("compute"), after.get("compute"));
   }
 }
