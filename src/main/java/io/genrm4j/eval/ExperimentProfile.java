@@ -44,7 +44,7 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
   static {
     // mini: a few seconds per stage; checks plumbing only (the models learn nearly nothing).
     NAMED.put("mini", new ExperimentProfile("mini", "test", 6, 3, 4, 2, 4, 2, 3, 4, 3e-3,
-        2, 4, 1e-3, 1.0, 0.1, 1.0, 0.7, 24));
+        2, 4, 1e-3, 1.0, 0.1, 1.0, 0.7, 12));
     // quick: measured on the shared 2-core box (load average 4-9 from other jobs), last-letter with 8 test problems
     // per split: generator 300 steps x 16 in 451 s, candidates 28 s, five verifiers 1-50 s each, direct/ORM/DPO
     // scoring seconds, GenRM-CoT scoring ~1 min per test problem (32 candidates x 4 rationales). CoT scoring (GenRM-CoT
