@@ -19,6 +19,8 @@ final class Commands {
     cl.addSubcommand(new GradeCommand());
     // verifiers
     cl.addSubcommand(new VerifyCommand());
+    // experiments
+    cl.addSubcommand(new ExperimentCommand());
     // serving
     cl.addSubcommand("serve", new io.genrm4j.serve.ServeCommand());
     cl.addSubcommand("loadtest", new io.genrm4j.serve.LoadTestCommand());

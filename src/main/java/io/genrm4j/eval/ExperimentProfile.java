@@ -1,0 +1,98 @@
+package io.genrm4j.eval;
+
+import io.genrm4j.util.UserException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The sizes of one experiment run (see {@link Experiment}). Named profiles: {@code mini} (seconds, for tests),
+ * {@code quick} (about a quarter of an hour per task on 2 CPU cores), {@code full} (hours; best results).
+ *
+ * @param name profile name
+ * @param preset model preset of the generator (every verifier is fine-tuned from the generator checkpoint)
+ * @param trainProblems training problems (generator SFT data and verifier data)
+ * @param testProblems problems per test split (test-id and test-ood each)
+ * @param samplesPerTrainProblem candidates sampled per training problem to build verifier data
+ * @param maxPerClass at most this many correct and this many incorrect candidates per training problem (balanced)
+ * @param n candidates per test problem; Best-of-N is reported for powers of two up to n
+ * @param votes GenRM-CoT / judge rationales per candidate; the votes curve covers powers of two up to this
+ * @param genSteps generator SFT steps
+ * @param genBatch generator batch size
+ * @param genLr generator peak learning rate
+ * @param verSteps verifier fine-tuning steps (each verifier)
+ * @param verBatch verifier batch size
+ * @param verLr verifier peak learning rate
+ * @param lambda weight of solution SFT in unified GenRM training (lambda = 0 is plain GenRM)
+ * @param dpoBeta DPO beta
+ * @param temperature candidate sampling temperature
+ * @param cotTemperature rationale sampling temperature of GenRM-CoT and the judge
+ * @param tokenCap at most this many generated tokens per solution or rationale (0 = as long as the task needs)
+ */
+public record ExperimentProfile(String name, String preset, int trainProblems, int testProblems,
+    int samplesPerTrainProblem, int maxPerClass, int n, int votes, int genSteps, int genBatch, double genLr,
+    int verSteps, int verBatch, double verLr, double lambda, double dpoBeta, double temperature,
+    double cotTemperature, int tokenCap) {
+
+  public ExperimentProfile {
+    if (n < 1 || votes < 1 || trainProblems < 1 || testProblems < 1 || samplesPerTrainProblem < 1) {
+      throw new IllegalArgumentException("profile sizes must be positive");
+    }
+  }
+
+  private static final Map<String, ExperimentProfile> NAMED = new LinkedHashMap<>();
+
+  static {
+    // mini: a few seconds per stage; checks plumbing only (the models learn nearly nothing).
+    NAMED.put("mini", new ExperimentProfile("mini", "test", 6, 3, 4, 2, 4, 2, 3, 4, 3e-3,
+        2, 4, 1e-3, 1.0, 0.1, 1.0, 0.7, 12));
+    // quick: measured on the shared 2-core box (load average 4-9 from other jobs), last-letter with 8 test problems
+    // per split: generator 300 steps x 16 in 451 s, candidates 28 s, five verifiers 1-50 s each, direct/ORM/DPO
+    // scoring seconds, GenRM-CoT scoring ~1 min per test problem (32 candidates x 4 rationales). CoT scoring (GenRM-CoT
+    // and the judge, both splits) dominates, so quick keeps 4 test problems per split: about 15 minutes per task on
+    // an idle 2-core machine, about 25 under that load. The generator stays weak (7% correct train samples).
+    NAMED.put("quick", new ExperimentProfile("quick", "tiny", 96, 4, 8, 4, 32, 4, 300, 16, 4e-3,
+        40, 8, 1e-3, 1.0, 0.1, 1.0, 0.7, 0));
+    // full: hours (GenRM-CoT and the judge sample 2 x 50 x 32 x 32 rationales per split); not run during
+    // development, sized from the quick profile's timings.
+    NAMED.put("full", new ExperimentProfile("full", "small", 2000, 50, 32, 16, 32, 32, 3000, 32, 2e-3,
+        1500, 32, 5e-4, 1.0, 0.1, 1.0, 0.7, 0));
+  }
+
+  /** The named profile; a {@link UserException} listing the names when unknown. */
+  public static ExperimentProfile named(String name) {
+    ExperimentProfile p = NAMED.get(name);
+    if (p == null) {
+      throw new UserException("unknown profile '" + name + "' (known: " + String.join(", ", NAMED.keySet()) + ")");
+    }
+    return p;
+  }
+
+  public static Map<String, ExperimentProfile> all() {
+    return java.util.Collections.unmodifiableMap(NAMED);
+  }
+
+  /** 1, 2, 4, ... up to and including {@code max} (and {@code max} itself if not a power of two). */
+  public static int[] powersOfTwo(int max) {
+    java.util.List<Integer> out = new java.util.ArrayList<>();
+    for (int v = 1; v <= max; v *= 2) {
+      out.add(v);
+    }
+    if (out.get(out.size() - 1) != max) {
+      out.add(max);
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** {@code needed} limited by {@link #tokenCap}. */
+  public int capTokens(int needed) {
+    return tokenCap > 0 ? Math.min(tokenCap, needed) : needed;
+  }
+
+  public int[] ns() {
+    return powersOfTwo(n);
+  }
+
+  public int[] ks() {
+    return powersOfTwo(votes);
+  }
+}

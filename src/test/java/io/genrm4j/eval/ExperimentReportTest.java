@@ -1,0 +1,127 @@
+package io.genrm4j.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.genrm4j.task.Candidate;
+import io.genrm4j.task.Split;
+import io.genrm4j.util.AtomicFiles;
+import io.genrm4j.util.Jsonl;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The report stage on synthetic pools with real signal: the invariants the pipeline test cannot see at 0%. */
+class ExperimentReportTest {
+  @TempDir Path dir;
+
+  static final ExperimentProfile PROF =
+      new ExperimentProfile("synthetic", "test", 4, 12, 4, 2, 8, 4, 1, 1, 1e-3, 1, 1, 1e-3, 1.0, 0.1, 1, 0.7, 0);
+
+  @Test
+  void metricsAreConsistentOnSyntheticScores() throws Exception {
+    Random rng = new Random(5);
+    double[] means = new double[2];
+    for (Split split : Experiment.TEST_SPLITS) {
+      List<Candidate> cs = new ArrayList<>();
+      List<List<ObjectNode>> rows = new ArrayList<>();
+      Experiment.METHODS.forEach(m -> rows.add(new ArrayList<>()));
+      int right = 0;
+      for (int p = 0; p < PROF.testProblems(); p++) {
+        double rate = rng.nextDouble() * 0.6;
+        for (int j = 0; j < PROF.n(); j++) {
+          boolean ok = rng.nextDouble() < rate;
+          right += ok ? 1 : 0;
+          String ans = ok ? "good" : rng.nextInt(5) == 0 ? null : "bad" + rng.nextInt(3);
+          Candidate c = new Candidate("p" + p, "p" + p + "-c" + j, "q" + p, "t", "good", ans, ok);
+          cs.add(c);
+          for (int m = 0; m < Experiment.METHODS.size(); m++) {
+            double[] votes = new double[PROF.votes()];
+            double sum = 0;
+            for (int k = 0; k < votes.length; k++) {
+              votes[k] = Math.min(1, Math.max(0, (ok ? 0.6 : 0.4) + rng.nextGaussian() * 0.3));
+              sum += votes[k];
+            }
+            boolean voting = ExperimentReport.VOTING.contains(Experiment.METHODS.get(m));
+            ObjectNode o = Jsonl.MAPPER.createObjectNode();
+            o.put("problem_id", c.problemId());
+            o.put("candidate_id", c.candidateId());
+            o.put("score", voting ? sum / votes.length : votes[0]);
+            var arr = o.putArray("votes");
+            if (voting) {
+              for (double v : votes) {
+                arr.add(v);
+              }
+            }
+            o.put("tokens", 7);
+            rows.get(m).add(o);
+          }
+        }
+      }
+      means[split == Split.TEST_OOD ? 0 : 1] = right / (double) cs.size();
+      Jsonl.write(dir.resolve("candidates-" + split.id() + ".jsonl"), cs);
+      for (int m = 0; m < Experiment.METHODS.size(); m++) {
+        Jsonl.write(dir.resolve("scores").resolve(Experiment.METHODS.get(m) + "-" + split.id() + ".jsonl"),
+            rows.get(m));
+      }
+    }
+    AtomicFiles.writeString(dir.resolve("generation.json"), "{\"generator\":{\"test-id\":0.5,\"test-ood\":0.1},"
+        + "\"genrm\":{\"test-id\":0.0,\"test-ood\":0.0},\"genrm-unified\":{\"test-id\":0.4,\"test-ood\":0.1}}");
+    for (String m : Experiment.TRAINED) {
+      AtomicFiles.writeString(dir.resolve("train-" + m + ".json"), "{\"tokens\":10,\"seconds\":1,\"final_loss\":0.5}");
+    }
+    AtomicFiles.writeString(dir.resolve("verifier-data.json"), "{\"examples\":4}");
+
+    ExperimentReport.write(dir, "last-letter", PROF, 9);
+    JsonNode m = Jsonl.MAPPER.readTree(dir.resolve("metrics.json").toFile());
+    for (String section : List.of("best_of_n", "in_distribution")) {
+      JsonNode bon = m.get(section);
+      double mean = means[section.equals("best_of_n") ? 0 : 1];
+      double prev = -1;
+      for (int n : PROF.ns()) {
+        String key = String.valueOf(n);
+        double pass = bon.get("pass@n").get(key).asDouble();
+        assertTrue(pass >= prev - 1e-12);
+        prev = pass;
+        bon.fields().forEachRemaining(e -> assertTrue(e.getValue().get(key).asDouble() <= pass + 1e-9,
+            section + " " + e.getKey() + " above pass@" + key));
+      }
+      for (String meth : Experiment.METHODS) {
+        assertEquals(mean, bon.get(meth).get("1").asDouble(), 1e-9, meth);
+      }
+      assertEquals(mean, bon.get("pass@n").get("1").asDouble(), 1e-9);
+      assertTrue(bon.get("pass@n").get("8").asDouble() > mean, "the synthetic pools have signal");
+      // the K = max point of the votes curve is GenRM-CoT's own score
+      String split = section.equals("best_of_n") ? "test-ood" : "test-id";
+      assertEquals(bon.get("genrm-cot").get("8").asDouble(),
+          m.get("votes_curve").get(split).get("genrm-cot").get(String.valueOf(PROF.votes())).asDouble(), 1e-9);
+      assertEquals(7L * PROF.testProblems() * PROF.n(), m.get("compute").get(split).get("orm").get("tokens").asLong());
+      double auroc = m.get("verifier_metrics").get(split).get("genrm-cot").get("auroc").asDouble();
+      assertTrue(auroc > 0.6, "averaged votes separate the classes: " + auroc);
+    }
+    assertTrue(Files.exists(dir.resolve("best-of-n-test-ood.png")));
+    assertTrue(Files.readString(dir.resolve("report.md")).contains("| genrm-cot"));
+  }
+
+  @Test
+  void firstKVotesAndPowersOfTwo() {
+    assertEquals(0.5, ExperimentReport.firstK(new double[] {0.2, 0.8, 1.0}, 2), 1e-12);
+    assertEquals(Double.NEGATIVE_INFINITY, ExperimentReport.firstK(new double[0], 4));
+    assertEquals(List.of(1, 2, 4, 8, 16, 32), toList(ExperimentProfile.powersOfTwo(32)));
+    assertEquals(List.of(1, 2, 4, 6), toList(ExperimentProfile.powersOfTwo(6)));
+  }
+
+  private static List<Integer> toList(int[] a) {
+    List<Integer> l = new ArrayList<>();
+    for (int v : a) {
+      l.add(v);
+    }
+    return l;
+  }
+}
