@@ -14,6 +14,7 @@ import io.genrm4j.model.tokenizer.CharTokenizer;
 import io.genrm4j.model.tokenizer.Tokenizer;
 import io.genrm4j.task.Candidate;
 import io.genrm4j.task.Oracle;
+import io.genrm4j.task.AlgorithmicTask;
 import io.genrm4j.task.Problem;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.task.Split;
@@ -204,6 +205,20 @@ public final class Experiment {
     for (Split sp : TEST_SPLITS) {
       Jsonl.write(problemsFile(sp), task.problems(sp, prof.testProblems(), s));
     }
+    // The generator stands in for the paper's pretrained model: it learns from its own problems, which span the
+    // out-of-distribution length too (a model trained on 2-4 items writes no correct 6-item solution at all), but
+    // never a test problem. Verifiers only ever train on candidates of the training split.
+    List<Problem> gen = task.problems(Split.TRAIN, prof.trainProblems(), s);
+    if (task instanceof AlgorithmicTask a) {
+      java.util.Set<String> ood = new java.util.HashSet<>();
+      problems(Split.TEST_OOD).forEach(p -> ood.add(p.question()));
+      gen = a.generatorProblems(Math.max(prof.trainProblems(), prof.genSteps() * prof.genBatch() / 4), s, ood);
+    }
+    Jsonl.write(generatorProblemsFile(), gen);
+  }
+
+  Path generatorProblemsFile() {
+    return dir.resolve("problems-generator.jsonl");
   }
 
   List<Problem> problems(Split s) {
@@ -216,7 +231,7 @@ public final class Experiment {
 
   private void generatorStage(Stages.Progress progress) {
     List<VerifierData.Labeled> refs = new ArrayList<>();
-    for (Problem p : problems(Split.TRAIN)) {
+    for (Problem p : Problem.read(generatorProblemsFile())) {
       refs.add(new VerifierData.Labeled(p.question(), task.solve(p), true, null));
     }
     List<TokenExample> data = VerifierData.solutionSft(tok, FORMAT, refs, 1f);

@@ -45,13 +45,9 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     // mini: a few seconds per stage; checks plumbing only (the models learn nearly nothing).
     NAMED.put("mini", new ExperimentProfile("mini", "test", 6, 3, 4, 2, 4, 2, 3, 4, 3e-3,
         2, 4, 1e-3, 1.0, 0.1, 1.0, 0.7, 12));
-    // quick: measured on the shared 2-core box (load average 4-9 from other jobs), last-letter with 8 test problems
-    // per split: generator 300 steps x 16 in 451 s, candidates 28 s, five verifiers 1-50 s each, direct/ORM/DPO
-    // scoring seconds, GenRM-CoT scoring ~1 min per test problem (32 candidates x 4 rationales). CoT scoring (GenRM-CoT
-    // and the judge, both splits) dominates, so quick keeps 4 test problems per split: about 15 minutes per task on
-    // an idle 2-core machine, about 25 under that load. The generator stays weak (7% correct train samples).
-    NAMED.put("quick", new ExperimentProfile("quick", "tiny", 96, 4, 8, 4, 32, 4, 300, 16, 4e-3,
-        40, 8, 1e-3, 1.0, 0.1, 1.0, 0.7, 0));
+    // quick: about 15 minutes per task on 2 cores with one PyTorch thread (see README for the measured stages).
+    NAMED.put("quick", new ExperimentProfile("quick", "tiny", 200, 20, 8, 4, 32, 8, 700, 16, 3e-3,
+        500, 16, 1e-3, 1.0, 0.1, 1.0, 0.7, 0));
     // full: hours (GenRM-CoT and the judge sample 2 x 50 x 32 x 32 rationales per split); not run during
     // development, sized from the quick profile's timings.
     NAMED.put("full", new ExperimentProfile("full", "small", 2000, 50, 32, 16, 32, 32, 3000, 32, 2e-3,

@@ -127,10 +127,27 @@ public abstract class AlgorithmicTask implements Task, Oracle {
 
   @Override
   public List<Problem> problems(Split split, int count, long seed) {
+    return draw(split.id(), count, new Random(seed * 0x9E3779B97F4A7C15L + split.ordinal()),
+        split == Split.TEST_OOD ? oodLength : minLength, split == Split.TEST_OOD ? oodLength : maxLength,
+        words -> split == Split.TEST_OOD || inTestIdHalf(words) == (split == Split.TEST_ID));
+  }
+
+  /**
+   * Problems to train a generator on: lists of {@code minLength..oodLength} items from the training half of the
+   * problem space (never in-distribution test lists) whose question is not in {@code exclude} (pass the
+   * out-of-distribution test questions). The generator stands in for a pretrained model that can attempt every
+   * length; verifiers are still trained on in-distribution lengths only.
+   */
+  public List<Problem> generatorProblems(int count, long seed, Set<String> exclude) {
+    return draw("gen", count, new Random(seed * 0x9E3779B97F4A7C15L + 101), minLength, oodLength,
+        words -> !inTestIdHalf(words) && !exclude.contains(question(words)));
+  }
+
+  private List<Problem> draw(String splitId, int count, Random rng, int minLen, int maxLen,
+      java.util.function.Predicate<List<String>> keep) {
     if (count <= 0) {
       throw new UserException(name + ": --count must be positive for a generated task");
     }
-    Random rng = new Random(seed * 0x9E3779B97F4A7C15L + split.ordinal());
     List<String> pool = pool();
     Set<List<String>> seen = new HashSet<>();
     List<Problem> out = new ArrayList<>(count);
@@ -139,21 +156,18 @@ public abstract class AlgorithmicTask implements Task, Oracle {
     while (out.size() < count) {
       if (++attempts > maxAttempts) {
         throw new UserException(
-            name + ": could not draw " + count + " distinct " + split + " problems (got " + out.size() + ")");
+            name + ": could not draw " + count + " distinct " + splitId + " problems (got " + out.size() + ")");
       }
-      int len = split == Split.TEST_OOD ? oodLength : minLength + rng.nextInt(maxLength - minLength + 1);
+      int len = minLen + rng.nextInt(maxLen - minLen + 1);
       List<String> words = new ArrayList<>(len);
       for (int i = 0; i < len; i++) {
         words.add(pool.get(rng.nextInt(pool.size())));
       }
-      if (split != Split.TEST_OOD && inTestIdHalf(words) != (split == Split.TEST_ID)) {
-        continue;
-      }
-      if (!seen.add(List.copyOf(words))) {
+      if (!keep.test(words) || !seen.add(List.copyOf(words))) {
         continue;
       }
       String q = question(words);
-      out.add(new Problem(name + "-" + split.id() + "-" + out.size(), name, q, answer(words), split.id(), solve(words)));
+      out.add(new Problem(name + "-" + splitId + "-" + out.size(), name, q, answer(words), splitId, solve(words)));
     }
     return out;
   }
