@@ -50,7 +50,8 @@ import picocli.CommandLine.Model.CommandSpec;
           + "once as the head), L = layers, T = sequence length, d = heads*head_dim.",
       "MFU = (tokens/s * FLOPs per token) / measured matmul rate."
     },
-    subcommands = {BenchCommand.Train.class, BenchCommand.Forward.class, BenchCommand.Sample.class})
+    subcommands = {BenchCommand.Train.class, BenchCommand.Forward.class, BenchCommand.Sample.class,
+        BenchCommand.Score.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -409,6 +410,91 @@ final class BenchCommand implements Runnable {
         sb.appendCodePoint(0x100 + i);
       }
       return sb.toString();
+    }
+  }
+
+  @Command(name = "score", mixinStandardHelpOptions = true,
+      description = {"Verification throughput on GSM8K-length prompts (the paper's preamble + a GSM8K test question "
+          + "and its reference solution, character-level): GenRM direct candidates/s, GenRM-CoT votes/s, and the "
+          + "speed-up of encoding each candidate's prefix once and sampling its K rationales from the cached prefix "
+          + "over encoding the prefix once per rationale. Random weights: rationales run to --rationale-tokens.",
+          "--seq-len, --batch-size and --steps are ignored."})
+  static final class Score implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Opts o = new Opts();
+
+    @Option(names = "--votes", defaultValue = "32", description = "rationales per candidate (default: ${DEFAULT-VALUE})")
+    int votes;
+
+    @Option(names = "--candidates", defaultValue = "4", description = "candidates scored (default: ${DEFAULT-VALUE})")
+    int candidates;
+
+    @Option(names = "--rationale-tokens", defaultValue = "32",
+        description = "tokens per sampled rationale (default: ${DEFAULT-VALUE})")
+    int rationaleTokens;
+
+    @Override
+    public Integer call() {
+      if (votes < 1 || candidates < 1 || rationaleTokens < 1) {
+        throw new UserException("--votes, --candidates and --rationale-tokens must be positive");
+      }
+      NDManager mgr = Cli.manager();
+      if (o.threads != null) {
+        JniUtils.setNumThreads(o.threads);
+      }
+      List<io.genrm4j.task.Problem> ps = io.genrm4j.task.Tasks.GSM8K.problems(io.genrm4j.task.Split.TEST_ID,
+          candidates, 0);
+      StringBuilder chars = new StringBuilder(io.genrm4j.task.Prompts.PREAMBLE);
+      for (int c = 32; c < 127; c++) {
+        chars.append((char) c);
+      }
+      chars.append('\n');
+      ps.forEach(p -> chars.append(p.question()).append(io.genrm4j.task.Tasks.GSM8K.solve(p)));
+      String alphabet = chars.codePoints().distinct().collect(StringBuilder::new, StringBuilder::appendCodePoint,
+          StringBuilder::append).toString();
+      CharTokenizer tok = CharTokenizer.of(alphabet);
+      ModelConfig p0 = Presets.get(o.preset, tok.vocabSize());
+      ModelConfig cfg = new ModelConfig(p0.modelType(), p0.vocabSize(), p0.hiddenSize(), p0.intermediateSize(),
+          p0.numHiddenLayers(), p0.numAttentionHeads(), p0.numKeyValueHeads(), p0.headDim(), p0.rmsNormEps(),
+          p0.ropeTheta(), 2048, p0.tieWordEmbeddings(), p0.attentionBias(), 0, -1, -1, -1); // paper prompts are long
+      double peak = matmulGflops(mgr);
+      try (mgr; LlamaModel model = LlamaModel.init(cfg, 0, mgr)) {
+        io.genrm4j.task.Prompts.Format f = io.genrm4j.task.Prompts.Format.PAPER;
+        io.genrm4j.verify.GenRmDirect direct = new io.genrm4j.verify.GenRmDirect(model, tok, f);
+        Generator gen = new Generator(model, tok);
+        SamplingParams sp = new SamplingParams(rationaleTokens, 0.7, 1, 0, List.of(), 1, false, 0);
+        List<int[]> prefixes = new java.util.ArrayList<>();
+        ps.forEach(p -> prefixes.add(gen.promptIds(f.verifyCot(p.question(), io.genrm4j.task.Tasks.GSM8K.solve(p)))));
+        double meanPrefix = prefixes.stream().mapToInt(a -> a.length).average().orElseThrow();
+        direct.score(ps.get(0).question(), List.of(io.genrm4j.task.Tasks.GSM8K.solve(ps.get(0)))); // warm-up
+        long t0 = System.nanoTime();
+        for (io.genrm4j.task.Problem p : ps) {
+          direct.score(p.question(), List.of(io.genrm4j.task.Tasks.GSM8K.solve(p)));
+        }
+        double directS = (System.nanoTime() - t0) / 1e9;
+        t0 = System.nanoTime();
+        for (int[] pre : prefixes) {
+          gen.sampleShared(List.of(pre), votes, sp, null); // the prefix once, K rationales from its cache
+        }
+        double shared = (System.nanoTime() - t0) / 1e9;
+        t0 = System.nanoTime();
+        for (int[] pre : prefixes) {
+          gen.sampleShared(java.util.Collections.nCopies(votes, pre), 1, sp, null); // the prefix once per rationale
+        }
+        double reencode = (System.nanoTime() - t0) / 1e9;
+        double peakAfter = matmulGflops(mgr);
+        Setup s = new Setup(mgr, model, cfg, peak, JniUtils.getNumThreads());
+        s.peakAfter = peakAfter;
+        table(spec.commandLine().getOut(), String.format("bench score: preset %s, %d GSM8K candidates, prompt %.0f "
+            + "tokens on average, K = %d rationales of %d tokens", o.preset, candidates, meanPrefix, votes,
+            rationaleTokens), s, o, new String[][] {
+              {"GenRM direct: candidates/s", String.format("%.2f", candidates / directS)},
+              {"GenRM-CoT, prefix shared: votes/s", String.format("%.2f", candidates * votes / shared)},
+              {"GenRM-CoT, prefix re-encoded per vote: votes/s", String.format("%.2f", candidates * votes / reencode)},
+              {"speed-up of prefix sharing", String.format("%.1fx", reencode / shared)},
+            });
+      }
+      return 0;
     }
   }
 }

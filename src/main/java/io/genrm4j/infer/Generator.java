@@ -66,6 +66,12 @@ public final class Generator {
    */
   public List<List<Generation>> sampleShared(List<int[]> prefixes, int k, SamplingParams p,
       java.util.function.Consumer<Decoded> keep) {
+    for (int[] pr : prefixes) {
+      if (pr.length + p.maxTokens() > model.config().maxPositionEmbeddings()) {
+        throw new IllegalArgumentException("a prompt of " + pr.length + " tokens plus max_tokens " + p.maxTokens()
+            + " exceeds the model's max_position_embeddings " + model.config().maxPositionEmbeddings());
+      }
+    }
     try (NDManager mgr = model.manager().newSubManager()) {
       Prefill pre = prefill(prefixes, mgr);
       KvCache cache = k == 1 ? pre.cache : pre.cache.repeatRows(k);

@@ -230,8 +230,16 @@ public final class LlamaModel implements AutoCloseable {
         : new KvCache(new NDArray[config.numHiddenLayers()], new NDArray[config.numHiddenLayers()], keyValid,
             advance(cache.nextPosition(), valid));
 
+    // Without autograd nothing needs a layer's intermediates once the layer is done, but DJL frees an array only
+    // with its manager: each layer then works in its own sub-manager (results follow their first operand, the
+    // residual stream x), and only x and fresh keys/values leave it. Long prompts need one layer's memory, not all.
+    boolean inference = !ai.djl.pytorch.jni.JniUtils.isGradMode();
     for (int l = 0; l < config.numHiddenLayers(); l++) {
       String p = "model.layers." + l + ".";
+      NDManager layer = inference ? fm.newSubManager() : null;
+      if (layer != null) {
+        x.attach(layer);
+      }
       NDArray h = rmsNorm(x, params.get(p + "input_layernorm.weight"), eps);
       NDArray q = linear(h, p + "self_attn.q_proj").reshape(batch, t, heads, hd);
       NDArray k = linear(h, p + "self_attn.k_proj").reshape(batch, t, kvHeads, hd);
@@ -258,6 +266,14 @@ public final class LlamaModel implements AutoCloseable {
       NDArray up = linear(h2, p + "mlp.up_proj");
       NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up); // SwiGLU: silu(gate) * up
       x = x.add(linear(act, p + "mlp.down_proj"));
+      if (layer != null) {
+        x.attach(fm);
+        if (next != null) {
+          keep(next.keys()[l], layer, fm);
+          keep(next.values()[l], layer, fm);
+        }
+        layer.close();
+      }
     }
     return new Output(rmsNorm(x, params.get("model.norm.weight"), eps), next);
   }
@@ -269,6 +285,12 @@ public final class LlamaModel implements AutoCloseable {
   public Output append(KvCache cache, java.util.List<int[]> rows, int padId, NDManager mgr) {
     TokenBatch tb = TokenBatch.leftPadded(rows, padId, cache.nextPosition(), mgr);
     return forward(tb.ids(), tb.valid(), tb.positions(), cache);
+  }
+
+  private static void keep(NDArray a, NDManager from, NDManager to) {
+    if (a.getManager() == from) {
+      a.attach(to);
+    }
   }
 
   /** Next-token logits, [B, T, vocab]. */
