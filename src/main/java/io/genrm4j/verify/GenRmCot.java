@@ -76,13 +76,7 @@ public final class GenRmCot implements Verifier {
     for (int start = 0; start < items.size(); start += CANDIDATES_PER_BATCH) {
       flat.addAll(scoreBatch(items.subList(start, Math.min(items.size(), start + CANDIDATES_PER_BATCH)), start));
     }
-    List<List<VerifierScore>> out = new ArrayList<>();
-    int i = 0;
-    for (List<String> sols : solutions) {
-      out.add(new ArrayList<>(flat.subList(i, i + sols.size())));
-      i += sols.size();
-    }
-    return out;
+    return Verifier.regroup(flat, solutions);
   }
 
   /** One sampled rationale and what p(Yes) is read after. */

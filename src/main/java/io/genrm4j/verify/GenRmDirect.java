@@ -43,13 +43,7 @@ public final class GenRmDirect implements Verifier {
       }
     }
     List<VerifierScore> flat = scorePrompts(prompts);
-    List<List<VerifierScore>> out = new ArrayList<>();
-    int i = 0;
-    for (List<String> sols : solutions) {
-      out.add(new ArrayList<>(flat.subList(i, i + sols.size())));
-      i += sols.size();
-    }
-    return out;
+    return Verifier.regroup(flat, solutions);
   }
 
   /** Scores prompts that end with the decision question. */

@@ -22,6 +22,17 @@ public interface Verifier extends AutoCloseable {
     return out;
   }
 
+  /** Splits scores of all candidates, flattened question by question, back into one list per question. */
+  static List<List<VerifierScore>> regroup(List<VerifierScore> flat, List<List<String>> solutions) {
+    List<List<VerifierScore>> out = new java.util.ArrayList<>();
+    int i = 0;
+    for (List<String> sols : solutions) {
+      out.add(new java.util.ArrayList<>(flat.subList(i, i + sols.size())));
+      i += sols.size();
+    }
+    return out;
+  }
+
   @Override
   default void close() {}
 }
