@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
         "Input records need problem_id, candidate_id, question, text; with 'correct' present the summary reports "
             + "accuracy, AUROC and ECE, and Best-of-N accuracy of the top-scored candidate per problem."})
 public final class VerifyCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, description = "verifier checkpoint directory") Path model;
+  @Option(names = "--model", description = "verifier checkpoint directory (local backend)") Path model;
   @Option(names = "--mode", required = true, description = "orm|direct|cot|dpo|judge") String mode;
   @Option(names = "--votes", defaultValue = "8", description = "rationales per candidate (cot, judge); default "
       + "${DEFAULT-VALUE}") int votes;
@@ -45,6 +45,13 @@ public final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "rationale sampling seed; default ${DEFAULT-VALUE}")
   long seed;
   @Option(names = "--reference", description = "dpo: the model DPO started from") Path reference;
+  @Option(names = "--backend", defaultValue = "local", description = "local (a checkpoint, --model) or openai (an "
+      + "OpenAI-compatible server at --base-url: vLLM, llama.cpp, Ollama, genrm serve; modes direct|cot|judge, paper "
+      + "prompts); default ${DEFAULT-VALUE}") String backend;
+  @Option(names = "--base-url", description = "openai backend: server URL, e.g. http://127.0.0.1:8000") String baseUrl;
+  @Option(names = "--api-key", description = "openai backend: bearer token (else env OPENAI_API_KEY)") String apiKey;
+  @Option(names = "--concurrency", defaultValue = "4", description = "openai backend: requests in flight; default "
+      + "${DEFAULT-VALUE}") int concurrency;
   @Option(names = "--beta", defaultValue = "0.1", description = "dpo: beta; default ${DEFAULT-VALUE}") double beta;
 
   @Override
@@ -68,7 +75,7 @@ public final class VerifyCommand implements Callable<Integer> {
     double bestCorrect = 0;
     int labelledProblems = 0;
     long t0 = System.nanoTime();
-    try (Verifier v = Verifiers.open(model, mode, votes, f, sampling, beta, reference);
+    try (Verifier v = open(f, sampling);
         ProgressBar bar = Cli.progress("verify " + mode, cands.size(), "cand")) {
       for (List<Candidate> group : byProblem.values()) {
         List<String> sols = group.stream().map(Candidate::text).toList();
@@ -126,5 +133,28 @@ public final class VerifyCommand implements Callable<Integer> {
           100 * bestCorrect / Math.max(1, labelledProblems), labelledProblems);
     }
     return 0;
+  }
+
+  private Verifier open(Prompts.Format f, SamplingParams sampling) {
+    if (backend.equals("openai")) {
+      if (baseUrl == null) {
+        throw new UserException("--backend openai needs --base-url");
+      }
+      String key = apiKey != null ? apiKey : System.getenv("OPENAI_API_KEY");
+      var client = new io.genrm4j.serve.client.OpenAiClient(baseUrl, key, java.time.Duration.ofSeconds(120),
+          concurrency, 3);
+      try {
+        return new io.genrm4j.serve.client.RemoteGenrm(client, mode, votes, temperature, maxRationaleTokens, seed);
+      } catch (IllegalArgumentException e) {
+        throw new UserException("--backend openai: " + e.getMessage());
+      }
+    }
+    if (!backend.equals("local")) {
+      throw new UserException("--backend must be local or openai");
+    }
+    if (model == null) {
+      throw new UserException("--model is required with the local backend");
+    }
+    return Verifiers.open(model, mode, votes, f, sampling, beta, reference);
   }
 }

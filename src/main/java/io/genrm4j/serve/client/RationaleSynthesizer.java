@@ -43,7 +43,7 @@ public final class RationaleSynthesizer {
 
   /** The CoT verifier input (what the trained verifier sees; no reference). */
   public static String cotInput(String question, String solution) {
-    return RemoteGenrm.solvePrompt(question) + solution + RemoteGenrm.COT_OPEN;
+    return io.genrm4j.task.Prompts.Format.PAPER.verifyCot(question, solution);
   }
 
   /** The last verdict in a rationale ("Yes"/"No"), or null; the rationale cut just after it goes in {@code cut}. */

@@ -13,8 +13,6 @@ import java.util.List;
  * "direct", "cot" or "judge" (judge = the CoT procedure on a model not trained to verify).
  */
 public final class RemoteGenrm implements Verifier {
-  public static final String VERDICT = "Verification: Is the answer correct (Yes/No)?";
-  public static final String COT_OPEN = "\nVerification: Let's verify step by step.\n";
 
   private final OpenAiClient client;
   private final String mode;
@@ -70,9 +68,9 @@ public final class RemoteGenrm implements Verifier {
   }
 
   private VerifierScore cot(String question, String solution) {
-    String prefix = solvePrompt(question) + solution + COT_OPEN;
+    String prefix = Prompts.Format.PAPER.verifyCot(question, solution);
     OpenAiClient.Params p = OpenAiClient.Params.sample(maxRationaleTokens, temperature, votes, seed)
-        .withStop(List.of(VERDICT));
+        .withStop(List.of(Prompts.DECISION));
     List<OpenAiClient.Choice> rs = client.complete(prefix, p);
     double[] v = new double[rs.size()];
     String[] rationales = new String[rs.size()];
@@ -83,7 +81,7 @@ public final class RemoteGenrm implements Verifier {
       String r = rs.get(i).text().stripTrailing();
       rationales[i] = r;
       // the rationale stops before the verdict line (or never reached it): append the verdict question
-      PYes y = client.pYes(prefix + r + "\n\n" + VERDICT);
+      PYes y = client.pYes(prefix + r + Prompts.VERDICT_SEPARATOR + Prompts.DECISION);
       v[i] = y.score();
       sum += y.score();
       py += y.pYes();
