@@ -220,7 +220,9 @@ public final class LlamaModel implements AutoCloseable {
     NDArray qIdx = fm.arange(past, (int) s).reshape(t, 1);
     NDArray kIdx = fm.arange(0, (int) s).reshape(1, s);
     NDArray causal = kIdx.lte(qIdx).toType(DataType.FLOAT32, false); // [T, S]
-    NDArray visible = keyValid.reshape(batch, 1, 1, s).mul(causal.reshape(1, 1, t, s)); // [B,1,T,S]
+    NDArray keyValidView = keyValid.reshape(batch, 1, 1, s);
+    keyValidView.attach(fm); // keyValid may belong to the cache's manager (see the note in the layer loop)
+    NDArray visible = keyValidView.mul(causal.reshape(1, 1, t, s)); // [B,1,T,S]
     NDArray big = fm.full(new Shape(), 1e9f);
     NDArray mask = visible.mul(big).sub(big); // 0 where visible, -1e9 where not (finite: no NaN on all-pad rows)
 
@@ -253,12 +255,19 @@ public final class LlamaModel implements AutoCloseable {
         next.keys()[l] = k;
         next.values()[l] = v;
       }
-      if (heads != kvHeads) { // grouped-query attention: HF repeat_kv == repeat_interleave on the head axis
-        k = k.repeat(1, heads / kvHeads);
-        v = v.repeat(1, heads / kvHeads);
+      // With a cache, k and v live in the cache's manager, and so would anything derived from them: move the
+      // derived temporaries to this layer's (or step's) manager, or every decode step leaks a copy of the cache.
+      NDManager scratch = layer != null ? layer : fm;
+      NDArray kAtt = heads != kvHeads ? k.repeat(1, heads / kvHeads) : k; // GQA: HF repeat_kv == repeat_interleave
+      NDArray vAtt = heads != kvHeads ? v.repeat(1, heads / kvHeads) : v;
+      NDArray kT = kAtt.transpose(0, 1, 3, 2);
+      for (NDArray a : new NDArray[] {kAtt != k ? kAtt : null, vAtt != v ? vAtt : null, kT}) {
+        if (a != null) {
+          a.attach(scratch);
+        }
       }
-      NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask).softmax(3); // [B, H, T, S]
-      NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(batch, t, (long) heads * hd); // [B, T, H*hd]
+      NDArray att = q.matMul(kT).mul(scale).add(mask).softmax(3); // [B, H, T, S]
+      NDArray y = att.matMul(vAtt).transpose(0, 2, 1, 3).reshape(batch, t, (long) heads * hd); // [B, T, H*hd]
       x = x.add(linear(y, p + "self_attn.o_proj"));
 
       NDArray h2 = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"), eps);

@@ -23,7 +23,7 @@ import java.util.List;
  */
 public final class GenRmCot implements Verifier {
   /** Candidates whose K rationales are sampled in one batch. */
-  static final int CANDIDATES_PER_BATCH = 16;
+  static final int CANDIDATES_PER_BATCH = 32;
   private final LlamaModel model;
   private final Tokenizer tok;
   private final Prompts.Format format;

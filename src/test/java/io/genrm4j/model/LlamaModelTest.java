@@ -83,4 +83,35 @@ class LlamaModelTest {
       assertTrue(changed, "the changed position's own logits must change");
     }
   }
+
+  @Test
+  void cachedDecodingKeepsOnlyTheCacheAlive() {
+    // Regression: arrays derived from cached keys (GQA repeat, transpose, mask reshape) used to land in the cache's
+    // manager and stay alive until the whole generation ended, a copy of the cache per decode step.
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(GQA, 7, root);
+        NDManager gen = root.newSubManager()) {
+      KvCache cache = m.emptyCache(2);
+      for (int step = 0; step < 6; step++) {
+        KvCache next;
+        try (NDManager s = gen.newSubManager()) {
+          java.util.List<int[]> rows = step == 0 ? java.util.List.of(new int[] {1, 5, 9}, new int[] {3})
+              : java.util.List.of(new int[] {4}, new int[] {7});
+          next = m.append(cache, rows, 0, s).cache();
+          for (NDArray a : next.keys()) {
+            a.attach(gen);
+          }
+          for (NDArray a : next.values()) {
+            a.attach(gen);
+          }
+          next.valid().attach(gen);
+        }
+        if (step > 0) {
+          io.genrm4j.infer.Generator.close(cache);
+        }
+        cache = next;
+      }
+      long alive = gen.getManagedArrays().stream().filter(a -> !a.isReleased()).count();
+      assertEquals(2L * GQA.numHiddenLayers() + 1, alive, "only the cache's keys, values and validity mask");
+    }
+  }
 }
