@@ -51,7 +51,7 @@ final class LogprobsCommand implements Callable<Integer> {
       } catch (UserException e) {
         throw new UserException("--text: " + e.getMessage());
       }
-      int[] ids = bos ? TrainCommand.concat(new int[] {tok.bosId().getAsInt()}, body) : body;
+      int[] ids = bos ? Tokenizer.concat(new int[] {tok.bosId().getAsInt()}, body) : body;
       if (ids.length == 0) {
         throw new UserException("--text: nothing to score (empty text and no BOS)");
       }

@@ -173,8 +173,6 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Parses the training file; a bad record or a character outside the vocabulary names file:line. */
   static List<TokenExample> readExamples(Path file, Tokenizer tok) {
-    int bos = tok.bosId().orElse(-1);
-    int eos = tok.eosId().orElse(-1);
     List<TokenExample> out = Jsonl.read(file, node -> {
       String prompt = Jsonl.text(node, "prompt");
       String completion = Jsonl.text(node, "completion");
@@ -189,28 +187,20 @@ final class TrainCommand implements Callable<Integer> {
       int[] p;
       int[] c;
       try {
-        p = tok.encode(prompt);
-        c = tok.encode(completion);
+        p = tok.encodeWithBos(prompt);
+        c = tok.encodeWithEos(completion);
       } catch (UserException e) {
         throw new IllegalArgumentException(e.getMessage());
       }
-      if (c.length == 0 && eos < 0) {
+      if (c.length == 0) {
         throw new IllegalArgumentException("empty completion and the tokenizer has no eos: nothing to learn");
       }
-      return TokenExample.completion(concat(bos < 0 ? new int[0] : new int[] {bos}, p),
-          concat(c, eos < 0 ? new int[0] : new int[] {eos}), weight);
+      return TokenExample.completion(p, c, weight);
     });
     if (out.isEmpty()) {
       throw new UserException(file + ": no training examples");
     }
     return out;
-  }
-
-  static int[] concat(int[] a, int[] b) {
-    int[] r = new int[a.length + b.length];
-    System.arraycopy(a, 0, r, 0, a.length);
-    System.arraycopy(b, 0, r, a.length, b.length);
-    return r;
   }
 
   /** The step of the latest checkpoint (0 when none); its run must have had the same hyper-parameters. */

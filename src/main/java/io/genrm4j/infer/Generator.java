@@ -32,14 +32,7 @@ public final class Generator {
 
   /** Token ids of a prompt: BOS (when the tokenizer has one) followed by the text. */
   public int[] promptIds(String text) {
-    int[] body = tokenizer.encode(text);
-    if (tokenizer.bosId().isEmpty()) {
-      return body;
-    }
-    int[] ids = new int[body.length + 1];
-    ids[0] = tokenizer.bosId().getAsInt();
-    System.arraycopy(body, 0, ids, 1, body.length);
-    return ids;
+    return tokenizer.encodeWithBos(text);
   }
 
   /** One continuation per prompt; row i draws from its own stream (seed, i). */

@@ -107,8 +107,9 @@ public final class GenRmCot implements Verifier {
         int[] unfed = endedByEos || g.tokens().length == 0 ? new int[0]
             : new int[] {g.tokens()[g.tokens().length - 1]};
         // ...then the decision question when the rationale did not reach it.
-        pending[r] = reachedDecision ? unfed : concat(unfed, forced);
-        contexts.add(concat(concat(prefixes.get(r / votes), g.tokens()), reachedDecision ? new int[0] : forced));
+        pending[r] = reachedDecision ? unfed : Tokenizer.concat(unfed, forced);
+        int[] sampled = Tokenizer.concat(prefixes.get(r / votes), g.tokens());
+        contexts.add(reachedDecision ? sampled : Tokenizer.concat(sampled, forced));
       }
       double[][] lp = Scoring.labelLogProbs(model, Math.max(0, tok.padId()), d.cache(), pending,
           List.of(labels.yes(), labels.no()), mgr);
@@ -148,11 +149,5 @@ public final class GenRmCot implements Verifier {
       out.add(new VerifierScore(mean, sumYes / v.length, sumNo / v.length, v, rationales, tokens));
     }
     return out;
-  }
-
-  static int[] concat(int[] a, int[] b) {
-    int[] c = Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, c, a.length, b.length);
-    return c;
   }
 }

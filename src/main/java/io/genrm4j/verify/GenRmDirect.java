@@ -58,7 +58,7 @@ public final class GenRmDirect implements Verifier {
         if (!java.util.Arrays.equals(here.yes(), labels.yes()) || !java.util.Arrays.equals(here.no(), labels.no())) {
           throw new IllegalStateException("label tokens differ between prompts of one batch");
         }
-        contexts.add(VerifierData.prompt(tok, p));
+        contexts.add(tok.encodeWithBos(p));
       }
       double[][] lp = Scoring.continuationLogProbs(model, Math.max(0, tok.padId()), contexts,
           List.of(labels.yes(), labels.no()));

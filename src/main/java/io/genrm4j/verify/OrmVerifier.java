@@ -35,7 +35,7 @@ public final class OrmVerifier implements Verifier {
     for (int start = 0; start < solutions.size(); start += GenRmDirect.BATCH) {
       List<int[]> rows = new ArrayList<>();
       for (String s : solutions.subList(start, Math.min(solutions.size(), start + GenRmDirect.BATCH))) {
-        rows.add(VerifierData.prompt(tok, format.solve(question) + s));
+        rows.add(tok.encodeWithBos(format.solve(question) + s));
       }
       try (NDManager mgr = model.manager().newSubManager()) {
         float[] z = Losses.lastTokenScore(model, TokenBatch.rightPadded(rows, Math.max(0, tok.padId()), mgr), mgr)

@@ -19,7 +19,8 @@ public final class VerifierData {
       float weight) {
     List<TokenExample> out = new ArrayList<>();
     for (Labeled l : correctOnes) {
-      out.add(TokenExample.completion(prompt(tok, f.solve(l.question())), withEos(tok, l.solution()), weight));
+      out.add(TokenExample.completion(tok.encodeWithBos(f.solve(l.question())), tok.encodeWithEos(l.solution()),
+          weight));
     }
     return out;
   }
@@ -30,7 +31,7 @@ public final class VerifierData {
     for (Labeled l : data) {
       String prompt = f.verifyDirect(l.question(), l.solution());
       int[] label = DecisionLabels.resolve(tok, prompt).of(l.correct());
-      out.add(TokenExample.completion(prompt(tok, prompt), label, 1f));
+      out.add(TokenExample.completion(tok.encodeWithBos(prompt), label, 1f));
     }
     return out;
   }
@@ -43,8 +44,8 @@ public final class VerifierData {
         throw new IllegalArgumentException("CoT training needs a rationale for every example");
       }
       String completion = Prompts.withVerdict(l.rationale(), l.correct());
-      out.add(TokenExample.completion(prompt(tok, f.verifyCot(l.question(), l.solution())), withEos(tok, completion),
-          1f));
+      out.add(TokenExample.completion(tok.encodeWithBos(f.verifyCot(l.question(), l.solution())),
+          tok.encodeWithEos(completion), 1f));
     }
     return out;
   }
@@ -53,30 +54,8 @@ public final class VerifierData {
   public static List<Losses.LabeledSequence> orm(Tokenizer tok, Prompts.Format f, List<Labeled> data) {
     List<Losses.LabeledSequence> out = new ArrayList<>();
     for (Labeled l : data) {
-      out.add(new Losses.LabeledSequence(prompt(tok, f.solve(l.question()) + l.solution()), l.correct()));
+      out.add(new Losses.LabeledSequence(tok.encodeWithBos(f.solve(l.question()) + l.solution()), l.correct()));
     }
     return out;
-  }
-
-  /** BOS (when the tokenizer has one) + the text's tokens. */
-  static int[] prompt(Tokenizer tok, String text) {
-    int[] body = tok.encode(text);
-    if (tok.bosId().isEmpty()) {
-      return body;
-    }
-    int[] ids = new int[body.length + 1];
-    ids[0] = tok.bosId().getAsInt();
-    System.arraycopy(body, 0, ids, 1, body.length);
-    return ids;
-  }
-
-  static int[] withEos(Tokenizer tok, String text) {
-    int[] body = tok.encode(text);
-    if (tok.eosId().isEmpty()) {
-      return body;
-    }
-    int[] ids = java.util.Arrays.copyOf(body, body.length + 1);
-    ids[body.length] = tok.eosId().getAsInt();
-    return ids;
   }
 }

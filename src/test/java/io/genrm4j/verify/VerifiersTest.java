@@ -131,10 +131,10 @@ class VerifiersTest {
       assertTrue(yes.mass() > 0.9 && no.mass() > 0.9);
       // The exact label continuation, by teacher forcing over the whole text, agrees with the pinned read.
       String prompt = F.verifyDirect("Yes", "x");
-      int[] ctx = VerifierData.prompt(TOK, prompt);
+      int[] ctx = TOK.encodeWithBos(prompt);
       DecisionLabels labels = DecisionLabels.resolve(TOK, prompt);
       assertArrayEquals(TOK.encode(" Yes"), labels.yes());
-      int[] full = GenRmCot.concat(ctx, labels.yes());
+      int[] full = io.genrm4j.model.tokenizer.Tokenizer.concat(ctx, labels.yes());
       float[] lp = Scoring.tokenLogProbs(m, 0, List.of(full))[0];
       double sum = 0;
       for (int j = lp.length - labels.yes().length; j < lp.length; j++) {

@@ -18,6 +18,23 @@ public interface Tokenizer {
   /** The ids of {@code text}, with no special tokens added and no truncation or padding. */
   int[] encode(String text);
 
+  /** BOS (when the tokenizer has one) followed by {@code encode(text)}: how every prompt starts. */
+  default int[] encodeWithBos(String text) {
+    return concat(bosId().isPresent() ? new int[] {bosId().getAsInt()} : new int[0], encode(text));
+  }
+
+  /** {@code encode(text)} followed by EOS (when the tokenizer has one): how every training completion ends. */
+  default int[] encodeWithEos(String text) {
+    return concat(encode(text), eosId().isPresent() ? new int[] {eosId().getAsInt()} : new int[0]);
+  }
+
+  /** {@code a} followed by {@code b}. */
+  static int[] concat(int[] a, int[] b) {
+    int[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+
   /** The text of {@code ids}, special tokens skipped. */
   String decode(int[] ids);
 
