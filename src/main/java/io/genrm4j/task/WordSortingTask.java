@@ -11,9 +11,9 @@ import java.util.Set;
  * train and test-id lists have 2-4 words, test-ood 5. Sorting is lexicographic ({@link String#compareTo}, the same
  * as byte order on a-z, so a prefix sorts first); repeated words are kept.
  *
- * <p>Solution format: selection sort, one step per pick, each line the words still left (in their original order)
- * then the alphabetically first of them: {@code pear apple fig -> apple\npear fig -> fig\npear -> pear\nThe answer
- * is apple fig pear.} A wrong pick or a wrong list of leftovers is localised to its step.
+ * <p>Solution format: selection sort, one step per pick, {@code words still left (in their original order) -> the
+ * alphabetically first of them -> the words picked so far}: {@code pear apple fig -> apple -> apple\npear fig -> fig
+ * -> apple fig\npear -> pear -> apple fig pear\nThe answer is apple fig pear.}
  */
 public final class WordSortingTask extends AlgorithmicTask {
   public static final String NAME = "word-sorting";
@@ -35,105 +35,65 @@ public final class WordSortingTask extends AlgorithmicTask {
   }
 
   @Override
-  public String answer(List<String> words) {
-    return String.join(" ", sorted(words));
-  }
-
-  @Override
-  public String solve(List<String> words) {
+  protected List<Step> steps(List<String> words, int at, String forced) {
     List<String> left = new ArrayList<>(words);
-    List<String> steps = new ArrayList<>();
-    for (String pick : sorted(words)) {
-      steps.add(String.join(" ", left) + " -> " + pick);
+    List<Step> out = new ArrayList<>();
+    String sofar = "";
+    for (int i = 0; i < words.size(); i++) {
+      String pick = i == at ? forced : sorted(left).get(0);
+      sofar = sofar.isEmpty() ? pick : sofar + " " + pick;
+      out.add(new Step(String.join(" ", left), pick, sofar));
       left.remove(pick);
     }
-    return render(steps, answer(words));
+    return out;
   }
 
   @Override
-  public String rationale(Problem p, String candidate) {
-    List<String> words = words(p.question());
-    List<String> truth = sorted(words);
-    List<String> steps = steps(candidate);
-    int n = Math.max(words.size(), steps.size());
-    List<String> left = new ArrayList<>(words);
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < n; i++) {
-      int k = i + 1;
-      String leftText = String.join(" ", left);
-      if (i >= words.size()) {
-        b.append("Step ").append(k).append(" is extra: all ").append(words.size());
-        b.append(" words are already picked.\n");
-        continue;
-      }
-      String pick = truth.get(i);
-      if (i >= steps.size()) {
-        b.append("Step ").append(k).append(" is missing: ").append(leftText).append(" -> ").append(pick);
-        b.append(".\n");
-      } else {
-        String[] s = arrow(steps.get(i));
-        if (s == null) {
-          b.append("Step ").append(k).append(" is not of the form words -> word: it should be ");
-          b.append(leftText).append(" -> ").append(pick).append(".\n");
-        } else if (!sorted(List.of(s[0].split("\\s+"))).equals(sorted(left))) {
-          b.append("Step ").append(k).append(": the words left are wrong: they should be ").append(leftText);
-          b.append(".\n");
-        } else if (!s[1].equals(pick)) {
-          b.append("Step ").append(k).append(": ").append(s[1]).append(" is wrong: the first of ").append(leftText);
-          b.append(" is ").append(pick).append(".\n");
-        } else {
-          b.append("Step ").append(k).append(": ").append(pick).append(" is correct.\n");
-        }
-      }
-      left.remove(pick);
-    }
-    return finish(b, n + 1, p, candidate);
+  protected String form() {
+    return "words -> word -> words";
   }
 
   @Override
-  public String perturb(String solution, Random rng) {
-    List<String> steps = steps(solution);
-    String old = extractAnswer(solution);
-    String[] first = steps.isEmpty() ? null : arrow(steps.get(0));
-    if (first != null && rng.nextBoolean()) {
-      // a wrong pick at some step with two or more distinct words left, carried through to the answer
-      List<String> words = List.of(first[0].split("\\s+"));
-      List<String> left = new ArrayList<>(words);
-      List<Integer> choices = new ArrayList<>();
-      List<String> tmp = new ArrayList<>(words);
-      for (int i = 0; i < words.size(); i++) {
-        if (new HashSet<>(tmp).size() > 1) {
-          choices.add(i);
-        }
-        tmp.remove(sorted(tmp).get(0));
-      }
-      if (!choices.isEmpty()) {
-        int at = choices.get(rng.nextInt(choices.size()));
-        List<String> out = new ArrayList<>();
-        List<String> picks = new ArrayList<>();
-        for (int i = 0; i < words.size(); i++) {
-          String pick = sorted(left).get(0);
-          if (i == at) {
-            List<String> others = new ArrayList<>();
-            for (String w : left) {
-              if (!w.equals(pick)) {
-                others.add(w);
-              }
-            }
-            pick = others.get(rng.nextInt(others.size()));
-          }
-          out.add(String.join(" ", left) + " -> " + pick);
-          picks.add(pick);
-          left.remove(pick);
-        }
-        String answer = String.join(" ", picks);
-        if (!answer.equals(old)) {
-          return render(out, answer);
-        }
+  protected String noun() {
+    return "words";
+  }
+
+  @Override
+  protected String whyPick(Step truth) {
+    return "the first of " + truth.left() + " is " + truth.pick();
+  }
+
+  /** The words left may be written in any order. */
+  @Override
+  protected boolean leftMatches(String written, Step truth) {
+    return sorted(List.of(written.split("\\s+"))).equals(sorted(List.of(truth.left().split(" "))));
+  }
+
+  @Override
+  protected String whyLeft(int k, Step truth) {
+    return "the words left are " + truth.left();
+  }
+
+  @Override
+  protected List<String> wordsOf(List<Step> steps) {
+    return List.of(steps.get(0).left().split("\\s+"));
+  }
+
+  @Override
+  protected String otherPick(Step truth, Random rng) {
+    List<String> others = new ArrayList<>();
+    for (String w : truth.left().split(" ")) {
+      if (!w.equals(truth.pick())) {
+        others.add(w);
       }
     }
-    // a wrong final answer: two different words swapped, or a word dropped
-    List<String> a = old == null || old.isEmpty() ? new ArrayList<>() : new ArrayList<>(List.of(old.split(" ")));
+    return others.isEmpty() ? null : others.get(rng.nextInt(others.size()));
+  }
+
+  /** Two different words swapped, or a word dropped (or one added) when all words are the same. */
+  @Override
+  protected String wrongAnswer(String answer, Random rng) {
+    List<String> a = answer.isEmpty() ? new ArrayList<>() : new ArrayList<>(List.of(answer.split(" ")));
     Set<String> distinct = new HashSet<>(a);
     if (distinct.size() > 1) {
       int i;
@@ -150,6 +110,6 @@ public final class WordSortingTask extends AlgorithmicTask {
     } else {
       a.add(a.isEmpty() ? "a" : a.get(0));
     }
-    return render(steps, String.join(" ", a));
+    return String.join(" ", a);
   }
 }

@@ -31,17 +31,22 @@ class AlgorithmicTaskTest {
     Problem p = problem(t, "Noah Paul Elisha Rebecca");
     assertEquals("Last letters: Noah Paul Elisha Rebecca", p.question());
     assertEquals("hlaa", p.answer());
-    assertEquals("Noah -> h\nPaul -> l\nElisha -> a\nRebecca -> a\nThe answer is hlaa.", t.solve(p));
-    String wrong = "Noah -> h\nPaul -> l\nElisha -> e\nRebecca -> a\nThe answer is hlea.";
+    assertEquals("Noah -> h -> h\nPaul -> l -> hl\nElisha -> a -> hla\nRebecca -> a -> hlaa\nThe answer is hlaa.",
+        t.solve(p));
+    String wrong = "Noah -> h -> h\nPaul -> l -> hl\nElisha -> e -> hle\nRebecca -> a -> hlea\nThe answer is hlea.";
     assertEquals(
-        "Step 1: Noah -> h is correct.\n"
-            + "Step 2: Paul -> l is correct.\n"
+        "Step 1: Noah -> h -> h is correct.\n"
+            + "Step 2: Paul -> l -> hl is correct.\n"
             + "Step 3: Elisha -> e is wrong: the last letter of Elisha is a.\n"
-            + "Step 4: Rebecca -> a is correct.\n"
+            + "Step 4: Rebecca -> a -> hlea is wrong: the answer so far is hlaa.\n"
             + "Step 5: the answer hlea is wrong: it should be hlaa.\n"
             + "\n"
             + "Verification: Is the answer correct (Yes/No)? No",
         t.rationale(p, wrong));
+    // a copying slip in the answer so far is caught on its own line
+    String slip = "Noah -> h -> h\nPaul -> l -> lh\nElisha -> a -> lha\nRebecca -> a -> lhaa\nThe answer is lhaa.";
+    assertTrue(t.rationale(p, slip).startsWith("Step 1: Noah -> h -> h is correct.\n"
+        + "Step 2: Paul -> l -> lh is wrong: the answer so far is hl.\n"), t.rationale(p, slip));
     assertTrue(t.rationale(p, t.solve(p)).endsWith("is correct.\n\nVerification: Is the answer correct (Yes/No)? Yes"));
     assertEquals(1875, DataFiles.names().size());
   }
@@ -51,23 +56,29 @@ class AlgorithmicTaskTest {
     WordSortingTask t = Tasks.WORD_SORTING;
     Problem p = problem(t, "pear apple fig");
     assertEquals("Sort: pear apple fig", p.question());
-    assertEquals("pear apple fig -> apple\npear fig -> fig\npear -> pear\nThe answer is apple fig pear.", t.solve(p));
+    assertEquals("pear apple fig -> apple -> apple\npear fig -> fig -> apple fig\npear -> pear -> apple fig pear\n"
+        + "The answer is apple fig pear.", t.solve(p));
     Problem r = problem(t, "be bee a be");
     assertEquals("a be be bee", r.answer());
-    assertEquals(
-        "be bee a be -> a\nbe bee be -> be\nbee be -> be\nbee -> bee\nThe answer is a be be bee.", t.solve(r));
+    assertEquals("be bee a be -> a -> a\nbe bee be -> be -> a be\nbee be -> be -> a be be\nbee -> bee -> a be be bee\n"
+        + "The answer is a be be bee.", t.solve(r));
     assertTrue(t.grade(r, t.solve(r)).correct());
     assertFalse(t.grade(r, "The answer is a be bee.").correct());
-    String wrong = "pear apple fig -> apple\npear fig -> pear\nfig -> fig\nThe answer is apple pear fig.";
+    String wrong = "pear apple fig -> apple -> apple\npear fig -> pear -> apple pear\nfig -> fig -> apple pear fig\n"
+        + "The answer is apple pear fig.";
     String rat = t.rationale(p, wrong);
     assertEquals(
-        "Step 1: apple is correct.\n"
-            + "Step 2: pear is wrong: the first of pear fig is fig.\n"
-            + "Step 3: the words left are wrong: they should be pear.\n"
+        "Step 1: pear apple fig -> apple -> apple is correct.\n"
+            + "Step 2: pear fig -> pear is wrong: the first of pear fig is fig.\n"
+            + "Step 3: fig is wrong: the words left are pear.\n"
             + "Step 4: the answer apple pear fig is wrong: it should be apple fig pear.\n"
             + "\n"
             + "Verification: Is the answer correct (Yes/No)? No",
         rat);
+    // the words left may be written in another order
+    String reordered = "apple pear fig -> apple -> apple\npear fig -> fig -> apple fig\npear -> pear -> apple fig pear\n"
+        + "The answer is apple fig pear.";
+    assertTrue(t.rationale(p, reordered).startsWith("Step 1: apple pear fig -> apple -> apple is correct."));
     assertEquals(63875, DataFiles.words().size());
   }
 

@@ -69,9 +69,9 @@ class VerifiersTest {
       LlamaModel orm = base.withScoreHead(7);
       float[] headBefore = orm.parameters().get("score.weight").toFloatArray();
       // 16 examples seen every step: the head and body can fit them, so the BCE must fall well below ln 2.
-      Trainer.Result r = VerifierTrainer.orm(orm, TOK, F, train.subList(0, 16), cfg(80), null);
+      Trainer.Result r = VerifierTrainer.orm(orm, TOK, F, train.subList(0, 16), cfg(160), null);
       double first = r.losses().subList(0, 5).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-      double last = r.losses().subList(75, 80).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+      double last = r.losses().subList(155, 160).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
       assertTrue(last < 0.5 && last < first, "BCE " + first + " -> " + last);
       float[] headAfter = orm.parameters().get("score.weight").toFloatArray();
       assertTrue(!java.util.Arrays.equals(headBefore, headAfter), "the score head is trained");
