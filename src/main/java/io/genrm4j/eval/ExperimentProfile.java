@@ -45,7 +45,7 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     // mini: a few seconds per stage; checks plumbing only (the models learn nearly nothing).
     NAMED.put("mini", new ExperimentProfile("mini", "test", 6, 3, 4, 2, 4, 2, 3, 4, 3e-3,
         2, 4, 1e-3, 1.0, 0.1, 1.0, 0.7, 12));
-    // quick: about an hour for last-letter on 2 cores with one PyTorch thread (see README for the measured stages).
+    // quick: 82 min of stage time for last-letter on 2 cores with one PyTorch thread (see README for the measured stages).
     // The generator stops mid-way through learning: on last-letter 600 steps gave 0.2% correct samples at 6 names,
     // 750 steps 38.4%, 1,000 steps 83.9% (too strong to leave the verifiers anything to do). 1,000 problems give
     // ~4,000 verifier examples; with 200 problems (432 examples) the direct verifiers memorised them. Verifiers get
