@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * The sizes of one experiment run (see {@link Experiment}). Named profiles: {@code mini} (seconds, for tests),
- * {@code quick} (about a quarter of an hour per task on 2 CPU cores), {@code full} (hours; best results).
+ * {@code quick} (82 min of stage time for last-letter on 2 CPU cores), {@code full} (hours; best results).
  *
  * @param name profile name
  * @param preset model preset of the generator (every verifier is fine-tuned from the generator checkpoint)

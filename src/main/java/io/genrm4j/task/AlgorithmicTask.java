@@ -4,6 +4,7 @@ import io.genrm4j.util.UserException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -359,7 +360,7 @@ public abstract class AlgorithmicTask implements Task, Oracle {
         for (int i = 0; i < truth.size(); i++) {
           order.add(i);
         }
-        java.util.Collections.shuffle(order, rng);
+        Collections.shuffle(order, rng);
         for (int at : order) {
           String pick = otherPick(truth.get(at), rng);
           if (pick == null) {
