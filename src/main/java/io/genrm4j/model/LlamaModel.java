@@ -258,16 +258,16 @@ public final class LlamaModel implements AutoCloseable {
       // With a cache, k and v live in the cache's manager, and so would anything derived from them: move the
       // derived temporaries to this layer's (or step's) manager, or every decode step leaks a copy of the cache.
       NDManager scratch = layer != null ? layer : fm;
-      NDArray kAtt = heads != kvHeads ? k.repeat(1, heads / kvHeads) : k; // GQA: HF repeat_kv == repeat_interleave
-      NDArray vAtt = heads != kvHeads ? v.repeat(1, heads / kvHeads) : v;
-      NDArray kT = kAtt.transpose(0, 1, 3, 2);
-      for (NDArray a : new NDArray[] {kAtt != k ? kAtt : null, vAtt != v ? vAtt : null, kT}) {
-        if (a != null) {
-          a.attach(scratch);
-        }
-      }
-      NDArray att = q.matMul(kT).mul(scale).add(mask).softmax(3); // [B, H, T, S]
-      NDArray y = att.matMul(vAtt).transpose(0, 2, 1, 3).reshape(batch, t, (long) heads * hd); // [B, T, H*hd]
+      // GQA without materialising repeat_kv: the G = H / KV query heads that share key/value head j are stacked
+      // along the query axis (head h = j * G + g, as in HF's repeat_interleave), so each key/value head is read once.
+      int g = heads / kvHeads;
+      NDArray kT = k.transpose(0, 1, 3, 2); // [B, KV, hd, S]
+      kT.attach(scratch);
+      NDArray qg = q.reshape(batch, kvHeads, (long) g * t, hd); // [B, KV, G*T, hd]
+      NDArray att = qg.matMul(kT).mul(scale).reshape(batch, kvHeads, g, t, s)
+          .add(mask.reshape(batch, 1, 1, t, s)).softmax(4).reshape(batch, kvHeads, (long) g * t, s);
+      NDArray y = att.matMul(v).reshape(batch, heads, t, hd) // [B, H, T, hd]
+          .transpose(0, 2, 1, 3).reshape(batch, t, (long) heads * hd); // [B, T, H*hd]
       x = x.add(linear(y, p + "self_attn.o_proj"));
 
       NDArray h2 = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"), eps);
