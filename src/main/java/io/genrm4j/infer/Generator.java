@@ -143,6 +143,12 @@ public final class Generator {
       }
     }
     int eos = tokenizer.eosId().orElse(-1);
+    // Room for every step's keys/values up front: each step then writes one slot in place (see KvCache).
+    KvCache plain = cache;
+    cache = cache.reserve(p.maxTokens(), mgr);
+    if (cache != plain) {
+      close(plain);
+    }
     int remaining = 0;
     for (boolean d : done) {
       remaining += d ? 0 : 1;
@@ -187,7 +193,9 @@ public final class Generator {
       try (NDManager step = mgr.newSubManager()) {
         LlamaModel.Output out = model.append(cache, Arrays.asList(feed), padId(), step);
         KvCache next = detach(out.cache(), mgr);
-        close(cache);
+        if (next.keys() != cache.keys()) { // a reserved cache was written in place: same buffers
+          close(cache);
+        }
         cache = next;
         float[][] fresh = lastColumnLogits(out.hidden(), rows);
         for (int r = 0; r < rows; r++) {
@@ -206,7 +214,11 @@ public final class Generator {
       }
       gens.add(new Generation(ids, text[r], finish[r], matched[r], lp, tops.get(r)));
     }
-    return new Decoded(cache, gens, pending);
+    KvCache exact = cache.compact(mgr);
+    if (exact.keys() != cache.keys()) {
+      close(cache);
+    }
+    return new Decoded(exact, gens, pending);
   }
 
   private String decodeRow(List<Integer> ids) {

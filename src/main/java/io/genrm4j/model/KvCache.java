@@ -3,21 +3,46 @@ package io.genrm4j.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Keys and values of every layer for the tokens fed so far, plus which cache slots hold real tokens (padding slots
- * are masked out) and the next position of each row. Immutable: {@link LlamaModel#forward} returns a new cache, so a
- * cache can be forked (e.g. to score " Yes" and " No" from the same prefix) or repeated for K samples.
+ * are masked out) and the next position of each row.
+ *
+ * <p>A plain cache ({@code filled = -1}) is immutable: {@link LlamaModel#forward} returns a new cache with the fresh
+ * keys/values concatenated, so it can be forked (e.g. to score " Yes" and " No" from the same prefix) or repeated for
+ * K samples. A decode loop instead {@link #reserve}s room once: then the arrays are buffers of {@link #capacity}
+ * slots of which the first {@link #length} hold tokens, and each step writes its keys/values into the next free slots
+ * in place and returns a cache over the same buffers (copying the whole cache every step made decoding
+ * quadratic in memory traffic). Such a cache has one owner: append to it only through the newest cache, and
+ * {@link #compact} it before handing it to code that forks.
  *
  * @param keys per layer, [B, kvHeads, S, headDim]
  * @param values per layer, [B, kvHeads, S, headDim]
  * @param valid [B, S] float, 1 where the slot holds a real token
  * @param nextPosition per row, the rotary position of the next real token
+ * @param filled slots in use when the arrays are reserved buffers, else -1 (every slot)
  */
-public record KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] nextPosition) {
+public record KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] nextPosition, int filled) {
+
+  public KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] nextPosition) {
+    this(keys, values, valid, nextPosition, -1);
+  }
 
   public int length() {
+    return filled >= 0 ? filled : capacity();
+  }
+
+  /** Slots the arrays hold, used or not. */
+  public int capacity() {
     return keys.length == 0 || keys[0] == null ? 0 : (int) keys[0].getShape().get(2);
+  }
+
+  /** Free slots a forward pass can write in place. */
+  public int spare() {
+    return filled >= 0 ? capacity() - filled : 0;
   }
 
   public int batchSize() {
@@ -38,7 +63,59 @@ public record KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] ne
         pos[b * k + j] = nextPosition[b];
       }
     }
-    return new KvCache(ks, vs, valid.repeat(0, k), pos);
+    return new KvCache(ks, vs, valid.repeat(0, k), pos, filled);
+  }
+
+  /**
+   * A copy with room for {@code extra} more slots, in {@code mgr}; this cache is left as it was (the caller closes
+   * it). An empty cache has no arrays to size and is returned as it is.
+   */
+  public KvCache reserve(int extra, NDManager mgr) {
+    if (capacity() == 0 || extra <= 0) {
+      return this;
+    }
+    int used = length();
+    NDArray[] ks = new NDArray[keys.length];
+    NDArray[] vs = new NDArray[values.length];
+    for (int l = 0; l < keys.length; l++) {
+      ks[l] = grow(keys[l], used, extra, mgr);
+      vs[l] = grow(values[l], used, extra, mgr);
+    }
+    NDArray room = mgr.zeros(new Shape(batchSize(), extra));
+    NDArray v = NDArrays.concat(new NDList(valid.get(new NDIndex(":, :{}", used)), room), 1);
+    v.attach(mgr);
+    room.close();
+    return new KvCache(ks, vs, v, nextPosition.clone(), used);
+  }
+
+  private static NDArray grow(NDArray a, int used, int extra, NDManager mgr) {
+    Shape s = a.getShape();
+    NDArray room = mgr.zeros(new Shape(s.get(0), s.get(1), extra, s.get(3)));
+    NDArray out = NDArrays.concat(new NDList(a.get(new NDIndex(":, :, :{}", used)), room), 2);
+    out.attach(mgr);
+    room.close();
+    return out;
+  }
+
+  /**
+   * A plain cache with exactly {@link #length} slots, copied into {@code mgr}, when this one has spare room; else
+   * this cache itself. The caller closes this cache when a copy was made.
+   */
+  public KvCache compact(NDManager mgr) {
+    if (filled < 0 || filled == capacity()) {
+      return filled < 0 ? this : new KvCache(keys, values, valid, nextPosition, -1);
+    }
+    NDArray[] ks = new NDArray[keys.length];
+    NDArray[] vs = new NDArray[values.length];
+    for (int l = 0; l < keys.length; l++) {
+      ks[l] = keys[l].get(new NDIndex(":, :, :{}", filled)).duplicate();
+      vs[l] = values[l].get(new NDIndex(":, :, :{}", filled)).duplicate();
+      ks[l].attach(mgr);
+      vs[l].attach(mgr);
+    }
+    NDArray v = valid.get(new NDIndex(":, :{}", filled)).duplicate();
+    v.attach(mgr);
+    return new KvCache(ks, vs, v, nextPosition, -1);
   }
 
   /** Appends a layer's new keys/values along the sequence axis. */

@@ -214,9 +214,17 @@ public final class LlamaModel implements AutoCloseable {
         .singletonOrThrow().expandDims(2);
 
     // Additive mask [B, 1, T, past+T]: key s is visible from query t iff s <= past+t and slot s holds a real token.
-    NDArray keyValid = cache == null || cache.valid() == null ? valid
-        : NDArrays.concat(new NDList(cache.valid(), valid), 1); // [B, S]
     long s = past + t;
+    // A reserved cache (see KvCache) takes the new slots in place; a plain one is extended by concatenation.
+    boolean inPlace = cache != null && cache.spare() >= t;
+    NDArray keyValid;
+    if (inPlace) {
+      cache.valid().set(new NDIndex(":, {}:{}", past, s), valid);
+      keyValid = cache.valid().get(new NDIndex(":, :{}", s)); // [B, S], a view
+    } else {
+      keyValid = cache == null || cache.valid() == null ? valid
+          : NDArrays.concat(new NDList(cache.valid(), valid), 1); // [B, S]
+    }
     NDArray qIdx = fm.arange(past, (int) s).reshape(t, 1);
     NDArray kIdx = fm.arange(0, (int) s).reshape(1, s);
     NDArray causal = kIdx.lte(qIdx).toType(DataType.FLOAT32, false); // [T, S]
@@ -229,8 +237,13 @@ public final class LlamaModel implements AutoCloseable {
     NDArray scale = fm.full(new Shape(), (float) (1.0 / Math.sqrt(hd)));
     NDArray eps = fm.full(new Shape(), (float) config.rmsNormEps());
     KvCache next = cache == null ? null
+        : inPlace ? new KvCache(cache.keys(), cache.values(), cache.valid(), advance(cache.nextPosition(), valid),
+            (int) s)
         : new KvCache(new NDArray[config.numHiddenLayers()], new NDArray[config.numHiddenLayers()], keyValid,
             advance(cache.nextPosition(), valid));
+    if (inPlace) {
+      keyValid.attach(fm); // the view is this call's; the buffer stays the cache's
+    }
 
     // Without autograd nothing needs a layer's intermediates once the layer is done, but DJL frees an array only
     // with its manager: each layer then works in its own sub-manager (results follow their first operand, the
@@ -249,7 +262,16 @@ public final class LlamaModel implements AutoCloseable {
       q = rope(q, cos, sin, hd).transpose(0, 2, 1, 3); // [B, H, T, hd]
       k = rope(k, cos, sin, hd).transpose(0, 2, 1, 3); // [B, KV, T, hd]
       v = v.transpose(0, 2, 1, 3); // [B, KV, T, hd]
-      if (cache != null) {
+      if (inPlace) {
+        NDIndex fresh = new NDIndex(":, :, {}:{}", past, s);
+        NDIndex upTo = new NDIndex(":, :, :{}", s);
+        cache.keys()[l].set(fresh, k);
+        cache.values()[l].set(fresh, v);
+        k = cache.keys()[l].get(upTo); // [B, KV, S, hd], views of the buffers
+        v = cache.values()[l].get(upTo);
+        k.attach(layer != null ? layer : fm);
+        v.attach(layer != null ? layer : fm);
+      } else if (cache != null) {
         k = KvCache.append(cache.keys()[l], k); // [B, KV, S, hd]
         v = KvCache.append(cache.values()[l], v);
         next.keys()[l] = k;
