@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
           + "LLM-as-a-judge on the generator) and evaluate Best-of-N, voting, verifier metrics and compute.",
       "Each stage writes its outputs atomically and a stage-NAME.done marker in --out; rerunning skips finished "
           + "stages, so a killed run continues where it stopped.",
-      "Profiles: mini (seconds, a smoke test), quick (82 min of stage time for last-letter on 2 cores; word sorting is slower), full (hours)."
+      "Profiles: mini (seconds, a smoke test), quick (54 min for last-letter on 2 cores; word sorting is slower), full (hours)."
     })
 public final class ExperimentCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

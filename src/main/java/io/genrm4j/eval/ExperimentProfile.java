@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * The sizes of one experiment run (see {@link Experiment}). Named profiles: {@code mini} (seconds, for tests),
- * {@code quick} (82 min of stage time for last-letter on 2 CPU cores), {@code full} (hours; best results).
+ * {@code quick} (54 min for last-letter on 2 CPU cores), {@code full} (hours; best results).
  *
  * @param name profile name
  * @param preset model preset of the generator (every verifier is fine-tuned from the generator checkpoint)
@@ -45,9 +45,10 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     // mini: a few seconds per stage; checks plumbing only (the models learn nearly nothing).
     NAMED.put("mini", new ExperimentProfile("mini", "test", 6, 3, 4, 2, 4, 2, 3, 4, 3e-3,
         2, 4, 1e-3, 1.0, 0.1, 1.0, 0.7, 12));
-    // quick: 82 min of stage time for last-letter on 2 cores with one PyTorch thread (see README for the measured stages).
+    // quick: 54 min for last-letter on 2 cores with one PyTorch thread, one process (measured 2026-11-22; README).
     // The generator stops mid-way through learning: on last-letter 600 steps gave 0.2% correct samples at 6 names,
-    // 750 steps 38.4%, 1,000 steps 83.9% (too strong to leave the verifiers anything to do). 1,000 problems give
+    // 750 steps 38.4% (25.3% in a rerun differing only in float rounding), 1,000 steps 83.9% (too strong to leave the
+    // verifiers anything to do). 1,000 problems give
     // ~4,000 verifier examples; with 200 problems (432 examples) the direct verifiers memorised them. Verifiers get
     // 1,500 steps at 2e-3: a tiny direct GenRM fine-tuned from the generator sat at chance loss for ~300-600 steps
     // on held-out perturbed last-letter candidates before it started to separate them.
