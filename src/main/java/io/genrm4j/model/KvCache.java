@@ -82,8 +82,10 @@ public record KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] ne
       vs[l] = grow(values[l], used, extra, mgr);
     }
     NDArray room = mgr.zeros(new Shape(batchSize(), extra));
-    NDArray v = NDArrays.concat(new NDList(valid.get(new NDIndex(":, :{}", used)), room), 1);
+    NDArray head = valid.get(new NDIndex(":, :{}", used));
+    NDArray v = NDArrays.concat(new NDList(head, room), 1);
     v.attach(mgr);
+    head.close(); // views hold their base's memory until closed
     room.close();
     return new KvCache(ks, vs, v, nextPosition.clone(), used);
   }
@@ -91,8 +93,10 @@ public record KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] ne
   private static NDArray grow(NDArray a, int used, int extra, NDManager mgr) {
     Shape s = a.getShape();
     NDArray room = mgr.zeros(new Shape(s.get(0), s.get(1), extra, s.get(3)));
-    NDArray out = NDArrays.concat(new NDList(a.get(new NDIndex(":, :, :{}", used)), room), 2);
+    NDArray head = a.get(new NDIndex(":, :, :{}", used));
+    NDArray out = NDArrays.concat(new NDList(head, room), 2);
     out.attach(mgr);
+    head.close();
     room.close();
     return out;
   }
@@ -108,14 +112,18 @@ public record KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] ne
     NDArray[] ks = new NDArray[keys.length];
     NDArray[] vs = new NDArray[values.length];
     for (int l = 0; l < keys.length; l++) {
-      ks[l] = keys[l].get(new NDIndex(":, :, :{}", filled)).duplicate();
-      vs[l] = values[l].get(new NDIndex(":, :, :{}", filled)).duplicate();
-      ks[l].attach(mgr);
-      vs[l].attach(mgr);
+      ks[l] = copyOfFirst(keys[l], new NDIndex(":, :, :{}", filled), mgr);
+      vs[l] = copyOfFirst(values[l], new NDIndex(":, :, :{}", filled), mgr);
     }
-    NDArray v = valid.get(new NDIndex(":, :{}", filled)).duplicate();
-    v.attach(mgr);
-    return new KvCache(ks, vs, v, nextPosition, -1);
+    return new KvCache(ks, vs, copyOfFirst(valid, new NDIndex(":, :{}", filled), mgr), nextPosition, -1);
+  }
+
+  private static NDArray copyOfFirst(NDArray a, NDIndex slots, NDManager mgr) {
+    NDArray view = a.get(slots);
+    NDArray copy = view.duplicate();
+    copy.attach(mgr);
+    view.close();
+    return copy;
   }
 
   /** Appends a layer's new keys/values along the sequence axis. */
