@@ -262,6 +262,9 @@ public final class LlamaModel implements AutoCloseable {
       q = rope(q, cos, sin, hd).transpose(0, 2, 1, 3); // [B, H, T, hd]
       k = rope(k, cos, sin, hd).transpose(0, 2, 1, 3); // [B, KV, T, hd]
       v = v.transpose(0, 2, 1, 3); // [B, KV, T, hd]
+      // With a cache, k and v live in the cache's manager, and so would anything derived from them: move the
+      // derived temporaries to this layer's (or step's) manager, or every decode step leaks a copy of the cache.
+      NDManager scratch = layer != null ? layer : fm;
       if (inPlace) {
         NDIndex fresh = new NDIndex(":, :, {}:{}", past, s);
         NDIndex upTo = new NDIndex(":, :, :{}", s);
@@ -269,17 +272,14 @@ public final class LlamaModel implements AutoCloseable {
         cache.values()[l].set(fresh, v);
         k = cache.keys()[l].get(upTo); // [B, KV, S, hd], views of the buffers
         v = cache.values()[l].get(upTo);
-        k.attach(layer != null ? layer : fm);
-        v.attach(layer != null ? layer : fm);
+        k.attach(scratch);
+        v.attach(scratch);
       } else if (cache != null) {
         k = KvCache.append(cache.keys()[l], k); // [B, KV, S, hd]
         v = KvCache.append(cache.values()[l], v);
         next.keys()[l] = k;
         next.values()[l] = v;
       }
-      // With a cache, k and v live in the cache's manager, and so would anything derived from them: move the
-      // derived temporaries to this layer's (or step's) manager, or every decode step leaks a copy of the cache.
-      NDManager scratch = layer != null ? layer : fm;
       // GQA without materialising repeat_kv: the G = H / KV query heads that share key/value head j are stacked
       // along the query axis (head h = j * G + g, as in HF's repeat_interleave), so each key/value head is read once.
       int g = heads / kvHeads;
