@@ -65,7 +65,7 @@ public abstract class AlgorithmicTask implements Task, Oracle {
 
     /** A line {@code left -> pick -> sofar} (pick without spaces); null when the line has another form. */
     public static Step parse(String line) {
-      String[] parts = line.strip().split(" -> ", -1);
+      String[] parts = line.strip().split(ARROW, -1); // ARROW has no regex metacharacters
       if (parts.length != 3) {
         return null;
       }
