@@ -151,6 +151,7 @@ public final class Experiment {
     stages.run("problems", p -> problemsStage());
     stages.run("generator", this::generatorStage);
     stages.run("candidates", this::candidatesStage);
+    warnIfNothingToRerank();
     stages.run("verifier-data", p -> verifierDataStage());
     for (String m : TRAINED) {
       stages.run("train-" + m, p -> trainStage(m, p));
@@ -318,6 +319,21 @@ public final class Experiment {
           }
         }
         Jsonl.write(candidatesFile(split), out);
+      }
+    }
+  }
+
+  /**
+   * Best-of-N can only pick a correct candidate that is there: say so before the verifiers train for hours, not
+   * after (word-sorting's generator after quick's 750 steps sampled 0 correct of 640 per test split).
+   */
+  private void warnIfNothingToRerank() {
+    for (Split s : TEST_SPLITS) {
+      List<Candidate> cs = candidates(s);
+      if (cs.stream().noneMatch(c -> Boolean.TRUE.equals(c.correct()))) {
+        err.printf("warning: none of the %d %s candidates is correct, so every Best-of-N figure there will be 0;"
+            + " the generator needs more than profile %s's %d training steps for %s%n", cs.size(), s.id(),
+            prof.name(), prof.genSteps(), task.name());
       }
     }
   }

@@ -32,8 +32,16 @@ class ExperimentTest {
   void miniPipelineIsCompleteConsistentAndResumable() throws Exception {
     ExperimentProfile prof = ExperimentProfile.named("mini");
     Path dir = tmp.resolve("run");
-    PrintStream err = new PrintStream(new ByteArrayOutputStream());
+    ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    PrintStream err = new PrintStream(errBytes, true, java.nio.charset.StandardCharsets.UTF_8);
     Experiment.Result first = Experiment.run(Tasks.LAST_LETTER, prof, 7, dir, err);
+    String said = errBytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    for (Split s : List.of(Split.TEST_ID, Split.TEST_OOD)) {
+      List<Candidate> cs = Candidate.read(dir.resolve("candidates-" + s.id() + ".jsonl"));
+      boolean none = cs.stream().noneMatch(Candidate::correct);
+      assertEquals(none, said.contains("warning: none of the " + cs.size() + " " + s.id() + " candidates is correct"),
+          "warned about " + s.id() + " exactly when none of its candidates is correct");
+    }
     assertTrue(first.stages().stream().allMatch(Stages.Record::ran), "a fresh run runs every stage");
     for (Stages.Record r : first.stages()) {
       assertTrue(Files.exists(dir.resolve("stage-" + r.name() + ".done")), r.name());
