@@ -144,11 +144,7 @@ public final class Generator {
     }
     int eos = tokenizer.eosId().orElse(-1);
     // Room for every step's keys/values up front: each step then writes one slot in place (see KvCache).
-    KvCache plain = cache;
-    cache = cache.reserve(p.maxTokens(), mgr);
-    if (cache != plain) {
-      close(plain);
-    }
+    cache = replace(cache, cache.reserve(p.maxTokens(), mgr));
     int remaining = 0;
     for (boolean d : done) {
       remaining += d ? 0 : 1;
@@ -192,11 +188,7 @@ public final class Generator {
       }
       try (NDManager step = mgr.newSubManager()) {
         LlamaModel.Output out = model.append(cache, Arrays.asList(feed), padId(), step);
-        KvCache next = detach(out.cache(), mgr);
-        if (next.keys() != cache.keys()) { // a reserved cache was written in place: same buffers
-          close(cache);
-        }
-        cache = next;
+        cache = replace(cache, detach(out.cache(), mgr));
         float[][] fresh = lastColumnLogits(out.hidden(), rows);
         for (int r = 0; r < rows; r++) {
           if (!done[r]) {
@@ -214,11 +206,7 @@ public final class Generator {
       }
       gens.add(new Generation(ids, text[r], finish[r], matched[r], lp, tops.get(r)));
     }
-    KvCache exact = cache.compact(mgr);
-    if (exact.keys() != cache.keys()) {
-      close(cache);
-    }
-    return new Decoded(exact, gens, pending);
+    return new Decoded(replace(cache, cache.compact(mgr)), gens, pending);
   }
 
   private String decodeRow(List<Integer> ids) {
@@ -265,6 +253,17 @@ public final class Generator {
     }
     c.valid().attach(target);
     return c;
+  }
+
+  /**
+   * {@code next}, after freeing {@code old} unless {@code next} is over the same buffers (a reserved cache written in
+   * place, or one that needed no copy).
+   */
+  private static KvCache replace(KvCache old, KvCache next) {
+    if (next.keys() != old.keys()) {
+      close(old);
+    }
+    return next;
   }
 
   /** Frees a cache's arrays. */
