@@ -46,21 +46,6 @@ public final class LastLetterTask extends AlgorithmicTask {
   }
 
   @Override
-  protected String noun() {
-    return "names";
-  }
-
-  @Override
-  protected String whyPick(Step truth) {
-    return "the last letter of " + truth.left() + " is " + truth.pick();
-  }
-
-  @Override
-  protected String whyLeft(int k, Step truth) {
-    return "name " + k + " is " + truth.left();
-  }
-
-  @Override
   protected List<String> wordsOf(List<Step> steps) {
     return steps.stream().map(Step::left).toList();
   }

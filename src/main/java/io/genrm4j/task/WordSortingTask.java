@@ -54,27 +54,6 @@ public final class WordSortingTask extends AlgorithmicTask {
   }
 
   @Override
-  protected String noun() {
-    return "words";
-  }
-
-  @Override
-  protected String whyPick(Step truth) {
-    return "the first of " + truth.left() + " is " + truth.pick();
-  }
-
-  /** The words left may be written in any order. */
-  @Override
-  protected boolean leftMatches(String written, Step truth) {
-    return sorted(List.of(written.split("\\s+"))).equals(sorted(List.of(truth.left().split(" "))));
-  }
-
-  @Override
-  protected String whyLeft(int k, Step truth) {
-    return "the words left are " + truth.left();
-  }
-
-  @Override
   protected List<String> wordsOf(List<Step> steps) {
     return List.of(steps.get(0).left().split("\\s+"));
   }

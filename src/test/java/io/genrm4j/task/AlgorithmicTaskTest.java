@@ -35,19 +35,29 @@ class AlgorithmicTaskTest {
         t.solve(p));
     String wrong = "Noah -> h -> h\nPaul -> l -> hl\nElisha -> e -> hle\nRebecca -> a -> hlea\nThe answer is hlea.";
     assertEquals(
-        "Step 1: Noah -> h -> h is correct.\n"
-            + "Step 2: Paul -> l -> hl is correct.\n"
-            + "Step 3: Elisha -> e is wrong: the last letter of Elisha is a.\n"
-            + "Step 4: Rebecca -> a -> hlea is wrong: the answer so far is hlaa.\n"
-            + "Step 5: the answer hlea is wrong: it should be hlaa.\n"
+        "Noah -> h -> h (same)\n"
+            + "Paul -> l -> hl (same)\n"
+            + "Elisha -> a -> hla (solution: e -> hle)\n"
+            + "Rebecca -> a -> hlaa (solution: a -> hlea)\n"
+            + "The answer is hlaa; the solution's answer is hlea: wrong.\n"
             + "\n"
             + "Verification: Is the answer correct (Yes/No)? No",
         t.rationale(p, wrong));
     // a copying slip in the answer so far is caught on its own line
     String slip = "Noah -> h -> h\nPaul -> l -> lh\nElisha -> a -> lha\nRebecca -> a -> lhaa\nThe answer is lhaa.";
-    assertTrue(t.rationale(p, slip).startsWith("Step 1: Noah -> h -> h is correct.\n"
-        + "Step 2: Paul -> l -> lh is wrong: the answer so far is hl.\n"), t.rationale(p, slip));
-    assertTrue(t.rationale(p, t.solve(p)).endsWith("is correct.\n\nVerification: Is the answer correct (Yes/No)? Yes"));
+    assertTrue(t.rationale(p, slip).startsWith("Noah -> h -> h (same)\n"
+        + "Paul -> l -> hl (solution: l -> lh)\n"), t.rationale(p, slip));
+    assertTrue(t.rationale(p, t.solve(p)).endsWith(
+        "Rebecca -> a -> hlaa (same)\nThe answer is hlaa; the solution's answer is hlaa: correct.\n\n"
+            + "Verification: Is the answer correct (Yes/No)? Yes"));
+    // a written name that differs but picks the same letter is the same step: grading is by outcome
+    assertTrue(t.rationale(p, t.solve(p).replace("Paul", "Saul")).startsWith("Noah -> h -> h (same)\n"
+        + "Paul -> l -> hl (same)\n"));
+    assertEquals("Noah -> h -> h (solution: not name -> letter -> letters)\nPaul -> l -> hl (solution: missing)\n"
+            + "Elisha -> a -> hla (solution: missing)\nRebecca -> a -> hlaa (solution: missing)\n"
+            + "The answer is hlaa; the solution has no answer: wrong.\n\n"
+            + "Verification: Is the answer correct (Yes/No)? No",
+        t.rationale(p, "Noah h"));
     assertEquals(1875, DataFiles.names().size());
   }
 
@@ -68,17 +78,20 @@ class AlgorithmicTaskTest {
         + "The answer is apple pear fig.";
     String rat = t.rationale(p, wrong);
     assertEquals(
-        "Step 1: pear apple fig -> apple -> apple is correct.\n"
-            + "Step 2: pear fig -> pear is wrong: the first of pear fig is fig.\n"
-            + "Step 3: fig is wrong: the words left are pear.\n"
-            + "Step 4: the answer apple pear fig is wrong: it should be apple fig pear.\n"
+        "pear apple fig -> apple -> apple (same)\n"
+            + "pear fig -> fig -> apple fig (solution: pear -> apple pear)\n"
+            + "pear -> pear -> apple fig pear (solution: fig -> apple pear fig)\n"
+            + "The answer is apple fig pear; the solution's answer is apple pear fig: wrong.\n"
             + "\n"
             + "Verification: Is the answer correct (Yes/No)? No",
         rat);
     // the words left may be written in another order
     String reordered = "apple pear fig -> apple -> apple\npear fig -> fig -> apple fig\npear -> pear -> apple fig pear\n"
         + "The answer is apple fig pear.";
-    assertTrue(t.rationale(p, reordered).startsWith("Step 1: apple pear fig -> apple -> apple is correct."));
+    assertTrue(t.rationale(p, reordered).startsWith("pear apple fig -> apple -> apple (same)\n"));
+    String extra = t.solve(p).replace("\nThe answer", "\nfig -> fig -> apple fig pear fig\nThe answer");
+    assertTrue(t.rationale(p, extra).contains("(same)\nThe solution has 1 extra line.\nThe answer is apple fig pear; "
+        + "the solution's answer is apple fig pear: correct.\n"), t.rationale(p, extra));
     assertEquals(63875, DataFiles.words().size());
   }
 
@@ -92,7 +105,7 @@ class AlgorithmicTaskTest {
       assertTrue(r.endsWith("\n\n" + Prompts.verdictLine(t.grade(p, c).correct())));
     }
     String shortSol = t.solve(p).lines().skip(1).reduce((a, b) -> a + "\n" + b).orElseThrow();
-    assertTrue(t.rationale(p, shortSol).contains("Step 1"), shortSol);
+    assertTrue(t.rationale(p, shortSol).contains("(solution: missing)"), t.rationale(p, shortSol));
   }
 
   /** Thousands of candidates: references, perturbed ones, and random line edits. */
@@ -131,7 +144,7 @@ class AlgorithmicTaskTest {
           assertTrue(firstWrongStep(r) > 0, r);
         } else {
           // outcome-graded: a right final answer is "Yes" even when a step was garbled (the rationale says which)
-          assertTrue(r.contains(": the answer " + g.extractedAnswer() + " is correct."), r);
+          assertTrue(r.contains("; the solution's answer is " + g.extractedAnswer() + ": correct."), r);
           if (firstWrongStep(r) > 0) {
             rightAnswerWrongSteps++;
           }
@@ -150,12 +163,19 @@ class AlgorithmicTaskTest {
         + rightAnswerWrongSteps + " with a right answer but a wrong step");
   }
 
-  /** The 1-based number of the first rationale step that is not "is correct.", -1 when all are. */
+  /**
+   * The 1-based number of the first rationale line that finds the candidate different from the truth (a step that
+   * is not "(same)", an extra-lines line, or a final answer that is not "correct."); -1 when none does.
+   */
   private static int firstWrongStep(String rationale) {
     String[] lines = rationale.split("\n");
-    for (String l : lines) {
-      if (l.startsWith("Step ") && !l.endsWith(" is correct.")) {
-        return Integer.parseInt(l.substring(5).split("[ :]")[0]);
+    for (int i = 0; i < lines.length; i++) {
+      String l = lines[i];
+      if (l.isEmpty()) {
+        break;
+      }
+      if (!l.endsWith(" (same)") && !l.endsWith(": correct.")) {
+        return i + 1;
       }
     }
     return -1;
