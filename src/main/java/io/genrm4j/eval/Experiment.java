@@ -230,12 +230,17 @@ public final class Experiment {
     return dir.resolve("checkpoints").resolve(name);
   }
 
-  private void generatorStage(Stages.Progress progress) {
+  /** The generator's training data: a reference solution per generator problem. */
+  private List<VerifierData.Labeled> generatorReferences() {
     List<VerifierData.Labeled> refs = new ArrayList<>();
     for (Problem p : Problem.read(generatorProblemsFile())) {
       refs.add(new VerifierData.Labeled(p.question(), task.solve(p), true, null));
     }
-    List<TokenExample> data = VerifierData.solutionSft(tok, FORMAT, refs, 1f);
+    return refs;
+  }
+
+  private void generatorStage(Stages.Progress progress) {
+    List<TokenExample> data = VerifierData.solutionSft(tok, FORMAT, generatorReferences(), 1f);
     try (NDManager root = NDManager.newBaseManager();
         LlamaModel m = LlamaModel.init(Presets.get(prof.preset(), tok.vocabSize()), seedOf("init"), root)) {
       TrainConfig cfg = TrainConfig.defaults(prof.genSteps(), prof.genBatch(), prof.genLr(), seedOf("generator-sft"));
@@ -447,7 +452,16 @@ public final class Experiment {
         switch (method) {
           case "orm" -> r = VerifierTrainer.orm(m, tok, FORMAT, data, cfg, steps(bar));
           case "dpo" -> r = VerifierTrainer.dpo(m, tok, FORMAT, data, prof.dpoBeta(), cfg, steps(bar));
-          case "genrm-cot" -> r = VerifierTrainer.sft(m, tok, VerifierData.cot(tok, FORMAT, data), cfg, steps(bar));
+          case "genrm-cot" -> {
+            // Replay of the generator's data keeps the re-solving skill at the lengths the CoT data lacks: without it
+            // the quick GenRM-CoT re-solved 6-name problems for 4 lines and stopped.
+            List<TokenExample> mix = new ArrayList<>(VerifierData.cot(tok, FORMAT, data));
+            if (prof.cotReplay() > 0) {
+              mix.addAll(VerifierData.solutionSft(tok, FORMAT, generatorReferences(), (float) prof.cotReplay()));
+            }
+            examples = mix.size();
+            r = VerifierTrainer.sft(m, tok, mix, cfg, steps(bar));
+          }
           case "genrm" -> r = VerifierTrainer.sft(m, tok, VerifierData.direct(tok, FORMAT, data), cfg, steps(bar));
           case "genrm-unified" -> {
             List<TokenExample> mix = new ArrayList<>(VerifierData.direct(tok, FORMAT, data));

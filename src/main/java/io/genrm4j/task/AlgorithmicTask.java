@@ -287,14 +287,18 @@ public abstract class AlgorithmicTask implements Task, Oracle {
 
   /**
    * Solves the problem again, one correct step per line, and compares each with the candidate's step on the same
-   * line: {@code Elisha -> a -> hla (solution: e -> hle)}, {@code (same)} when the pick and the answer so far agree;
-   * then the final answers ({@link #finish}).
+   * line: {@code Elisha -> a -> hla (solution: e -> hle); next Rebecca}, {@code (same)} when the pick and the answer
+   * so far agree; each line ends with what the next line works on ({@code next Rebecca}) or {@code last}; then the
+   * final answers ({@link #finish}).
    *
    * <p>Why the rationale re-solves instead of judging the candidate's lines ({@code Step 3: Elisha -> e is wrong:
    * the last letter of Elisha is a.}, the format of 2026-11-21): to judge line k a verifier must find the k-th name
    * of the question by its index, which verifiers trained on 2-4 names did not carry over to 6 (out-of-distribution
    * AUROC 0.38). Re-solving needs only the next name after the one on the line above and the answer so far of the
    * line above, the same local steps the generator learned; the verdict is then one comparison on the last line.
+   * Why each line names the next item: without it a GenRM-CoT trained on 2-4 names re-solved 6-name problems for 4
+   * lines and stopped (the number of lines it had seen); with it, whether to go on is read off the question (is there
+   * a word after this one?) and the next line's name is copied from the line above.
    */
   @Override
   public String rationale(Problem p, String candidate) {
@@ -313,7 +317,7 @@ public abstract class AlgorithmicTask implements Task, Oracle {
       } else {
         b.append("solution: ").append(s.pick()).append(ARROW).append(s.sofar());
       }
-      b.append(")\n");
+      b.append(i + 1 < truth.size() ? "); next " + truth.get(i + 1).left() : "); last").append('\n');
     }
     if (lines.size() > truth.size()) {
       int extra = lines.size() - truth.size();
