@@ -88,9 +88,6 @@ public abstract class AlgorithmicTask implements Task, Oracle {
    */
   protected abstract List<Step> steps(List<String> words, int at, String forced);
 
-  /** The form of a step, in words, e.g. {@code name -> letter -> letters}. */
-  protected abstract String form();
-
   /** The question's words, recovered from the steps of a well-formed solution. */
   protected abstract List<String> wordsOf(List<Step> steps);
 
@@ -286,42 +283,24 @@ public abstract class AlgorithmicTask implements Task, Oracle {
   }
 
   /**
-   * Solves the problem again, one correct step per line, and compares each with the candidate's step on the same
-   * line: {@code Elisha -> a -> hla (solution: e -> hle); next Rebecca}, {@code (same)} when the pick and the answer
-   * so far agree; each line ends with what the next line works on ({@code next Rebecca}) or {@code last}; then the
-   * final answers ({@link #finish}).
+   * Solves the problem again, written exactly as a correct solution ({@code Noah -> h -> h} per line, then {@code The
+   * answer is hlaa}), and compares the final answers: {@code The answer is hlaa; the solution's answer is hlea:
+   * wrong.} ({@link #finish}).
    *
-   * <p>Why the rationale re-solves instead of judging the candidate's lines ({@code Step 3: Elisha -> e is wrong:
-   * the last letter of Elisha is a.}, the format of 2026-11-21): to judge line k a verifier must find the k-th name
-   * of the question by its index, which verifiers trained on 2-4 names did not carry over to 6 (out-of-distribution
-   * AUROC 0.38). Re-solving needs only the next name after the one on the line above and the answer so far of the
-   * line above, the same local steps the generator learned; the verdict is then one comparison on the last line.
-   * Why each line names the next item: without it a GenRM-CoT trained on 2-4 names re-solved 6-name problems for 4
-   * lines and stopped (the number of lines it had seen); with it, whether to go on is read off the question (is there
-   * a word after this one?) and the next line's name is copied from the line above.
+   * <p>Why a verbatim solution and no line-by-line judgement: a verifier trained on 2-4 items has to work on 6 out
+   * of distribution, and the only part of it that has seen 6 is the generator it starts from. Measured on the
+   * {@code quick} last-letter run, GenRM-CoT out-of-distribution AUROC: judging line k against the question's k-th
+   * name ({@code Step 2: Wimmie is wrong: name 2 is Jimmie.}) 0.381; re-solving with a comparison on every line
+   * ({@code Elisha -> a -> hla (solution: e -> hle)}) 0.438, also naming the next item 0.478, and the verifier still
+   * re-solved 4 of 6 names and stopped, the number of lines it had been trained on. Written as a plain solution the
+   * re-solve is the generator's own text, which it learned for every length (and replays during CoT training).
    */
   @Override
   public String rationale(Problem p, String candidate) {
-    List<Step> truth = steps(words(p.question()), -1, null);
-    List<String> lines = stepLines(candidate);
+    List<String> words = words(p.question());
     StringBuilder b = new StringBuilder();
-    for (int i = 0; i < truth.size(); i++) {
-      b.append(truth.get(i).line()).append(" (");
-      Step s = i < lines.size() ? Step.parse(lines.get(i)) : null;
-      if (i >= lines.size()) {
-        b.append("solution: missing");
-      } else if (s == null) {
-        b.append("solution: not ").append(form());
-      } else if (s.pick().equals(truth.get(i).pick()) && s.sofar().equals(truth.get(i).sofar())) {
-        b.append("same");
-      } else {
-        b.append("solution: ").append(s.pick()).append(ARROW).append(s.sofar());
-      }
-      b.append(i + 1 < truth.size() ? "); next " + truth.get(i + 1).left() : "); last").append('\n');
-    }
-    if (lines.size() > truth.size()) {
-      int extra = lines.size() - truth.size();
-      b.append("The solution has ").append(extra).append(extra == 1 ? " extra line.\n" : " extra lines.\n");
+    for (Step st : steps(words, -1, null)) {
+      b.append(st.line()).append('\n');
     }
     return finish(b, p, candidate);
   }

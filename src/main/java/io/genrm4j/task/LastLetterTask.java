@@ -41,11 +41,6 @@ public final class LastLetterTask extends AlgorithmicTask {
   }
 
   @Override
-  protected String form() {
-    return "name -> letter -> letters";
-  }
-
-  @Override
   protected List<String> wordsOf(List<Step> steps) {
     return steps.stream().map(Step::left).toList();
   }

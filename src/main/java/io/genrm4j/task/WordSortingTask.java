@@ -49,11 +49,6 @@ public final class WordSortingTask extends AlgorithmicTask {
   }
 
   @Override
-  protected String form() {
-    return "words -> word -> words";
-  }
-
-  @Override
   protected List<String> wordsOf(List<Step> steps) {
     return List.of(steps.get(0).left().split("\\s+"));
   }

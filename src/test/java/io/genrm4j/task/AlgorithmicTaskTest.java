@@ -35,30 +35,23 @@ class AlgorithmicTaskTest {
         t.solve(p));
     String wrong = "Noah -> h -> h\nPaul -> l -> hl\nElisha -> e -> hle\nRebecca -> a -> hlea\nThe answer is hlea.";
     assertEquals(
-        "Noah -> h -> h (same); next Paul\n"
-            + "Paul -> l -> hl (same); next Elisha\n"
-            + "Elisha -> a -> hla (solution: e -> hle); next Rebecca\n"
-            + "Rebecca -> a -> hlaa (solution: a -> hlea); last\n"
+        "Noah -> h -> h\n"
+            + "Paul -> l -> hl\n"
+            + "Elisha -> a -> hla\n"
+            + "Rebecca -> a -> hlaa\n"
             + "The answer is hlaa; the solution's answer is hlea: wrong.\n"
             + "\n"
             + "Verification: Is the answer correct (Yes/No)? No",
         t.rationale(p, wrong));
-    // a copying slip in the answer so far is caught on its own line
-    String slip = "Noah -> h -> h\nPaul -> l -> lh\nElisha -> a -> lha\nRebecca -> a -> lhaa\nThe answer is lhaa.";
-    assertTrue(t.rationale(p, slip).startsWith("Noah -> h -> h (same); next Paul\n"
-        + "Paul -> l -> hl (solution: l -> lh); next Elisha\n"), t.rationale(p, slip));
-    assertTrue(t.rationale(p, t.solve(p)).endsWith(
-        "Rebecca -> a -> hlaa (same); last\nThe answer is hlaa; the solution's answer is hlaa: correct.\n\n"
-            + "Verification: Is the answer correct (Yes/No)? Yes"));
-    // a written name that differs but picks the same letter is the same step: grading is by outcome
-    assertTrue(t.rationale(p, t.solve(p).replace("Paul", "Saul")).startsWith("Noah -> h -> h (same); next Paul\n"
-        + "Paul -> l -> hl (same); next Elisha\n"));
-    assertEquals("Noah -> h -> h (solution: not name -> letter -> letters); next Paul\n"
-            + "Paul -> l -> hl (solution: missing); next Elisha\nElisha -> a -> hla (solution: missing); next Rebecca\n"
-            + "Rebecca -> a -> hlaa (solution: missing); last\n"
-            + "The answer is hlaa; the solution has no answer: wrong.\n\n"
-            + "Verification: Is the answer correct (Yes/No)? No",
-        t.rationale(p, "Noah h"));
+    // the re-solve is the reference solution verbatim up to its final '.'
+    String ref = t.solve(p);
+    assertEquals(ref.substring(0, ref.length() - 1) + "; the solution's answer is hlaa: correct.\n\n"
+        + "Verification: Is the answer correct (Yes/No)? Yes", t.rationale(p, ref));
+    // outcome grading: a misspelt name that picks the right letter is still correct
+    assertTrue(t.rationale(p, ref.replace("Paul", "Saul")).endsWith(": correct.\n\n"
+        + "Verification: Is the answer correct (Yes/No)? Yes"));
+    assertTrue(t.rationale(p, "Noah h").endsWith("The answer is hlaa; the solution has no answer: wrong.\n\n"
+        + "Verification: Is the answer correct (Yes/No)? No"));
     assertEquals(1875, DataFiles.names().size());
   }
 
@@ -77,22 +70,14 @@ class AlgorithmicTaskTest {
     assertFalse(t.grade(r, "The answer is a be bee.").correct());
     String wrong = "pear apple fig -> apple -> apple\npear fig -> pear -> apple pear\nfig -> fig -> apple pear fig\n"
         + "The answer is apple pear fig.";
-    String rat = t.rationale(p, wrong);
     assertEquals(
-        "pear apple fig -> apple -> apple (same); next pear fig\n"
-            + "pear fig -> fig -> apple fig (solution: pear -> apple pear); next pear\n"
-            + "pear -> pear -> apple fig pear (solution: fig -> apple pear fig); last\n"
+        "pear apple fig -> apple -> apple\n"
+            + "pear fig -> fig -> apple fig\n"
+            + "pear -> pear -> apple fig pear\n"
             + "The answer is apple fig pear; the solution's answer is apple pear fig: wrong.\n"
             + "\n"
             + "Verification: Is the answer correct (Yes/No)? No",
-        rat);
-    // the words left may be written in another order
-    String reordered = "apple pear fig -> apple -> apple\npear fig -> fig -> apple fig\npear -> pear -> apple fig pear\n"
-        + "The answer is apple fig pear.";
-    assertTrue(t.rationale(p, reordered).startsWith("pear apple fig -> apple -> apple (same); next pear fig\n"));
-    String extra = t.solve(p).replace("\nThe answer", "\nfig -> fig -> apple fig pear fig\nThe answer");
-    assertTrue(t.rationale(p, extra).contains("(same); last\nThe solution has 1 extra line.\nThe answer is apple fig pear; "
-        + "the solution's answer is apple fig pear: correct.\n"), t.rationale(p, extra));
+        t.rationale(p, wrong));
     assertEquals(63875, DataFiles.words().size());
   }
 
@@ -105,92 +90,51 @@ class AlgorithmicTaskTest {
       assertEquals(t.grade(p, c).correct(), Prompts.parseVerdict(r).orElseThrow(), c);
       assertTrue(r.endsWith("\n\n" + Prompts.verdictLine(t.grade(p, c).correct())));
     }
-    String shortSol = t.solve(p).lines().skip(1).reduce((a, b) -> a + "\n" + b).orElseThrow();
-    assertTrue(t.rationale(p, shortSol).contains("(solution: missing)"), t.rationale(p, shortSol));
   }
 
   /** Thousands of candidates: references, perturbed ones, and random line edits. */
   @ParameterizedTest
   @MethodSource("tasks")
-  void oracleVerdictMatchesGraderAndNamesTheFirstWrongStep(AlgorithmicTask t) {
+  void oracleVerdictMatchesGraderAndRationaleReSolves(AlgorithmicTask t) {
     Random rng = new Random(11);
     List<Problem> problems = new ArrayList<>(t.problems(Split.TRAIN, 600, 5));
     problems.addAll(t.problems(Split.TEST_OOD, 400, 5));
     int checked = 0;
     int wrong = 0;
-    int rightAnswerWrongSteps = 0;
     String alphabet = t.alphabet();
     for (Problem p : problems) {
       String ref = t.solve(p);
       assertEquals(ref, p.referenceSolution());
+      String reSolve = ref.substring(0, ref.length() - 1); // up to the reference's final '.'
       List<String> candidates = new ArrayList<>();
       candidates.add(ref);
       String once = t.perturb(ref, rng);
+      assertFalse(t.grade(p, once).correct(), once);
       candidates.add(once);
       candidates.add(t.perturb(once, rng));
       candidates.add(edit(ref, rng));
       for (String c : candidates) {
         Grade g = t.grade(p, c);
         String r = t.rationale(p, c);
+        assertTrue(r.startsWith(reSolve + "; the solution"), r);
         assertTrue(r.endsWith("\n\n" + Prompts.verdictLine(g.correct())), r);
         assertEquals(g.correct(), Prompts.parseVerdict(r).orElseThrow());
+        String compared = g.extractedAnswer() == null ? "; the solution has no answer: wrong."
+            : "; the solution's answer is " + g.extractedAnswer() + (g.correct() ? ": correct." : ": wrong.");
+        assertTrue(r.contains(compared + "\n\n"), r);
         for (String text : List.of(Prompts.Format.COMPACT.verifyCot(p.question(), c) + r,
             Prompts.Format.COMPACT.verifyDirect(p.question(), c) + Prompts.label(g.correct()))) {
           for (char ch : text.toCharArray()) {
             assertTrue(alphabet.indexOf(ch) >= 0, "char '" + ch + "' not in the alphabet: " + text);
           }
         }
-        if (!g.correct()) {
-          wrong++;
-          assertTrue(firstWrongStep(r) > 0, r);
-        } else {
-          // outcome-graded: a right final answer is "Yes" even when a step was garbled (the rationale says which)
-          assertTrue(r.contains("; the solution's answer is " + g.extractedAnswer() + ": correct."), r);
-          if (firstWrongStep(r) > 0) {
-            rightAnswerWrongSteps++;
-          }
-        }
+        wrong += g.correct() ? 0 : 1;
         checked++;
       }
-      assertEquals(-1, firstWrongStep(t.rationale(p, ref)));
-      // a perturbed reference: incorrect, and the first wrong step is the first line that differs
-      assertFalse(t.grade(p, once).correct(), once);
-      int diff = firstDifferentLine(ref, once);
-      assertEquals(diff, firstWrongStep(t.rationale(p, once)), once + "\n" + t.rationale(p, once));
     }
     assertTrue(checked >= 4000, "checked " + checked);
     assertTrue(wrong >= 1500, "wrong " + wrong);
-    System.out.println(t.name() + ": oracle checked " + checked + " candidates, " + wrong + " incorrect, "
-        + rightAnswerWrongSteps + " with a right answer but a wrong step");
-  }
-
-  /**
-   * The 1-based number of the first rationale line that finds the candidate different from the truth (a step that
-   * is not "(same)", an extra-lines line, or a final answer that is not "correct."); -1 when none does.
-   */
-  private static int firstWrongStep(String rationale) {
-    String[] lines = rationale.split("\n");
-    for (int i = 0; i < lines.length; i++) {
-      String l = lines[i];
-      if (l.isEmpty()) {
-        break;
-      }
-      if (!l.contains(" (same); ") && !l.endsWith(" (same); last") && !l.endsWith(": correct.")) {
-        return i + 1;
-      }
-    }
-    return -1;
-  }
-
-  private static int firstDifferentLine(String a, String b) {
-    String[] x = a.split("\n");
-    String[] y = b.split("\n");
-    for (int i = 0; i < Math.min(x.length, y.length); i++) {
-      if (!x[i].equals(y[i])) {
-        return i + 1;
-      }
-    }
-    return Math.min(x.length, y.length) + 1;
+    System.out.println(t.name() + ": oracle checked " + checked + " candidates, " + wrong + " incorrect");
   }
 
   /** A random edit of a solution: a line dropped, duplicated or swapped with the next. */
