@@ -285,7 +285,7 @@ public abstract class AlgorithmicTask implements Task, Oracle {
   /**
    * Solves the problem again, written exactly as a correct solution ({@code Noah -> h -> h} per line, then {@code The
    * answer is hlaa}), and compares the final answers: {@code The answer is hlaa; the solution's answer is hlea:
-   * wrong.} ({@link #finish}).
+   * wrong.}.
    *
    * <p>Why a verbatim solution and no line-by-line judgement: a verifier trained on 2-4 items has to work on 6 out
    * of distribution, and the only part of it that has seen 6 is the generator it starts from. Measured on the
@@ -298,11 +298,15 @@ public abstract class AlgorithmicTask implements Task, Oracle {
   @Override
   public String rationale(Problem p, String candidate) {
     List<String> words = words(p.question());
-    StringBuilder b = new StringBuilder();
-    for (Step st : steps(words, -1, null)) {
-      b.append(st.line()).append('\n');
+    String solved = solve(words); // ends "The answer is X."
+    Grade g = grade(answer(words), candidate);
+    StringBuilder b = new StringBuilder(solved.substring(0, solved.length() - 1)).append("; the solution");
+    if (g.extractedAnswer() == null) {
+      b.append(" has no answer: wrong.");
+    } else {
+      b.append("'s answer is ").append(g.extractedAnswer()).append(g.correct() ? ": correct." : ": wrong.");
     }
-    return finish(b, p, candidate);
+    return Prompts.withVerdict(b.toString(), g.correct());
   }
 
   /**
@@ -344,19 +348,6 @@ public abstract class AlgorithmicTask implements Task, Oracle {
       }
     }
     return render(lines, wrongAnswer(old == null ? "" : old, rng));
-  }
-
-  /** The rationale's last line, the final answers compared, and the verdict line. */
-  protected String finish(StringBuilder body, Problem p, String candidate) {
-    String truth = answer(words(p.question()));
-    Grade g = grade(truth, candidate);
-    body.append(Prompts.ANSWER_PREFIX).append(truth).append("; the solution");
-    if (g.extractedAnswer() == null) {
-      body.append(" has no answer: wrong.");
-    } else {
-      body.append("'s answer is ").append(g.extractedAnswer()).append(g.correct() ? ": correct." : ": wrong.");
-    }
-    return Prompts.withVerdict(body.toString(), g.correct());
   }
 
   /** A random lowercase letter other than {@code not}. */
