@@ -14,7 +14,8 @@ import java.util.Set;
 /**
  * What the two algorithmic tasks share: a question is a fixed prefix and a list of words drawn uniformly (with
  * replacement) from a pool; solutions are one {@link Step} per line, {@code left -> pick -> answer so far}, and end
- * {@code The answer is X.}; an oracle checks every step.
+ * {@code The answer is X.}; the oracle's rationale solves the problem again and compares final answers
+ * ({@link #rationale}).
  *
  * <p>Why the answer so far is written on every line: each check a verifier has to make is then local to one or two
  * adjacent lines (a pick against its own line, the answer so far against the line above, the final answer against
