@@ -94,7 +94,7 @@ public final class Experiment {
     this.task = task;
     this.oracle = task.oracle().orElseThrow(
         () -> new UserException(task.name() + ": the experiment needs an algorithmic task with an oracle"));
-    this.prof = prof;
+    this.prof = prof.forTask(task.name());
     this.seed = seed;
     this.dir = dir;
     this.err = err;

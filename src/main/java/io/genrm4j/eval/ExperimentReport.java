@@ -333,7 +333,8 @@ public final class ExperimentReport {
   static String markdown(String taskName, ExperimentProfile prof, long seed, JsonNode m) {
     StringBuilder b = new StringBuilder();
     b.append("# GenRM experiment: ").append(taskName).append("\n\n");
-    b.append("Profile `").append(prof.name()).append("` (preset `").append(prof.preset()).append("`), seed ")
+    b.append("Profile `").append(prof.name()).append("` (preset `").append(prof.preset()).append("`, generator ")
+        .append(prof.genSteps()).append(" steps x ").append(prof.genBatch()).append("), seed ")
         .append(seed).append(". Candidates per test problem N = ").append(prof.n()).append(", rationales K = ")
         .append(prof.votes()).append(". Best-of-N is the exact expectation over all size-N subsets of the pool.\n\n");
     JsonNode c = m.get("candidates");

@@ -29,6 +29,19 @@ class ExperimentTest {
   @TempDir Path tmp;
 
   @Test
+  void wordSortingGetsMoreGeneratorStepsInQuickAndNothingElseChanges() {
+    ExperimentProfile q = ExperimentProfile.named("quick");
+    assertEquals(q, q.forTask("last-letter"));
+    ExperimentProfile ws = q.forTask("word-sorting");
+    assertTrue(ws.genSteps() > q.genSteps(), "word sorting's generator learns more slowly");
+    assertEquals(q, new ExperimentProfile(ws.name(), ws.preset(), ws.trainProblems(), ws.testProblems(),
+        ws.samplesPerTrainProblem(), ws.maxPerClass(), ws.n(), ws.votes(), q.genSteps(), ws.genBatch(), ws.genLr(),
+        ws.verSteps(), ws.verBatch(), ws.verLr(), ws.lambda(), ws.cotReplay(), ws.dpoBeta(), ws.temperature(),
+        ws.cotTemperature(), ws.tokenCap()));
+    assertEquals(ExperimentProfile.named("mini"), ExperimentProfile.named("mini").forTask("word-sorting"));
+  }
+
+  @Test
   void miniPipelineIsCompleteConsistentAndResumable() throws Exception {
     ExperimentProfile prof = ExperimentProfile.named("mini");
     Path dir = tmp.resolve("run");
