@@ -455,16 +455,20 @@ public final class Experiment {
           case "genrm-cot" -> {
             // Replay of the generator's data keeps the re-solving skill at the lengths the CoT data lacks: without it
             // the quick GenRM-CoT re-solved 6-name problems for 4 lines and stopped.
-            List<TokenExample> mix = new ArrayList<>(VerifierData.cot(tok, FORMAT, data));
+            List<TokenExample> mix = fitting(VerifierData.cot(tok, FORMAT, data), m, method);
             if (prof.cotReplay() > 0) {
               mix.addAll(VerifierData.solutionSft(tok, FORMAT, generatorReferences(), (float) prof.cotReplay()));
             }
             examples = mix.size();
             r = VerifierTrainer.sft(m, tok, mix, cfg, steps(bar));
           }
-          case "genrm" -> r = VerifierTrainer.sft(m, tok, VerifierData.direct(tok, FORMAT, data), cfg, steps(bar));
+          case "genrm" -> {
+            List<TokenExample> direct = fitting(VerifierData.direct(tok, FORMAT, data), m, method);
+            examples = direct.size();
+            r = VerifierTrainer.sft(m, tok, direct, cfg, steps(bar));
+          }
           case "genrm-unified" -> {
-            List<TokenExample> mix = new ArrayList<>(VerifierData.direct(tok, FORMAT, data));
+            List<TokenExample> mix = fitting(VerifierData.direct(tok, FORMAT, data), m, method);
             mix.addAll(VerifierData.solutionSft(tok, FORMAT,
                 data.stream().filter(VerifierData.Labeled::correct).toList(), (float) prof.lambda()));
             examples = mix.size();
@@ -478,6 +482,25 @@ public final class Experiment {
         m.close();
       }
     }
+  }
+
+  /**
+   * The examples that fit in the model's context; the rest are dropped with a warning (word-sorting GenRM-CoT
+   * examples of long wrong candidates reach ~1,300 characters, the presets' context is 1,024 positions).
+   */
+  private List<TokenExample> fitting(List<TokenExample> all, LlamaModel m, String method) {
+    int max = m.config().maxPositionEmbeddings();
+    List<TokenExample> out = new ArrayList<>();
+    for (TokenExample e : all) {
+      if (e.ids().length <= max) {
+        out.add(e);
+      }
+    }
+    if (out.size() < all.size()) {
+      err.printf("%s: dropped %d of %d training examples longer than the model's %d-token context%n", method,
+          all.size() - out.size(), all.size(), max);
+    }
+    return out;
   }
 
   // ---- stage 5: scores on the shared pool

@@ -73,10 +73,32 @@ public final class GenRmCot implements Verifier {
       }
     }
     List<VerifierScore> flat = new ArrayList<>();
-    for (int start = 0; start < items.size(); start += CANDIDATES_PER_BATCH) {
-      flat.addAll(scoreBatch(items.subList(start, Math.min(items.size(), start + CANDIDATES_PER_BATCH)), start));
+    // Contiguous batches; a candidate too long for a full-length rationale within the model's context goes alone,
+    // with a shorter rationale budget, so that it does not shorten its neighbours' rationales.
+    int start = 0;
+    while (start < items.size()) {
+      int end = start + 1;
+      if (room(items.get(start)) >= params.maxTokens()) {
+        while (end < items.size() && end - start < CANDIDATES_PER_BATCH && room(items.get(end)) >= params.maxTokens()) {
+          end++;
+        }
+      }
+      flat.addAll(scoreBatch(items.subList(start, end), start));
+      start = end;
     }
     return Verifier.regroup(flat, solutions);
+  }
+
+  /**
+   * Rationale tokens that fit in the model's context after this candidate's prompt, leaving room for the forced
+   * decision question and the longer label.
+   */
+  private int room(String[] item) {
+    int prompt = tok.encodeWithBos(format.verifyCot(item[0], item[1])).length;
+    int decision = tok.encode(Prompts.VERDICT_SEPARATOR + Prompts.DECISION).length;
+    DecisionLabels labels = DecisionLabels.resolve(tok, format.afterRationale(item[0], item[1], ""));
+    int label = Math.max(labels.yes().length, labels.no().length);
+    return model.config().maxPositionEmbeddings() - prompt - decision - label - 1;
   }
 
   /** One sampled rationale and what p(Yes) is read after. */
@@ -92,8 +114,16 @@ public final class GenRmCot implements Verifier {
     DecisionLabels labels = DecisionLabels.resolve(tok, format.afterRationale(items.get(0)[0], items.get(0)[1], ""));
     int[] forced = tok.encode(Prompts.VERDICT_SEPARATOR + Prompts.DECISION);
     Generator.Decoded[] kept = new Generator.Decoded[1];
-    List<List<Generation>> gens = gen.sampleShared(prefixes, votes, params.withSeed(params.seed() + offset),
-        d -> kept[0] = d);
+    int budget = params.maxTokens();
+    for (String[] it : items) {
+      budget = Math.min(budget, room(it));
+    }
+    if (budget < 1) {
+      throw new IllegalArgumentException("a candidate's verification prompt leaves no room for a rationale in the"
+          + " model's " + model.config().maxPositionEmbeddings() + "-token context");
+    }
+    List<List<Generation>> gens = gen.sampleShared(prefixes, votes,
+        params.withSeed(params.seed() + offset).withMaxTokens(budget), d -> kept[0] = d);
     Generator.Decoded d = kept[0];
     try (NDManager mgr = model.manager().newSubManager()) {
       int rows = items.size() * votes;

@@ -179,4 +179,28 @@ class VerifiersTest {
       m.close();
     }
   }
+
+  @Test
+  void genRmCotFitsRationalesInTheContextWithoutShorteningTheNeighbours() {
+    try (NDManager root = NDManager.newBaseManager()) {
+      // Untrained: its rationales run to the token budget, so any shortening shows in the votes.
+      LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 6, root);
+      int ctx = m.config().maxPositionEmbeddings();
+      GenRmCot cot = new GenRmCot(m, TOK, F, 2, new SamplingParams(200, 1.0, 1, 0, List.of(), 3, false, 0));
+      String q = train.get(0).question();
+      String shortOne = train.get(0).solution();
+      String longOne = "Noah -> h -> h\n".repeat(54); // 810 characters: room for ~70 rationale tokens, not 200
+      List<VerifierScore> both = cot.score(q, List.of(shortOne, longOne));
+      List<VerifierScore> alone = cot.score(q, List.of(shortOne));
+      assertArrayEquals(alone.get(0).votes(), both.get(0).votes(), 0.0, "the long neighbour changed nothing");
+      List<List<GenRmCot.Vote>> votes = cot.votes(List.<String[]>of(new String[] {q, longOne}), 1);
+      int prompt = TOK.encodeWithBos(F.verifyCot(q, longOne)).length;
+      for (GenRmCot.Vote v : votes.get(0)) {
+        assertTrue(v.decisionContext().length > prompt + 20, "a shortened rationale, not none");
+        assertTrue(v.decisionContext().length + 4 <= ctx, "decision context " + v.decisionContext().length);
+        assertEquals(both.get(1).votes()[votes.get(0).indexOf(v)], GenRmDirect.renormalised(v.pYes(), v.pNo()), 1e-9);
+      }
+      m.close();
+    }
+  }
 }
