@@ -59,11 +59,25 @@ public final class Generator {
    */
   public List<List<Generation>> sampleShared(List<int[]> prefixes, int k, SamplingParams p,
       java.util.function.Consumer<Decoded> keep) {
-    for (int[] pr : prefixes) {
-      if (pr.length + p.maxTokens() > model.config().maxPositionEmbeddings()) {
-        throw new IllegalArgumentException("a prompt of " + pr.length + " tokens plus max_tokens " + p.maxTokens()
+    return sampleShared(prefixes, k, p, null, keep);
+  }
+
+  /**
+   * As {@link #sampleShared(List, int, SamplingParams, java.util.function.Consumer)}, with its own token limit per
+   * prefix ({@code maxTokens[c]}, at most {@code p.maxTokens()}; null: {@code p.maxTokens()} for all), so that a long
+   * prompt gets the room its context has left without shortening the other rows.
+   */
+  public List<List<Generation>> sampleShared(List<int[]> prefixes, int k, SamplingParams p, int[] maxTokens,
+      java.util.function.Consumer<Decoded> keep) {
+    int[] limit = new int[prefixes.size() * k];
+    for (int c = 0; c < prefixes.size(); c++) {
+      int[] pr = prefixes.get(c);
+      int max = maxTokens == null ? p.maxTokens() : Math.min(p.maxTokens(), maxTokens[c]);
+      if (max < 0 || pr.length + max > model.config().maxPositionEmbeddings()) {
+        throw new IllegalArgumentException("a prompt of " + pr.length + " tokens plus max_tokens " + max
             + " exceeds the model's max_position_embeddings " + model.config().maxPositionEmbeddings());
       }
+      Arrays.fill(limit, c * k, c * k + k, max);
     }
     try (NDManager mgr = model.manager().newSubManager()) {
       Prefill pre = prefill(prefixes, mgr);
@@ -79,7 +93,7 @@ public final class Generator {
           rng[c * k + j] = TokenSampler.rowRandom(p.seed(), c, j);
         }
       }
-      Decoded d = decode(cache, logits, rng, p, mgr);
+      Decoded d = decode(cache, logits, rng, p, limit, mgr);
       List<List<Generation>> out = new ArrayList<>();
       for (int c = 0; c < prefixes.size(); c++) {
         out.add(new ArrayList<>(d.rows().subList(c * k, c * k + k)));
@@ -121,7 +135,7 @@ public final class Generator {
     return out;
   }
 
-  private Decoded decode(KvCache cache, float[][] logits, SplittableRandom[] rng, SamplingParams p,
+  private Decoded decode(KvCache cache, float[][] logits, SplittableRandom[] rng, SamplingParams p, int[] limit,
       NDManager mgr) {
     int rows = logits.length;
     List<List<Integer>> toks = new ArrayList<>();
@@ -137,14 +151,14 @@ public final class Generator {
       lps.add(new ArrayList<>());
       tops.add(new ArrayList<>());
       text[r] = "";
-      if (p.maxTokens() == 0) {
+      if (limit[r] == 0) {
         done[r] = true;
         finish[r] = "length";
       }
     }
     int eos = tokenizer.eosId().orElse(-1);
     // Room for every step's keys/values up front: each step then writes one slot in place (see KvCache).
-    cache = replace(cache, cache.reserve(p.maxTokens(), mgr));
+    cache = replace(cache, cache.reserve(Arrays.stream(limit).max().orElse(0), mgr));
     int remaining = 0;
     for (boolean d : done) {
       remaining += d ? 0 : 1;
@@ -173,7 +187,7 @@ public final class Generator {
         String s = decodeRow(toks.get(r));
         String stop = firstStop(s, p.stop());
         text[r] = stop == null ? s : s.substring(0, s.indexOf(stop));
-        if (stop != null || toks.get(r).size() >= p.maxTokens()) {
+        if (stop != null || toks.get(r).size() >= limit[r]) {
           done[r] = true;
           finish[r] = stop != null ? "stop" : "length";
           matched[r] = stop;

@@ -48,8 +48,4 @@ public record SamplingParams(int maxTokens, double temperature, double topP, int
   public SamplingParams withSeed(long s) {
     return new SamplingParams(maxTokens, temperature, topP, topK, stop, s, stopAtEos, topLogprobs);
   }
-
-  public SamplingParams withMaxTokens(int n) {
-    return new SamplingParams(n, temperature, topP, topK, stop, seed, stopAtEos, topLogprobs);
-  }
 }

@@ -73,18 +73,8 @@ public final class GenRmCot implements Verifier {
       }
     }
     List<VerifierScore> flat = new ArrayList<>();
-    // Contiguous batches; a candidate too long for a full-length rationale within the model's context goes alone,
-    // with a shorter rationale budget, so that it does not shorten its neighbours' rationales.
-    int start = 0;
-    while (start < items.size()) {
-      int end = start + 1;
-      if (room(items.get(start)) >= params.maxTokens()) {
-        while (end < items.size() && end - start < CANDIDATES_PER_BATCH && room(items.get(end)) >= params.maxTokens()) {
-          end++;
-        }
-      }
-      flat.addAll(scoreBatch(items.subList(start, end), start));
-      start = end;
+    for (int start = 0; start < items.size(); start += CANDIDATES_PER_BATCH) {
+      flat.addAll(scoreBatch(items.subList(start, Math.min(items.size(), start + CANDIDATES_PER_BATCH)), start));
     }
     return Verifier.regroup(flat, solutions);
   }
@@ -114,16 +104,17 @@ public final class GenRmCot implements Verifier {
     DecisionLabels labels = DecisionLabels.resolve(tok, format.afterRationale(items.get(0)[0], items.get(0)[1], ""));
     int[] forced = tok.encode(Prompts.VERDICT_SEPARATOR + Prompts.DECISION);
     Generator.Decoded[] kept = new Generator.Decoded[1];
-    int budget = params.maxTokens();
-    for (String[] it : items) {
-      budget = Math.min(budget, room(it));
+    // Each candidate's rationale gets the room its prompt leaves in the context (a long candidate a shorter one).
+    int[] budget = new int[items.size()];
+    for (int c = 0; c < items.size(); c++) {
+      budget[c] = Math.min(params.maxTokens(), room(items.get(c)));
+      if (budget[c] < 0) {
+        throw new IllegalArgumentException("a candidate's verification prompt does not fit in the model's "
+            + model.config().maxPositionEmbeddings() + "-token context");
+      }
     }
-    if (budget < 1) {
-      throw new IllegalArgumentException("a candidate's verification prompt leaves no room for a rationale in the"
-          + " model's " + model.config().maxPositionEmbeddings() + "-token context");
-    }
-    List<List<Generation>> gens = gen.sampleShared(prefixes, votes,
-        params.withSeed(params.seed() + offset).withMaxTokens(budget), d -> kept[0] = d);
+    List<List<Generation>> gens = gen.sampleShared(prefixes, votes, params.withSeed(params.seed() + offset), budget,
+        d -> kept[0] = d);
     Generator.Decoded d = kept[0];
     try (NDManager mgr = model.manager().newSubManager()) {
       int rows = items.size() * votes;

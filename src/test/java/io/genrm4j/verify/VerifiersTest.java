@@ -192,13 +192,19 @@ class VerifiersTest {
       String longOne = "Noah -> h -> h\n".repeat(54); // 810 characters: room for ~70 rationale tokens, not 200
       List<VerifierScore> both = cot.score(q, List.of(shortOne, longOne));
       List<VerifierScore> alone = cot.score(q, List.of(shortOne));
-      assertArrayEquals(alone.get(0).votes(), both.get(0).votes(), 0.0, "the long neighbour changed nothing");
-      List<List<GenRmCot.Vote>> votes = cot.votes(List.<String[]>of(new String[] {q, longOne}), 1);
-      int prompt = TOK.encodeWithBos(F.verifyCot(q, longOne)).length;
-      for (GenRmCot.Vote v : votes.get(0)) {
-        assertTrue(v.decisionContext().length > prompt + 20, "a shortened rationale, not none");
-        assertTrue(v.decisionContext().length + 4 <= ctx, "decision context " + v.decisionContext().length);
-        assertEquals(both.get(1).votes()[votes.get(0).indexOf(v)], GenRmDirect.renormalised(v.pYes(), v.pNo()), 1e-9);
+      // Batched with a long neighbour (left padding) vs alone: the same rationales, so the same votes.
+      assertArrayEquals(alone.get(0).votes(), both.get(0).votes(), 1e-5, "the long neighbour changed nothing");
+      List<List<GenRmCot.Vote>> votes = cot.votes(List.of(new String[] {q, shortOne}, new String[] {q, longOne}), 0);
+      int forced = TOK.encode(Prompts.VERDICT_SEPARATOR + Prompts.DECISION).length;
+      int shortPrompt = TOK.encodeWithBos(F.verifyCot(q, shortOne)).length;
+      int longPrompt = TOK.encodeWithBos(F.verifyCot(q, longOne)).length;
+      for (int k = 0; k < 2; k++) {
+        assertEquals(shortPrompt + 200 + forced, votes.get(0).get(k).decisionContext().length, "full rationale");
+        int longCtx = votes.get(1).get(k).decisionContext().length;
+        assertTrue(longCtx > longPrompt + 20 + forced, "a shortened rationale, not none: " + longCtx);
+        assertTrue(longCtx + 4 <= ctx, "decision context " + longCtx);
+        assertEquals(both.get(1).votes()[k], GenRmDirect.renormalised(votes.get(1).get(k).pYes(),
+            votes.get(1).get(k).pNo()), 1e-9);
       }
       m.close();
     }
