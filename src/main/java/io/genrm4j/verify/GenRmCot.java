@@ -79,18 +79,6 @@ public final class GenRmCot implements Verifier {
     return Verifier.regroup(flat, solutions);
   }
 
-  /**
-   * Rationale tokens that fit in the model's context after this candidate's prompt, leaving room for the forced
-   * decision question and the longer label.
-   */
-  private int room(String[] item) {
-    int prompt = tok.encodeWithBos(format.verifyCot(item[0], item[1])).length;
-    int decision = tok.encode(Prompts.VERDICT_SEPARATOR + Prompts.DECISION).length;
-    DecisionLabels labels = DecisionLabels.resolve(tok, format.afterRationale(item[0], item[1], ""));
-    int label = Math.max(labels.yes().length, labels.no().length);
-    return model.config().maxPositionEmbeddings() - prompt - decision - label - 1;
-  }
-
   /** One sampled rationale and what p(Yes) is read after. */
   public record Vote(String rationale, int[] decisionContext, double pYes, double pNo) {}
 
@@ -104,13 +92,16 @@ public final class GenRmCot implements Verifier {
     DecisionLabels labels = DecisionLabels.resolve(tok, format.afterRationale(items.get(0)[0], items.get(0)[1], ""));
     int[] forced = tok.encode(Prompts.VERDICT_SEPARATOR + Prompts.DECISION);
     Generator.Decoded[] kept = new Generator.Decoded[1];
-    // Each candidate's rationale gets the room its prompt leaves in the context (a long candidate a shorter one).
+    // Each candidate's rationale gets the room its prompt leaves in the context before the forced decision question
+    // and the longer label: a long candidate gets a shorter rationale, the others the full budget.
+    int ctx = model.config().maxPositionEmbeddings();
+    int after = forced.length + Math.max(labels.yes().length, labels.no().length);
     int[] budget = new int[items.size()];
     for (int c = 0; c < items.size(); c++) {
-      budget[c] = Math.min(params.maxTokens(), room(items.get(c)));
+      budget[c] = Math.min(params.maxTokens(), ctx - prefixes.get(c).length - after);
       if (budget[c] < 0) {
         throw new IllegalArgumentException("a candidate's verification prompt does not fit in the model's "
-            + model.config().maxPositionEmbeddings() + "-token context");
+            + ctx + "-token context");
       }
     }
     List<List<Generation>> gens = gen.sampleShared(prefixes, votes, params.withSeed(params.seed() + offset), budget,
