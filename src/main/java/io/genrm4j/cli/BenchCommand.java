@@ -7,6 +7,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.genrm4j.infer.Generator;
 import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.infer.Scoring;
+import io.genrm4j.model.Autograd;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.LogProbs;
 import io.genrm4j.model.ModelConfig;
@@ -290,7 +291,7 @@ final class BenchCommand implements Runnable {
         long t0 = System.nanoTime();
         long t1;
         try (NDManager sm = root.newSubManager();
-            ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+            Autograd.Recording gc = Autograd.record()) {
           NDArray loss = Losses.sft(0).loss(model, batch, sm);
           loss.getFloat();
           t1 = System.nanoTime();

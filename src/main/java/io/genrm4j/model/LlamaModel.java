@@ -248,7 +248,7 @@ public final class LlamaModel implements AutoCloseable {
     // Without autograd nothing needs a layer's intermediates once the layer is done, but DJL frees an array only
     // with its manager: each layer then works in its own sub-manager (results follow their first operand, the
     // residual stream x), and only x and fresh keys/values leave it. Long prompts need one layer's memory, not all.
-    boolean inference = !ai.djl.pytorch.jni.JniUtils.isGradMode();
+    boolean inference = !Autograd.recording();
     for (int l = 0; l < config.numHiddenLayers(); l++) {
       String p = "model.layers." + l + ".";
       NDManager layer = inference ? fm.newSubManager() : null;

@@ -1,5 +1,6 @@
 package io.genrm4j.serve;
 
+import io.genrm4j.model.Autograd;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -81,6 +82,7 @@ public final class ModelWorker implements AutoCloseable {
   }
 
   private void loop() {
+    Autograd.offInThisThread(); // a new thread starts with PyTorch recording; inference here must not
     while (running) {
       Job<?, ?> first;
       try {

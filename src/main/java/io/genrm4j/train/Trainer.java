@@ -1,12 +1,11 @@
 package io.genrm4j.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.genrm4j.model.Autograd;
 import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.io.FloatTensor;
@@ -90,7 +89,7 @@ public final class Trainer {
             tokens += tokenCount.applyAsInt(e);
           }
           try (NDManager sm = root.newSubManager();
-              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+              Autograd.Recording gc = Autograd.record()) {
             NDArray loss = objective.loss(model, batch, sm);
             gc.backward(loss.div(sm.full(new Shape(), (float) cfg.gradAccum())));
             lossSum += loss.getFloat();

@@ -1,9 +1,11 @@
 package io.genrm4j.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genrm4j.model.Autograd;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -14,6 +16,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class ModelWorkerTest {
+  @Test
+  void modelsRunOnTheWorkerWithoutAutogradRecording() throws Exception {
+    try (ModelWorker w = new ModelWorker(4, 8, 0)) {
+      // PyTorch records in every new thread unless told otherwise; the worker must not (memory, speed)
+      assertFalse(w.call(Autograd::recording).get(30, TimeUnit.SECONDS));
+    }
+  }
+
   @Test
   void compatibleQueuedJobsRunAsOneBatchInOrder() throws Exception {
     List<List<Integer>> batches = Collections.synchronizedList(new ArrayList<>());
