@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
           + "LLM-as-a-judge on the generator) and evaluate Best-of-N, voting, verifier metrics and compute.",
       "Each stage writes its outputs atomically and a stage-NAME.done marker in --out; rerunning skips finished "
           + "stages, so a killed run continues where it stopped.",
-      "Profiles: mini (seconds, a smoke test), quick (54 min for last-letter on 2 cores; word sorting is slower), full (hours)."
+      "Profiles: mini (seconds, a smoke test), quick (about 40 min for last-letter with one worker, less with two; "
+          + "word sorting takes hours), full (hours)."
     })
 public final class ExperimentCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -41,15 +42,22 @@ public final class ExperimentCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "run seed (default: ${DEFAULT-VALUE})")
   long seed;
 
+  @Option(names = "--workers", description = "verifier stages run at once, each on one PyTorch thread (default: "
+      + "cores / GENRM_THREADS, at most 4; here ${DEFAULT-VALUE})")
+  int workers = Experiment.defaultWorkers();
+
   @Override
   public Integer call() {
+    if (workers < 1) {
+      throw new UserException("--workers must be at least 1, got " + workers);
+    }
     ExperimentProfile prof = ExperimentProfile.named(profile);
     List<Task> tasks = switch (task) {
       case "all" -> List.of(Tasks.LAST_LETTER, Tasks.WORD_SORTING);
       case "last-letter", "word-sorting" -> List.of(Tasks.byName(task));
       default -> throw new UserException("unknown task '" + task + "' (expected last-letter, word-sorting or all)");
     };
-    List<Experiment.Result> results = Experiment.runTasks(tasks, prof, seed, out, System.err);
+    List<Experiment.Result> results = Experiment.runTasks(tasks, prof, seed, workers, out, System.err);
     var outStream = spec.commandLine().getOut();
     for (Experiment.Result r : results) {
       long ran = r.stages().stream().filter(Stages.Record::ran).count();

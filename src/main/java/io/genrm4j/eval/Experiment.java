@@ -61,6 +61,9 @@ import me.tongfei.progressbar.ProgressBar;
  *   <li>{@code generation}: greedy pass@1 of the generator and the GenRM models;
  *   <li>{@code report}: metrics.json, report.md and plots ({@link ExperimentReport}).
  * </ol>
+ *
+ * <p>Training, scoring and generation run on several worker threads at once ({@link #verifierPlan()}); the rest in
+ * order.
  */
 public final class Experiment {
   /** Verifier methods, in report order. */
@@ -102,25 +105,28 @@ public final class Experiment {
     this.stages = new Stages(dir, err);
   }
 
-  /** Runs (or resumes) the experiment of one task in {@code dir}. */
-  public static Result run(Task task, ExperimentProfile prof, long seed, Path dir, PrintStream err) {
+  /**
+   * Runs (or resumes) the experiment of one task in {@code dir}; the verifier stages run on up to {@code workers}
+   * threads at once (see {@link #defaultWorkers()}).
+   */
+  public static Result run(Task task, ExperimentProfile prof, long seed, int workers, Path dir, PrintStream err) {
     Experiment e = new Experiment(task, prof, seed, dir, err);
-    return e.runAll();
+    return e.runAll(workers);
   }
 
   /**
    * Runs several tasks: one subdirectory per task and, with more than one task, {@code summary.json} and
    * {@code summary.md} (test-ood Best-of-N at the largest N per task and the average) in {@code dir}.
    */
-  public static List<Result> runTasks(List<Task> tasks, ExperimentProfile prof, long seed, Path dir,
+  public static List<Result> runTasks(List<Task> tasks, ExperimentProfile prof, long seed, int workers, Path dir,
       PrintStream err) {
     List<Result> out = new ArrayList<>();
     if (tasks.size() == 1) {
-      out.add(run(tasks.get(0), prof, seed, dir, err));
+      out.add(run(tasks.get(0), prof, seed, workers, dir, err));
       return out;
     }
     for (Task t : tasks) {
-      out.add(run(t, prof, seed, dir.resolve(t.name()), err));
+      out.add(run(t, prof, seed, workers, dir.resolve(t.name()), err));
     }
     Path json = dir.resolve("summary.json");
     Path md = dir.resolve("summary.md");
@@ -130,6 +136,15 @@ public final class Experiment {
       AtomicFiles.writeString(md, ExperimentReport.summaryTable(s, prof).render());
     }
     return out;
+  }
+
+  /**
+   * One stage per core: the cores divided by PyTorch's intra-op threads ({@code ai.djl.pytorch.num_threads}, one in
+   * the launcher), at most 4 (there are at most two long chains of stages, and each worker holds its models).
+   */
+  public static int defaultWorkers() {
+    int threads = Integer.getInteger("ai.djl.pytorch.num_threads", 1);
+    return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / Math.max(1, threads)));
   }
 
   // ---- seeds: every random choice is a function of the run seed and a fixed salt
@@ -146,24 +161,40 @@ public final class Experiment {
       "sample-test-ood", "orm-head", "train-orm", "train-genrm", "train-genrm-unified", "train-genrm-cot",
       "train-dpo", "score-genrm-cot", "score-llm-judge", "votes", "fill"};
 
-  private Result runAll() {
+  private Result runAll(int workers) {
     writeConfig();
     stages.run("problems", p -> problemsStage());
     stages.run("generator", this::generatorStage);
     stages.run("candidates", this::candidatesStage);
     warnIfNothingToRerank();
     stages.run("verifier-data", p -> verifierDataStage());
-    for (String m : TRAINED) {
-      stages.run("train-" + m, p -> trainStage(m, p));
-    }
-    for (Split s : TEST_SPLITS) {
-      for (String m : METHODS) {
-        stages.run("score-" + m + "-" + s.id(), p -> scoreStage(m, s, p));
-      }
-    }
-    stages.run("generation", this::generationStage);
+    stages.run(verifierPlan(), workers);
     stages.run("report", p -> ExperimentReport.write(dir, task.name(), prof, seed));
     return new Result(dir, stages.records(), readJson(dir.resolve("metrics.json")));
+  }
+
+  /**
+   * Training and scoring of every verifier, and the generation check. Each stage has its own seed and its own
+   * models, so the stages are independent of the order they run in. GenRM-CoT comes first: its training and
+   * scoring are the longest chain (about half of a run), and with two workers everything else runs beside it.
+   */
+  private List<Stages.Planned> verifierPlan() {
+    List<String> order = new ArrayList<>(METHODS);
+    order.remove("genrm-cot");
+    order.add(0, "genrm-cot");
+    List<Stages.Planned> plan = new ArrayList<>();
+    for (String m : order) {
+      List<String> needs = List.of();
+      if (TRAINED.contains(m)) {
+        plan.add(new Stages.Planned("train-" + m, List.of(), p -> trainStage(m, p)));
+        needs = List.of("train-" + m);
+      }
+      for (Split s : TEST_SPLITS) {
+        plan.add(new Stages.Planned("score-" + m + "-" + s.id(), needs, p -> scoreStage(m, s, p)));
+      }
+    }
+    plan.add(new Stages.Planned("generation", List.of("train-genrm", "train-genrm-unified"), this::generationStage));
+    return plan;
   }
 
   private void writeConfig() {

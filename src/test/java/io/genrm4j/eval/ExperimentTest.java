@@ -47,7 +47,8 @@ class ExperimentTest {
     Path dir = tmp.resolve("run");
     ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
     PrintStream err = new PrintStream(errBytes, true, java.nio.charset.StandardCharsets.UTF_8);
-    Experiment.Result first = Experiment.run(Tasks.LAST_LETTER, prof, 7, dir, err);
+    // two workers here, one for the resumed run below: re-scoring in order must reproduce what ran in parallel
+    Experiment.Result first = Experiment.run(Tasks.LAST_LETTER, prof, 7, 2, dir, err);
     String said = errBytes.toString(java.nio.charset.StandardCharsets.UTF_8);
     for (Split s : List.of(Split.TEST_ID, Split.TEST_OOD)) {
       List<Candidate> cs = Candidate.read(dir.resolve("candidates-" + s.id() + ".jsonl"));
@@ -109,7 +110,7 @@ class ExperimentTest {
     assertEquals(prof.votes(), row.get("votes").size());
 
     byte[] metricsBefore = Files.readAllBytes(dir.resolve("metrics.json"));
-    Experiment.Result second = Experiment.run(Tasks.LAST_LETTER, prof, 7, dir, err);
+    Experiment.Result second = Experiment.run(Tasks.LAST_LETTER, prof, 7, 2, dir, err);
     assertFalse(second.didWork(), "a finished run is not redone");
     assertEquals(first.stages().size(), second.stages().size());
     assertEquals(new String(metricsBefore), new String(Files.readAllBytes(dir.resolve("metrics.json"))));
@@ -121,7 +122,7 @@ class ExperimentTest {
       Files.delete(dir.resolve("stage-" + s + ".done"));
     }
     Files.delete(dir.resolve("metrics.json"));
-    Experiment.Result again = Experiment.run(Tasks.LAST_LETTER, prof, 7, dir, err);
+    Experiment.Result again = Experiment.run(Tasks.LAST_LETTER, prof, 7, 1, dir, err);
     List<String> ran = again.stages().stream().filter(Stages.Record::ran).map(Stages.Record::name).toList();
     assertEquals(List.of("score-dpo-test-id", "score-llm-judge-test-id", "generation", "report"), ran);
     assertEquals(new String(candidates), new String(Files.readAllBytes(dir.resolve("candidates-test-ood.jsonl"))));
