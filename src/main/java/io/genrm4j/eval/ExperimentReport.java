@@ -369,7 +369,9 @@ public final class ExperimentReport {
     m.get("lambda_ablation").fields().forEachRemaining(e -> {
       for (Split s : Experiment.TEST_SPLITS) {
         JsonNode so = e.getValue().get(s.id());
-        lt.row(e.getKey(), e.getValue().get("lambda").asDouble(), s.id(), MarkdownTable.pct(so.get("best_of_" + prof.n()).asDouble()),
+        // lambda is a weight, not a fraction: a Double cell would render as a percentage
+        lt.row(e.getKey(), MarkdownTable.num(e.getValue().get("lambda").asDouble(), 1), s.id(),
+            MarkdownTable.pct(so.get("best_of_" + prof.n()).asDouble()),
             num(so.get("auroc"), 3), MarkdownTable.pct(so.get("generation_pass@1").asDouble()));
       }
     });

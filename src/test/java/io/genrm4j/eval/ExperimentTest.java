@@ -105,6 +105,10 @@ class ExperimentTest {
         "verifier-train.jsonl", "scores/genrm-cot-test-ood.jsonl", "checkpoints/generator/config.json")) {
       assertTrue(Files.exists(dir.resolve(f)), f);
     }
+    String report = Files.readString(dir.resolve("report.md"));
+    String lambda = MarkdownTable.num(prof.lambda(), 1);
+    assertTrue(java.util.regex.Pattern.compile("\\| genrm-unified +\\| +" + java.util.regex.Pattern.quote(lambda)
+        + " +\\| +test-ood").matcher(report).find(), "the lambda ablation shows lambda as a number, " + lambda);
     // CoT scores keep K votes per candidate
     JsonNode row = Jsonl.readObjects(dir.resolve("scores/genrm-cot-test-ood.jsonl")).get(0);
     assertEquals(prof.votes(), row.get("votes").size());
