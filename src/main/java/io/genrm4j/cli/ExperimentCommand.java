@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
           + "LLM-as-a-judge on the generator) and evaluate Best-of-N, voting, verifier metrics and compute.",
       "Each stage writes its outputs atomically and a stage-NAME.done marker in --out; rerunning skips finished "
           + "stages, so a killed run continues where it stopped.",
-      "Profiles: mini (seconds, a smoke test), quick (about 40 min for last-letter with one worker, less with two; "
+      "Profiles: mini (seconds, a smoke test), quick (20 min for last-letter on 2 cores, about 40 with one worker; "
           + "word sorting takes hours), full (hours)."
     })
 public final class ExperimentCommand implements Callable<Integer> {

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * The sizes of one experiment run (see {@link Experiment}). Named profiles: {@code mini} (seconds, for tests),
- * {@code quick} (~40 min for last-letter on 2 CPU cores), {@code full} (hours; best results).
+ * {@code quick} (20 min for last-letter on 2 CPU cores, two workers), {@code full} (hours; best results).
  *
  * @param name profile name
  * @param preset model preset of the generator (every verifier is fine-tuned from the generator checkpoint)
@@ -49,7 +49,7 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     // mini: a few seconds per stage; checks plumbing only (the models learn nearly nothing).
     NAMED.put("mini", new ExperimentProfile("mini", "test", 6, 3, 4, 2, 4, 2, 3, 4, 3e-3,
         2, 4, 1e-3, 1.0, 1.0, 0.1, 1.0, 0.7, 12));
-    // quick: ~40 min for last-letter on 2 cores with one PyTorch thread (stage times of 2026-11-22; README).
+    // quick: 20 min for last-letter on 2 cores, two workers of one PyTorch thread each (2026-11-22; README).
     // Not enough for word sorting: its generator ended at loss 0.38 and sampled 0 correct of 640 test candidates.
     // The generator stops mid-way through learning: on last-letter 600 steps gave 0.2% correct samples at 6 names,
     // 750 steps 38.4% (25.3% in a rerun differing only in float rounding), 1,000 steps 83.9% (too strong to leave the
