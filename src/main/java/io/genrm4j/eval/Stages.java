@@ -128,6 +128,8 @@ public final class Stages {
       throw e;
     } else if (s.failure instanceof Error e) {
       throw e;
+    } else if (s.failure != null) { // a worker interrupted while waiting
+      throw new IllegalStateException("stages stopped: " + s.failure, s.failure);
     }
   }
 
