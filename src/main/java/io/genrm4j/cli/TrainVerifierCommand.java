@@ -13,6 +13,7 @@ import io.genrm4j.train.TrainConfig;
 import io.genrm4j.train.Trainer;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
+import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.VerifierData;
 import io.genrm4j.verify.VerifierTrainer;
 import java.nio.file.Path;
@@ -45,12 +46,17 @@ public final class TrainVerifierCommand implements Callable<Integer> {
   @Option(names = "--steps", defaultValue = "300", description = "default ${DEFAULT-VALUE}") int steps;
   @Option(names = "--batch-size", defaultValue = "16", description = "default ${DEFAULT-VALUE}") int batchSize;
   @Option(names = "--lr", defaultValue = "1e-3", description = "default ${DEFAULT-VALUE}") double lr;
+  @Option(names = "--rationale-positions", defaultValue = "sequential", description = "genrm-cot: sequential (the "
+      + "paper) or solution (the rationale's positions restart where the solution's did: a length-generalisation "
+      + "trick for models trained from scratch; recorded in the checkpoint); default ${DEFAULT-VALUE}")
+  String rationalePositions;
   @Option(names = "--seed", defaultValue = "0", description = "data order and score-head init; default ${DEFAULT-VALUE}")
   long seed;
 
   @Override
   public Integer call() {
     Prompts.Format f = Prompts.Format.parse(format);
+    RationalePositions rp = RationalePositions.of(rationalePositions);
     Cli.requireFreshDir(out, false, "");
     List<VerifierData.Labeled> labeled = readLabeled();
     TrainConfig cfg = new TrainConfig(steps, batchSize, 1, lr, 0.1, Math.max(1, steps / 20), 0.01, 1.0, seed, 0);
@@ -72,11 +78,14 @@ public final class TrainVerifierCommand implements Callable<Integer> {
           }
           yield VerifierTrainer.sft(m, tok, ex, cfg, log);
         }
-        case "genrm-cot" -> VerifierTrainer.sft(m, tok, VerifierData.cot(tok, f, labeled), cfg, log);
+        case "genrm-cot" -> VerifierTrainer.sft(m, tok, VerifierData.cot(tok, f, labeled, rp), cfg, log);
         case "dpo" -> VerifierTrainer.dpo(m, tok, f, labeled, beta, cfg, log);
         default -> throw new UserException("--kind must be orm, genrm, genrm-cot or dpo");
       };
       Checkpoint.save(m, tok, out);
+      if (kind.equals("genrm-cot")) {
+        rp.save(out);
+      }
       System.out.printf("trained %s on %d candidates: %d steps, final loss %.4f, %.1f s -> %s%n", kind,
           labeled.size(), steps, r.finalLoss(), r.seconds(), out);
     }

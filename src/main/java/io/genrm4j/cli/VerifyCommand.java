@@ -7,6 +7,7 @@ import io.genrm4j.task.Candidate;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
+import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierScore;
 import io.genrm4j.verify.Verifiers;
@@ -53,6 +54,9 @@ public final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--concurrency", defaultValue = "4", description = "openai backend: requests in flight; default "
       + "${DEFAULT-VALUE}") int concurrency;
   @Option(names = "--beta", defaultValue = "0.1", description = "dpo: beta; default ${DEFAULT-VALUE}") double beta;
+  @Option(names = "--rationale-positions", description = "cot: sequential|solution, where the rationale sits in "
+      + "position space; default: as recorded in the checkpoint by genrm train verifier, else sequential")
+  String rationalePositions;
 
   @Override
   public Integer call() {
@@ -155,6 +159,7 @@ public final class VerifyCommand implements Callable<Integer> {
     if (model == null) {
       throw new UserException("--model is required with the local backend");
     }
-    return Verifiers.open(model, mode, votes, f, sampling, beta, reference);
+    return Verifiers.open(model, mode, votes, f, sampling, beta, reference, rationalePositions == null
+        ? RationalePositions.of(model) : RationalePositions.of(rationalePositions));
   }
 }

@@ -29,6 +29,7 @@ import io.genrm4j.verify.DpoVerifier;
 import io.genrm4j.verify.GenRmCot;
 import io.genrm4j.verify.GenRmDirect;
 import io.genrm4j.verify.OrmVerifier;
+import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierData;
 import io.genrm4j.verify.VerifierScore;
@@ -486,7 +487,7 @@ public final class Experiment {
           case "genrm-cot" -> {
             // Replay of the generator's data keeps the re-solving skill at the lengths the CoT data lacks: without it
             // the quick GenRM-CoT re-solved 6-name problems for 4 lines and stopped.
-            List<TokenExample> mix = fitting(VerifierData.cot(tok, FORMAT, data), m, method);
+            List<TokenExample> mix = fitting(VerifierData.cot(tok, FORMAT, data, cotPositions()), m, method);
             if (prof.cotReplay() > 0) {
               mix.addAll(VerifierData.solutionSft(tok, FORMAT, generatorReferences(), (float) prof.cotReplay()));
             }
@@ -508,6 +509,9 @@ public final class Experiment {
           default -> throw new IllegalArgumentException(method);
         }
         Checkpoint.save(m, tok, checkpoint(method));
+        if (method.equals("genrm-cot")) {
+          cotPositions().save(checkpoint(method));
+        }
         writeTrainLog(method, r, examples);
       } finally {
         m.close();
@@ -532,6 +536,10 @@ public final class Experiment {
           all.size() - out.size(), all.size(), max);
     }
     return out;
+  }
+
+  private RationalePositions cotPositions() {
+    return RationalePositions.of(prof.cotPositions());
   }
 
   // ---- stage 5: scores on the shared pool
@@ -561,7 +569,7 @@ public final class Experiment {
         Verifier v = switch (method) {
           case "orm" -> new OrmVerifier(own.model(), tok, FORMAT);
           case "genrm", "genrm-unified" -> new GenRmDirect(own.model(), tok, FORMAT);
-          case "genrm-cot" -> new GenRmCot(own.model(), tok, FORMAT, prof.votes(), cotParams);
+          case "genrm-cot" -> new GenRmCot(own.model(), tok, FORMAT, prof.votes(), cotParams, cotPositions());
           case "dpo" -> new DpoVerifier(own.model(), gen.model(), tok, FORMAT, prof.dpoBeta());
           case "llm-judge" -> GenRmCot.judge(gen.model(), tok, FORMAT, prof.votes(), cotParams);
           default -> throw new IllegalArgumentException(method);

@@ -27,6 +27,8 @@ import java.util.Map;
  *     generator learned every length, the CoT data has only in-distribution lengths, and the rationales re-solve
  *     the problem in the generator's own format (quick last-letter GenRM-CoT
  *     OOD AUROC 0.589 with 1.0, 0.426 with 0, 0.556 with 2.0)
+ * @param cotPositions where GenRM-CoT's rationale sits in rotary-position space, {@code sequential} or
+ *     {@code solution} ({@link io.genrm4j.verify.RationalePositions})
  * @param dpoBeta DPO beta
  * @param temperature candidate sampling temperature
  * @param cotTemperature rationale sampling temperature of GenRM-CoT and the judge
@@ -34,8 +36,8 @@ import java.util.Map;
  */
 public record ExperimentProfile(String name, String preset, int trainProblems, int testProblems,
     int samplesPerTrainProblem, int maxPerClass, int n, int votes, int genSteps, int genBatch, double genLr,
-    int verSteps, int verBatch, double verLr, double lambda, double cotReplay, double dpoBeta, double temperature,
-    double cotTemperature, int tokenCap) {
+    int verSteps, int verBatch, double verLr, double lambda, double cotReplay, String cotPositions, double dpoBeta,
+    double temperature, double cotTemperature, int tokenCap) {
 
   public ExperimentProfile {
     if (n < 1 || votes < 1 || trainProblems < 1 || testProblems < 1 || samplesPerTrainProblem < 1) {
@@ -48,7 +50,7 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
   static {
     // mini: a few seconds per stage; checks plumbing only (the models learn nearly nothing).
     NAMED.put("mini", new ExperimentProfile("mini", "test", 6, 3, 4, 2, 4, 2, 3, 4, 3e-3,
-        2, 4, 1e-3, 1.0, 1.0, 0.1, 1.0, 0.7, 12));
+        2, 4, 1e-3, 1.0, 1.0, "solution", 0.1, 1.0, 0.7, 12));
     // quick: 20 min for last-letter on 2 cores, two workers of one PyTorch thread each (2026-11-22; README).
     // Not enough for word sorting: its generator ended at loss 0.38 and sampled 0 correct of 640 test candidates.
     // The generator stops mid-way through learning: on last-letter 600 steps gave 0.2% correct samples at 6 names,
@@ -58,11 +60,11 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     // 1,500 steps at 2e-3: a tiny direct GenRM fine-tuned from the generator sat at chance loss for ~300-600 steps
     // on held-out perturbed last-letter candidates before it started to separate them.
     NAMED.put("quick", new ExperimentProfile("quick", "tiny", 1000, 20, 8, 4, 32, 8, 750, 16, 3e-3,
-        1500, 16, 2e-3, 1.0, 1.0, 0.1, 1.0, 0.7, 0));
+        1500, 16, 2e-3, 1.0, 1.0, "solution", 0.1, 1.0, 0.7, 0));
     // full: hours (GenRM-CoT and the judge sample 2 x 50 x 32 x 32 rationales per split); not run during
     // development, sized from the quick profile's timings.
     NAMED.put("full", new ExperimentProfile("full", "small", 2000, 50, 32, 16, 32, 32, 3000, 32, 2e-3,
-        4000, 32, 1e-3, 1.0, 1.0, 0.1, 1.0, 0.7, 0));
+        4000, 32, 1e-3, 1.0, 1.0, "solution", 0.1, 1.0, 0.7, 0));
   }
 
   /**
@@ -79,7 +81,7 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
       return this;
     }
     return new ExperimentProfile(name, preset, trainProblems, testProblems, samplesPerTrainProblem, maxPerClass, n,
-        votes, steps, genBatch, genLr, verSteps, verBatch, verLr, lambda, cotReplay, dpoBeta, temperature,
+        votes, steps, genBatch, genLr, verSteps, verBatch, verLr, lambda, cotReplay, cotPositions, dpoBeta, temperature,
         cotTemperature, tokenCap);
   }
 

@@ -69,18 +69,40 @@ public final class Generator {
    */
   public List<List<Generation>> sampleShared(List<int[]> prefixes, int k, SamplingParams p, int[] maxTokens,
       java.util.function.Consumer<Decoded> keep) {
+    return sampleShared(prefixes, k, p, maxTokens, (Restart) null, keep);
+  }
+
+  /**
+   * Where a row's positions restart after its prefix: at {@code at[c]}, with {@code tails.get(c)} (possibly empty)
+   * fed from there before sampling continues. For verifiers whose rationale re-uses earlier positions
+   * ({@code verify.RationalePositions}).
+   */
+  public record Restart(long[] at, List<int[]> tails) {
+    public static Restart at(long[] positions) {
+      List<int[]> none = new ArrayList<>();
+      for (int i = 0; i < positions.length; i++) {
+        none.add(new int[0]);
+      }
+      return new Restart(positions, none);
+    }
+  }
+
+  /** As above, with each row's positions restarting after its prefix ({@code restart} null: they do not). */
+  public List<List<Generation>> sampleShared(List<int[]> prefixes, int k, SamplingParams p, int[] maxTokens,
+      Restart restart, java.util.function.Consumer<Decoded> keep) {
     int[] limit = new int[prefixes.size() * k];
     for (int c = 0; c < prefixes.size(); c++) {
       int[] pr = prefixes.get(c);
       int max = maxTokens == null ? p.maxTokens() : Math.min(p.maxTokens(), maxTokens[c]);
-      if (max < 0 || pr.length + max > model.config().maxPositionEmbeddings()) {
+      long first = restart == null ? pr.length : restart.at()[c] + restart.tails().get(c).length;
+      if (max < 0 || first + max > model.config().maxPositionEmbeddings()) {
         throw new IllegalArgumentException("a prompt of " + pr.length + " tokens plus max_tokens " + max
             + " exceeds the model's max_position_embeddings " + model.config().maxPositionEmbeddings());
       }
       Arrays.fill(limit, c * k, c * k + k, max);
     }
     try (NDManager mgr = model.manager().newSubManager()) {
-      Prefill pre = prefill(prefixes, mgr);
+      Prefill pre = restart == null ? prefill(prefixes, mgr) : prefill(prefixes, restart, mgr);
       KvCache cache = k == 1 ? pre.cache : pre.cache.repeatRows(k);
       if (k != 1) {
         close(pre.cache);
@@ -121,6 +143,27 @@ public final class Generator {
     }
     LlamaModel.Output out = model.append(model.emptyCache(prompts.size()), prompts, padId(), mgr);
     return new Prefill(out.cache(), lastColumnLogits(out.hidden(), prompts.size()));
+  }
+
+  /**
+   * Encodes the prefixes, then each row's tail at its restart position; a row with an empty tail keeps its prefix's
+   * next-token logits.
+   */
+  private Prefill prefill(List<int[]> prompts, Restart restart, NDManager mgr) {
+    Prefill head = prefill(prompts, mgr);
+    boolean anyTail = restart.tails().stream().anyMatch(t -> t.length > 0);
+    KvCache moved = head.cache.continuingAt(restart.at());
+    if (!anyTail) {
+      return new Prefill(moved, head.lastLogits);
+    }
+    LlamaModel.Output out = model.append(moved, restart.tails(), padId(), mgr);
+    float[][] tail = lastColumnLogits(out.hidden(), prompts.size());
+    float[][] logits = new float[prompts.size()][];
+    for (int r = 0; r < logits.length; r++) {
+      logits[r] = restart.tails().get(r).length > 0 ? tail[r] : head.lastLogits[r];
+    }
+    close(head.cache);
+    return new Prefill(out.cache(), logits);
   }
 
   float[][] lastColumnLogits(NDArray hidden, int rows) {

@@ -49,6 +49,14 @@ public record KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] ne
     return nextPosition.length;
   }
 
+  /** The same cache whose rows continue at the given positions (the arrays are shared, not copied). */
+  public KvCache continuingAt(long[] positions) {
+    if (positions.length != nextPosition.length) {
+      throw new IllegalArgumentException(positions.length + " positions for " + nextPosition.length + " rows");
+    }
+    return new KvCache(keys, values, valid, positions.clone(), filled);
+  }
+
   /** Each row repeated {@code k} times in place (row b becomes rows b*k .. b*k+k-1). */
   public KvCache repeatRows(int k) {
     NDArray[] ks = new NDArray[keys.length];

@@ -18,7 +18,15 @@ public record TokenBatch(NDArray ids, NDArray valid, NDArray positions, int[] le
 
   /** Right-padded batch, positions from 0: training and teacher-forced scoring. */
   public static TokenBatch rightPadded(List<int[]> rows, int padId, NDManager mgr) {
-    return collate(rows, padId, null, false, mgr);
+    return collate(rows, padId, null, null, false, mgr);
+  }
+
+  /**
+   * Right-padded batch with explicit rotary positions per row ({@code positions.get(b)} null: 0, 1, 2, ...), for
+   * training examples that re-use positions.
+   */
+  public static TokenBatch rightPadded(List<int[]> rows, List<int[]> positions, int padId, NDManager mgr) {
+    return collate(rows, padId, null, positions, false, mgr);
   }
 
   /**
@@ -26,10 +34,11 @@ public record TokenBatch(NDArray ids, NDArray valid, NDArray positions, int[] le
    * prefill and cached decoding, where the next token of every row is read from the last column.
    */
   public static TokenBatch leftPadded(List<int[]> rows, int padId, long[] start, NDManager mgr) {
-    return collate(rows, padId, start, true, mgr);
+    return collate(rows, padId, start, null, true, mgr);
   }
 
-  private static TokenBatch collate(List<int[]> rows, int padId, long[] start, boolean left, NDManager mgr) {
+  private static TokenBatch collate(List<int[]> rows, int padId, long[] start, List<int[]> explicit, boolean left,
+      NDManager mgr) {
     int b = rows.size();
     int t = 1;
     for (int[] r : rows) {
@@ -45,10 +54,14 @@ public record TokenBatch(NDArray ids, NDArray valid, NDArray positions, int[] le
       lengths[i] = r.length;
       int offset = left ? t - r.length : 0;
       long p0 = start == null ? 0 : start[i];
+      int[] given = explicit == null ? null : explicit.get(i);
+      if (given != null && given.length != r.length) {
+        throw new IllegalArgumentException("row " + i + ": " + r.length + " tokens but " + given.length + " positions");
+      }
       for (int j = 0; j < r.length; j++) {
         ids[i * t + offset + j] = r[j];
         valid[i * t + offset + j] = 1f;
-        pos[i * t + offset + j] = p0 + j;
+        pos[i * t + offset + j] = given != null ? given[j] : p0 + j;
       }
     }
     Shape shape = new Shape(b, t);

@@ -6,6 +6,7 @@ import io.genrm4j.model.tokenizer.CharTokenizer;
 import io.genrm4j.model.tokenizer.Tokenizer;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.verify.GenRmCot;
+import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.GenRmDirect;
 import io.genrm4j.verify.OrmVerifier;
 import java.util.List;
@@ -56,7 +57,7 @@ public final class ServeCommand implements Callable<Integer> {
     Generator gen = new Generator(loaded.model(), loaded.tokenizer());
     Prompts.Format fmt = format != null ? Prompts.Format.parse(format)
         : loaded.tokenizer() instanceof CharTokenizer ? Prompts.Format.COMPACT : Prompts.Format.PAPER;
-    VerifierFactory factory = cliVerifiers(loaded, fmt, maxRationaleTokens, seed);
+    VerifierFactory factory = cliVerifiers(loaded, fmt, maxRationaleTokens, seed, RationalePositions.of(model));
     GenrmServer.Options opt = new GenrmServer.Options(host, port, key, name, mode, votes, limits, true);
     GenrmServer server = new GenrmServer(loaded.model(), gen, factory, opt).start();
     if (!isLoopback(host) && (key == null || key.isEmpty())) {
@@ -77,16 +78,16 @@ public final class ServeCommand implements Callable<Integer> {
 
   /**
    * The verifiers the CLI serves, all over the one loaded model: direct (GenRM), cot (GenRM-CoT with K sampled
-   * rationales at temperature 0.7), judge (the same on a model not trained to verify) and orm (needs a score head).
+   * rationales at temperature 0.7, placed as the checkpoint records: {@link RationalePositions}), judge (the same on a model not trained to verify) and orm (needs a score head).
    */
   static VerifierFactory cliVerifiers(Checkpoint.Loaded loaded, Prompts.Format format, int maxRationaleTokens,
-      long seed) {
+      long seed, RationalePositions positions) {
     LlamaModel m = loaded.model();
     Tokenizer tok = loaded.tokenizer();
     SamplingParams sampling = new SamplingParams(maxRationaleTokens, 0.7, 1.0, 0, List.of(), seed, true, 0);
     return (mode, votes) -> switch (mode) {
       case "direct" -> new GenRmDirect(m, tok, format);
-      case "cot" -> new GenRmCot(m, tok, format, votes, sampling);
+      case "cot" -> new GenRmCot(m, tok, format, votes, sampling, positions);
       case "judge" -> GenRmCot.judge(m, tok, format, votes, sampling);
       case "orm" -> {
         if (m.config().numLabels() != 1) {

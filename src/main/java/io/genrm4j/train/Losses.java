@@ -20,14 +20,23 @@ public final class Losses {
   /** Weighted masked next-token cross-entropy: sum(w * mask * nll) / sum(w * mask). */
   public static Objective<TokenExample> sft(int padId) {
     return (model, batch, mgr) -> {
-      List<int[]> rows = new ArrayList<>(batch.size());
-      batch.forEach(e -> rows.add(e.ids()));
-      TokenBatch tb = TokenBatch.rightPadded(rows, padId, mgr);
+      TokenBatch tb = collate(batch, padId, mgr);
       NDArray logp = LogProbs.ofTargets(model, tb); // [B, T-1]
       NDArray weights = mgr.create(targetWeights(batch, tb.width()), logp.getShape());
       NDArray total = weights.sum().maximum(mgr.full(new Shape(), 1e-8f));
       return logp.mul(weights).sum().neg().div(total);
     };
+  }
+
+  /** The examples as one right-padded batch, with their own positions where they have them. */
+  static TokenBatch collate(List<TokenExample> batch, int padId, NDManager mgr) {
+    List<int[]> rows = new ArrayList<>(batch.size());
+    List<int[]> positions = new ArrayList<>(batch.size());
+    batch.forEach(e -> {
+      rows.add(e.ids());
+      positions.add(e.positions());
+    });
+    return TokenBatch.rightPadded(rows, positions, padId, mgr);
   }
 
   /** [B, T-1] float: example weight where position t+1 is a target, else 0. */
@@ -105,9 +114,7 @@ public final class Losses {
 
   /** Summed log p of each example's target tokens, [B], in the autograd graph. */
   public static NDArray sequenceLogProbs(LlamaModel model, List<TokenExample> batch, int padId, NDManager mgr) {
-    List<int[]> rows = new ArrayList<>(batch.size());
-    batch.forEach(e -> rows.add(e.ids()));
-    TokenBatch tb = TokenBatch.rightPadded(rows, padId, mgr);
+    TokenBatch tb = collate(batch, padId, mgr);
     NDArray logp = LogProbs.ofTargets(model, tb);
     float[] mask = targetWeights(unitWeights(batch), tb.width());
     return LogProbs.maskedSum(logp, mgr.create(mask, logp.getShape()));
@@ -115,7 +122,7 @@ public final class Losses {
 
   private static List<TokenExample> unitWeights(List<TokenExample> batch) {
     List<TokenExample> out = new ArrayList<>(batch.size());
-    batch.forEach(e -> out.add(new TokenExample(e.ids(), e.target(), 1f)));
+    batch.forEach(e -> out.add(new TokenExample(e.ids(), e.target(), 1f, e.positions())));
     return out;
   }
 

@@ -1,18 +1,27 @@
 package io.genrm4j.train;
 
 /**
- * A token sequence with the positions whose token is a training target (loss only there) and a weight (e.g. the
- * lambda of unified generation + verification training).
+ * A token sequence with the positions whose token is a training target (loss only there), a weight (e.g. the lambda
+ * of unified generation + verification training) and, optionally, the rotary position of every token.
  *
  * @param ids the tokens, BOS first when the tokenizer has one
  * @param target target[i] = ids[i] is predicted from ids[..i-1] in the loss; target[0] is always false
  * @param weight multiplies this example's token losses
+ * @param positions rotary position of each token, or null for 0, 1, 2, ... (the usual case); see
+ *     {@link io.genrm4j.verify.RationalePositions} for why a verifier may re-use positions
  */
-public record TokenExample(int[] ids, boolean[] target, float weight) {
+public record TokenExample(int[] ids, boolean[] target, float weight, int[] positions) {
   public TokenExample {
     if (ids.length != target.length) {
       throw new IllegalArgumentException("ids and target mask differ in length");
     }
+    if (positions != null && positions.length != ids.length) {
+      throw new IllegalArgumentException("ids and positions differ in length");
+    }
+  }
+
+  public TokenExample(int[] ids, boolean[] target, float weight) {
+    this(ids, target, weight, null);
   }
 
   /** prompt + completion, loss on the completion only. */
@@ -25,6 +34,11 @@ public record TokenExample(int[] ids, boolean[] target, float weight) {
       t[i] = true;
     }
     return new TokenExample(ids, t, weight);
+  }
+
+  /** This example with explicit rotary positions. */
+  public TokenExample withPositions(int[] p) {
+    return new TokenExample(ids, target, weight, p);
   }
 
   public int targetCount() {

@@ -30,13 +30,20 @@ public final class GenRmCot implements Verifier {
   private final int votes;
   private final SamplingParams params;
   private final String mode;
+  private final RationalePositions positions;
 
   public GenRmCot(LlamaModel model, Tokenizer tok, Prompts.Format format, int votes, SamplingParams params) {
-    this(model, tok, format, votes, params, "cot");
+    this(model, tok, format, votes, params, RationalePositions.SEQUENTIAL);
+  }
+
+  /** @param positions where the rationale sits in position space: as the model was trained ({@link VerifierData#cot}) */
+  public GenRmCot(LlamaModel model, Tokenizer tok, Prompts.Format format, int votes, SamplingParams params,
+      RationalePositions positions) {
+    this(model, tok, format, votes, params, "cot", positions);
   }
 
   private GenRmCot(LlamaModel model, Tokenizer tok, Prompts.Format format, int votes, SamplingParams params,
-      String mode) {
+      String mode, RationalePositions positions) {
     if (votes < 1) {
       throw new IllegalArgumentException("votes must be >= 1");
     }
@@ -46,12 +53,13 @@ public final class GenRmCot implements Verifier {
     this.votes = votes;
     this.params = params.withStop(List.of(Prompts.DECISION));
     this.mode = mode;
+    this.positions = positions;
   }
 
   /** LLM-as-a-Judge: the CoT verification prompt on a model that was not trained to verify, scored the same way. */
   public static GenRmCot judge(LlamaModel generator, Tokenizer tok, Prompts.Format format, int votes,
       SamplingParams params) {
-    return new GenRmCot(generator, tok, format, votes, params, "judge");
+    return new GenRmCot(generator, tok, format, votes, params, "judge", RationalePositions.SEQUENTIAL);
   }
 
   @Override
@@ -79,8 +87,11 @@ public final class GenRmCot implements Verifier {
     return Verifier.regroup(flat, solutions);
   }
 
-  /** One sampled rationale and what p(Yes) is read after. */
-  public record Vote(String rationale, int[] decisionContext, double pYes, double pNo) {}
+  /**
+   * One sampled rationale and what p(Yes) is read after: the tokens and their rotary positions (the rationale's
+   * restart where the solution's did under {@link RationalePositions#SOLUTION}).
+   */
+  public record Vote(String rationale, int[] decisionContext, int[] decisionPositions, double pYes, double pNo) {}
 
   /** The K votes of each candidate; {@code offset} keeps each candidate's random streams fixed across batching. */
   public List<List<Vote>> votes(List<String[]> items, int offset) {
@@ -97,15 +108,17 @@ public final class GenRmCot implements Verifier {
     int ctx = model.config().maxPositionEmbeddings();
     int after = forced.length + Math.max(labels.yes().length, labels.no().length);
     int[] budget = new int[items.size()];
+    long[] startAt = new long[items.size()];
     for (int c = 0; c < items.size(); c++) {
-      budget[c] = Math.min(params.maxTokens(), ctx - prefixes.get(c).length - after);
+      startAt[c] = positions.rationaleStart(tok, format, items.get(c)[0], prefixes.get(c).length);
+      budget[c] = Math.min(params.maxTokens(), ctx - (int) startAt[c] - after);
       if (budget[c] < 0) {
         throw new IllegalArgumentException("a candidate's verification prompt does not fit in the model's "
             + ctx + "-token context");
       }
     }
     List<List<Generation>> gens = gen.sampleShared(prefixes, votes, params.withSeed(params.seed() + offset), budget,
-        d -> kept[0] = d);
+        positions == RationalePositions.SEQUENTIAL ? null : Generator.Restart.at(startAt), d -> kept[0] = d);
     Generator.Decoded d = kept[0];
     try (NDManager mgr = model.manager().newSubManager()) {
       int rows = items.size() * votes;
@@ -130,7 +143,9 @@ public final class GenRmCot implements Verifier {
         List<Vote> vs = new ArrayList<>();
         for (int k = 0; k < votes; k++) {
           int r = c * votes + k;
-          vs.add(new Vote(gens.get(c).get(k).text(), contexts.get(r), Math.exp(lp[r][0]), Math.exp(lp[r][1])));
+          int[] ctxIds = contexts.get(r);
+          int[] pos = RationalePositions.layout(prefixes.get(c).length, (int) startAt[c], ctxIds.length);
+          vs.add(new Vote(gens.get(c).get(k).text(), ctxIds, pos, Math.exp(lp[r][0]), Math.exp(lp[r][1])));
         }
         out.add(vs);
       }

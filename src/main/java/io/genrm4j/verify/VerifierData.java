@@ -38,14 +38,21 @@ public final class VerifierData {
 
   /** GenRM-CoT: prompt {@code f.verifyCot(q, s)}, completion rationale + blank line + verdict line + EOS. */
   public static List<TokenExample> cot(Tokenizer tok, Prompts.Format f, List<Labeled> data) {
+    return cot(tok, f, data, RationalePositions.SEQUENTIAL);
+  }
+
+  /** As {@link #cot(Tokenizer, Prompts.Format, List)}, with the rationale placed in position space by {@code rp}. */
+  public static List<TokenExample> cot(Tokenizer tok, Prompts.Format f, List<Labeled> data, RationalePositions rp) {
     List<TokenExample> out = new ArrayList<>();
     for (Labeled l : data) {
       if (l.rationale() == null) {
         throw new IllegalArgumentException("CoT training needs a rationale for every example");
       }
       String completion = Prompts.withVerdict(l.rationale(), l.correct());
-      out.add(TokenExample.completion(tok.encodeWithBos(f.verifyCot(l.question(), l.solution())),
-          tok.encodeWithEos(completion), 1f));
+      int[] prompt = tok.encodeWithBos(f.verifyCot(l.question(), l.solution()));
+      TokenExample e = TokenExample.completion(prompt, tok.encodeWithEos(completion), 1f);
+      out.add(rp == RationalePositions.SEQUENTIAL ? e
+          : e.withPositions(rp.positions(tok, f, l.question(), prompt.length, e.ids().length)));
     }
     return out;
   }

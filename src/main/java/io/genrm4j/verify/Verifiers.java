@@ -21,6 +21,12 @@ public final class Verifiers {
    */
   public static Verifier open(Path modelDir, String mode, int votes, Prompts.Format format, SamplingParams sampling,
       double dpoBeta, Path reference) {
+    return open(modelDir, mode, votes, format, sampling, dpoBeta, reference, RationalePositions.of(modelDir));
+  }
+
+  /** As above, with the cot rationale placement given instead of read from the checkpoint. */
+  public static Verifier open(Path modelDir, String mode, int votes, Prompts.Format format, SamplingParams sampling,
+      double dpoBeta, Path reference, RationalePositions positions) {
     if (!MODES.contains(mode)) {
       throw new UserException("unknown mode '" + mode + "' (one of " + String.join(", ", MODES) + ")");
     }
@@ -37,7 +43,7 @@ public final class Verifiers {
           inner = new OrmVerifier(m, main.tokenizer(), format);
         }
         case "direct" -> inner = new GenRmDirect(m, main.tokenizer(), format);
-        case "cot" -> inner = new GenRmCot(m, main.tokenizer(), format, votes, sampling);
+        case "cot" -> inner = new GenRmCot(m, main.tokenizer(), format, votes, sampling, positions);
         case "judge" -> inner = GenRmCot.judge(m, main.tokenizer(), format, votes, sampling);
         default -> {
           if (reference == null) {

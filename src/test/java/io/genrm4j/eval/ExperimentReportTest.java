@@ -22,7 +22,7 @@ class ExperimentReportTest {
   @TempDir Path dir;
 
   static final ExperimentProfile PROF =
-      new ExperimentProfile("synthetic", "test", 4, 12, 4, 2, 8, 4, 1, 1, 1e-3, 1, 1, 1e-3, 1.0, 0.0, 0.1, 1, 0.7, 0);
+      new ExperimentProfile("synthetic", "test", 4, 12, 4, 2, 8, 4, 1, 1, 1e-3, 1, 1, 1e-3, 1.0, 0.0, "sequential", 0.1, 1, 0.7, 0);
 
   @Test
   void metricsAreConsistentOnSyntheticScores() throws Exception {

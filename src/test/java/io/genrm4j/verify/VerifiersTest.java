@@ -181,6 +181,74 @@ class VerifiersTest {
   }
 
   @Test
+  void aRationaleRestartedAtTheSolutionsPositionsIsScoredAsItWasTrained() {
+    try (NDManager root = NDManager.newBaseManager()) {
+      LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 8, root);
+      RationalePositions rp = RationalePositions.SOLUTION;
+      List<io.genrm4j.train.TokenExample> data = VerifierData.cot(TOK, F, train.subList(0, 64), rp);
+      // Training examples: the prompt counts from 0, the rationale restarts where the solution started.
+      VerifierData.Labeled l = train.get(0);
+      int[] pos = data.get(0).positions();
+      int prompt = TOK.encodeWithBos(F.verifyCot(l.question(), l.solution())).length;
+      int solutionStart = TOK.encodeWithBos(F.solve(l.question())).length;
+      assertEquals(prompt - 1, pos[prompt - 1]);
+      assertEquals(solutionStart, pos[prompt]);
+      assertEquals(solutionStart + 1, pos[prompt + 1]);
+      VerifierTrainer.sft(m, TOK, data, cfg(30), null);
+      SamplingParams p = new SamplingParams(60, 0.7, 1, 0, List.of(), 11, true, 0);
+      GenRmCot cot = new GenRmCot(m, TOK, F, 4, p, rp);
+      String q = train.get(0).question();
+      List<String[]> items = List.of(new String[] {q, train.get(0).solution()}, new String[] {q, train.get(1).solution()});
+      List<List<GenRmCot.Vote>> votes = cot.votes(items, 0);
+      DecisionLabels labels = DecisionLabels.resolve(TOK, F.afterRationale(q, items.get(0)[1], ""));
+      int checked = 0;
+      for (List<GenRmCot.Vote> vs : votes) {
+        for (GenRmCot.Vote v : vs) {
+          // Re-encoded from scratch, no cache, with the vote's positions: the same p(Yes) and p(No).
+          int[] ctx = v.decisionContext();
+          int[] at = v.decisionPositions();
+          assertEquals(solutionStart, at[TOK.encodeWithBos(F.verifyCot(q, items.get(checked / 4)[1])).length]);
+          for (int[] label : List.of(labels.yes(), labels.no())) {
+            int[] full = io.genrm4j.model.tokenizer.Tokenizer.concat(ctx, label);
+            int[] fullPos = java.util.Arrays.copyOf(at, full.length);
+            for (int i = ctx.length; i < full.length; i++) {
+              fullPos[i] = fullPos[i - 1] + 1;
+            }
+            double lp = labelLogProb(m, full, fullPos, label.length);
+            assertEquals(Math.exp(lp), label == labels.yes() ? v.pYes() : v.pNo(), 1e-4);
+          }
+          checked++;
+        }
+      }
+      assertEquals(8, checked);
+      // The positions are used: the same votes read with sequential positions give other probabilities.
+      GenRmCot.Vote v = votes.get(0).get(0);
+      int[] seq = io.genrm4j.model.tokenizer.Tokenizer.concat(v.decisionContext(), labels.yes());
+      int[] seqPos = new int[seq.length];
+      for (int i = 0; i < seq.length; i++) {
+        seqPos[i] = i;
+      }
+      double sequential = labelLogProb(m, seq, seqPos, labels.yes().length);
+      assertTrue(Math.abs(sequential - Math.log(v.pYes())) > 1e-4, sequential + " vs " + Math.log(v.pYes()));
+      m.close();
+    }
+  }
+
+  /** log p of the last {@code n} tokens of {@code ids} given the rest, one uncached forward pass. */
+  private static double labelLogProb(LlamaModel m, int[] ids, int[] positions, int n) {
+    try (NDManager mgr = m.manager().newSubManager()) {
+      io.genrm4j.model.TokenBatch tb = io.genrm4j.model.TokenBatch.rightPadded(List.of(ids), java.util.Collections
+          .singletonList(positions), 0, mgr);
+      float[] lp = io.genrm4j.model.LogProbs.ofTargets(m, tb).toFloatArray();
+      double sum = 0;
+      for (int j = lp.length - n; j < lp.length; j++) {
+        sum += lp[j];
+      }
+      return sum;
+    }
+  }
+
+  @Test
   void genRmCotFitsRationalesInTheContextWithoutShorteningTheNeighbours() {
     try (NDManager root = NDManager.newBaseManager()) {
       // Untrained: its rationales run to the token budget, so any shortening shows in the votes.
