@@ -75,7 +75,7 @@ public final class Trainer {
         start = restoreLatest(runDir, model, opt);
       }
       LrSchedule schedule = cfg.schedule();
-      DataOrder<E> order = new DataOrder<>(data, cfg.seed(), cfg.batchSize(), tokenCount);
+      DataOrder<E> order = new DataOrder<>(data, cfg.seed());
       List<Double> losses = new ArrayList<>();
       long tokens = 0;
       long t0 = System.nanoTime();
@@ -113,25 +113,15 @@ public final class Trainer {
     }
   }
 
-  /**
-   * Fixed-seed epoch permutations, grouped by length: example k of the stream is a function of (seed, k) only. Each
-   * epoch is shuffled, then every window of {@link #WINDOW_BATCHES} batches is sorted by length, cut into batches
-   * and the batches shuffled, so a batch holds examples of similar length: padding costs attention memory
-   * quadratically (word-sorting verifier batches mixed 2- and 4-word problems).
-   */
-  static final class DataOrder<E> {
-    static final int WINDOW_BATCHES = 16;
+  /** Fixed-seed epoch permutations: example k of the stream is a function of (seed, k) only. */
+  private static final class DataOrder<E> {
     private final List<E> data;
     private final long seed;
-    private final int batchSize;
-    private final java.util.function.ToIntFunction<E> length;
     private final Map<Long, int[]> perms = new HashMap<>();
 
-    DataOrder(List<E> data, long seed, int batchSize, java.util.function.ToIntFunction<E> length) {
+    DataOrder(List<E> data, long seed) {
       this.data = data;
       this.seed = seed;
-      this.batchSize = batchSize;
-      this.length = length;
     }
 
     List<E> slice(long first, int count) {
@@ -147,26 +137,13 @@ public final class Trainer {
       return out;
     }
 
-    int[] permutation(long epoch) {
+    private int[] permutation(long epoch) {
       List<Integer> idx = new ArrayList<>(data.size());
       for (int i = 0; i < data.size(); i++) {
         idx.add(i);
       }
-      Random rng = new Random(seed * 1_000_003L + epoch);
-      Collections.shuffle(idx, rng);
-      int window = batchSize * WINDOW_BATCHES;
-      List<Integer> out = new ArrayList<>(data.size());
-      for (int w = 0; w < idx.size(); w += window) {
-        List<Integer> part = new ArrayList<>(idx.subList(w, Math.min(idx.size(), w + window)));
-        part.sort(java.util.Comparator.comparingInt(i -> length.applyAsInt(data.get(i))));
-        List<List<Integer>> batches = new ArrayList<>();
-        for (int b = 0; b < part.size(); b += batchSize) {
-          batches.add(part.subList(b, Math.min(part.size(), b + batchSize)));
-        }
-        Collections.shuffle(batches, rng);
-        batches.forEach(out::addAll);
-      }
-      return out.stream().mapToInt(Integer::intValue).toArray();
+      Collections.shuffle(idx, new Random(seed * 1_000_003L + epoch));
+      return idx.stream().mapToInt(Integer::intValue).toArray();
     }
   }
 

@@ -33,37 +33,6 @@ class TrainerTest {
     return out;
   }
 
-  @Test
-  void batchesHoldExamplesOfSimilarLengthAndEachEpochSeesEveryExampleOnce() {
-    // 1,000 examples of lengths 1..500 in random order; batches of 8 within windows of 16 batches.
-    java.util.Random rng = new java.util.Random(3);
-    List<Integer> lengths = new ArrayList<>();
-    for (int i = 0; i < 1000; i++) {
-      lengths.add(1 + rng.nextInt(500));
-    }
-    Trainer.DataOrder<Integer> order = new Trainer.DataOrder<>(lengths, 7, 8, Integer::intValue);
-    for (long epoch = 0; epoch < 2; epoch++) {
-      int[] perm = order.permutation(epoch);
-      assertEquals(1000, java.util.Arrays.stream(perm).distinct().count(), "a permutation of the examples");
-      long padded = 0;
-      long randomPadded = 0;
-      for (int b = 0; b + 8 <= 1000; b += 8) {
-        int max = 0;
-        int randomMax = 0;
-        for (int j = b; j < b + 8; j++) {
-          max = Math.max(max, lengths.get(perm[j]));
-          randomMax = Math.max(randomMax, lengths.get(j)); // the unsorted order, for comparison
-        }
-        padded += max * 8L;
-        randomPadded += randomMax * 8L;
-      }
-      assertTrue(padded < 0.7 * randomPadded, "padded tokens " + padded + " vs " + randomPadded + " unsorted");
-    }
-    assertTrue(!java.util.Arrays.equals(order.permutation(0), order.permutation(1)), "epochs differ");
-    assertArrayEquals(order.permutation(1), new Trainer.DataOrder<>(lengths, 7, 8, Integer::intValue).permutation(1),
-        "a function of the seed");
-  }
-
   static int[] concat(int[] a, int[] b) {
     int[] c = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, c, a.length, b.length);
