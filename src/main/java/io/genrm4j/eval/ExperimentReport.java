@@ -271,6 +271,14 @@ public final class ExperimentReport {
       o.set("final_loss", t.get("final_loss"));
     }
     metrics.set("compute", compute);
+    JsonNode g = Experiment.readJson(dir.resolve("train-generator.json"));
+    ObjectNode genInfo = metrics.putObject("generator");
+    genInfo.set("steps", g.get("steps"));
+    genInfo.set("final_loss", g.get("final_loss"));
+    JsonNode checks = g.get("dev_checks");
+    if (checks != null && checks.size() > 0) {
+      genInfo.set("dev_accuracy", checks.get(checks.size() - 1).get("dev_accuracy"));
+    }
     metrics.set("candidates", cand);
     metrics.set("verifier_data", Experiment.readJson(dir.resolve("verifier-data.json")));
     metrics.set("stages", stageSeconds(dir));
@@ -333,8 +341,14 @@ public final class ExperimentReport {
   static String markdown(String taskName, ExperimentProfile prof, long seed, JsonNode m) {
     StringBuilder b = new StringBuilder();
     b.append("# GenRM experiment: ").append(taskName).append("\n\n");
+    JsonNode g = m.get("generator");
+    String genSteps = g == null ? String.valueOf(prof.genSteps()) : g.get("steps").asText();
+    String stop = g == null || g.get("dev_accuracy") == null ? ""
+        : String.format(java.util.Locale.ROOT, ", stopped when its samples of held-out %s problems were %.0f%% correct"
+            + " (target %.0f%%)", "out-of-distribution-length", 100 * g.get("dev_accuracy").asDouble(),
+            100 * prof.genTarget());
     b.append("Profile `").append(prof.name()).append("` (preset `").append(prof.preset()).append("`, generator ")
-        .append(prof.genSteps()).append(" steps x ").append(prof.genBatch()).append("), seed ")
+        .append(genSteps).append(" steps x ").append(prof.genBatch()).append(stop).append("), seed ")
         .append(seed).append(". Candidates per test problem N = ").append(prof.n()).append(", rationales K = ")
         .append(prof.votes()).append(". Best-of-N is the exact expectation over all size-N subsets of the pool.\n\n");
     JsonNode c = m.get("candidates");

@@ -63,6 +63,16 @@ public final class Trainer {
   public static <E> Result train(LlamaModel model, Tokenizer tokenizer, List<E> data, Objective<E> objective,
       TrainConfig cfg, Path runDir, boolean resume, Consumer<StepLog> log,
       java.util.function.ToIntFunction<E> tokenCount) {
+    return train(model, tokenizer, data, objective, cfg, runDir, resume, log, tokenCount, s -> false);
+  }
+
+  /**
+   * As above, ending early after the first step for which {@code stopAfter} is true (the learning-rate schedule is
+   * still the one of {@code cfg.steps()}); {@link Result#steps} is then that step. Called outside autograd recording.
+   */
+  public static <E> Result train(LlamaModel model, Tokenizer tokenizer, List<E> data, Objective<E> objective,
+      TrainConfig cfg, Path runDir, boolean resume, Consumer<StepLog> log,
+      java.util.function.ToIntFunction<E> tokenCount, java.util.function.Predicate<StepLog> stopAfter) {
     if (data.isEmpty()) {
       throw new UserException("no training examples");
     }
@@ -98,12 +108,17 @@ public final class Trainer {
         double norm = opt.step(lr, cfg.clipNorm());
         double loss = lossSum / cfg.gradAccum();
         losses.add(loss);
+        StepLog sl = new StepLog(step, cfg.steps(), loss, lr, norm, tokens, (System.nanoTime() - t0) / 1e9);
         if (log != null) {
-          log.accept(new StepLog(step, cfg.steps(), loss, lr, norm, tokens, (System.nanoTime() - t0) / 1e9));
+          log.accept(sl);
         }
+        boolean stop = stopAfter.test(sl);
         boolean periodic = cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0;
-        if (runDir != null && tokenizer != null && (periodic || step == cfg.steps())) {
+        if (runDir != null && tokenizer != null && (periodic || step == cfg.steps() || stop)) {
           saveCheckpoint(runDir, step, model, tokenizer, opt, cfg);
+        }
+        if (stop) {
+          return new Result(start, step, losses, tokens, (System.nanoTime() - t0) / 1e9);
         }
       }
       return new Result(start, cfg.steps(), losses, tokens, (System.nanoTime() - t0) / 1e9);

@@ -20,8 +20,14 @@ public final class VerifierTrainer {
   /** Next-token SFT on token examples (generator, GenRM direct / CoT / unified mixtures). */
   public static Trainer.Result sft(LlamaModel m, Tokenizer tok, List<TokenExample> data, TrainConfig cfg,
       Consumer<Trainer.StepLog> log) {
+    return sft(m, tok, data, cfg, log, s -> false);
+  }
+
+  /** As above, ending after the first step for which {@code stopAfter} is true. */
+  public static Trainer.Result sft(LlamaModel m, Tokenizer tok, List<TokenExample> data, TrainConfig cfg,
+      Consumer<Trainer.StepLog> log, java.util.function.Predicate<Trainer.StepLog> stopAfter) {
     return Trainer.train(m, null, data, Losses.sft(Math.max(0, tok.padId())), cfg, null, false, log,
-        e -> e.ids().length);
+        e -> e.ids().length, stopAfter);
   }
 
   /** Discriminative RM: BCE on the score head, classes balanced by repeating the smaller one. */

@@ -22,7 +22,7 @@ class ExperimentReportTest {
   @TempDir Path dir;
 
   static final ExperimentProfile PROF =
-      new ExperimentProfile("synthetic", "test", 4, 12, 4, 2, 8, 4, 1, 1, 1e-3, 1, 1, 1e-3, 1.0, 0.0, "sequential", 0.1, 1, 0.7, 0);
+      new ExperimentProfile("synthetic", "test", 4, 12, 4, 2, 8, 4, 1, 0, 1, 1e-3, 1, 1, 1e-3, 1.0, 0.0, "sequential", 0.1, 1, 0.7, 0);
 
   @Test
   void metricsAreConsistentOnSyntheticScores() throws Exception {
@@ -77,6 +77,8 @@ class ExperimentReportTest {
       AtomicFiles.writeString(dir.resolve("train-" + m + ".json"), "{\"tokens\":10,\"seconds\":1,\"final_loss\":0.5}");
     }
     AtomicFiles.writeString(dir.resolve("verifier-data.json"), "{\"examples\":4}");
+    AtomicFiles.writeString(dir.resolve("train-generator.json"), "{\"steps\":40,\"final_loss\":0.5,"
+        + "\"dev_checks\":[{\"step\":30,\"dev_accuracy\":0.1},{\"step\":40,\"dev_accuracy\":0.35}]}");
 
     ExperimentReport.write(dir, "last-letter", PROF, 9);
     JsonNode m = Jsonl.MAPPER.readTree(dir.resolve("metrics.json").toFile());
@@ -107,6 +109,10 @@ class ExperimentReportTest {
     }
     assertTrue(Files.exists(dir.resolve("best-of-n-test-ood.png")));
     assertTrue(Files.readString(dir.resolve("report.md")).contains("| genrm-cot"));
+    // the generator's actual stopping point, not the profile's maximum
+    assertEquals(40, m.get("generator").get("steps").asInt());
+    assertEquals(0.35, m.get("generator").get("dev_accuracy").asDouble(), 1e-12);
+    assertTrue(Files.readString(dir.resolve("report.md")).contains("generator 40 steps"));
   }
 
   @Test

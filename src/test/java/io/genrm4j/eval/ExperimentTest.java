@@ -35,7 +35,8 @@ class ExperimentTest {
     ExperimentProfile ws = q.forTask("word-sorting");
     assertTrue(ws.genSteps() > q.genSteps(), "word sorting's generator learns more slowly");
     assertEquals(q, new ExperimentProfile(ws.name(), ws.preset(), ws.trainProblems(), ws.testProblems(),
-        ws.samplesPerTrainProblem(), ws.maxPerClass(), ws.n(), ws.votes(), q.genSteps(), ws.genBatch(), ws.genLr(),
+        ws.samplesPerTrainProblem(), ws.maxPerClass(), ws.n(), ws.votes(), q.genSteps(), ws.genTarget(), ws.genBatch(),
+        ws.genLr(),
         ws.verSteps(), ws.verBatch(), ws.verLr(), ws.lambda(), ws.cotReplay(), ws.cotPositions(), ws.dpoBeta(), ws.temperature(),
         ws.cotTemperature(), ws.tokenCap()));
     assertEquals(ExperimentProfile.named("mini"), ExperimentProfile.named("mini").forTask("word-sorting"));

@@ -55,6 +55,24 @@ class TrainerTest {
   }
 
   @Test
+  void trainingEndsAfterTheFirstStepTheStopConditionAccepts() {
+    List<TokenExample> data = examples("noah paul ->", "hl", "elisha rebecca ->", "aa");
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(config(), 1, root)) {
+      TrainConfig cfg = new TrainConfig(150, 2, 1, 1e-2, 0.1, 10, 0.0, 1.0, 3, 0);
+      // Stop once the loss is below 1.0: the condition sees each step's log, after the optimizer step.
+      List<Long> seen = new ArrayList<>();
+      Trainer.Result r = Trainer.train(m, null, data, Losses.sft(0), cfg, null, false, null, e -> 0, l -> {
+        seen.add(l.step());
+        return l.loss() < 1.0;
+      });
+      assertTrue(r.steps() < 150, "stopped early: " + r.steps());
+      assertEquals(r.steps(), (long) seen.get(seen.size() - 1));
+      assertEquals(r.steps(), r.losses().size());
+      assertTrue(r.finalLoss() < 1.0 && r.losses().subList(0, r.losses().size() - 1).stream().allMatch(x -> x >= 1.0));
+    }
+  }
+
+  @Test
   void positionsOutsideTheLossMaskGetZeroGradient() {
     // Untied head, so the pad row of the embedding receives gradient only through pad inputs, which sit after
     // every target and are masked out.
