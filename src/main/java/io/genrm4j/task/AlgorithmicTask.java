@@ -56,28 +56,43 @@ public abstract class AlgorithmicTask implements Task, Oracle {
   public static final String ARROW = " -> ";
 
   /**
-   * One line of a solution: what the step works on ({@code left}: a name, or the words not yet picked), what it
-   * picks, and the answer so far.
+   * One step of a solution: what the step works on ({@code left}: a name, or the words not yet picked), what it
+   * picks, and the answer so far (written on the line or not, as the task's {@link #writesSoFar} says).
    */
-  public record Step(String left, String pick, String sofar) {
-    public String line() {
-      return left + ARROW + pick + ARROW + sofar;
-    }
+  public record Step(String left, String pick, String sofar) {}
 
-    /** A line {@code left -> pick -> sofar} (pick without spaces); null when the line has another form. */
-    public static Step parse(String line) {
-      String[] parts = line.strip().split(ARROW, -1); // ARROW has no regex metacharacters
-      if (parts.length != 3) {
-        return null;
-      }
-      String left = parts[0].strip();
-      String pick = parts[1].strip();
-      String sofar = parts[2].strip();
-      if (left.isEmpty() || pick.isEmpty() || sofar.isEmpty() || pick.contains(" ")) {
-        return null;
-      }
-      return new Step(left, pick, sofar);
+  /** Whether a solution line ends with the answer so far ({@code left -> pick -> sofar}) or not ({@code left -> pick}). */
+  protected boolean writesSoFar() {
+    return true;
+  }
+
+  /** The text of one solution line. */
+  protected String line(Step s) {
+    return s.left() + ARROW + s.pick() + (writesSoFar() ? ARROW + s.sofar() : "");
+  }
+
+  /** Whether a line has this task's step form ({@code left -> pick [-> sofar]}, pick without spaces). */
+  protected boolean isStepLine(String line) {
+    String[] parts = line.strip().split(ARROW, -1); // ARROW has no regex metacharacters
+    if (parts.length != (writesSoFar() ? 3 : 2)) {
+      return false;
     }
+    for (String part : parts) {
+      if (part.isBlank()) {
+        return false;
+      }
+    }
+    return !parts[1].strip().contains(" ");
+  }
+
+  /** The question's words, recovered from the step lines of a well-formed solution ({@code left} of each line). */
+  private List<String> wordsOfLines(List<String> lines) {
+    List<Step> steps = new ArrayList<>();
+    for (String l : lines) {
+      String[] parts = l.strip().split(ARROW, -1);
+      steps.add(new Step(parts[0].strip(), parts[1].strip(), parts.length > 2 ? parts[2].strip() : null));
+    }
+    return wordsOf(steps);
   }
 
   /** The pool words are drawn from. */
@@ -268,10 +283,14 @@ public abstract class AlgorithmicTask implements Task, Oracle {
   }
 
   /** A solution with these steps, whose answer is the last step's answer so far. */
-  protected static String render(List<Step> steps) {
+  protected String render(List<Step> steps) {
+    return render(lines(steps), steps.get(steps.size() - 1).sofar());
+  }
+
+  private List<String> lines(List<Step> steps) {
     List<String> lines = new ArrayList<>();
-    steps.forEach(st -> lines.add(st.line()));
-    return render(lines, steps.get(steps.size() - 1).sofar());
+    steps.forEach(st -> lines.add(line(st)));
+    return lines;
   }
 
   /** The solution text: step lines, then the answer line. */
@@ -318,19 +337,11 @@ public abstract class AlgorithmicTask implements Task, Oracle {
   public String perturb(String solution, Random rng) {
     List<String> lines = stepLines(solution);
     String old = extractAnswer(solution);
-    List<Step> parsed = new ArrayList<>();
-    for (String l : lines) {
-      Step s = Step.parse(l);
-      if (s == null) {
-        parsed = null;
-        break;
-      }
-      parsed.add(s);
-    }
-    if (parsed != null && !parsed.isEmpty() && rng.nextBoolean()) {
-      List<String> words = wordsOf(parsed);
+    boolean wellFormed = !lines.isEmpty() && lines.stream().allMatch(this::isStepLine);
+    if (wellFormed && rng.nextBoolean()) {
+      List<String> words = wordsOfLines(lines);
       List<Step> truth = steps(words, -1, null);
-      if (truth.equals(parsed)) {
+      if (lines(truth).equals(lines)) {
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < truth.size(); i++) {
           order.add(i);

@@ -7,13 +7,16 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * Word sorting: {@code Sort: pear apple fig} -> {@code apple fig pear}. Words come from the wamerican lowercase list;
+ * Word sorting: {@code Sort: pear apple fig} -> {@code apple fig pear}. Words come from the wamerican lowercase list
+ * (those of 3-7 letters);
  * train and test-id lists have 2-4 words, test-ood 5. Sorting is lexicographic ({@link String#compareTo}, the same
  * as byte order on a-z, so a prefix sorts first); repeated words are kept.
  *
  * <p>Solution format: selection sort, one step per pick, {@code words still left (in their original order) -> the
- * alphabetically first of them -> the words picked so far}: {@code pear apple fig -> apple -> apple\npear fig -> fig
- * -> apple fig\npear -> pear -> apple fig pear\nThe answer is apple fig pear.}
+ * alphabetically first of them}: {@code pear apple fig -> apple\npear fig -> fig\npear -> pear\nThe answer is apple
+ * fig pear.} The words picked so far are not written on each line (last-letter writes its letters so far): they
+ * made word-sorting solutions quadratic twice over (the words left and the words picked) and verifier training
+ * several times slower than last-letter's; the answer line collects the picks instead.
  */
 public final class WordSortingTask extends AlgorithmicTask {
   public static final String NAME = "word-sorting";
@@ -23,15 +26,35 @@ public final class WordSortingTask extends AlgorithmicTask {
     super(NAME, PREFIX, 2, 4, 5);
   }
 
+  /** The shortest and longest word drawn. */
+  public static final int MIN_WORD = 3;
+  public static final int MAX_WORD = 7;
+
+  private static volatile List<String> pool;
+
+  /**
+   * The wamerican words of 3-7 letters (25,077 of 63,875): ordinary short words, and solutions ~30% shorter than
+   * with the whole list (longest word 22 letters), which a character-level model pays for in attention memory.
+   */
   @Override
   protected List<String> pool() {
-    return DataFiles.words();
+    List<String> p = pool;
+    if (p == null) {
+      p = DataFiles.words().stream().filter(w -> w.length() >= MIN_WORD && w.length() <= MAX_WORD).toList();
+      pool = p;
+    }
+    return p;
   }
 
   private static List<String> sorted(List<String> words) {
     List<String> s = new ArrayList<>(words);
     s.sort(null);
     return s;
+  }
+
+  @Override
+  protected boolean writesSoFar() {
+    return false;
   }
 
   @Override

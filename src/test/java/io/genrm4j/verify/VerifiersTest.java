@@ -181,19 +181,19 @@ class VerifiersTest {
   }
 
   @Test
-  void aRationaleRestartedAtTheSolutionsPositionsIsScoredAsItWasTrained() {
+  void aRationaleRestartedAtTheSolutionsPositionsIsScoredWithThePositionsItWasTrainedWith() {
+    RationalePositions rp = RationalePositions.SOLUTION;
     try (NDManager root = NDManager.newBaseManager()) {
       LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 8, root);
-      RationalePositions rp = RationalePositions.SOLUTION;
       List<io.genrm4j.train.TokenExample> data = VerifierData.cot(TOK, F, train.subList(0, 64), rp);
-      // Training examples: the prompt counts from 0, the rationale restarts where the solution started.
       VerifierData.Labeled l = train.get(0);
       int[] pos = data.get(0).positions();
       int prompt = TOK.encodeWithBos(F.verifyCot(l.question(), l.solution())).length;
-      int solutionStart = TOK.encodeWithBos(F.solve(l.question())).length;
+      int solve = TOK.encodeWithBos(F.solve(l.question())).length;
+      // the prompt counts from 0, the rationale restarts where the solution started
       assertEquals(prompt - 1, pos[prompt - 1]);
-      assertEquals(solutionStart, pos[prompt]);
-      assertEquals(solutionStart + 1, pos[prompt + 1]);
+      assertEquals(solve, pos[prompt]);
+      assertEquals(pos[prompt] + 1, pos[prompt + 1], "the rationale counts up by one");
       VerifierTrainer.sft(m, TOK, data, cfg(30), null);
       SamplingParams p = new SamplingParams(60, 0.7, 1, 0, List.of(), 11, true, 0);
       GenRmCot cot = new GenRmCot(m, TOK, F, 4, p, rp);
@@ -202,12 +202,13 @@ class VerifiersTest {
       List<List<GenRmCot.Vote>> votes = cot.votes(items, 0);
       DecisionLabels labels = DecisionLabels.resolve(TOK, F.afterRationale(q, items.get(0)[1], ""));
       int checked = 0;
-      for (List<GenRmCot.Vote> vs : votes) {
-        for (GenRmCot.Vote v : vs) {
-          // Re-encoded from scratch, no cache, with the vote's positions: the same p(Yes) and p(No).
+      for (int c = 0; c < votes.size(); c++) {
+        int cotPrompt = TOK.encodeWithBos(F.verifyCot(q, items.get(c)[1])).length;
+        for (GenRmCot.Vote v : votes.get(c)) {
+          // The training layout, and re-encoded from scratch without a cache: the same p(Yes) and p(No).
           int[] ctx = v.decisionContext();
           int[] at = v.decisionPositions();
-          assertEquals(solutionStart, at[TOK.encodeWithBos(F.verifyCot(q, items.get(checked / 4)[1])).length]);
+          assertArrayEquals(rp.positions(TOK, F, q, cotPrompt, ctx.length), at);
           for (int[] label : List.of(labels.yes(), labels.no())) {
             int[] full = io.genrm4j.model.tokenizer.Tokenizer.concat(ctx, label);
             int[] fullPos = java.util.Arrays.copyOf(at, full.length);
