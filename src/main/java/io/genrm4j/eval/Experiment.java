@@ -316,7 +316,7 @@ public final class Experiment {
         Consumer<Trainer.StepLog> log = l -> {
           bar.stepTo(l.step());
           bar.setExtraMessage(String.format(java.util.Locale.ROOT, "loss %.3f", l.loss())
-              + (Double.isNaN(last[0]) ? "" : String.format(java.util.Locale.ROOT, ", dev %.0f%% correct (target %.0f%%)",
+              + (Double.isNaN(last[0]) ? "" : String.format(java.util.Locale.ROOT, ", dev %.0f%%/%.0f%%",
                   100 * last[0], 100 * prof.genTarget())));
         };
         r = VerifierTrainer.sft(m, tok, data, cfg, log, l -> {
