@@ -24,8 +24,8 @@ import picocli.CommandLine.Spec;
           + "LLM-as-a-judge on the generator) and evaluate Best-of-N, voting, verifier metrics and compute.",
       "Each stage writes its outputs atomically and a stage-NAME.done marker in --out; rerunning skips finished "
           + "stages, so a killed run continues where it stopped.",
-      "Profiles: mini (seconds, a smoke test), quick (20 min for last-letter on 2 cores, about 40 with one worker; "
-          + "word sorting takes hours), full (hours)."
+      "Profiles: mini (seconds, a smoke test), quick (about 30 min for last-letter on 2 cores with two workers; "
+          + "word sorting longer), full (about 1.5 h for last-letter)."
     })
 public final class ExperimentCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
