@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -71,28 +72,22 @@ public abstract class AlgorithmicTask implements Task, Oracle {
     return s.left() + ARROW + s.pick() + (writesSoFar() ? ARROW + s.sofar() : "");
   }
 
-  /** Whether a line has this task's step form ({@code left -> pick [-> sofar]}, pick without spaces). */
-  protected boolean isStepLine(String line) {
+  /**
+   * A line of this task's step form ({@code left -> pick [-> sofar]}, pick without spaces) as a step, its
+   * {@code sofar} null when the task does not write it; null when the line has another form.
+   */
+  protected Step parseStep(String line) {
     String[] parts = line.strip().split(ARROW, -1); // ARROW has no regex metacharacters
     if (parts.length != (writesSoFar() ? 3 : 2)) {
-      return false;
+      return null;
     }
-    for (String part : parts) {
-      if (part.isBlank()) {
-        return false;
+    for (int i = 0; i < parts.length; i++) {
+      parts[i] = parts[i].strip();
+      if (parts[i].isEmpty()) {
+        return null;
       }
     }
-    return !parts[1].strip().contains(" ");
-  }
-
-  /** The question's words, recovered from the step lines of a well-formed solution ({@code left} of each line). */
-  private List<String> wordsOfLines(List<String> lines) {
-    List<Step> steps = new ArrayList<>();
-    for (String l : lines) {
-      String[] parts = l.strip().split(ARROW, -1);
-      steps.add(new Step(parts[0].strip(), parts[1].strip(), parts.length > 2 ? parts[2].strip() : null));
-    }
-    return wordsOf(steps);
+    return parts[1].contains(" ") ? null : new Step(parts[0], parts[1], writesSoFar() ? parts[2] : null);
   }
 
   /** The pool words are drawn from. */
@@ -337,9 +332,10 @@ public abstract class AlgorithmicTask implements Task, Oracle {
   public String perturb(String solution, Random rng) {
     List<String> lines = stepLines(solution);
     String old = extractAnswer(solution);
-    boolean wellFormed = !lines.isEmpty() && lines.stream().allMatch(this::isStepLine);
+    List<Step> parsed = lines.stream().map(this::parseStep).toList();
+    boolean wellFormed = !parsed.isEmpty() && parsed.stream().allMatch(Objects::nonNull);
     if (wellFormed && rng.nextBoolean()) {
-      List<String> words = wordsOfLines(lines);
+      List<String> words = wordsOf(parsed);
       List<Step> truth = steps(words, -1, null);
       if (lines(truth).equals(lines)) {
         List<Integer> order = new ArrayList<>();
