@@ -1,0 +1,158 @@
+package io.genrm4j.verify;
+
+import ai.djl.ndarray.NDManager;
+import io.genrm4j.eval.VerifierMetrics;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.Presets;
+import io.genrm4j.task.Prompts;
+import io.genrm4j.task.Split;
+import io.genrm4j.train.TrainConfig;
+import io.genrm4j.train.Trainer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Not a test: the diagnostic behind the README's verifier-quality figures. Trains one tiny verifier on the data of
+ * {@link VerifierQualityTest} and prints held-out AUROC every {@code every} steps, split by perturbation (a wrong
+ * final answer only, or a wrong pick carried through), and on 400 training examples (over-fitting shows as a gap).
+ *
+ * <pre>
+ * ./mvnw -q -o test-compile
+ * java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
+ *   -cp "target/classes:target/test-classes:target/lib/*" io.genrm4j.verify.VerifierLearningCurve \
+ *   KIND LR STEPS BATCH EVERY [PRESET [SEED]]
+ * </pre>
+ *
+ * KIND: {@code orm} (score head at the end of the solution, as the suite's test), {@code orm-decision-line} (the
+ * same head read after the direct prompt's decision line, where GenRM reads p(Yes)), {@code genrm} (GenRM direct).
+ */
+public final class VerifierLearningCurve {
+  private VerifierLearningCurve() {}
+
+  public static void main(String[] args) {
+    if (args.length < 5) {
+      System.err.println("usage: KIND(orm|orm-decision-line|genrm) LR STEPS BATCH EVERY [PRESET [SEED]]");
+      System.exit(2);
+    }
+    String kind = args[0];
+    double lr = Double.parseDouble(args[1]);
+    int steps = Integer.parseInt(args[2]);
+    int batch = Integer.parseInt(args[3]);
+    int every = Integer.parseInt(args[4]);
+    String preset = args.length > 5 ? args[5] : "tiny";
+    long seed = args.length > 6 ? Long.parseLong(args[6]) : 1; // initialisation; the data order stays seed 5
+    VerifierQualityTest.data();
+    List<VerifierData.Labeled> train = VerifierQualityTest.train;
+    List<VerifierData.Labeled> heldOut = VerifierQualityTest.heldOut;
+    if (kind.equals("orm-decision-line")) {
+      train = withDecisionLine(train);
+      heldOut = withDecisionLine(heldOut);
+    }
+    System.out.printf("letter prior alone (the rarest answer letter's training frequency): held-out AUROC %.3f%n",
+        letterPriorAuroc(VerifierQualityTest.train, VerifierQualityTest.heldOut));
+    List<VerifierData.Labeled> trainSample = train.subList(0, 400);
+    List<VerifierData.Labeled> held = heldOut;
+    long t0 = System.nanoTime();
+    try (NDManager root = NDManager.newBaseManager()) {
+      LlamaModel base = LlamaModel.init(Presets.get(preset, VerifiersTest.TOK.vocabSize()), seed, root);
+      boolean orm = kind.startsWith("orm");
+      LlamaModel m = orm ? base.withScoreHead(7) : base;
+      Verifier v = orm ? new OrmVerifier(m, VerifiersTest.TOK, VerifiersTest.F)
+          : new GenRmDirect(m, VerifiersTest.TOK, VerifiersTest.F);
+      TrainConfig cfg = new TrainConfig(steps, batch, 1, lr, 0.1, 20, 0.01, 1.0, 5, 0);
+      Consumer<Trainer.StepLog> log = s -> {
+        if (s.step() % every == 0 || s.step() == steps) {
+          double[] h = auroc(v, held);
+          System.out.printf("%s step %d loss %.4f held-out AUROC %.3f (wrong answer %.3f, wrong pick %.3f)"
+              + " train AUROC %.3f  %.0f s%n", kind, s.step(), s.loss(), h[0], h[1], h[2], auroc(v, trainSample)[0],
+              (System.nanoTime() - t0) / 1e9);
+        }
+      };
+      if (orm) {
+        VerifierTrainer.orm(m, VerifiersTest.TOK, VerifiersTest.F, train, cfg, log);
+      } else if (kind.equals("genrm")) {
+        VerifierTrainer.sft(m, VerifiersTest.TOK, VerifierData.direct(VerifiersTest.TOK, VerifiersTest.F, train), cfg,
+            log);
+      } else {
+        throw new IllegalArgumentException("unknown kind " + kind);
+      }
+      if (m != base) {
+        base.close();
+      }
+      m.close();
+    }
+  }
+
+  /**
+   * The baseline any verifier passes before it checks a step: a perturbed pick is a uniform random letter, real last
+   * letters are not, so scoring an answer by the training frequency of its rarest letter already separates some.
+   */
+  static double letterPriorAuroc(List<VerifierData.Labeled> train, List<VerifierData.Labeled> heldOut) {
+    java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();
+    for (VerifierData.Labeled l : train) {
+      if (l.correct()) {
+        VerifiersTest.TASK.extractAnswer(l.solution()).chars().forEach(c -> counts.merge(c, 1, Integer::sum));
+      }
+    }
+    double[] scores = new double[heldOut.size()];
+    boolean[] labels = new boolean[heldOut.size()];
+    for (int i = 0; i < scores.length; i++) {
+      scores[i] = VerifiersTest.TASK.extractAnswer(heldOut.get(i).solution()).chars()
+          .map(c -> counts.getOrDefault(c, 0)).min().orElse(0);
+      labels[i] = heldOut.get(i).correct();
+    }
+    return VerifierMetrics.auroc(scores, labels);
+  }
+
+  /** The solution followed by GenRM's decision line, so an ORM reads its score where GenRM reads p(Yes). */
+  static List<VerifierData.Labeled> withDecisionLine(List<VerifierData.Labeled> data) {
+    return data.stream().map(l -> new VerifierData.Labeled(l.question(), l.solution() + Prompts.DIRECT_SUFFIX,
+        l.correct(), l.rationale())).toList();
+  }
+
+  /** AUROC over the (correct, perturbed) pairs: all, wrong-answer-only pairs, wrong-pick pairs. */
+  static double[] auroc(Verifier v, List<VerifierData.Labeled> pairs) {
+    List<String> questions = new ArrayList<>();
+    List<List<String>> solutions = new ArrayList<>();
+    for (int i = 0; i < pairs.size(); i += 2) {
+      questions.add(pairs.get(i).question());
+      solutions.add(List.of(pairs.get(i).solution(), pairs.get(i + 1).solution()));
+    }
+    List<List<VerifierScore>> scored = v.scoreAll(questions, solutions);
+    List<double[]> byKind = List.of(new double[pairs.size()], new double[pairs.size()], new double[pairs.size()]);
+    List<boolean[]> labels = List.of(new boolean[pairs.size()], new boolean[pairs.size()], new boolean[pairs.size()]);
+    int[] n = new int[3];
+    for (int i = 0; i < pairs.size(); i += 2) {
+      int k = onlyTheAnswerDiffers(pairs.get(i).solution(), pairs.get(i + 1).solution()) ? 1 : 2;
+      for (int j = 0; j < 2; j++) {
+        double s = scored.get(i / 2).get(j).score();
+        boolean y = pairs.get(i + j).correct();
+        for (int g : new int[] {0, k}) {
+          byKind.get(g)[n[g]] = s;
+          labels.get(g)[n[g]++] = y;
+        }
+      }
+    }
+    double[] out = new double[3];
+    for (int g = 0; g < 3; g++) {
+      out[g] = VerifierMetrics.auroc(java.util.Arrays.copyOf(byKind.get(g), n[g]),
+          java.util.Arrays.copyOf(labels.get(g), n[g]));
+    }
+    return out;
+  }
+
+  static boolean onlyTheAnswerDiffers(String a, String b) {
+    String[] x = a.split("\n");
+    String[] y = b.split("\n");
+    if (x.length != y.length) {
+      return false;
+    }
+    for (int i = 0; i < x.length; i++) {
+      if (!x[i].equals(y[i]) && !x[i].startsWith(Prompts.ANSWER_PREFIX.strip())) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
