@@ -5,10 +5,8 @@ import io.genrm4j.eval.VerifierMetrics;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.Presets;
 import io.genrm4j.task.Prompts;
-import io.genrm4j.task.Split;
 import io.genrm4j.train.TrainConfig;
 import io.genrm4j.train.Trainer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -113,20 +111,14 @@ public final class VerifierLearningCurve {
 
   /** AUROC over the (correct, perturbed) pairs: all, wrong-answer-only pairs, wrong-pick pairs. */
   static double[] auroc(Verifier v, List<VerifierData.Labeled> pairs) {
-    List<String> questions = new ArrayList<>();
-    List<List<String>> solutions = new ArrayList<>();
-    for (int i = 0; i < pairs.size(); i += 2) {
-      questions.add(pairs.get(i).question());
-      solutions.add(List.of(pairs.get(i).solution(), pairs.get(i + 1).solution()));
-    }
-    List<List<VerifierScore>> scored = v.scoreAll(questions, solutions);
+    double[] scores = VerifierQualityTest.pairScores(v, pairs);
     List<double[]> byKind = List.of(new double[pairs.size()], new double[pairs.size()], new double[pairs.size()]);
     List<boolean[]> labels = List.of(new boolean[pairs.size()], new boolean[pairs.size()], new boolean[pairs.size()]);
     int[] n = new int[3];
     for (int i = 0; i < pairs.size(); i += 2) {
       int k = onlyTheAnswerDiffers(pairs.get(i).solution(), pairs.get(i + 1).solution()) ? 1 : 2;
       for (int j = 0; j < 2; j++) {
-        double s = scored.get(i / 2).get(j).score();
+        double s = scores[i + j];
         boolean y = pairs.get(i + j).correct();
         for (int g : new int[] {0, k}) {
           byKind.get(g)[n[g]] = s;

@@ -37,22 +37,32 @@ class VerifierQualityTest {
     heldOut = VerifiersTest.labeled(VerifiersTest.TASK.problems(Split.TEST_ID, 200, 3), 4);
   }
 
-  /** AUROC over the held-out pairs, scored the way users score: one question, its candidates. */
+  /** AUROC over the held-out pairs. */
   static double heldOutAuroc(Verifier v) {
-    List<String> questions = new ArrayList<>();
-    List<List<String>> solutions = new ArrayList<>();
-    for (int i = 0; i < heldOut.size(); i += 2) {
-      questions.add(heldOut.get(i).question());
-      solutions.add(List.of(heldOut.get(i).solution(), heldOut.get(i + 1).solution()));
-    }
-    List<List<VerifierScore>> scored = v.scoreAll(questions, solutions);
-    double[] scores = new double[heldOut.size()];
     boolean[] labels = new boolean[heldOut.size()];
-    for (int i = 0; i < heldOut.size(); i++) {
-      scores[i] = scored.get(i / 2).get(i % 2).score();
+    for (int i = 0; i < labels.length; i++) {
       labels[i] = heldOut.get(i).correct();
     }
-    return VerifierMetrics.auroc(scores, labels);
+    return VerifierMetrics.auroc(pairScores(v, heldOut), labels);
+  }
+
+  /**
+   * The score of each (correct, perturbed) pair's solutions, in the list's order, scored the way users score: one
+   * question, its candidates.
+   */
+  static double[] pairScores(Verifier v, List<VerifierData.Labeled> pairs) {
+    List<String> questions = new ArrayList<>();
+    List<List<String>> solutions = new ArrayList<>();
+    for (int i = 0; i < pairs.size(); i += 2) {
+      questions.add(pairs.get(i).question());
+      solutions.add(List.of(pairs.get(i).solution(), pairs.get(i + 1).solution()));
+    }
+    List<List<VerifierScore>> scored = v.scoreAll(questions, solutions);
+    double[] scores = new double[pairs.size()];
+    for (int i = 0; i < scores.length; i++) {
+      scores[i] = scored.get(i / 2).get(i % 2).score();
+    }
+    return scores;
   }
 
   @Test
