@@ -7,6 +7,7 @@ import io.genrm4j.model.ModelConfig;
 import io.genrm4j.model.Presets;
 import io.genrm4j.model.tokenizer.CharTokenizer;
 import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.Prompts;
 import io.genrm4j.util.UserException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -52,6 +53,13 @@ final class CreateCommand implements Callable<Integer> {
 
   @ArgGroup(exclusive = true, multiplicity = "1") Tok tok;
 
+  @Option(names = "--phrase-tokens", description = "char tokenizers: make each verification prompt line (\""
+      + Prompts.DECISION + "\", \"" + Prompts.COT_REQUEST + "\") one token, so GenRM reads its verdict right after"
+      + " the solution and every decision line costs one position instead of one per character") boolean phraseTokens;
+
+  @Option(names = "--untied-head", description = "give the output head its own weights (lm_head) instead of the "
+      + "input embeddings") boolean untiedHead;
+
   @Option(names = "--seed", defaultValue = "0", description = "initialisation seed (default: ${DEFAULT-VALUE})")
   long seed;
 
@@ -66,6 +74,9 @@ final class CreateCommand implements Callable<Integer> {
         : ModelConfig.read(shape.config);
     ModelConfig cfg = base.withVocabSize(tokenizer.vocabSize()).withSpecialTokens(
         tokenizer.bosId().orElse(-1), tokenizer.eosId().orElse(-1), tokenizer.padId());
+    if (untiedHead) {
+      cfg = cfg.withTiedEmbeddings(false);
+    }
     try (NDManager mgr = Cli.manager(); LlamaModel model = LlamaModel.init(cfg, seed, mgr)) {
       Checkpoint.save(model, tokenizer, out);
     }
@@ -80,13 +91,16 @@ final class CreateCommand implements Callable<Integer> {
   private Tokenizer tokenizer() {
     if (tok.alphabetFile != null) {
       try {
-        return charTokenizer(Files.readString(tok.alphabetFile), tok.alphabetFile.toString());
+        return charTokenizer(Files.readString(tok.alphabetFile), tok.alphabetFile.toString(), phraseTokens);
       } catch (IOException e) {
         throw new UserException(tok.alphabetFile + ": cannot read: " + e.getMessage());
       }
     }
     if (tok.spec.startsWith("char:")) {
-      return charTokenizer(tok.spec.substring("char:".length()), "--tokenizer char:");
+      return charTokenizer(tok.spec.substring("char:".length()), "--tokenizer char:", phraseTokens);
+    }
+    if (phraseTokens) {
+      throw new UserException("--phrase-tokens: only for character tokenizers (char:ALPHABET or --alphabet-file)");
     }
     Path dir = Path.of(tok.spec);
     if (!Files.isDirectory(dir)) {
@@ -95,12 +109,12 @@ final class CreateCommand implements Callable<Integer> {
     return Tokenizer.load(dir);
   }
 
-  private static Tokenizer charTokenizer(String alphabet, String where) {
+  private static Tokenizer charTokenizer(String alphabet, String where, boolean phrases) {
     if (alphabet.isEmpty()) {
       throw new UserException(where + ": the alphabet is empty");
     }
     try {
-      return CharTokenizer.of(alphabet);
+      return CharTokenizer.of(alphabet, phrases ? Prompts.PHRASE_TOKENS : java.util.List.of());
     } catch (IllegalArgumentException e) {
       throw new UserException(where + ": " + e.getMessage());
     }

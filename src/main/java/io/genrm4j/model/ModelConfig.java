@@ -72,6 +72,13 @@ public record ModelConfig(
         n, bosTokenId, eosTokenId, padTokenId);
   }
 
+  /** This shape with the output head tied to the input embeddings or a matrix of its own ({@code lm_head}). */
+  public ModelConfig withTiedEmbeddings(boolean tied) {
+    return new ModelConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+        numKeyValueHeads, headDim, rmsNormEps, ropeTheta, maxPositionEmbeddings, tied, attentionBias, numLabels,
+        bosTokenId, eosTokenId, padTokenId);
+  }
+
   public ModelConfig withSpecialTokens(int bos, int eos, int pad) {
     return new ModelConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
         numKeyValueHeads, headDim, rmsNormEps, ropeTheta, maxPositionEmbeddings, tieWordEmbeddings, attentionBias,

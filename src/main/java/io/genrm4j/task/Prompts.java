@@ -23,6 +23,11 @@ public final class Prompts {
   public static final String DIRECT_SUFFIX = "\n" + DECISION;
   /** Appended to question + solution for CoT verification; the target is a rationale ending in the verdict line. */
   public static final String COT_SUFFIX = "\n" + COT_REQUEST + "\n";
+  /**
+   * The fixed prompt strings a character-level tokenizer can make one token each (CharTokenizer's phrases), so that
+   * the decision is read one position after the solution or rationale rather than 46 characters later.
+   */
+  public static final java.util.List<String> PHRASE_TOKENS = java.util.List.of(DECISION, COT_REQUEST);
   /** What separates a rationale's body from its verdict line. */
   public static final String VERDICT_SEPARATOR = "\n\n";
   /** What a solution ends with: {@code The answer is N.} */

@@ -63,6 +63,27 @@ class EngineCommandsTest {
   }
 
   @Test
+  void createWithPhraseTokensAndAnUntiedHead() throws Exception {
+    Path m = dir.resolve("phrases");
+    Run r = run("create", "--preset", "test", "--tokenizer", "char:01 ", "--phrase-tokens", "--untied-head", "--out",
+        m.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("vocab 8"), r.out()); // 3 specials, 3 characters, 2 phrases
+    assertFalse(Jsonl.MAPPER.readTree(Files.readString(m.resolve("config.json"))).get("tie_word_embeddings")
+        .asBoolean());
+    try (NDManager mgr = NDManager.newBaseManager(); Checkpoint.Loaded l = Checkpoint.load(m, mgr)) {
+      assertEquals(List.of(io.genrm4j.task.Prompts.DECISION, io.genrm4j.task.Prompts.COT_REQUEST),
+          ((io.genrm4j.model.tokenizer.CharTokenizer) l.tokenizer()).phrases());
+      assertEquals(5, l.tokenizer().encode("1 " + io.genrm4j.task.Prompts.DECISION + " 0").length);
+      assertFalse(l.model().config().tieWordEmbeddings());
+    }
+    r = run("create", "--preset", "test", "--tokenizer", dir.toString(), "--phrase-tokens", "--out",
+        dir.resolve("refused").toString());
+    assertEquals(2, r.code(), r.out());
+    assertTrue(r.err().contains("--phrase-tokens: only for character tokenizers"), r.err());
+  }
+
+  @Test
   void createTrainSampleLogprobs() throws Exception {
     Path trained = dir.resolve("trained");
     Run t = run("train", "--model", base.toString(), "--data", data.toString(), "--out", trained.toString(),

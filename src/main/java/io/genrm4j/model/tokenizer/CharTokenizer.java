@@ -17,11 +17,15 @@ import java.util.Set;
 
 /**
  * One token per character (Unicode code point) of a fixed alphabet, plus three specials: id 0 {@code <pad>}, 1
- * {@code <s>} (bos), 2 {@code </s>} (eos); the alphabet's characters follow from id 3 in order. Saved as a standard
- * Hugging Face {@code tokenizer.json} (BPE over the characters with no merges, no normalizer or pre-tokenizer, Fuse
- * decoder) that the Rust tokenizers library reads and encodes identically, except that Rust also recognises the
- * literal strings {@code <pad>}, {@code <s>} and {@code </s>} inside text as special tokens, while {@link #encode}
- * always encodes text character by character (user text can never inject a special token).
+ * {@code <s>} (bos), 2 {@code </s>} (eos); the alphabet's characters follow from id 3 in order, then optional
+ * <em>phrases</em>: fixed multi-character strings (the verification prompt's decision line) that are one token
+ * wherever they occur, so a model reads the verdict one position after the solution instead of one per character
+ * later. Saved as a standard Hugging Face {@code tokenizer.json} (BPE over the characters with no merges, no
+ * normalizer or pre-tokenizer, Fuse decoder; phrases as non-special added tokens, which Rust matches
+ * leftmost-longest before the model, as {@link #encode} does) that the Rust tokenizers library reads and encodes
+ * identically, except that Rust also recognises the literal strings {@code <pad>}, {@code <s>} and {@code </s>}
+ * inside text as special tokens, while {@link #encode} never produces a special token from text (user text can
+ * never inject one). A phrase decodes to its own text, so it is not an injection risk.
  */
 public final class CharTokenizer implements Tokenizer {
   /** The tokenizer_config.json field that marks our files. */
@@ -36,9 +40,20 @@ public final class CharTokenizer implements Tokenizer {
   private final int[] bmp; // BMP char -> id, -1 when absent
   private final Map<Integer, Integer> supplementary; // code point above U+FFFF -> id
   private final String alphabet;
+  private final String[] phrases; // id - 3 - codePoints.length -> phrase
+  private final Map<Character, java.util.List<Integer>> phrasesByFirstChar; // longest first
 
-  private CharTokenizer(int[] codePoints) {
+  private CharTokenizer(int[] codePoints, String[] phrases) {
     this.codePoints = codePoints;
+    this.phrases = phrases;
+    this.phrasesByFirstChar = new HashMap<>();
+    for (int i = 0; i < phrases.length; i++) {
+      if (phrases[i].codePointCount(0, phrases[i].length()) < 2) {
+        throw new IllegalArgumentException("a phrase token needs at least two characters: '" + phrases[i] + "'");
+      }
+      phrasesByFirstChar.computeIfAbsent(phrases[i].charAt(0), k -> new java.util.ArrayList<>()).add(i);
+    }
+    phrasesByFirstChar.values().forEach(l -> l.sort((a, b) -> phrases[b].length() - phrases[a].length()));
     this.bmp = new int[Character.MAX_VALUE + 1];
     Arrays.fill(bmp, -1);
     this.supplementary = new HashMap<>();
@@ -57,6 +72,14 @@ public final class CharTokenizer implements Tokenizer {
 
   /** A tokenizer over the distinct characters of {@code alphabet}, in order of first appearance. */
   public static CharTokenizer of(String alphabet) {
+    return of(alphabet, java.util.List.of());
+  }
+
+  /** As {@link #of(String)}, with each of {@code phrases} (distinct, two characters or more) one token. */
+  public static CharTokenizer of(String alphabet, java.util.List<String> phrases) {
+    if (new LinkedHashSet<>(phrases).size() != phrases.size()) {
+      throw new IllegalArgumentException("duplicate phrase tokens: " + phrases);
+    }
     Set<Integer> cps = new LinkedHashSet<>();
     for (int i = 0; i < alphabet.length(); ) {
       int cp = alphabet.codePointAt(i);
@@ -66,7 +89,7 @@ public final class CharTokenizer implements Tokenizer {
       cps.add(cp);
       i += Character.charCount(cp);
     }
-    return new CharTokenizer(cps.stream().mapToInt(Integer::intValue).toArray());
+    return new CharTokenizer(cps.stream().mapToInt(Integer::intValue).toArray(), phrases.toArray(new String[0]));
   }
 
   /** Loads a char tokenizer saved by {@link #save}. */
@@ -81,15 +104,30 @@ public final class CharTokenizer implements Tokenizer {
           + "single-character tokens from id 3 and <pad>, <s>, </s> at ids 0-2)");
     }
     JsonNode vocab = tok.get("model").get("vocab");
-    int[] cps = new int[vocab.size() - SPECIALS.length];
+    int nPhrases = phraseTokens(tok).size();
+    int[] cps = new int[vocab.size() - SPECIALS.length - nPhrases];
+    String[] phrases = new String[nPhrases];
     for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       int id = e.getValue().asInt();
-      if (id >= SPECIALS.length) {
+      if (id >= SPECIALS.length + cps.length) {
+        phrases[id - SPECIALS.length - cps.length] = e.getKey();
+      } else if (id >= SPECIALS.length) {
         cps[id - SPECIALS.length] = e.getKey().codePointAt(0);
       }
     }
-    return new CharTokenizer(cps);
+    return new CharTokenizer(cps, phrases);
+  }
+
+  /** The non-special added tokens of a tokenizer.json: content -> id. */
+  private static Map<String, Integer> phraseTokens(JsonNode tok) {
+    Map<String, Integer> out = new HashMap<>();
+    for (JsonNode a : tok.path("added_tokens")) {
+      if (!a.path("special").asBoolean(true)) {
+        out.put(a.path("content").asText(), a.path("id").asInt(-1));
+      }
+    }
+    return out;
   }
 
   /** Whether a parsed tokenizer.json has exactly the structure {@link #save} writes. */
@@ -110,6 +148,7 @@ public final class CharTokenizer implements Tokenizer {
     }
     JsonNode vocab = model.get("vocab");
     int n = vocab.size();
+    Map<String, Integer> phrases = phraseTokens(tok);
     boolean[] seen = new boolean[n];
     for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
@@ -126,11 +165,20 @@ public final class CharTokenizer implements Tokenizer {
         if (!SPECIALS[id].equals(k)) {
           return false;
         }
+      } else if (id >= n - phrases.size()) {
+        if (!Integer.valueOf(id).equals(phrases.get(k)) || k.codePointCount(0, k.length()) < 2) {
+          return false; // phrases are the last ids, each an added token of its own id
+        }
       } else if (k.isEmpty() || k.codePointCount(0, k.length()) != 1) {
         return false;
       }
     }
-    return n >= SPECIALS.length;
+    return n >= SPECIALS.length + phrases.size();
+  }
+
+  /** The phrase tokens, in id order (after the characters). */
+  public java.util.List<String> phrases() {
+    return java.util.List.of(phrases);
   }
 
   /** The characters of the vocabulary in id order (ids 3, 4, ...). */
@@ -156,7 +204,11 @@ public final class CharTokenizer implements Tokenizer {
       char c = text.charAt(i);
       int id;
       int width = 1;
-      if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(text.charAt(i + 1))) {
+      int phrase = phrases.length == 0 ? -1 : phraseAt(text, i);
+      if (phrase >= 0) {
+        id = SPECIALS.length + codePoints.length + phrase;
+        width = phrases[phrase].length();
+      } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(text.charAt(i + 1))) {
         int cp = Character.toCodePoint(c, text.charAt(i + 1));
         id = supplementary.getOrDefault(cp, -1);
         width = 2;
@@ -170,6 +222,19 @@ public final class CharTokenizer implements Tokenizer {
       i += width;
     }
     return n == out.length ? out : Arrays.copyOf(out, n);
+  }
+
+  /** The longest phrase that starts at {@code i}, or -1. */
+  private int phraseAt(String text, int i) {
+    java.util.List<Integer> candidates = phrasesByFirstChar.get(text.charAt(i));
+    if (candidates != null) {
+      for (int p : candidates) {
+        if (text.startsWith(phrases[p], i)) {
+          return p;
+        }
+      }
+    }
+    return -1;
   }
 
   private static String unknown(int cp, int offset) {
@@ -188,7 +253,9 @@ public final class CharTokenizer implements Tokenizer {
     StringBuilder sb = new StringBuilder(ids.length);
     for (int id : ids) {
       checkId(id);
-      if (id >= SPECIALS.length) {
+      if (id >= SPECIALS.length + codePoints.length) {
+        sb.append(phrases[id - SPECIALS.length - codePoints.length]);
+      } else if (id >= SPECIALS.length) {
         sb.appendCodePoint(codePoints[id - SPECIALS.length]);
       }
     }
@@ -198,6 +265,9 @@ public final class CharTokenizer implements Tokenizer {
   @Override
   public String tokenText(int id) {
     checkId(id);
+    if (id >= SPECIALS.length + codePoints.length) {
+      return phrases[id - SPECIALS.length - codePoints.length];
+    }
     return id < SPECIALS.length ? SPECIALS[id] : new String(Character.toChars(codePoints[id - SPECIALS.length]));
   }
 
@@ -209,7 +279,7 @@ public final class CharTokenizer implements Tokenizer {
 
   @Override
   public int vocabSize() {
-    return SPECIALS.length + codePoints.length;
+    return SPECIALS.length + codePoints.length + phrases.length;
   }
 
   @Override
@@ -243,6 +313,16 @@ public final class CharTokenizer implements Tokenizer {
           .put("rstrip", false)
           .put("normalized", false)
           .put("special", true);
+    }
+    for (int i = 0; i < phrases.length; i++) {
+      added.addObject()
+          .put("id", SPECIALS.length + codePoints.length + i)
+          .put("content", phrases[i])
+          .put("single_word", false)
+          .put("lstrip", false)
+          .put("rstrip", false)
+          .put("normalized", false)
+          .put("special", false);
     }
     root.putNull("normalizer");
     root.putNull("pre_tokenizer");

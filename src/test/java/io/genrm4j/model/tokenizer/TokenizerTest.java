@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Random;
@@ -79,38 +80,69 @@ class TokenizerTest {
     assertInstanceOf(CharTokenizer.class, loaded);
     assertEquals(t.alphabet(), ((CharTokenizer) loaded).alphabet());
 
-    Random r = new Random(42);
-    int[] cps = ALPHABET.codePoints().toArray();
     try (HuggingFaceTokenizer rust = HuggingFaceTokenizer.newInstance(dir.resolve("tokenizer.json"),
             Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
         HfTokenizer wrapped = HfTokenizer.load(dir)) {
-      assertEquals(t.vocabSize(), wrapped.vocabSize());
-      assertEquals(t.bosId(), wrapped.bosId());
-      assertEquals(t.eosId(), wrapped.eosId());
-      assertEquals(t.padId(), wrapped.padId());
-      for (int i = 0; i < 300; i++) {
-        StringBuilder sb = new StringBuilder();
-        int len = i == 0 ? 3000 : r.nextInt(60);
-        for (int j = 0; j < len; j++) {
-          sb.appendCodePoint(cps[r.nextInt(cps.length)]);
-        }
-        String s = sb.toString();
-        if (s.contains("<s>") || s.contains("</s>") || s.contains("<pad>")) {
-          continue; // Rust matches literal special-token strings in text; we encode them character by character
-        }
-        int[] ours = t.encode(s);
-        long[] theirs = rust.encode(s).getIds();
-        assertArrayEquals(Arrays.stream(ours).asLongStream().toArray(), theirs, s);
-        assertArrayEquals(ours, wrapped.encode(s), s);
-        assertEquals(s, rust.decode(theirs, true));
-        assertEquals(s, t.decode(ours));
-        assertEquals(s, wrapped.decode(ours));
-        for (int id : ours) {
-          assertEquals(t.tokenText(id), wrapped.tokenText(id));
-        }
-      }
+      assertEncodesLikeRust(t, rust, wrapped, ALPHABET, 3000);
       long[] withSpecials = {1, 3, 4, 2, 0};
       assertEquals("ab", rust.decode(withSpecials, true));
+    }
+  }
+
+  /** Random texts over {@code alphabet}: ours, Rust's and the DJL-wrapped tokenizer agree on ids and text. */
+  static void assertEncodesLikeRust(CharTokenizer t, HuggingFaceTokenizer rust, HfTokenizer wrapped, String alphabet,
+      int longest) {
+    assertEquals(t.vocabSize(), wrapped.vocabSize());
+    assertEquals(t.bosId(), wrapped.bosId());
+    assertEquals(t.eosId(), wrapped.eosId());
+    assertEquals(t.padId(), wrapped.padId());
+    Random r = new Random(42);
+    int[] cps = alphabet.codePoints().toArray();
+    for (int i = 0; i < 300; i++) {
+      StringBuilder sb = new StringBuilder();
+      int len = i == 0 ? longest : r.nextInt(60);
+      for (int j = 0; j < len; j++) {
+        sb.appendCodePoint(cps[r.nextInt(cps.length)]);
+      }
+      String s = sb.toString();
+      if (s.contains("<s>") || s.contains("</s>") || s.contains("<pad>")) {
+        continue; // Rust matches literal special-token strings in text; we encode them character by character
+      }
+      int[] ours = t.encode(s);
+      long[] theirs = rust.encode(s).getIds();
+      assertArrayEquals(Arrays.stream(ours).asLongStream().toArray(), theirs, s);
+      assertArrayEquals(ours, wrapped.encode(s), s);
+      assertEquals(s, rust.decode(theirs, true));
+      assertEquals(s, t.decode(ours));
+      assertEquals(s, wrapped.decode(ours));
+      for (int id : ours) {
+        assertEquals(t.tokenText(id), wrapped.tokenText(id));
+      }
+    }
+  }
+
+  @Test
+  void phrasesAreOneTokenLeftmostLongestAsInRust() throws IOException {
+    // Overlapping phrases: "abcde" is "abcd" + "e" (leftmost, then longest), "xcde" is "x" + "cde".
+    CharTokenizer t = CharTokenizer.of("abcdex ", List.of("abc", "abcd", "cde", "e e"));
+    assertEquals(3 + 7 + 4, t.vocabSize());
+    assertEquals(List.of("abc", "abcd", "cde", "e e"), t.phrases());
+    assertArrayEquals(new int[] {11, 7}, t.encode("abcde"));
+    assertArrayEquals(new int[] {8, 12}, t.encode("xcde"));
+    assertArrayEquals(new int[] {3, 4}, t.encode("ab"));
+    assertEquals("abcd", t.tokenText(11));
+    assertEquals("abcde e", t.decode(t.encode("abcde e")));
+    assertThrows(IllegalArgumentException.class, () -> CharTokenizer.of("ab", List.of("a")));
+    assertThrows(IllegalArgumentException.class, () -> CharTokenizer.of("ab", List.of("ab", "ab")));
+    t.save(dir);
+    Tokenizer loaded = Tokenizer.load(dir);
+    assertInstanceOf(CharTokenizer.class, loaded);
+    assertEquals(t.phrases(), ((CharTokenizer) loaded).phrases());
+    assertEquals(t.alphabet(), ((CharTokenizer) loaded).alphabet());
+    try (HuggingFaceTokenizer rust = HuggingFaceTokenizer.newInstance(dir.resolve("tokenizer.json"),
+            Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
+        HfTokenizer wrapped = HfTokenizer.load(dir)) {
+      assertEncodesLikeRust(t, rust, wrapped, "abcdex ", 500);
     }
   }
 
