@@ -19,18 +19,22 @@ import java.util.function.Consumer;
  * ./mvnw -q -o test-compile
  * java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
  *   -cp "target/classes:target/test-classes:target/lib/*" io.genrm4j.verify.VerifierLearningCurve \
- *   KIND LR STEPS BATCH EVERY [PRESET [SEED]]
+ *   KIND LR STEPS BATCH EVERY [PRESET[-untied] [SEED [chars|phrases]]]
  * </pre>
  *
  * KIND: {@code orm} (score head at the end of the solution, as the suite's test), {@code orm-decision-line} (the
- * same head read after the direct prompt's decision line, where GenRM reads p(Yes)), {@code genrm} (GenRM direct).
+ * same head read after the direct prompt's decision line, where GenRM reads p(Yes)), {@code genrm} (GenRM direct),
+ * {@code genrm-unified} (GenRM direct mixed with solution SFT on the correct solutions, lambda = 1),
+ * {@code genrm-after-gen:G} (GenRM direct fine-tuned from G steps of solution SFT). {@code -untied} gives the
+ * preset an output head of its own; {@code phrases} makes the decision line one token.
  */
 public final class VerifierLearningCurve {
   private VerifierLearningCurve() {}
 
   public static void main(String[] args) {
     if (args.length < 5) {
-      System.err.println("usage: KIND(orm|orm-decision-line|genrm) LR STEPS BATCH EVERY [PRESET [SEED]]");
+      System.err.println("usage: KIND(orm|orm-decision-line|genrm|genrm-unified|genrm-after-gen:G) LR STEPS BATCH"
+          + " EVERY [PRESET[-untied] [SEED [chars|phrases]]]");
       System.exit(2);
     }
     String kind = args[0];
@@ -40,6 +44,10 @@ public final class VerifierLearningCurve {
     int every = Integer.parseInt(args[4]);
     String preset = args.length > 5 ? args[5] : "tiny";
     long seed = args.length > 6 ? Long.parseLong(args[6]) : 1; // initialisation; the data order stays seed 5
+    // chars: one token per character (VerifiersTest's); phrases: the decision line one token
+    io.genrm4j.model.tokenizer.CharTokenizer tok = args.length > 7 && args[7].equals("phrases")
+        ? io.genrm4j.model.tokenizer.CharTokenizer.of(VerifiersTest.TASK.alphabet(), Prompts.PHRASE_TOKENS)
+        : VerifiersTest.TOK;
     VerifierQualityTest.data();
     List<VerifierData.Labeled> train = VerifierQualityTest.train;
     List<VerifierData.Labeled> heldOut = VerifierQualityTest.heldOut;
@@ -53,11 +61,12 @@ public final class VerifierLearningCurve {
     List<VerifierData.Labeled> held = heldOut;
     long t0 = System.nanoTime();
     try (NDManager root = NDManager.newBaseManager()) {
-      LlamaModel base = LlamaModel.init(Presets.get(preset, VerifiersTest.TOK.vocabSize()), seed, root);
+      LlamaModel base = LlamaModel.init(Presets.get(preset.replace("-untied", ""), tok.vocabSize())
+          .withTiedEmbeddings(!preset.endsWith("-untied")), seed, root);
       boolean orm = kind.startsWith("orm");
       LlamaModel m = orm ? base.withScoreHead(7) : base;
-      Verifier v = orm ? new OrmVerifier(m, VerifiersTest.TOK, VerifiersTest.F)
-          : new GenRmDirect(m, VerifiersTest.TOK, VerifiersTest.F);
+      Verifier v = orm ? new OrmVerifier(m, tok, VerifiersTest.F)
+          : new GenRmDirect(m, tok, VerifiersTest.F);
       TrainConfig cfg = new TrainConfig(steps, batch, 1, lr, 0.1, 20, 0.01, 1.0, 5, 0);
       Consumer<Trainer.StepLog> log = s -> {
         if (s.step() % every == 0 || s.step() == steps) {
@@ -68,9 +77,23 @@ public final class VerifierLearningCurve {
         }
       };
       if (orm) {
-        VerifierTrainer.orm(m, VerifiersTest.TOK, VerifiersTest.F, train, cfg, log);
+        VerifierTrainer.orm(m, tok, VerifiersTest.F, train, cfg, log);
       } else if (kind.equals("genrm")) {
-        VerifierTrainer.sft(m, VerifiersTest.TOK, VerifierData.direct(VerifiersTest.TOK, VerifiersTest.F, train), cfg,
+        VerifierTrainer.sft(m, tok, VerifierData.direct(tok, VerifiersTest.F, train), cfg,
+            log);
+      } else if (kind.equals("genrm-unified")) {
+        List<io.genrm4j.train.TokenExample> ex = new java.util.ArrayList<>(
+            VerifierData.direct(tok, VerifiersTest.F, train));
+        ex.addAll(VerifierData.solutionSft(tok, VerifiersTest.F,
+            train.stream().filter(VerifierData.Labeled::correct).toList(), 1f));
+        VerifierTrainer.sft(m, tok, ex, cfg, log);
+      } else if (kind.startsWith("genrm-after-gen")) {
+        int genSteps = Integer.parseInt(kind.substring(kind.indexOf(':') + 1));
+        VerifierTrainer.sft(m, tok, VerifierData.solutionSft(tok, VerifiersTest.F,
+            train.stream().filter(VerifierData.Labeled::correct).toList(), 1f),
+            new TrainConfig(genSteps, 16, 1, 3e-3, 0.1, 20, 0.01, 1.0, 5, 0), null);
+        System.out.printf("generator %d steps %.0f s%n", genSteps, (System.nanoTime() - t0) / 1e9);
+        VerifierTrainer.sft(m, tok, VerifierData.direct(tok, VerifiersTest.F, train), cfg,
             log);
       } else {
         throw new IllegalArgumentException("unknown kind " + kind);
