@@ -81,9 +81,11 @@ final class CreateCommand implements Callable<Integer> {
       Checkpoint.save(model, tokenizer, out);
     }
     PrintWriter pw = spec.commandLine().getOut();
-    pw.printf("created %s: %s, %d layers, hidden %d, %d heads (%d kv), vocab %d, %s parameters, seed %d%n",
+    pw.printf("created %s: %s, %d layers, hidden %d, %d heads (%d kv), vocab %d%s, %s head, %s parameters, seed %d%n",
         out, cfg.modelType(), cfg.numHiddenLayers(), cfg.hiddenSize(), cfg.numAttentionHeads(),
-        cfg.numKeyValueHeads(), cfg.vocabSize(), Cli.human(cfg.parameterCount()), seed);
+        cfg.numKeyValueHeads(), cfg.vocabSize(),
+        tokenizer instanceof CharTokenizer c && !c.phrases().isEmpty() ? " (" + c.phrases().size() + " phrases)" : "",
+        cfg.tieWordEmbeddings() ? "tied" : "untied", Cli.human(cfg.parameterCount()), seed);
     pw.flush();
     return 0;
   }

@@ -68,7 +68,7 @@ class EngineCommandsTest {
     Run r = run("create", "--preset", "test", "--tokenizer", "char:01 ", "--phrase-tokens", "--untied-head", "--out",
         m.toString());
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("vocab 8"), r.out()); // 3 specials, 3 characters, 2 phrases
+    assertTrue(r.out().contains("vocab 8 (2 phrases), untied head"), r.out()); // 3 specials, 3 characters, 2 phrases
     assertFalse(Jsonl.MAPPER.readTree(Files.readString(m.resolve("config.json"))).get("tie_word_embeddings")
         .asBoolean());
     try (NDManager mgr = NDManager.newBaseManager(); Checkpoint.Loaded l = Checkpoint.load(m, mgr)) {

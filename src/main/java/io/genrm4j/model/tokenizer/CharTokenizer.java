@@ -304,25 +304,18 @@ public final class CharTokenizer implements Tokenizer {
     root.putNull("truncation");
     root.putNull("padding");
     ArrayNode added = root.putArray("added_tokens");
-    for (int i = 0; i < SPECIALS.length; i++) {
+    // Specials, then phrases (non-special: Rust matches them in text, leftmost-longest, as encode does).
+    int[] ids = java.util.stream.IntStream.concat(java.util.stream.IntStream.range(0, SPECIALS.length),
+        java.util.stream.IntStream.range(SPECIALS.length + codePoints.length, vocabSize())).toArray();
+    for (int id : ids) {
       added.addObject()
-          .put("id", i)
-          .put("content", SPECIALS[i])
+          .put("id", id)
+          .put("content", tokenText(id))
           .put("single_word", false)
           .put("lstrip", false)
           .put("rstrip", false)
           .put("normalized", false)
-          .put("special", true);
-    }
-    for (int i = 0; i < phrases.length; i++) {
-      added.addObject()
-          .put("id", SPECIALS.length + codePoints.length + i)
-          .put("content", phrases[i])
-          .put("single_word", false)
-          .put("lstrip", false)
-          .put("rstrip", false)
-          .put("normalized", false)
-          .put("special", false);
+          .put("special", id < SPECIALS.length);
     }
     root.putNull("normalizer");
     root.putNull("pre_tokenizer");
