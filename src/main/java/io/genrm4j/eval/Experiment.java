@@ -102,7 +102,7 @@ public final class Experiment {
     this.seed = seed;
     this.dir = dir;
     this.err = err;
-    this.tok = CharTokenizer.of(task.alphabet());
+    this.tok = CharTokenizer.of(task.alphabet(), Prompts.PHRASE_TOKENS);
     this.stages = new Stages(dir, err);
   }
 
@@ -208,6 +208,8 @@ public final class Experiment {
       seeds.put(s, seedOf(s));
     }
     c.put("format", FORMAT.name().toLowerCase(java.util.Locale.ROOT));
+    c.put("tokenizer", "characters + phrase tokens " + tok.phrases());
+    c.put("tied_embeddings", false);
     c.put("methods", String.join(",", METHODS));
     Path f = dir.resolve("config.json");
     if (Files.exists(f)) {
@@ -305,7 +307,8 @@ public final class Experiment {
   private void generatorStage(Stages.Progress progress) {
     List<TokenExample> data = VerifierData.solutionSft(tok, FORMAT, generatorReferences(), 1f);
     try (NDManager root = NDManager.newBaseManager();
-        LlamaModel m = LlamaModel.init(Presets.get(prof.preset(), tok.vocabSize()), seedOf("init"), root)) {
+        LlamaModel m = LlamaModel.init(Presets.get(prof.preset(), tok.vocabSize()).withTiedEmbeddings(false),
+            seedOf("init"), root)) {
       TrainConfig cfg = TrainConfig.defaults(prof.genSteps(), prof.genBatch(), prof.genLr(), seedOf("generator-sft"));
       List<Problem> dev = prof.genTarget() > 0 && Files.exists(generatorDevFile())
           ? Problem.read(generatorDevFile()) : List.of();
