@@ -207,6 +207,10 @@ public final class Generator {
       remaining += d ? 0 : 1;
     }
     while (remaining > 0) {
+      if (Thread.currentThread().isInterrupted()) {
+        // A server shutting down interrupts its model thread; stop within one step so the model can be closed.
+        throw new java.util.concurrent.CancellationException("generation interrupted");
+      }
       int[][] feed = new int[rows][];
       for (int r = 0; r < rows; r++) {
         feed[r] = new int[0];

@@ -158,16 +158,9 @@ public final class GenrmServer implements AutoCloseable {
     if (app != null) {
       app.stop();
     }
-    try {
-      worker.call(() -> {
-        open.values().forEach(Verifier::close);
-        open.clear();
-        return true;
-      }).get(5, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      LOG.warn("closing verifiers: {}", e.toString());
-    }
-    worker.close();
+    worker.close(); // the model thread has ended: nothing uses the verifiers any more
+    open.values().forEach(Verifier::close);
+    open.clear();
   }
 
   // ---- routes ----

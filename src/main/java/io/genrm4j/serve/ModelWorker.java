@@ -178,12 +178,22 @@ public final class ModelWorker implements AutoCloseable {
   }
 
   @Override
+  /**
+   * Stops the model thread and waits until it has ended: a running batch is interrupted (generation stops within one
+   * decoding step), so the caller may close the models afterwards. Queued jobs fail with 503.
+   */
   public void close() {
     running = false;
     thread.interrupt();
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
+    boolean interrupted = false;
+    while (thread.isAlive()) {
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
       Thread.currentThread().interrupt();
     }
     failAll();

@@ -3,6 +3,7 @@ package io.genrm4j.infer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -41,6 +42,22 @@ class GeneratorTest {
             "prompt " + i);
         assertEquals("length", cached.get(i).finishReason());
       }
+    }
+  }
+
+  @Test
+  void anInterruptedThreadStopsGeneratingAndCanGoOn() {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 2, root)) {
+      Generator g = new Generator(m, TOK);
+      SamplingParams p = new SamplingParams(50, 0, 1, 0, List.of(), 0, false, 0);
+      Thread.currentThread().interrupt(); // what ModelWorker.close does to a model thread mid-batch
+      try {
+        assertThrows(java.util.concurrent.CancellationException.class, () -> g.generate(List.of("abc"), p));
+      } finally {
+        assertTrue(Thread.interrupted()); // the flag is left for the caller, who clears it here
+      }
+      assertEquals(50, g.generate(List.of("abc"), p).get(0).tokens().length);
     }
   }
 
