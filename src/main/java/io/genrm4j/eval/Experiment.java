@@ -94,6 +94,12 @@ public final class Experiment {
   private final CharTokenizer tok;
   private final Stages stages;
 
+  /**
+   * The experiment's models have an output head of their own: with the decision line as one phrase token, a tiny
+   * GenRM learned faster untied (held-out AUROC 0.897 vs 0.816 after 1,500 steps, VerifierLearningCurve).
+   */
+  private static final boolean TIED_EMBEDDINGS = false;
+
   private Experiment(Task task, ExperimentProfile prof, long seed, Path dir, PrintStream err) {
     this.task = task;
     this.oracle = task.oracle().orElseThrow(
@@ -209,7 +215,7 @@ public final class Experiment {
     }
     c.put("format", FORMAT.name().toLowerCase(java.util.Locale.ROOT));
     c.put("tokenizer", "characters + phrase tokens " + tok.phrases());
-    c.put("tied_embeddings", false);
+    c.put("tied_embeddings", TIED_EMBEDDINGS);
     c.put("methods", String.join(",", METHODS));
     Path f = dir.resolve("config.json");
     if (Files.exists(f)) {
@@ -307,7 +313,7 @@ public final class Experiment {
   private void generatorStage(Stages.Progress progress) {
     List<TokenExample> data = VerifierData.solutionSft(tok, FORMAT, generatorReferences(), 1f);
     try (NDManager root = NDManager.newBaseManager();
-        LlamaModel m = LlamaModel.init(Presets.get(prof.preset(), tok.vocabSize()).withTiedEmbeddings(false),
+        LlamaModel m = LlamaModel.init(Presets.get(prof.preset(), tok.vocabSize()).withTiedEmbeddings(TIED_EMBEDDINGS),
             seedOf("init"), root)) {
       TrainConfig cfg = TrainConfig.defaults(prof.genSteps(), prof.genBatch(), prof.genLr(), seedOf("generator-sft"));
       List<Problem> dev = prof.genTarget() > 0 && Files.exists(generatorDevFile())

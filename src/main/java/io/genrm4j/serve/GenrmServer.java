@@ -80,7 +80,7 @@ public final class GenrmServer implements AutoCloseable {
   private final ModelWorker worker;
   private final Completions completions;
   private final Metrics metrics = new Metrics();
-  private final Map<VerifyKey, Verifier> open = new HashMap<>(); // model thread only
+  private final Map<VerifyKey, Verifier> open = new HashMap<>(); // model thread only (and close, after it ended)
   // one instance each: jobs batch together only when they share the runner object and key
   private final ModelWorker.BatchRunner<Completions.Request, Completions.Result> completionRunner;
   private final ModelWorker.BatchRunner<VerifyRequest, List<VerifierScore>> verifyRunner = this::runVerify;

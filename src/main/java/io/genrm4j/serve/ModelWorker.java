@@ -177,11 +177,11 @@ public final class ModelWorker implements AutoCloseable {
     queue.forEach(j -> j.future.completeExceptionally(stop));
   }
 
-  @Override
   /**
    * Stops the model thread and waits until it has ended: a running batch is interrupted (generation stops within one
    * decoding step), so the caller may close the models afterwards. Queued jobs fail with 503.
    */
+  @Override
   public void close() {
     running = false;
     thread.interrupt();

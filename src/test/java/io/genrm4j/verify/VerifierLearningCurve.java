@@ -79,22 +79,18 @@ public final class VerifierLearningCurve {
       if (orm) {
         VerifierTrainer.orm(m, tok, VerifiersTest.F, train, cfg, log);
       } else if (kind.equals("genrm")) {
-        VerifierTrainer.sft(m, tok, VerifierData.direct(tok, VerifiersTest.F, train), cfg,
-            log);
+        VerifierTrainer.sft(m, tok, VerifierData.direct(tok, VerifiersTest.F, train), cfg, log);
       } else if (kind.equals("genrm-unified")) {
         List<io.genrm4j.train.TokenExample> ex = new java.util.ArrayList<>(
             VerifierData.direct(tok, VerifiersTest.F, train));
-        ex.addAll(VerifierData.solutionSft(tok, VerifiersTest.F,
-            train.stream().filter(VerifierData.Labeled::correct).toList(), 1f));
+        ex.addAll(VerifierData.solutionSft(tok, VerifiersTest.F, correctOnes(train), 1f));
         VerifierTrainer.sft(m, tok, ex, cfg, log);
       } else if (kind.startsWith("genrm-after-gen")) {
         int genSteps = Integer.parseInt(kind.substring(kind.indexOf(':') + 1));
-        VerifierTrainer.sft(m, tok, VerifierData.solutionSft(tok, VerifiersTest.F,
-            train.stream().filter(VerifierData.Labeled::correct).toList(), 1f),
+        VerifierTrainer.sft(m, tok, VerifierData.solutionSft(tok, VerifiersTest.F, correctOnes(train), 1f),
             new TrainConfig(genSteps, 16, 1, 3e-3, 0.1, 20, 0.01, 1.0, 5, 0), null);
         System.out.printf("generator %d steps %.0f s%n", genSteps, (System.nanoTime() - t0) / 1e9);
-        VerifierTrainer.sft(m, tok, VerifierData.direct(tok, VerifiersTest.F, train), cfg,
-            log);
+        VerifierTrainer.sft(m, tok, VerifierData.direct(tok, VerifiersTest.F, train), cfg, log);
       } else {
         throw new IllegalArgumentException("unknown kind " + kind);
       }
@@ -124,6 +120,10 @@ public final class VerifierLearningCurve {
       labels[i] = heldOut.get(i).correct();
     }
     return VerifierMetrics.auroc(scores, labels);
+  }
+
+  static List<VerifierData.Labeled> correctOnes(List<VerifierData.Labeled> data) {
+    return data.stream().filter(VerifierData.Labeled::correct).toList();
   }
 
   /** The solution followed by GenRM's decision line, so an ORM reads its score where GenRM reads p(Yes). */

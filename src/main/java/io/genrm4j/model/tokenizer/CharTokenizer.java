@@ -7,13 +7,16 @@ import io.genrm4j.util.AtomicFiles;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * One token per character (Unicode code point) of a fixed alphabet, plus three specials: id 0 {@code <pad>}, 1
@@ -41,7 +44,7 @@ public final class CharTokenizer implements Tokenizer {
   private final Map<Integer, Integer> supplementary; // code point above U+FFFF -> id
   private final String alphabet;
   private final String[] phrases; // id - 3 - codePoints.length -> phrase
-  private final Map<Character, java.util.List<Integer>> phrasesByFirstChar; // longest first
+  private final Map<Character, List<Integer>> phrasesByFirstChar; // longest first
 
   private CharTokenizer(int[] codePoints, String[] phrases) {
     this.codePoints = codePoints;
@@ -51,7 +54,7 @@ public final class CharTokenizer implements Tokenizer {
       if (phrases[i].codePointCount(0, phrases[i].length()) < 2) {
         throw new IllegalArgumentException("a phrase token needs at least two characters: '" + phrases[i] + "'");
       }
-      phrasesByFirstChar.computeIfAbsent(phrases[i].charAt(0), k -> new java.util.ArrayList<>()).add(i);
+      phrasesByFirstChar.computeIfAbsent(phrases[i].charAt(0), k -> new ArrayList<>()).add(i);
     }
     phrasesByFirstChar.values().forEach(l -> l.sort((a, b) -> phrases[b].length() - phrases[a].length()));
     this.bmp = new int[Character.MAX_VALUE + 1];
@@ -72,11 +75,11 @@ public final class CharTokenizer implements Tokenizer {
 
   /** A tokenizer over the distinct characters of {@code alphabet}, in order of first appearance. */
   public static CharTokenizer of(String alphabet) {
-    return of(alphabet, java.util.List.of());
+    return of(alphabet, List.of());
   }
 
   /** As {@link #of(String)}, with each of {@code phrases} (distinct, two characters or more) one token. */
-  public static CharTokenizer of(String alphabet, java.util.List<String> phrases) {
+  public static CharTokenizer of(String alphabet, List<String> phrases) {
     if (new LinkedHashSet<>(phrases).size() != phrases.size()) {
       throw new IllegalArgumentException("duplicate phrase tokens: " + phrases);
     }
@@ -177,8 +180,8 @@ public final class CharTokenizer implements Tokenizer {
   }
 
   /** The phrase tokens, in id order (after the characters). */
-  public java.util.List<String> phrases() {
-    return java.util.List.of(phrases);
+  public List<String> phrases() {
+    return List.of(phrases);
   }
 
   /** The characters of the vocabulary in id order (ids 3, 4, ...). */
@@ -226,7 +229,7 @@ public final class CharTokenizer implements Tokenizer {
 
   /** The longest phrase that starts at {@code i}, or -1. */
   private int phraseAt(String text, int i) {
-    java.util.List<Integer> candidates = phrasesByFirstChar.get(text.charAt(i));
+    List<Integer> candidates = phrasesByFirstChar.get(text.charAt(i));
     if (candidates != null) {
       for (int p : candidates) {
         if (text.startsWith(phrases[p], i)) {
@@ -305,8 +308,8 @@ public final class CharTokenizer implements Tokenizer {
     root.putNull("padding");
     ArrayNode added = root.putArray("added_tokens");
     // Specials, then phrases (non-special: Rust matches them in text, leftmost-longest, as encode does).
-    int[] ids = java.util.stream.IntStream.concat(java.util.stream.IntStream.range(0, SPECIALS.length),
-        java.util.stream.IntStream.range(SPECIALS.length + codePoints.length, vocabSize())).toArray();
+    int[] ids = IntStream.concat(IntStream.range(0, SPECIALS.length),
+        IntStream.range(SPECIALS.length + codePoints.length, vocabSize())).toArray();
     for (int id : ids) {
       added.addObject()
           .put("id", id)
