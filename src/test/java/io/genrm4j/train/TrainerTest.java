@@ -76,8 +76,9 @@ class TrainerTest {
   void positionsOutsideTheLossMaskGetZeroGradient() {
     // Untied head, so the pad row of the embedding receives gradient only through pad inputs, which sit after
     // every target and are masked out.
-    ModelConfig cfg = new ModelConfig("llama", TOK.vocabSize(), 32, 64, 2, 4, 2, 8, 1e-5, 10000, 64, false, false,
-        0, 1, 2, 0);
+    ModelConfig cfg = ModelConfig.builder().vocabSize(TOK.vocabSize()).hiddenSize(32).intermediateSize(64)
+        .numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2).rmsNormEps(1e-5).maxPositionEmbeddings(64)
+        .bosTokenId(1).eosTokenId(2).padTokenId(0).build();
     List<TokenExample> data = examples("ab ->", "ba", "abcdefgh ->", "hgfedcba");
     try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 1, root)) {
       m.setRequiresGradient(true);
