@@ -257,7 +257,7 @@ final class BenchCommand implements Runnable {
         }
         int total = o.warmupSteps + o.steps;
         double[] at = new double[total + 1];
-        TrainConfig cfg = new TrainConfig(total, o.batchSize, 1, 1e-4, 0.1, 1, 0.01, 1.0, 0, 0);
+        TrainConfig cfg = TrainConfig.defaults(total, o.batchSize, 1e-4, 0).withWarmupSteps(1);
         try (ProgressBar pb = Cli.progress("bench train", total, "step")) {
           Trainer.train(model, data, Losses.sft(0), cfg, l -> {
             at[(int) l.step()] = l.seconds();
