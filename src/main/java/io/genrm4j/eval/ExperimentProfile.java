@@ -41,8 +41,7 @@ import java.util.Map;
  * @param lambda weight of solution SFT in unified GenRM training (lambda = 0 is plain GenRM)
  * @param cotReplay weight of the generator's own solution SFT data mixed into GenRM-CoT training (0 = none): the
  *     generator learned every length, the CoT data has only in-distribution lengths, and the rationales re-solve
- *     the problem in the generator's own format (quick last-letter GenRM-CoT
- *     OOD AUROC 0.589 with 1.0, 0.426 with 0, 0.556 with 2.0)
+ *     the problem in the generator's own format (weights 0, 1 and 2 measured: docs/tasks.md)
  * @param cotPositions where GenRM-CoT's rationale sits in rotary-position space, {@code sequential} or
  *     {@code solution} ({@link io.genrm4j.verify.RationalePositions})
  * @param dpoBeta DPO beta
