@@ -257,7 +257,7 @@ final class BenchCommand implements Runnable {
         }
         int total = o.warmupSteps + o.steps;
         double[] at = new double[total + 1];
-        TrainConfig cfg = new TrainConfig(total, o.batchSize, 1, 1e-4, 0.1, 1, 0.01, 1.0, 0, 0);
+        TrainConfig cfg = TrainConfig.defaults(total, o.batchSize, 1e-4, 0).withWarmupSteps(1);
         try (ProgressBar pb = Cli.progress("bench train", total, "step")) {
           Trainer.train(model, data, Losses.sft(0), cfg, l -> {
             at[(int) l.step()] = l.seconds();
@@ -454,10 +454,8 @@ final class BenchCommand implements Runnable {
       String alphabet = chars.codePoints().distinct().collect(StringBuilder::new, StringBuilder::appendCodePoint,
           StringBuilder::append).toString();
       CharTokenizer tok = CharTokenizer.of(alphabet);
-      ModelConfig p0 = Presets.get(o.preset, tok.vocabSize());
-      ModelConfig cfg = new ModelConfig(p0.modelType(), p0.vocabSize(), p0.hiddenSize(), p0.intermediateSize(),
-          p0.numHiddenLayers(), p0.numAttentionHeads(), p0.numKeyValueHeads(), p0.headDim(), p0.rmsNormEps(),
-          p0.ropeTheta(), 2048, p0.tieWordEmbeddings(), p0.attentionBias(), 0, -1, -1, -1); // paper prompts are long
+      ModelConfig cfg = Presets.get(o.preset, tok.vocabSize()).toBuilder()
+          .maxPositionEmbeddings(2048).build(); // paper prompts are long
       double peak = matmulGflops(mgr);
       try (mgr; LlamaModel model = LlamaModel.init(cfg, 0, mgr)) {
         io.genrm4j.task.Prompts.Format f = io.genrm4j.task.Prompts.Format.PAPER;

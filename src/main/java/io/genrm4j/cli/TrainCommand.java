@@ -102,8 +102,10 @@ final class TrainCommand implements Callable<Integer> {
     }
     Cli.requireFreshDir(out, resume, " (use --resume to continue a run there, or another --out)");
     PrintWriter pw = spec.commandLine().getOut();
-    TrainConfig cfg = new TrainConfig(steps, batchSize, gradAccum, lr, minLrRatio,
-        warmup != null ? warmup : Math.max(1, steps / 20), weightDecay, clipNorm, seed, checkpointEvery);
+    TrainConfig defaults = TrainConfig.defaults(steps, batchSize, lr, seed);
+    TrainConfig cfg = defaults.withGradAccum(gradAccum).withMinLrRatio(minLrRatio)
+        .withWarmupSteps(warmup != null ? warmup : defaults.warmupSteps()).withWeightDecay(weightDecay)
+        .withClipNorm(clipNorm).withCheckpointEvery(checkpointEvery);
     try (NDManager mgr = Cli.manager(); Checkpoint.Loaded loaded = Cli.load(model, mgr)) {
       Tokenizer tok = loaded.tokenizer();
       List<TokenExample> examples = readExamples(data, tok); // before anything is written

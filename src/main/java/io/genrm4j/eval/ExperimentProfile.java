@@ -1,12 +1,26 @@
 package io.genrm4j.eval;
 
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genrm4j.util.UserException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The sizes of one experiment run (see {@link Experiment}). Named profiles: {@code mini} (seconds, for tests),
- * {@code quick} (~30 min for last-letter on 2 CPU cores, two workers), {@code full} (hours; best results).
+ * The sizes of one experiment run (see {@link Experiment}). Named profiles are the JSON files in
+ * {@code src/main/resources/io/genrm4j/profiles/}, each value with its reason beside it: {@code mini} (seconds, for
+ * tests), {@code quick} (the default; tens of minutes on 2 CPU cores), {@code full} (hours; best results). Measured
+ * times: docs/experiment.md and docs/results/. A file may override fields per task ({@link #forTask}).
  *
  * @param name profile name
  * @param preset model preset of the generator (every verifier is fine-tuned from the generator checkpoint)
@@ -27,8 +41,7 @@ import java.util.Map;
  * @param lambda weight of solution SFT in unified GenRM training (lambda = 0 is plain GenRM)
  * @param cotReplay weight of the generator's own solution SFT data mixed into GenRM-CoT training (0 = none): the
  *     generator learned every length, the CoT data has only in-distribution lengths, and the rationales re-solve
- *     the problem in the generator's own format (quick last-letter GenRM-CoT
- *     OOD AUROC 0.589 with 1.0, 0.426 with 0, 0.556 with 2.0)
+ *     the problem in the generator's own format (weights 0, 1 and 2 measured: docs/tasks.md)
  * @param cotPositions where GenRM-CoT's rationale sits in rotary-position space, {@code sequential} or
  *     {@code solution} ({@link io.genrm4j.verify.RationalePositions})
  * @param dpoBeta DPO beta
@@ -36,11 +49,11 @@ import java.util.Map;
  * @param cotTemperature rationale sampling temperature of GenRM-CoT and the judge
  * @param tokenCap at most this many generated tokens per solution or rationale (0 = as long as the task needs)
  */
+// The component order is the field order of "profile" in a run's config.json, which a resumed run must reproduce.
 public record ExperimentProfile(String name, String preset, int trainProblems, int testProblems,
     int samplesPerTrainProblem, int maxPerClass, int n, int votes, int genSteps, double genTarget, int genBatch,
-    double genLr,
-    int verSteps, int verBatch, double verLr, double lambda, double cotReplay, String cotPositions, double dpoBeta,
-    double temperature, double cotTemperature, int tokenCap) {
+    double genLr, int verSteps, int verBatch, double verLr, double lambda, double cotReplay, String cotPositions,
+    double dpoBeta, double temperature, double cotTemperature, int tokenCap) {
 
   public ExperimentProfile {
     if (n < 1 || votes < 1 || trainProblems < 1 || testProblems < 1 || samplesPerTrainProblem < 1) {
@@ -48,61 +61,103 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     }
   }
 
-  private static final Map<String, ExperimentProfile> NAMED = new LinkedHashMap<>();
+  /** The named profiles, in this order; each is the resource {@code profiles/<name>.json} beside this package. */
+  private static final List<String> NAMES = List.of("mini", "quick", "full");
 
-  static {
-    // mini: a few seconds per stage; checks plumbing only (the models learn nearly nothing).
-    NAMED.put("mini", new ExperimentProfile("mini", "test", 6, 3, 4, 2, 4, 2, 3, 0, 4, 3e-3,
-        2, 4, 1e-3, 1.0, 1.0, "solution", 0.1, 1.0, 0.7, 12));
-    // quick: ~30 min for last-letter on 2 cores, two workers of one PyTorch thread each. The generator trains until
-    // its samples of held-out 6-name problems are 30% correct (a fixed step count landed anywhere from 0% to 84%:
-    // the tiny model learns the task in a sudden jump whose step moves with float rounding). 1,000 problems give
-    // ~3,000-4,000 verifier examples; with 200 (432 examples) the direct verifiers memorised them. Verifiers get
-    // 1,500 steps at 2e-3: a tiny direct GenRM fine-tuned from the generator sat at chance loss for ~300-600 steps
-    // on held-out perturbed last-letter candidates before it started to separate them.
-    NAMED.put("quick", new ExperimentProfile("quick", "tiny", 1000, 20, 8, 4, 32, 8, 2000, 0.3, 16, 3e-3,
-        1500, 16, 2e-3, 1.0, 1.0, "solution", 0.1, 1.0, 0.7, 0));
-    // full: quick with twice the verifier data and steps, 50 test problems per split (quick's 20 make every figure
-    // move by 5 points per problem) and K = 16 rationales; the tiny preset (small learned slower per second in every
-    // verifier measurement). Measured on last-letter: 9,488 s of stage time, 83.5 min with two workers.
-    NAMED.put("full", new ExperimentProfile("full", "tiny", 2000, 50, 8, 4, 32, 16, 2000, 0.3, 16, 3e-3,
-        3000, 16, 2e-3, 1.0, 1.0, "solution", 0.1, 1.0, 0.7, 0));
-  }
+  /** A profile file: the profile, and per task name the fields that differ on that task. */
+  private record ProfileFile(ExperimentProfile profile, Map<String, ObjectNode> taskOverrides) {}
 
   /**
-   * Generator step limits that differ by task, as "profile/task" -> steps. Word sorting's generator learns more
-   * slowly: the quick run reached the 30% dev target at step 2,270 (last-letter: 670-800).
+   * Reads profile files: comments allowed; a missing, null or unknown field is an error (a forgotten field must
+   * not silently become 0).
    */
-  private static final Map<String, Integer> TASK_GEN_STEPS = Map.of("quick/word-sorting", 3000,
-      "full/word-sorting", 3000);
+  private static final ObjectMapper READER = JsonMapper.builder()
+      .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES,
+          DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES,
+          DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
+      .build();
 
-  /** This profile as run on {@code task}: the same, except where {@link #TASK_GEN_STEPS} says otherwise. */
-  public ExperimentProfile forTask(String task) {
-    Integer steps = TASK_GEN_STEPS.get(name + "/" + task);
-    if (steps == null || steps == genSteps) {
-      return this;
+  private static final Map<String, ProfileFile> NAMED = readNamed();
+
+  private static Map<String, ProfileFile> readNamed() {
+    Map<String, ProfileFile> out = new LinkedHashMap<>();
+    for (String name : NAMES) {
+      String resource = "/io/genrm4j/profiles/" + name + ".json";
+      try (InputStream in = ExperimentProfile.class.getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new IllegalStateException("missing resource " + resource);
+        }
+        ProfileFile f = read(resource, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        if (!f.profile().name().equals(name)) {
+          throw new IllegalStateException(resource + ": name is '" + f.profile().name() + "'");
+        }
+        out.put(name, f);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
-    return new ExperimentProfile(name, preset, trainProblems, testProblems, samplesPerTrainProblem, maxPerClass, n,
-        votes, steps, genTarget, genBatch, genLr, verSteps, verBatch, verLr, lambda, cotReplay, cotPositions, dpoBeta, temperature,
-        cotTemperature, tokenCap);
+    return out;
+  }
+
+  /** Every field of the record, plus an optional {@code overrides} object: task name -> fields that differ. */
+  private static ProfileFile read(String source, String json) {
+    try {
+      ObjectNode tree = (ObjectNode) READER.readTree(json);
+      JsonNode overrides = tree.remove("overrides");
+      ExperimentProfile profile = READER.treeToValue(tree, ExperimentProfile.class);
+      Map<String, ObjectNode> byTask = new LinkedHashMap<>();
+      if (overrides != null) {
+        overrides.fields().forEachRemaining(e -> byTask.put(e.getKey(), (ObjectNode) e.getValue()));
+        byTask.values().forEach(profile::overriddenBy); // a bad override fails when read, not when run
+      }
+      return new ProfileFile(profile, byTask);
+    } catch (IOException | ClassCastException e) {
+      throw new IllegalArgumentException(source + ": not a valid profile: " + e.getMessage(), e);
+    }
+  }
+
+  /** A profile written as JSON (the format of {@code profiles/quick.json}; comments allowed). */
+  public static ExperimentProfile parse(String json) {
+    return read("profile", json).profile();
+  }
+
+  /** This profile with the given fields replaced (field name -> value, as in a profile file). */
+  private ExperimentProfile overriddenBy(ObjectNode fields) {
+    ObjectNode tree = READER.valueToTree(this);
+    tree.setAll(fields);
+    try {
+      return READER.treeToValue(tree, ExperimentProfile.class);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("profile " + name + ": bad override " + fields + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** This profile as run on {@code task}: the same, except for the fields its file overrides for that task. */
+  public ExperimentProfile forTask(String task) {
+    ProfileFile f = NAMED.get(name);
+    ObjectNode fields = f == null ? null : f.taskOverrides().get(task);
+    return fields == null ? this : overriddenBy(fields);
   }
 
   /** The named profile; a {@link UserException} listing the names when unknown. */
   public static ExperimentProfile named(String name) {
-    ExperimentProfile p = NAMED.get(name);
-    if (p == null) {
+    ProfileFile f = NAMED.get(name);
+    if (f == null) {
       throw new UserException("unknown profile '" + name + "' (known: " + String.join(", ", NAMED.keySet()) + ")");
     }
-    return p;
+    return f.profile();
   }
 
   public static Map<String, ExperimentProfile> all() {
-    return java.util.Collections.unmodifiableMap(NAMED);
+    Map<String, ExperimentProfile> out = new LinkedHashMap<>();
+    NAMED.forEach((name, f) -> out.put(name, f.profile()));
+    return Collections.unmodifiableMap(out);
   }
 
   /** 1, 2, 4, ... up to and including {@code max} (and {@code max} itself if not a power of two). */
   public static int[] powersOfTwo(int max) {
-    java.util.List<Integer> out = new java.util.ArrayList<>();
+    List<Integer> out = new java.util.ArrayList<>();
     for (int v = 1; v <= max; v *= 2) {
       out.add(v);
     }

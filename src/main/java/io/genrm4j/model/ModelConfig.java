@@ -61,28 +61,87 @@ public record ModelConfig(
   }
 
   public ModelConfig withVocabSize(int v) {
-    return new ModelConfig(modelType, v, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
-        numKeyValueHeads, headDim, rmsNormEps, ropeTheta, maxPositionEmbeddings, tieWordEmbeddings, attentionBias,
-        numLabels, bosTokenId, eosTokenId, padTokenId);
+    return toBuilder().vocabSize(v).build();
   }
 
   public ModelConfig withNumLabels(int n) {
-    return new ModelConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
-        numKeyValueHeads, headDim, rmsNormEps, ropeTheta, maxPositionEmbeddings, tieWordEmbeddings, attentionBias,
-        n, bosTokenId, eosTokenId, padTokenId);
+    return toBuilder().numLabels(n).build();
   }
 
   /** This shape with the output head tied to the input embeddings or a matrix of its own ({@code lm_head}). */
   public ModelConfig withTiedEmbeddings(boolean tied) {
-    return new ModelConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
-        numKeyValueHeads, headDim, rmsNormEps, ropeTheta, maxPositionEmbeddings, tied, attentionBias, numLabels,
-        bosTokenId, eosTokenId, padTokenId);
+    return toBuilder().tieWordEmbeddings(tied).build();
   }
 
   public ModelConfig withSpecialTokens(int bos, int eos, int pad) {
-    return new ModelConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
-        numKeyValueHeads, headDim, rmsNormEps, ropeTheta, maxPositionEmbeddings, tieWordEmbeddings, attentionBias,
-        numLabels, bos, eos, pad);
+    return toBuilder().bosTokenId(bos).eosTokenId(eos).padTokenId(pad).build();
+  }
+
+  /**
+   * A config by field name. The sizes (vocabulary, hidden, intermediate, layers, heads) must be set; the rest start
+   * at Hugging Face {@code LlamaConfig}'s defaults, as {@link #read} does for a field a file leaves out.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder that starts from this config. */
+  public Builder toBuilder() {
+    return new Builder().modelType(modelType).vocabSize(vocabSize).hiddenSize(hiddenSize)
+        .intermediateSize(intermediateSize).numHiddenLayers(numHiddenLayers).numAttentionHeads(numAttentionHeads)
+        .numKeyValueHeads(numKeyValueHeads).headDim(headDim).rmsNormEps(rmsNormEps).ropeTheta(ropeTheta)
+        .maxPositionEmbeddings(maxPositionEmbeddings).tieWordEmbeddings(tieWordEmbeddings)
+        .attentionBias(attentionBias).numLabels(numLabels).bosTokenId(bosTokenId).eosTokenId(eosTokenId)
+        .padTokenId(padTokenId);
+  }
+
+  /** Sets fields by name; {@link #build} checks them as the constructor does. */
+  public static final class Builder {
+    private String modelType = "llama";
+    private int vocabSize;
+    private int hiddenSize;
+    private int intermediateSize;
+    private int numHiddenLayers;
+    private int numAttentionHeads;
+    private int numKeyValueHeads = -1; // -1 = numAttentionHeads (multi-head attention)
+    private int headDim = -1; // -1 = hiddenSize / numAttentionHeads
+    private double rmsNormEps = 1e-6;
+    private double ropeTheta = 10000.0;
+    private int maxPositionEmbeddings = 2048;
+    private boolean tieWordEmbeddings = false;
+    private boolean attentionBias = false;
+    private int numLabels = 0;
+    private int bosTokenId = -1; // -1 = none
+    private int eosTokenId = -1;
+    private int padTokenId = -1;
+
+    private Builder() {}
+
+    public Builder modelType(String v) { modelType = v; return this; }
+    public Builder vocabSize(int v) { vocabSize = v; return this; }
+    public Builder hiddenSize(int v) { hiddenSize = v; return this; }
+    public Builder intermediateSize(int v) { intermediateSize = v; return this; }
+    public Builder numHiddenLayers(int v) { numHiddenLayers = v; return this; }
+    public Builder numAttentionHeads(int v) { numAttentionHeads = v; return this; }
+    public Builder numKeyValueHeads(int v) { numKeyValueHeads = v; return this; }
+    public Builder headDim(int v) { headDim = v; return this; }
+    public Builder rmsNormEps(double v) { rmsNormEps = v; return this; }
+    public Builder ropeTheta(double v) { ropeTheta = v; return this; }
+    public Builder maxPositionEmbeddings(int v) { maxPositionEmbeddings = v; return this; }
+    public Builder tieWordEmbeddings(boolean v) { tieWordEmbeddings = v; return this; }
+    public Builder attentionBias(boolean v) { attentionBias = v; return this; }
+    public Builder numLabels(int v) { numLabels = v; return this; }
+    public Builder bosTokenId(int v) { bosTokenId = v; return this; }
+    public Builder eosTokenId(int v) { eosTokenId = v; return this; }
+    public Builder padTokenId(int v) { padTokenId = v; return this; }
+
+    public ModelConfig build() {
+      int kvHeads = numKeyValueHeads != -1 ? numKeyValueHeads : numAttentionHeads;
+      int dim = headDim != -1 ? headDim : numAttentionHeads > 0 ? hiddenSize / numAttentionHeads : 0;
+      return new ModelConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+          kvHeads, dim, rmsNormEps, ropeTheta, maxPositionEmbeddings, tieWordEmbeddings, attentionBias, numLabels,
+          bosTokenId, eosTokenId, padTokenId);
+    }
   }
 
   /** Parameter count, embeddings included (the tied head counted once). */
@@ -121,24 +180,26 @@ public record ModelConfig(
     int hidden = requiredInt(n, file, "hidden_size");
     int heads = requiredInt(n, file, "num_attention_heads");
     try {
-      return new ModelConfig(
-          type,
-          requiredInt(n, file, "vocab_size"),
-          hidden,
-          requiredInt(n, file, "intermediate_size"),
-          requiredInt(n, file, "num_hidden_layers"),
-          heads,
-          n.path("num_key_value_heads").isNumber() ? n.get("num_key_value_heads").asInt() : heads,
-          n.path("head_dim").isNumber() ? n.get("head_dim").asInt() : hidden / heads,
-          n.path("rms_norm_eps").asDouble(1e-6),
-          n.path("rope_theta").asDouble(10000.0),
-          n.path("max_position_embeddings").asInt(2048),
-          n.path("tie_word_embeddings").asBoolean(false),
-          n.path("attention_bias").asBoolean(false),
-          n.path("num_labels").asInt(n.has("id2label") ? n.get("id2label").size() : 0) == 1 ? 1 : 0,
-          n.path("bos_token_id").asInt(-1),
-          n.path("eos_token_id").isArray() ? n.get("eos_token_id").get(0).asInt() : n.path("eos_token_id").asInt(-1),
-          n.path("pad_token_id").asInt(-1));
+      return builder()
+          .modelType(type)
+          .vocabSize(requiredInt(n, file, "vocab_size"))
+          .hiddenSize(hidden)
+          .intermediateSize(requiredInt(n, file, "intermediate_size"))
+          .numHiddenLayers(requiredInt(n, file, "num_hidden_layers"))
+          .numAttentionHeads(heads)
+          .numKeyValueHeads(n.path("num_key_value_heads").isNumber() ? n.get("num_key_value_heads").asInt() : heads)
+          .headDim(n.path("head_dim").isNumber() ? n.get("head_dim").asInt() : hidden / heads)
+          .rmsNormEps(n.path("rms_norm_eps").asDouble(1e-6))
+          .ropeTheta(n.path("rope_theta").asDouble(10000.0))
+          .maxPositionEmbeddings(n.path("max_position_embeddings").asInt(2048))
+          .tieWordEmbeddings(n.path("tie_word_embeddings").asBoolean(false))
+          .attentionBias(n.path("attention_bias").asBoolean(false))
+          .numLabels(n.path("num_labels").asInt(n.has("id2label") ? n.get("id2label").size() : 0) == 1 ? 1 : 0)
+          .bosTokenId(n.path("bos_token_id").asInt(-1))
+          .eosTokenId(n.path("eos_token_id").isArray() ? n.get("eos_token_id").get(0).asInt()
+              : n.path("eos_token_id").asInt(-1))
+          .padTokenId(n.path("pad_token_id").asInt(-1))
+          .build();
     } catch (IllegalArgumentException e) {
       throw new UserException(file + ": " + e.getMessage());
     }

@@ -48,9 +48,8 @@ public final class ServeCommand implements Callable<Integer> {
       throw new io.genrm4j.util.UserException("--mode must be direct, cot, judge or orm");
     }
     String key = apiKey != null ? apiKey : System.getenv("GENRM_API_KEY");
-    ServeLimits d = ServeLimits.defaults();
-    ServeLimits limits = new ServeLimits(d.maxBodyBytes(), d.maxCandidates(), d.maxVotes(), d.maxTokens(), d.maxN(),
-        d.maxPrompts(), d.maxLogprobs(), timeoutS * 1000, d.idleTimeoutMs(), d.queueCapacity(), maxBatch, windowMs);
+    ServeLimits limits = ServeLimits.defaults().withRequestTimeoutMs(timeoutS * 1000).withMaxBatchRows(maxBatch)
+        .withBatchWindowMs(windowMs);
     String name = modelName != null ? modelName : model.toAbsolutePath().normalize().getFileName().toString();
     NDManager root = NDManager.newBaseManager();
     Checkpoint.Loaded loaded = Checkpoint.load(model, root);

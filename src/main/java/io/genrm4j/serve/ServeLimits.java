@@ -20,17 +20,55 @@ public record ServeLimits(long maxBodyBytes, int maxCandidates, int maxVotes, in
     int maxPrompts, int maxLogprobs, long requestTimeoutMs, long idleTimeoutMs, int queueCapacity,
     int maxBatchRows, long batchWindowMs) {
 
+  /** The server's defaults; change a field with the {@code with*} methods. */
   public static ServeLimits defaults() {
-    return new ServeLimits(1 << 20, 64, 64, 1024, 16, 64, 20, 120_000, 30_000, 256, 64, 3);
+    return new ServeLimits(
+        1 << 20, // maxBodyBytes
+        64, // maxCandidates
+        64, // maxVotes
+        1024, // maxTokens
+        16, // maxN
+        64, // maxPrompts
+        20, // maxLogprobs
+        120_000, // requestTimeoutMs
+        30_000, // idleTimeoutMs
+        256, // queueCapacity
+        64, // maxBatchRows
+        3); // batchWindowMs
   }
 
-  public ServeLimits withRequestTimeoutMs(long ms) {
-    return new ServeLimits(maxBodyBytes, maxCandidates, maxVotes, maxTokens, maxN, maxPrompts, maxLogprobs, ms,
+  public ServeLimits withMaxBodyBytes(long v) {
+    return new ServeLimits(v, maxCandidates, maxVotes, maxTokens, maxN, maxPrompts, maxLogprobs, requestTimeoutMs,
         idleTimeoutMs, queueCapacity, maxBatchRows, batchWindowMs);
   }
 
-  public ServeLimits withMaxBatchRows(int rows) {
+  public ServeLimits withMaxLogprobs(int v) {
+    return new ServeLimits(maxBodyBytes, maxCandidates, maxVotes, maxTokens, maxN, maxPrompts, v, requestTimeoutMs,
+        idleTimeoutMs, queueCapacity, maxBatchRows, batchWindowMs);
+  }
+
+  public ServeLimits withRequestTimeoutMs(long v) {
+    return new ServeLimits(maxBodyBytes, maxCandidates, maxVotes, maxTokens, maxN, maxPrompts, maxLogprobs, v,
+        idleTimeoutMs, queueCapacity, maxBatchRows, batchWindowMs);
+  }
+
+  public ServeLimits withIdleTimeoutMs(long v) {
     return new ServeLimits(maxBodyBytes, maxCandidates, maxVotes, maxTokens, maxN, maxPrompts, maxLogprobs,
-        requestTimeoutMs, idleTimeoutMs, queueCapacity, rows, batchWindowMs);
+        requestTimeoutMs, v, queueCapacity, maxBatchRows, batchWindowMs);
+  }
+
+  public ServeLimits withQueueCapacity(int v) {
+    return new ServeLimits(maxBodyBytes, maxCandidates, maxVotes, maxTokens, maxN, maxPrompts, maxLogprobs,
+        requestTimeoutMs, idleTimeoutMs, v, maxBatchRows, batchWindowMs);
+  }
+
+  public ServeLimits withMaxBatchRows(int v) {
+    return new ServeLimits(maxBodyBytes, maxCandidates, maxVotes, maxTokens, maxN, maxPrompts, maxLogprobs,
+        requestTimeoutMs, idleTimeoutMs, queueCapacity, v, batchWindowMs);
+  }
+
+  public ServeLimits withBatchWindowMs(long v) {
+    return new ServeLimits(maxBodyBytes, maxCandidates, maxVotes, maxTokens, maxN, maxPrompts, maxLogprobs,
+        requestTimeoutMs, idleTimeoutMs, queueCapacity, maxBatchRows, v);
   }
 }

@@ -26,18 +26,50 @@ public record TrainConfig(int steps, int batchSize, int gradAccum, double lr, do
     }
   }
 
+  /**
+   * The usual run: no accumulation, a warmup of 5% of the steps, then cosine to 10% of the peak; checkpoints only
+   * at the end. Change a field with the {@code with*} methods.
+   */
   public static TrainConfig defaults(int steps, int batchSize, double lr, long seed) {
-    return new TrainConfig(steps, batchSize, 1, lr, 0.1, Math.max(1, steps / 20), 0.01, 1.0, seed, 0);
-  }
-
-  public TrainConfig withCheckpointEvery(int every) {
-    return new TrainConfig(steps, batchSize, gradAccum, lr, minLrRatio, warmupSteps, weightDecay, clipNorm, seed,
-        every);
+    return new TrainConfig(steps, batchSize,
+        1, // gradAccum
+        lr,
+        0.1, // minLrRatio
+        Math.max(1, steps / 20), // warmupSteps
+        0.01, // weightDecay
+        1.0, // clipNorm
+        seed,
+        0); // checkpointEvery
   }
 
   public TrainConfig withGradAccum(int accum) {
     return new TrainConfig(steps, batchSize, accum, lr, minLrRatio, warmupSteps, weightDecay, clipNorm, seed,
         checkpointEvery);
+  }
+
+  public TrainConfig withMinLrRatio(double ratio) {
+    return new TrainConfig(steps, batchSize, gradAccum, lr, ratio, warmupSteps, weightDecay, clipNorm, seed,
+        checkpointEvery);
+  }
+
+  public TrainConfig withWarmupSteps(int warmup) {
+    return new TrainConfig(steps, batchSize, gradAccum, lr, minLrRatio, warmup, weightDecay, clipNorm, seed,
+        checkpointEvery);
+  }
+
+  public TrainConfig withWeightDecay(double decay) {
+    return new TrainConfig(steps, batchSize, gradAccum, lr, minLrRatio, warmupSteps, decay, clipNorm, seed,
+        checkpointEvery);
+  }
+
+  public TrainConfig withClipNorm(double norm) {
+    return new TrainConfig(steps, batchSize, gradAccum, lr, minLrRatio, warmupSteps, weightDecay, norm, seed,
+        checkpointEvery);
+  }
+
+  public TrainConfig withCheckpointEvery(int every) {
+    return new TrainConfig(steps, batchSize, gradAccum, lr, minLrRatio, warmupSteps, weightDecay, clipNorm, seed,
+        every);
   }
 
   public LrSchedule schedule() {

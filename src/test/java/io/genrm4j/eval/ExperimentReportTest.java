@@ -21,8 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
 class ExperimentReportTest {
   @TempDir Path dir;
 
-  static final ExperimentProfile PROF =
-      new ExperimentProfile("synthetic", "test", 4, 12, 4, 2, 8, 4, 1, 0, 1, 1e-3, 1, 1, 1e-3, 1.0, 0.0, "sequential", 0.1, 1, 0.7, 0);
+  static final ExperimentProfile PROF = ExperimentProfile.parse("""
+      {"name": "synthetic", "preset": "test", "trainProblems": 4, "testProblems": 12, "samplesPerTrainProblem": 4,
+       "maxPerClass": 2, "n": 8, "votes": 4, "genSteps": 1, "genTarget": 0, "genBatch": 1, "genLr": 1e-3,
+       "verSteps": 1, "verBatch": 1, "verLr": 1e-3, "lambda": 1.0, "cotReplay": 0.0, "cotPositions": "sequential",
+       "dpoBeta": 0.1, "temperature": 1, "cotTemperature": 0.7, "tokenCap": 0}""");
 
   @Test
   void metricsAreConsistentOnSyntheticScores() throws Exception {

@@ -34,11 +34,9 @@ class ExperimentTest {
     assertEquals(q, q.forTask("last-letter"));
     ExperimentProfile ws = q.forTask("word-sorting");
     assertTrue(ws.genSteps() > q.genSteps(), "word sorting's generator learns more slowly");
-    assertEquals(q, new ExperimentProfile(ws.name(), ws.preset(), ws.trainProblems(), ws.testProblems(),
-        ws.samplesPerTrainProblem(), ws.maxPerClass(), ws.n(), ws.votes(), q.genSteps(), ws.genTarget(), ws.genBatch(),
-        ws.genLr(),
-        ws.verSteps(), ws.verBatch(), ws.verLr(), ws.lambda(), ws.cotReplay(), ws.cotPositions(), ws.dpoBeta(), ws.temperature(),
-        ws.cotTemperature(), ws.tokenCap()));
+    com.fasterxml.jackson.databind.node.ObjectNode wsWithQuickSteps = Jsonl.MAPPER.valueToTree(ws);
+    wsWithQuickSteps.put("genSteps", q.genSteps());
+    assertEquals(Jsonl.MAPPER.valueToTree(q), wsWithQuickSteps);
     assertEquals(ExperimentProfile.named("mini"), ExperimentProfile.named("mini").forTask("word-sorting"));
   }
 

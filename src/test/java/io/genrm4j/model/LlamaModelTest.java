@@ -9,10 +9,11 @@ import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 
 class LlamaModelTest {
-  static final ModelConfig GQA = new ModelConfig("llama", 37, 32, 64, 2, 4, 2, 8, 1e-5, 10000, 128, false, false,
-      0, -1, -1, -1);
-  static final ModelConfig QWEN = new ModelConfig("qwen2", 37, 32, 48, 2, 4, 1, 8, 1e-6, 1e6, 128, true, false,
-      0, -1, -1, -1);
+  static final ModelConfig GQA = ModelConfig.builder().vocabSize(37).hiddenSize(32).intermediateSize(64)
+      .numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2).rmsNormEps(1e-5).maxPositionEmbeddings(128).build();
+  static final ModelConfig QWEN = ModelConfig.builder().modelType("qwen2").vocabSize(37).hiddenSize(32)
+      .intermediateSize(48).numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(1).rmsNormEps(1e-6)
+      .ropeTheta(1e6).maxPositionEmbeddings(128).tieWordEmbeddings(true).build();
 
   static float[] logits(LlamaModel m, NDManager mgr, long[] ids) {
     int t = ids.length;

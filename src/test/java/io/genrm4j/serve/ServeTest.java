@@ -74,9 +74,8 @@ class ServeTest {
       }
       return new GenRmDirect(model, gen.tokenizer(), Prompts.Format.PAPER);
     };
-    ServeLimits d = ServeLimits.defaults();
-    ServeLimits wide = new ServeLimits(d.maxBodyBytes(), d.maxCandidates(), d.maxVotes(), d.maxTokens(), d.maxN(),
-        d.maxPrompts(), 128, 30_000, 10_000, 256, 64, 5);
+    ServeLimits wide = ServeLimits.defaults().withMaxLogprobs(128).withRequestTimeoutMs(30_000)
+        .withIdleTimeoutMs(10_000).withQueueCapacity(256).withMaxBatchRows(64).withBatchWindowMs(5);
     server = new GenrmServer(model, gen, vf, GenrmServer.Options.loopback(0).withLimits(wide)).start();
     strict = new GenrmServer(model, gen, vf, GenrmServer.Options.loopback(0).withApiKey(KEY)
         .withLogprobTokenIds(false).withLimits(wide.withRequestTimeoutMs(1000))).start();
@@ -441,9 +440,8 @@ class ServeTest {
   }
   @Test
   void slowClientsAndChunkedOversizedBodies() throws Exception {
-    ServeLimits d = ServeLimits.defaults();
-    ServeLimits tight = new ServeLimits(4096, d.maxCandidates(), d.maxVotes(), d.maxTokens(), d.maxN(),
-        d.maxPrompts(), d.maxLogprobs(), 10_000, 500, 16, 8, 1);
+    ServeLimits tight = ServeLimits.defaults().withMaxBodyBytes(4096).withRequestTimeoutMs(10_000)
+        .withIdleTimeoutMs(500).withQueueCapacity(16).withMaxBatchRows(8).withBatchWindowMs(1);
     try (GenrmServer s = new GenrmServer(model, gen, (m, v) -> new GenRmDirect(model, gen.tokenizer(), Prompts.Format.PAPER),
         GenrmServer.Options.loopback(0).withLimits(tight)).start()) {
       // a client that promises 100 bytes and sends 10 gets a 408 JSON error after the idle timeout

@@ -48,7 +48,7 @@ class TrainerTest {
     List<TokenExample> data = examples("noah paul ->", "hl", "elisha rebecca ->", "aa", "mary anne ->", "ye",
         "john ->", "n");
     try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(config(), 1, root)) {
-      TrainConfig cfg = new TrainConfig(150, 4, 1, 1e-2, 0.1, 10, 0.0, 1.0, 3, 0);
+      TrainConfig cfg = TrainConfig.defaults(150, 4, 1e-2, 3).withWarmupSteps(10).withWeightDecay(0);
       Trainer.Result r = Trainer.train(m, data, Losses.sft(0), cfg, null);
       assertTrue(r.finalLoss() < 0.05, "final loss " + r.finalLoss());
     }
@@ -58,7 +58,7 @@ class TrainerTest {
   void trainingEndsAfterTheFirstStepTheStopConditionAccepts() {
     List<TokenExample> data = examples("noah paul ->", "hl", "elisha rebecca ->", "aa");
     try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(config(), 1, root)) {
-      TrainConfig cfg = new TrainConfig(150, 2, 1, 1e-2, 0.1, 10, 0.0, 1.0, 3, 0);
+      TrainConfig cfg = TrainConfig.defaults(150, 2, 1e-2, 3).withWarmupSteps(10).withWeightDecay(0);
       // Stop once the loss is below 1.0: the condition sees each step's log, after the optimizer step.
       List<Long> seen = new ArrayList<>();
       Trainer.Result r = Trainer.train(m, null, data, Losses.sft(0), cfg, null, false, null, e -> 0, l -> {
@@ -76,8 +76,9 @@ class TrainerTest {
   void positionsOutsideTheLossMaskGetZeroGradient() {
     // Untied head, so the pad row of the embedding receives gradient only through pad inputs, which sit after
     // every target and are masked out.
-    ModelConfig cfg = new ModelConfig("llama", TOK.vocabSize(), 32, 64, 2, 4, 2, 8, 1e-5, 10000, 64, false, false,
-        0, 1, 2, 0);
+    ModelConfig cfg = ModelConfig.builder().vocabSize(TOK.vocabSize()).hiddenSize(32).intermediateSize(64)
+        .numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2).rmsNormEps(1e-5).maxPositionEmbeddings(64)
+        .bosTokenId(1).eosTokenId(2).padTokenId(0).build();
     List<TokenExample> data = examples("ab ->", "ba", "abcdefgh ->", "hgfedcba");
     try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 1, root)) {
       m.setRequiresGradient(true);
@@ -144,7 +145,8 @@ class TrainerTest {
   void resumeAfterAKillContinuesTheSameRun(@TempDir Path tmp) {
     List<TokenExample> data = examples("noah paul ->", "hl", "elisha rebecca ->", "aa", "mary anne ->", "ye",
         "john ->", "n", "abc ->", "cba");
-    TrainConfig cfg = new TrainConfig(12, 2, 2, 5e-3, 0.1, 2, 0.01, 1.0, 9, 4);
+    TrainConfig cfg = TrainConfig.defaults(12, 2, 5e-3, 9).withGradAccum(2).withWarmupSteps(2)
+        .withCheckpointEvery(4);
     float[] straight;
     try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(config(), 4, root)) {
       Trainer.train(m, TOK, data, Losses.sft(0), cfg, tmp.resolve("a"), false, null, e -> e.ids().length);

@@ -67,7 +67,7 @@ public final class VerifierLearningCurve {
       LlamaModel m = orm ? base.withScoreHead(7) : base;
       Verifier v = orm ? new OrmVerifier(m, tok, VerifiersTest.F)
           : new GenRmDirect(m, tok, VerifiersTest.F);
-      TrainConfig cfg = new TrainConfig(steps, batch, 1, lr, 0.1, 20, 0.01, 1.0, 5, 0);
+      TrainConfig cfg = TrainConfig.defaults(steps, batch, lr, 5).withWarmupSteps(20);
       Consumer<Trainer.StepLog> log = s -> {
         if (s.step() % every == 0 || s.step() == steps) {
           double[] h = auroc(v, held);
@@ -88,7 +88,7 @@ public final class VerifierLearningCurve {
       } else if (kind.startsWith("genrm-after-gen")) {
         int genSteps = Integer.parseInt(kind.substring(kind.indexOf(':') + 1));
         VerifierTrainer.sft(m, tok, VerifierData.solutionSft(tok, VerifiersTest.F, correctOnes(train), 1f),
-            new TrainConfig(genSteps, 16, 1, 3e-3, 0.1, 20, 0.01, 1.0, 5, 0), null);
+            TrainConfig.defaults(genSteps, 16, 3e-3, 5).withWarmupSteps(20), null);
         System.out.printf("generator %d steps %.0f s%n", genSteps, (System.nanoTime() - t0) / 1e9);
         VerifierTrainer.sft(m, tok, VerifierData.direct(tok, VerifiersTest.F, train), cfg, log);
       } else {

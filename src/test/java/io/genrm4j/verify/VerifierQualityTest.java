@@ -75,7 +75,7 @@ class VerifierQualityTest {
       // 1,500 steps x 32: each example seen three times. Measured on the dev machine: held-out AUROC 0.900 after
       // 1,000 steps, 0.926 after 1,500; 217 s on one core.
       VerifierTrainer.orm(orm, VerifiersTest.TOK, VerifiersTest.F, train,
-          new TrainConfig(1500, 32, 1, 5e-4, 0.1, 20, 0.01, 1.0, 5, 0), null);
+          TrainConfig.defaults(1500, 32, 5e-4, 5).withWarmupSteps(20), null);
       double auroc = heldOutAuroc(new OrmVerifier(orm, VerifiersTest.TOK, VerifiersTest.F));
       System.out.printf("ORM held-out AUROC %.3f%n", auroc);
       assertTrue(auroc >= 0.9, "held-out AUROC " + auroc);

@@ -59,7 +59,7 @@ class VerifiersTest {
   }
 
   static TrainConfig cfg(int steps) {
-    return new TrainConfig(steps, 16, 1, 3e-3, 0.1, 20, 0.01, 1.0, 5, 0);
+    return TrainConfig.defaults(steps, 16, 3e-3, 5).withWarmupSteps(20);
   }
 
   @Test
@@ -122,8 +122,8 @@ class VerifiersTest {
         boolean yes = i % 2 == 0;
         simple.add(new VerifierData.Labeled(yes ? "Yes" : "No", "x", yes, null));
       }
-      VerifierTrainer.sft(m, TOK, VerifierData.direct(TOK, F, simple), new TrainConfig(120, 8, 1, 1e-2, 0.1, 5, 0,
-          1, 1, 0), null);
+      VerifierTrainer.sft(m, TOK, VerifierData.direct(TOK, F, simple), TrainConfig.defaults(120, 8, 1e-2, 1)
+          .withWarmupSteps(5).withWeightDecay(0), null);
       GenRmDirect v = new GenRmDirect(m, TOK, F);
       VerifierScore yes = v.score("Yes", List.of("x")).get(0);
       VerifierScore no = v.score("No", List.of("x")).get(0);

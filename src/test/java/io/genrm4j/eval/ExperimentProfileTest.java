@@ -1,0 +1,74 @@
+package io.genrm4j.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.genrm4j.util.Jsonl;
+import io.genrm4j.util.UserException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The profile files: their values, and the profile's JSON in a run's {@code config.json} (old runs must resume). */
+class ExperimentProfileTest {
+  /**
+   * Every field of every named profile on both tasks, as the profiles were when they were positional Java
+   * constructors (commit f73aa1f), in the exact JSON {@link Experiment} writes into {@code config.json}.
+   */
+  @Test
+  void namedProfilesAndTheirConfigJsonAreUnchanged() throws Exception {
+    assertPinned("mini", "last-letter", """
+        {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12}""");
+    assertPinned("mini", "word-sorting", """
+        {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12}""");
+    assertPinned("quick", "last-letter", """
+        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":20,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0}""");
+    assertPinned("quick", "word-sorting", """
+        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":20,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0}""");
+    assertPinned("full", "last-letter", """
+        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":50,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0}""");
+    assertPinned("full", "word-sorting", """
+        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":50,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0}""");
+    assertEquals(List.of("mini", "quick", "full"), List.copyOf(ExperimentProfile.all().keySet()));
+  }
+
+  private static void assertPinned(String profile, String task, String configJson) throws Exception {
+    ExperimentProfile p = ExperimentProfile.named(profile).forTask(task);
+    assertEquals(configJson, Jsonl.MAPPER.writeValueAsString(Jsonl.MAPPER.valueToTree(p)), profile + "/" + task);
+  }
+
+  @Test
+  void wordSortingOverridesOnlyGeneratorStepsOfQuickAndFull() {
+    for (String name : List.of("quick", "full")) {
+      ExperimentProfile p = ExperimentProfile.named(name);
+      assertEquals(p, p.forTask("last-letter"));
+      ExperimentProfile ws = p.forTask("word-sorting");
+      assertEquals(3000, ws.genSteps());
+      ObjectNode wsWithBaseSteps = Jsonl.MAPPER.valueToTree(ws);
+      wsWithBaseSteps.put("genSteps", p.genSteps());
+      assertEquals(Jsonl.MAPPER.valueToTree(p), wsWithBaseSteps, name + ": only genSteps differs");
+    }
+    ExperimentProfile mini = ExperimentProfile.named("mini");
+    assertEquals(mini, mini.forTask("word-sorting"));
+  }
+
+  @Test
+  void parseReadsCommentsAndRejectsMissingOrUnknownFields() throws Exception {
+    String quick = Jsonl.MAPPER.writeValueAsString(ExperimentProfile.named("quick"));
+    assertEquals(ExperimentProfile.named("quick"), ExperimentProfile.parse("// a comment\n" + quick));
+    IllegalArgumentException missing =
+        assertThrows(IllegalArgumentException.class, () -> ExperimentProfile.parse(quick.replace("\"n\":32,", "")));
+    assertTrue(missing.getMessage().contains("'n'"), missing.getMessage());
+    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+        () -> ExperimentProfile.parse(quick.replace("\"n\":32,", "\"n\":32,\"nn\":1,")));
+    assertTrue(unknown.getMessage().contains("\"nn\""), unknown.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> ExperimentProfile.parse(quick.replace("\"n\":32", "\"n\":0")));
+  }
+
+  @Test
+  void unknownNameListsTheKnownOnes() {
+    UserException e = assertThrows(UserException.class, () -> ExperimentProfile.named("medium"));
+    assertTrue(e.getMessage().contains("mini, quick, full"), e.getMessage());
+  }
+}
