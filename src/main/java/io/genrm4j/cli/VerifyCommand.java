@@ -35,8 +35,8 @@ public final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--model", description = "verifier checkpoint directory (local backend)") Path model;
   @Option(names = "--mode", required = true, completionCandidates = VerifierKind.Names.class,
       description = "${COMPLETION-CANDIDATES}") String mode;
-  @Option(names = "--votes", defaultValue = "8", description = "rationales per candidate (genrm-cot, llm-judge); default "
-      + "${DEFAULT-VALUE}") int votes;
+  @Option(names = "--votes", defaultValue = "8", description = "rationales per candidate (genrm-cot, llm-judge); "
+      + "default ${DEFAULT-VALUE}") int votes;
   @Option(names = "--input", required = true, description = "candidates JSONL") Path input;
   @Option(names = "--out", required = true, description = "scores JSONL (written atomically)") Path out;
   @Option(names = "--format", defaultValue = "compact", description = "prompt format: compact|paper; default "

@@ -278,7 +278,8 @@ class ServeTest {
         assertTrue(opened.contains(kind), name);
       }
     }
-    String cli = cliError("verify", "--mode", "nope", "--input", cands.toString(), "--out", tmp.resolve("s").toString());
+    String cli = cliError("verify", "--mode", "nope", "--input", cands.toString(), "--out",
+        tmp.resolve("s").toString());
     Resp r = post("/v1/verify", "{\"question\":\"q\",\"solutions\":[\"a\"],\"mode\":\"nope\"}");
     assertError(r, 400);
     String every = "(one of " + String.join(", ", names) + ")";
