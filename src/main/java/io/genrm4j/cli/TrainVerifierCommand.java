@@ -12,12 +12,11 @@ import io.genrm4j.task.Tasks;
 import io.genrm4j.train.TrainConfig;
 import io.genrm4j.train.Trainer;
 import io.genrm4j.util.Jsonl;
-import io.genrm4j.util.UserException;
 import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.VerifierData;
-import io.genrm4j.verify.VerifierTrainer;
+import io.genrm4j.verify.VerifierKind;
+import io.genrm4j.verify.VerifierRecipe;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -27,21 +26,24 @@ import picocli.CommandLine.Option;
 /** {@code genrm train verifier}: fine-tunes a checkpoint into a verifier of one kind. */
 @Command(name = "verifier", mixinStandardHelpOptions = true,
     description = {"Train a verifier from labelled candidates, starting from a checkpoint (usually the generator).",
-        "Kinds: orm (score head + balanced BCE), genrm (SFT on \" Yes\"/\" No\"; --lambda > 0 adds solution SFT on "
-            + "the correct candidates: unified training), genrm-cot (SFT on rationale + verdict), dpo (pairs of "
-            + "correct > incorrect of the same problem against the frozen start).",
+        "Kinds: orm (score head + balanced BCE), genrm (SFT on \" Yes\"/\" No\"; with --lambda > 0 it is "
+            + "genrm-unified), genrm-unified (genrm + solution SFT on the correct candidates, weight --lambda), "
+            + "genrm-cot (SFT on rationale + verdict), dpo (pairs of correct > incorrect of the same problem against "
+            + "the frozen start). llm-judge is not trained: it is the generator prompted to verify.",
+        "SFT examples longer than the model's context are dropped with a warning.",
         "Input: candidates JSONL with question, text, correct, and for genrm-cot a 'rationale' field or --task of an "
             + "algorithmic task whose oracle writes one."})
 public final class TrainVerifierCommand implements Callable<Integer> {
-  @Option(names = "--kind", required = true, description = "orm|genrm|genrm-cot|dpo") String kind;
+  @Option(names = "--kind", required = true, completionCandidates = VerifierKind.Names.class,
+      description = "${COMPLETION-CANDIDATES} (the names of genrm verify --mode)") String kind;
   @Option(names = "--model", required = true, description = "checkpoint to start from") Path model;
   @Option(names = "--data", required = true, description = "labelled candidates JSONL") Path data;
   @Option(names = "--out", required = true, description = "output checkpoint directory") Path out;
   @Option(names = "--task", description = "last-letter|word-sorting: oracle rationales for genrm-cot") String task;
   @Option(names = "--format", defaultValue = "compact", description = "compact|paper; default ${DEFAULT-VALUE}")
   String format;
-  @Option(names = "--lambda", defaultValue = "0", description = "genrm: weight of solution SFT; default "
-      + "${DEFAULT-VALUE}") float lambda;
+  @Option(names = "--lambda", defaultValue = "0", description = "genrm, genrm-unified: weight of solution SFT; "
+      + "default ${DEFAULT-VALUE}") float lambda;
   @Option(names = "--beta", defaultValue = "0.1", description = "dpo: beta; default ${DEFAULT-VALUE}") double beta;
   @Option(names = "--steps", defaultValue = "300", description = "default ${DEFAULT-VALUE}") int steps;
   @Option(names = "--batch-size", defaultValue = "16", description = "default ${DEFAULT-VALUE}") int batchSize;
@@ -55,44 +57,38 @@ public final class TrainVerifierCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    VerifierKind k = kindToTrain();
     Prompts.Format f = Prompts.Format.parse(format);
     RationalePositions rp = RationalePositions.of(rationalePositions);
     Cli.requireFreshDir(out, false, "");
-    List<VerifierData.Labeled> labeled = readLabeled();
+    List<VerifierData.Labeled> labeled = readLabeled(k);
     TrainConfig cfg = new TrainConfig(steps, batchSize, 1, lr, 0.1, Math.max(1, steps / 20), 0.01, 1.0, seed, 0);
+    // no replay: the CLI trains on the given candidates only
+    VerifierRecipe.TrainOptions options = new VerifierRecipe.TrainOptions(lambda, beta, rp, List.of(), 0);
     try (NDManager root = Cli.manager(); Checkpoint.Loaded start = Cli.load(model, root);
-        ProgressBar bar = Cli.progress("train " + kind, steps, "step")) {
+        ProgressBar bar = Cli.progress("train " + k.id(), steps, "step")) {
       var tok = start.tokenizer();
-      LlamaModel m = kind.equals("orm") ? start.model().withScoreHead(seed) : start.model();
+      LlamaModel m = k.hasScoreHead() ? start.model().withScoreHead(seed) : start.model();
       java.util.function.Consumer<Trainer.StepLog> log = s -> {
         bar.stepTo(s.step());
         bar.setExtraMessage(String.format(" loss %.4f", s.loss()));
       };
-      Trainer.Result r = switch (kind) {
-        case "orm" -> VerifierTrainer.orm(m, tok, f, labeled, cfg, log);
-        case "genrm" -> {
-          List<VerifierData.Labeled> good = labeled.stream().filter(VerifierData.Labeled::correct).toList();
-          var ex = new ArrayList<>(VerifierData.direct(tok, f, labeled));
-          if (lambda > 0) {
-            ex.addAll(VerifierData.solutionSft(tok, f, good, lambda));
-          }
-          yield VerifierTrainer.sft(m, tok, ex, cfg, log);
-        }
-        case "genrm-cot" -> VerifierTrainer.sft(m, tok, VerifierData.cot(tok, f, labeled, rp), cfg, log);
-        case "dpo" -> VerifierTrainer.dpo(m, tok, f, labeled, beta, cfg, log);
-        default -> throw new UserException("--kind must be orm, genrm, genrm-cot or dpo");
-      };
-      Checkpoint.save(m, tok, out);
-      if (kind.equals("genrm-cot")) {
-        rp.save(out);
-      }
-      System.out.printf("trained %s on %d candidates: %d steps, final loss %.4f, %.1f s -> %s%n", kind,
+      Trainer.Result r = VerifierRecipe.train(k, m, tok, f, labeled, options, cfg, log, System.err).result();
+      VerifierRecipe.save(k, m, tok, out, options);
+      System.out.printf("trained %s on %d candidates: %d steps, final loss %.4f, %.1f s -> %s%n", k.id(),
           labeled.size(), steps, r.finalLoss(), r.seconds(), out);
     }
     return 0;
   }
 
-  private List<VerifierData.Labeled> readLabeled() {
+  /** The kind of {@code --kind}: genrm with a positive lambda is genrm-unified; the judge is never trained. */
+  private VerifierKind kindToTrain() {
+    VerifierKind k = VerifierKind.parse(kind);
+    VerifierRecipe.requireTrainable(k);
+    return k == VerifierKind.GENRM && lambda > 0 ? VerifierKind.GENRM_UNIFIED : k;
+  }
+
+  private List<VerifierData.Labeled> readLabeled(VerifierKind k) {
     Task t = task == null ? null : Tasks.byName(task);
     Oracle oracle = t == null ? null : t.oracle().orElse(null);
     return Jsonl.read(data, n -> {
@@ -101,7 +97,7 @@ public final class TrainVerifierCommand implements Callable<Integer> {
         throw new IllegalArgumentException("missing field 'correct' (grade the candidates first: genrm grade)");
       }
       String rationale = n.hasNonNull("rationale") ? n.get("rationale").asText() : null;
-      if (rationale == null && kind.equals("genrm-cot")) {
+      if (rationale == null && k.samplesVotes()) { // a kind that samples rationales trains on them
         if (oracle == null) {
           throw new IllegalArgumentException("no 'rationale' field and no --task with an oracle to write one");
         }

@@ -1,16 +1,17 @@
 package io.genrm4j.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genrm4j.eval.VerifierMetrics;
 import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.task.Candidate;
 import io.genrm4j.task.Prompts;
+import io.genrm4j.task.Score;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
 import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.Verifier;
+import io.genrm4j.verify.VerifierKind;
+import io.genrm4j.verify.VerifierRecipe;
 import io.genrm4j.verify.VerifierScore;
-import io.genrm4j.verify.Verifiers;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,16 +24,19 @@ import picocli.CommandLine.Option;
 
 /** {@code genrm verify}: scores every candidate of a candidates JSONL with one verifier. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-    description = {"Score candidate solutions with a verifier and write one score record per candidate.",
-        "Modes: orm (score head), direct (GenRM p(Yes)), cot (GenRM-CoT, mean p(Yes) over --votes rationales), "
-            + "judge (same prompt on a model not trained to verify), dpo (beta * log-ratio to --reference).",
+    description = {"Score candidate solutions with a verifier and write one score record per candidate "
+        + "(docs/schemas.md).",
+        "Modes: orm (score head), genrm or direct (GenRM p(Yes)), genrm-unified (the same on a unified checkpoint), "
+            + "genrm-cot or cot (GenRM-CoT, mean p(Yes) over --votes rationales), llm-judge or judge (the same "
+            + "prompt on a model not trained to verify), dpo (beta * log-ratio to --reference).",
         "Input records need problem_id, candidate_id, question, text; with 'correct' present the summary reports "
             + "accuracy, AUROC and ECE, and Best-of-N accuracy of the top-scored candidate per problem."})
 public final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--model", description = "verifier checkpoint directory (local backend)") Path model;
-  @Option(names = "--mode", required = true, description = "orm|direct|cot|dpo|judge") String mode;
-  @Option(names = "--votes", defaultValue = "8", description = "rationales per candidate (cot, judge); default "
-      + "${DEFAULT-VALUE}") int votes;
+  @Option(names = "--mode", required = true, completionCandidates = VerifierKind.Names.class,
+      description = "${COMPLETION-CANDIDATES}") String mode;
+  @Option(names = "--votes", defaultValue = "8", description = "rationales per candidate (genrm-cot, llm-judge); "
+      + "default ${DEFAULT-VALUE}") int votes;
   @Option(names = "--input", required = true, description = "candidates JSONL") Path input;
   @Option(names = "--out", required = true, description = "scores JSONL (written atomically)") Path out;
   @Option(names = "--format", defaultValue = "compact", description = "prompt format: compact|paper; default "
@@ -47,19 +51,20 @@ public final class VerifyCommand implements Callable<Integer> {
   long seed;
   @Option(names = "--reference", description = "dpo: the model DPO started from") Path reference;
   @Option(names = "--backend", defaultValue = "local", description = "local (a checkpoint, --model) or openai (an "
-      + "OpenAI-compatible server at --base-url: vLLM, llama.cpp, Ollama, genrm serve; modes direct|cot|judge, paper "
-      + "prompts); default ${DEFAULT-VALUE}") String backend;
+      + "OpenAI-compatible server at --base-url: vLLM, llama.cpp, Ollama, genrm serve; modes genrm, genrm-cot, "
+      + "llm-judge and their aliases, paper prompts); default ${DEFAULT-VALUE}") String backend;
   @Option(names = "--base-url", description = "openai backend: server URL, e.g. http://127.0.0.1:8000") String baseUrl;
   @Option(names = "--api-key", description = "openai backend: bearer token (else env OPENAI_API_KEY)") String apiKey;
   @Option(names = "--concurrency", defaultValue = "4", description = "openai backend: requests in flight; default "
       + "${DEFAULT-VALUE}") int concurrency;
   @Option(names = "--beta", defaultValue = "0.1", description = "dpo: beta; default ${DEFAULT-VALUE}") double beta;
-  @Option(names = "--rationale-positions", description = "cot: sequential|solution, where the rationale sits in "
+  @Option(names = "--rationale-positions", description = "genrm-cot: sequential|solution, where the rationale sits in "
       + "position space; default: as recorded in the checkpoint by genrm train verifier, else sequential")
   String rationalePositions;
 
   @Override
   public Integer call() {
+    VerifierKind kind = VerifierKind.parse(mode);
     if (votes < 1) {
       throw new UserException("--votes must be >= 1");
     }
@@ -73,14 +78,14 @@ public final class VerifyCommand implements Callable<Integer> {
     Map<String, List<Candidate>> byProblem = new LinkedHashMap<>();
     cands.forEach(c -> byProblem.computeIfAbsent(c.problemId(), k -> new ArrayList<>()).add(c));
     SamplingParams sampling = new SamplingParams(maxRationaleTokens, temperature, topP, 0, List.of(), seed, true, 0);
-    List<ObjectNode> records = new ArrayList<>();
+    List<Score> records = new ArrayList<>();
     List<Double> scores = new ArrayList<>();
     List<Boolean> labels = new ArrayList<>();
     double bestCorrect = 0;
     int labelledProblems = 0;
     long t0 = System.nanoTime();
-    try (Verifier v = open(f, sampling);
-        ProgressBar bar = Cli.progress("verify " + mode, cands.size(), "cand")) {
+    try (Verifier v = open(kind, f, sampling);
+        ProgressBar bar = Cli.progress("verify " + kind.id(), cands.size(), "cand")) {
       for (List<Candidate> group : byProblem.values()) {
         List<String> sols = group.stream().map(Candidate::text).toList();
         List<VerifierScore> s = v.score(group.get(0).question(), sols);
@@ -88,29 +93,11 @@ public final class VerifyCommand implements Callable<Integer> {
         for (int i = 0; i < group.size(); i++) {
           Candidate c = group.get(i);
           VerifierScore vs = s.get(i);
-          ObjectNode o = Jsonl.MAPPER.createObjectNode();
-          o.put("problem_id", c.problemId());
-          o.put("candidate_id", c.candidateId());
-          o.put("score", vs.score());
-          if (!Double.isNaN(vs.pYes())) {
-            o.put("p_yes", vs.pYes());
-            o.put("p_no", vs.pNo());
-            o.put("mass", vs.mass());
-          }
-          if (vs.votes().length > 0) {
-            o.put("votes", vs.votes().length);
-            var arr = o.putArray("vote_p_yes");
-            for (double x : vs.votes()) {
-              arr.add(x);
-            }
-          }
-          o.put("method", mode);
+          records.add(vs.toScore(c.problemId(), c.candidateId()).withMass().withMethod(kind.id(), c.correct()));
           if (c.correct() != null) {
-            o.put("correct", c.correct());
             scores.add(vs.score());
             labels.add(c.correct());
           }
-          records.add(o);
           best = vs.score() > s.get(best).score() ? i : best;
           bar.step();
         }
@@ -122,7 +109,7 @@ public final class VerifyCommand implements Callable<Integer> {
     }
     Jsonl.write(out, records);
     double secs = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("verify %s: %d candidates of %d problems in %.1f s -> %s%n", mode, cands.size(),
+    System.out.printf("verify %s: %d candidates of %d problems in %.1f s -> %s%n", kind.id(), cands.size(),
         byProblem.size(), secs, out);
     if (!labels.isEmpty()) {
       double[] sc = scores.stream().mapToDouble(Double::doubleValue).toArray();
@@ -130,7 +117,7 @@ public final class VerifyCommand implements Callable<Integer> {
       for (int i = 0; i < lb.length; i++) {
         lb[i] = labels.get(i);
       }
-      boolean probs = !mode.equals("dpo");
+      boolean probs = kind.probabilityScores();
       System.out.printf("  AUROC %.3f  accuracy@0.5 %s  ECE %s  best-of-pool accuracy %.1f%% (%d problems)%n",
           VerifierMetrics.auroc(sc, lb), probs ? String.format("%.1f%%", 100 * VerifierMetrics.accuracy(sc, lb)) : "n/a",
           probs ? String.format("%.3f", VerifierMetrics.expectedCalibrationError(sc, lb)) : "n/a",
@@ -139,7 +126,7 @@ public final class VerifyCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Verifier open(Prompts.Format f, SamplingParams sampling) {
+  private Verifier open(VerifierKind kind, Prompts.Format f, SamplingParams sampling) {
     if (backend.equals("openai")) {
       if (baseUrl == null) {
         throw new UserException("--backend openai needs --base-url");
@@ -148,7 +135,7 @@ public final class VerifyCommand implements Callable<Integer> {
       var client = new io.genrm4j.serve.client.OpenAiClient(baseUrl, key, java.time.Duration.ofSeconds(120),
           concurrency, 3);
       try {
-        return new io.genrm4j.serve.client.RemoteGenrm(client, mode, votes, temperature, maxRationaleTokens, seed);
+        return new io.genrm4j.serve.client.RemoteGenrm(client, kind, votes, temperature, maxRationaleTokens, seed);
       } catch (IllegalArgumentException e) {
         throw new UserException("--backend openai: " + e.getMessage());
       }
@@ -159,7 +146,9 @@ public final class VerifyCommand implements Callable<Integer> {
     if (model == null) {
       throw new UserException("--model is required with the local backend");
     }
-    return Verifiers.open(model, mode, votes, f, sampling, beta, reference, rationalePositions == null
-        ? RationalePositions.of(model) : RationalePositions.of(rationalePositions));
+    RationalePositions positions = rationalePositions == null
+        ? RationalePositions.of(model) : RationalePositions.of(rationalePositions);
+    return VerifierRecipe.open(kind, model, reference, f,
+        new VerifierRecipe.ScoreOptions(votes, sampling, positions, beta));
   }
 }

@@ -17,6 +17,7 @@ import io.genrm4j.task.Oracle;
 import io.genrm4j.task.AlgorithmicTask;
 import io.genrm4j.task.Problem;
 import io.genrm4j.task.Prompts;
+import io.genrm4j.task.Score;
 import io.genrm4j.task.Split;
 import io.genrm4j.task.Task;
 import io.genrm4j.train.TokenExample;
@@ -25,13 +26,11 @@ import io.genrm4j.train.Trainer;
 import io.genrm4j.util.AtomicFiles;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
-import io.genrm4j.verify.DpoVerifier;
-import io.genrm4j.verify.GenRmCot;
-import io.genrm4j.verify.GenRmDirect;
-import io.genrm4j.verify.OrmVerifier;
 import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierData;
+import io.genrm4j.verify.VerifierKind;
+import io.genrm4j.verify.VerifierRecipe;
 import io.genrm4j.verify.VerifierScore;
 import io.genrm4j.verify.VerifierTrainer;
 import java.io.IOException;
@@ -39,6 +38,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -67,12 +67,12 @@ import me.tongfei.progressbar.ProgressBar;
  * order.
  */
 public final class Experiment {
-  /** Verifier methods, in report order. */
-  public static final List<String> METHODS =
-      List.of("orm", "genrm", "genrm-unified", "genrm-cot", "dpo", "llm-judge");
+  /** Verifier methods, in report order: the ids of {@link VerifierKind}. */
+  public static final List<String> METHODS = Arrays.stream(VerifierKind.values()).map(VerifierKind::id).toList();
 
   /** Methods that are trained (all but the judge, which is the generator itself). */
-  public static final List<String> TRAINED = List.of("orm", "genrm", "genrm-unified", "genrm-cot", "dpo");
+  public static final List<String> TRAINED =
+      Arrays.stream(VerifierKind.values()).filter(VerifierKind::trained).map(VerifierKind::id).toList();
 
   public static final List<Split> TEST_SPLITS = List.of(Split.TEST_OOD, Split.TEST_ID);
 
@@ -552,70 +552,19 @@ public final class Experiment {
   // ---- stage 4: verifiers, each fine-tuned from the generator
 
   private void trainStage(String method, Stages.Progress progress) {
+    VerifierKind kind = VerifierKind.of(method);
     List<VerifierData.Labeled> data = verifierData();
     TrainConfig cfg = TrainConfig.defaults(prof.verSteps(), prof.verBatch(), prof.verLr(), seedOf("train-" + method));
+    VerifierRecipe.TrainOptions options = new VerifierRecipe.TrainOptions(prof.lambda(), prof.dpoBeta(),
+        cotPositions(), prof.cotReplay() > 0 ? generatorReferences() : List.of(), prof.cotReplay());
     try (NDManager root = NDManager.newBaseManager();
         Checkpoint.Loaded gen = Checkpoint.load(checkpoint("generator"), root);
-        ProgressBar bar = progress.bar(cfg.steps())) {
-      LlamaModel m = method.equals("orm") ? gen.model().withScoreHead(seedOf("orm-head")) : gen.model().copy();
-      try {
-        Trainer.Result r;
-        int examples = data.size();
-        switch (method) {
-          case "orm" -> r = VerifierTrainer.orm(m, tok, FORMAT, data, cfg, steps(bar));
-          case "dpo" -> r = VerifierTrainer.dpo(m, tok, FORMAT, data, prof.dpoBeta(), cfg, steps(bar));
-          case "genrm-cot" -> {
-            // Replay of the generator's data keeps the re-solving skill at the lengths the CoT data lacks: without it
-            // the quick GenRM-CoT re-solved 6-name problems for 4 lines and stopped.
-            List<TokenExample> mix = fitting(VerifierData.cot(tok, FORMAT, data, cotPositions()), m, method);
-            if (prof.cotReplay() > 0) {
-              mix.addAll(VerifierData.solutionSft(tok, FORMAT, generatorReferences(), (float) prof.cotReplay()));
-            }
-            examples = mix.size();
-            r = VerifierTrainer.sft(m, tok, mix, cfg, steps(bar));
-          }
-          case "genrm" -> {
-            List<TokenExample> direct = fitting(VerifierData.direct(tok, FORMAT, data), m, method);
-            examples = direct.size();
-            r = VerifierTrainer.sft(m, tok, direct, cfg, steps(bar));
-          }
-          case "genrm-unified" -> {
-            List<TokenExample> mix = fitting(VerifierData.direct(tok, FORMAT, data), m, method);
-            mix.addAll(VerifierData.solutionSft(tok, FORMAT,
-                data.stream().filter(VerifierData.Labeled::correct).toList(), (float) prof.lambda()));
-            examples = mix.size();
-            r = VerifierTrainer.sft(m, tok, mix, cfg, steps(bar));
-          }
-          default -> throw new IllegalArgumentException(method);
-        }
-        Checkpoint.save(m, tok, checkpoint(method));
-        if (method.equals("genrm-cot")) {
-          cotPositions().save(checkpoint(method));
-        }
-        writeTrainLog(method, r, examples);
-      } finally {
-        m.close();
-      }
+        ProgressBar bar = progress.bar(cfg.steps());
+        LlamaModel m = kind.hasScoreHead() ? gen.model().withScoreHead(seedOf("orm-head")) : gen.model().copy()) {
+      VerifierRecipe.Trained t = VerifierRecipe.train(kind, m, tok, FORMAT, data, options, cfg, steps(bar), err);
+      VerifierRecipe.save(kind, m, tok, checkpoint(method), options);
+      writeTrainLog(method, t.result(), t.examples());
     }
-  }
-
-  /**
-   * The examples that fit in the model's context; the rest are dropped with a warning (word-sorting GenRM-CoT
-   * examples of long wrong candidates reach ~1,300 characters, the presets' context is 1,024 positions).
-   */
-  private List<TokenExample> fitting(List<TokenExample> all, LlamaModel m, String method) {
-    int max = m.config().maxPositionEmbeddings();
-    List<TokenExample> out = new ArrayList<>();
-    for (TokenExample e : all) {
-      if (e.ids().length <= max) {
-        out.add(e);
-      }
-    }
-    if (out.size() < all.size()) {
-      err.printf("%s: dropped %d of %d training examples longer than the model's %d-token context%n", method,
-          all.size() - out.size(), all.size(), max);
-    }
-    return out;
   }
 
   private RationalePositions cotPositions() {
@@ -638,26 +587,22 @@ public final class Experiment {
   }
 
   private void scoreStage(String method, Split split, Stages.Progress progress) {
+    VerifierKind kind = VerifierKind.of(method);
     List<Problem> ps = problems(split);
     Map<String, List<Candidate>> groups = byProblem(candidates(split));
     SamplingParams cotParams = SamplingParams.sample(rationaleTokens(ps), prof.cotTemperature(),
         seedOf("score-" + method) + split.ordinal());
     try (NDManager root = NDManager.newBaseManager();
-        Checkpoint.Loaded gen = method.equals("dpo") || method.equals("llm-judge")
+        // the judge is the generator; DPO scores against it
+        Checkpoint.Loaded gen = kind.needsReference() || !kind.trained()
             ? Checkpoint.load(checkpoint("generator"), root) : null;
-        Checkpoint.Loaded own = TRAINED.contains(method) ? Checkpoint.load(checkpoint(method), root) : null;
-        Verifier v = switch (method) {
-          case "orm" -> new OrmVerifier(own.model(), tok, FORMAT);
-          case "genrm", "genrm-unified" -> new GenRmDirect(own.model(), tok, FORMAT);
-          case "genrm-cot" -> new GenRmCot(own.model(), tok, FORMAT, prof.votes(), cotParams, cotPositions());
-          case "dpo" -> new DpoVerifier(own.model(), gen.model(), tok, FORMAT, prof.dpoBeta());
-          case "llm-judge" -> GenRmCot.judge(gen.model(), tok, FORMAT, prof.votes(), cotParams);
-          default -> throw new IllegalArgumentException(method);
-        };
+        Checkpoint.Loaded own = kind.trained() ? Checkpoint.load(checkpoint(method), root) : null;
+        Verifier v = VerifierRecipe.open(kind, (own != null ? own : gen).model(),
+            kind.needsReference() ? gen.model() : null, tok, FORMAT,
+            new VerifierRecipe.ScoreOptions(prof.votes(), cotParams, cotPositions(), prof.dpoBeta()));
         ProgressBar bar = progress.bar(ps.size())) {
-      boolean cot = method.equals("genrm-cot") || method.equals("llm-judge");
-      int chunk = cot ? 1 : 8;
-      List<ObjectNode> rows = new ArrayList<>();
+      int chunk = kind.samplesVotes() ? 1 : 8;
+      List<Score> rows = new ArrayList<>();
       for (int i = 0; i < ps.size(); i += chunk) {
         List<Problem> part = ps.subList(i, Math.min(ps.size(), i + chunk));
         List<String> qs = new ArrayList<>();
@@ -670,7 +615,7 @@ public final class Experiment {
         for (int c = 0; c < part.size(); c++) {
           List<Candidate> cs = groups.get(part.get(c).id());
           for (int j = 0; j < cs.size(); j++) {
-            rows.add(scoreRow(cs.get(j), scores.get(c).get(j)));
+            rows.add(scores.get(c).get(j).toScore(cs.get(j).problemId(), cs.get(j).candidateId()));
           }
         }
         bar.stepBy(part.size());
@@ -679,31 +624,8 @@ public final class Experiment {
     }
   }
 
-  private static ObjectNode scoreRow(Candidate c, VerifierScore s) {
-    ObjectNode o = Jsonl.MAPPER.createObjectNode();
-    o.put("problem_id", c.problemId());
-    o.put("candidate_id", c.candidateId());
-    putNum(o, "score", s.score());
-    putNum(o, "p_yes", s.pYes());
-    putNum(o, "p_no", s.pNo());
-    ArrayNode votes = o.putArray("votes");
-    for (double d : s.votes()) {
-      if (Double.isFinite(d)) {
-        votes.add(d);
-      } else {
-        votes.addNull();
-      }
-    }
-    o.put("tokens", s.tokens());
-    return o;
-  }
-
   static void putNum(ObjectNode o, String field, double v) {
-    if (Double.isFinite(v)) {
-      o.put(field, v);
-    } else {
-      o.putNull(field);
-    }
+    Jsonl.putNumber(o, field, v);
   }
 
   // ---- stage 6: generation accuracy (the unified model also solves)

@@ -6,9 +6,11 @@ import io.genrm4j.task.Candidate;
 import io.genrm4j.task.Split;
 import io.genrm4j.util.AtomicFiles;
 import io.genrm4j.util.Jsonl;
+import io.genrm4j.verify.VerifierKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +33,8 @@ public final class ExperimentReport {
   public static final String PASS = "pass@n";
   public static final String SC = "self-consistency";
   public static final String WEIGHTED = "weighted-vote";
-  public static final List<String> VOTING = List.of("genrm-cot", "llm-judge");
+  public static final List<String> VOTING =
+      Arrays.stream(VerifierKind.values()).filter(VerifierKind::samplesVotes).map(VerifierKind::id).toList();
 
   /** Scores of one method on one split, by candidate id. */
   record Scores(Map<String, Double> score, Map<String, double[]> votes, long tokens) {}
@@ -140,11 +143,11 @@ public final class ExperimentReport {
     for (String m : methods) {
       out.put(m, BestOfN.bestOfNCurve(pools, m, ns));
     }
-    if (methods.contains("genrm-cot")) {
+    if (methods.contains(VerifierKind.GENRM_COT.id())) {
       // weights must be finite: an unscorable candidate gets weight 0
       List<Pool> w = new ArrayList<>();
       for (Pool p : pools) {
-        double[] s = p.scoresOf("genrm-cot").clone();
+        double[] s = p.scoresOf(VerifierKind.GENRM_COT.id()).clone();
         for (int i = 0; i < s.length; i++) {
           s[i] = Double.isFinite(s[i]) ? s[i] : 0;
         }
@@ -211,18 +214,19 @@ public final class ExperimentReport {
         double[] s = pools.stream().flatMapToDouble(p -> java.util.Arrays.stream(p.scoresOf(m))).toArray();
         double[] prob = new double[s.length];
         int unscored = 0;
+        boolean probabilities = VerifierKind.of(m).probabilityScores();
         for (int i = 0; i < s.length; i++) {
           if (Double.isInfinite(s[i]) && s[i] < 0) {
             unscored++;
           }
           // the DPO reward is a log-ratio, not a probability: sigmoid for the 0.5 threshold, no ECE
-          prob[i] = m.equals("dpo") ? 1 / (1 + Math.exp(-s[i])) : Math.max(0, Math.min(1, s[i]));
+          prob[i] = probabilities ? Math.max(0, Math.min(1, s[i])) : 1 / (1 + Math.exp(-s[i]));
         }
         ObjectNode o = sv.putObject(m);
         Experiment.putNum(o, "accuracy", VerifierMetrics.accuracy(prob, y));
         Experiment.putNum(o, "auroc", VerifierMetrics.auroc(s, y));
-        Experiment.putNum(o, "ece", m.equals("dpo") ? Double.NaN : VerifierMetrics.expectedCalibrationError(prob, y));
-        Experiment.putNum(o, "brier", m.equals("dpo") ? Double.NaN : VerifierMetrics.brier(prob, y));
+        Experiment.putNum(o, "ece", probabilities ? VerifierMetrics.expectedCalibrationError(prob, y) : Double.NaN);
+        Experiment.putNum(o, "brier", probabilities ? VerifierMetrics.brier(prob, y) : Double.NaN);
         o.put("unscored", unscored);
         long tokens = readScores(dir.resolve("scores").resolve(m + "-" + split.id() + ".jsonl")).tokens();
         ObjectNode t = sc.putObject(m);
@@ -251,9 +255,10 @@ public final class ExperimentReport {
     // lambda ablation: GenRM trained with lambda = 0 vs lambda > 0 (unified), as verifier and as solver
     JsonNode gen = Experiment.readJson(dir.resolve("generation.json"));
     ObjectNode lam = metrics.putObject("lambda_ablation");
-    for (String m : List.of("genrm", "genrm-unified")) {
+    for (VerifierKind k : List.of(VerifierKind.GENRM, VerifierKind.GENRM_UNIFIED)) {
+      String m = k.id();
       ObjectNode o = lam.putObject(m);
-      o.put("lambda", m.equals("genrm") ? 0.0 : prof.lambda());
+      o.put("lambda", k == VerifierKind.GENRM ? 0.0 : prof.lambda());
       for (Split s : Experiment.TEST_SPLITS) {
         ObjectNode so = o.putObject(s.id());
         Experiment.putNum(so, "best_of_" + prof.n(), bon.get(s).get(m).get(prof.n()));

@@ -9,6 +9,7 @@ import io.genrm4j.model.LlamaModel;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
 import io.genrm4j.verify.Verifier;
+import io.genrm4j.verify.VerifierKind;
 import io.genrm4j.verify.VerifierScore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -39,9 +40,8 @@ public final class GenrmServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GenrmServer.class);
   static final Set<String> ROUTES = Set.of("/health", "/metrics", "/v1/models", "/v1/completions", "/v1/verify",
       "/v1/rerank", "/tokenize");
-  static final Set<String> MODES = Set.of("direct", "cot", "judge", "orm");
 
-  /** Server settings. */
+  /** Server settings; {@code defaultMode} is a name {@link VerifierKind#parse} accepts. */
   public record Options(String host, int port, String apiKey, String modelName, String defaultMode,
       int defaultVotes, ServeLimits limits, boolean logprobTokenIds) {
     public static Options loopback(int port) {
@@ -69,9 +69,9 @@ public final class GenrmServer implements AutoCloseable {
     }
   }
 
-  private record VerifyRequest(String question, List<String> solutions, String mode, int votes) {}
+  private record VerifyRequest(String question, List<String> solutions, VerifierKind kind, int votes) {}
 
-  private record VerifyKey(String mode, int votes) {}
+  private record VerifyKey(VerifierKind kind, int votes) {}
 
   private final LlamaModel model;
   private final Generator generator;
@@ -237,32 +237,26 @@ public final class GenrmServer implements AutoCloseable {
     List<String> solutions = Req.stringList(body, "solutions", l.maxCandidates());
     String mode = Req.text(body, "mode", false);
     mode = mode == null ? opt.defaultMode() : mode;
-    if (!MODES.contains(mode)) {
-      throw ApiError.badRequest("'mode' must be one of direct, cot, orm; got '" + mode + "'");
+    VerifierKind kind;
+    try {
+      kind = VerifierKind.parse(mode);
+    } catch (UserException e) {
+      throw ApiError.badRequest("'mode': " + e.getMessage());
     }
     JsonNode v = body.get("votes");
     if (v != null && !v.isNull() && v.isIntegralNumber() && v.asLong() > l.maxVotes()) {
       throw new ApiError(400, "limit_exceeded", "at most " + l.maxVotes() + " votes, got " + v.asLong());
     }
-    int votes = Req.intField(body, "votes", mode.equals("cot") ? opt.defaultVotes() : 1, 1, l.maxVotes());
-    VerifyRequest req = new VerifyRequest(question, solutions, mode, votes);
-    // deterministic modes batch across requests; sampled CoT votes run per request (stream-stable)
-    Object key = mode.equals("cot") ? null : new VerifyKey(mode, votes);
+    int votes = Req.intField(body, "votes", kind.samplesVotes() ? opt.defaultVotes() : 1, 1, l.maxVotes());
+    VerifyRequest req = new VerifyRequest(question, solutions, kind, votes);
+    // deterministic kinds batch across requests; sampled votes run per request (stream-stable)
+    Object key = kind.samplesVotes() ? null : new VerifyKey(kind, votes);
     List<VerifierScore> scores = await(worker.submit(verifyRunner, key, req, solutions.size()));
     ObjectNode out = Jsonl.MAPPER.createObjectNode();
     ArrayNode arr = Jsonl.MAPPER.createArrayNode();
     for (int i = 0; i < scores.size(); i++) {
-      VerifierScore s = scores.get(i);
-      ObjectNode o = arr.addObject();
-      o.put("index", i);
-      putNum(o, "score", s.score());
-      putNum(o, "p_yes", s.pYes());
-      putNum(o, "p_no", s.pNo());
-      putNum(o, "mass", s.mass());
-      ArrayNode vs = o.putArray("votes");
-      for (double x : s.votes()) {
-        vs.add(x);
-      }
+      // the score record without problem and candidate ids: the index names the solution
+      arr.addObject().put("index", i).setAll(scores.get(i).toScore(null, null).withMass().toJson());
     }
     if (rerank) {
       List<Integer> order = new ArrayList<>();
@@ -278,6 +272,7 @@ public final class GenrmServer implements AutoCloseable {
     }
     out.set("scores", arr);
     out.put("mode", mode);
+    out.put("kind", kind.id());
     out.put("timing_ms", (System.nanoTime() - t0) / 1e6);
     json(ctx, 200, out);
   }
@@ -286,13 +281,13 @@ public final class GenrmServer implements AutoCloseable {
     return Double.isNaN(score) ? Double.NEGATIVE_INFINITY : score;
   }
 
-  /** Model thread: scores a batch of verify requests sharing (mode, votes), or one CoT request. */
+  /** Model thread: scores a batch of verify requests sharing (kind, votes), or one request with sampled votes. */
   private List<List<VerifierScore>> runVerify(Object key, List<VerifyRequest> reqs) {
     VerifyRequest first = reqs.get(0);
-    VerifyKey k = new VerifyKey(first.mode(), first.votes());
+    VerifyKey k = new VerifyKey(first.kind(), first.votes());
     Verifier vf = open.get(k);
     if (vf == null) {
-      vf = verifiers.open(k.mode(), k.votes());
+      vf = verifiers.open(k.kind(), k.votes());
       open.put(k, vf);
     }
     List<String> qs = new ArrayList<>();
@@ -362,14 +357,6 @@ public final class GenrmServer implements AutoCloseable {
       }
       LOG.error("model job failed", c);
       throw new ApiError(500, "internal_error", "model job failed: " + c.getClass().getSimpleName());
-    }
-  }
-
-  private static void putNum(ObjectNode o, String name, double x) {
-    if (Double.isFinite(x)) {
-      o.put(name, x);
-    } else {
-      o.putNull(name);
     }
   }
 

@@ -1,14 +1,11 @@
 package io.genrm4j.serve;
 
 import io.genrm4j.infer.SamplingParams;
-import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.tokenizer.CharTokenizer;
-import io.genrm4j.model.tokenizer.Tokenizer;
 import io.genrm4j.task.Prompts;
-import io.genrm4j.verify.GenRmCot;
 import io.genrm4j.verify.RationalePositions;
-import io.genrm4j.verify.GenRmDirect;
-import io.genrm4j.verify.OrmVerifier;
+import io.genrm4j.verify.VerifierKind;
+import io.genrm4j.verify.VerifierRecipe;
 import java.util.List;
 
 import ai.djl.ndarray.NDManager;
@@ -29,7 +26,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "8080", description = "port (0 = any free port); default ${DEFAULT-VALUE}") int port;
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "bind address; default ${DEFAULT-VALUE}") String host;
   @Option(names = "--api-key", description = "bearer token required on every route but /health (else env GENRM_API_KEY)") String apiKey;
-  @Option(names = "--mode", defaultValue = "direct", description = "default verifier mode: direct|cot|orm; default ${DEFAULT-VALUE}") String mode;
+  @Option(names = "--mode", defaultValue = "direct", completionCandidates = VerifierKind.Names.class,
+      description = "default verifier mode, one of ${COMPLETION-CANDIDATES} (dpo needs a reference model, which serve "
+          + "does not load); default ${DEFAULT-VALUE}") String mode;
   @Option(names = "--votes", defaultValue = "8", description = "default CoT votes; default ${DEFAULT-VALUE}") int votes;
   @Option(names = "--max-batch", defaultValue = "64", description = "rows per micro-batch; default ${DEFAULT-VALUE}") int maxBatch;
   @Option(names = "--batch-window-ms", defaultValue = "3", description = "micro-batch collection window; default ${DEFAULT-VALUE}") long windowMs;
@@ -44,8 +43,8 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!GenrmServer.MODES.contains(mode)) {
-      throw new io.genrm4j.util.UserException("--mode must be direct, cot, judge or orm");
+    if (VerifierKind.parse(mode).needsReference()) {
+      throw new io.genrm4j.util.UserException("--mode " + mode + " needs a reference model, which serve does not load");
     }
     String key = apiKey != null ? apiKey : System.getenv("GENRM_API_KEY");
     ServeLimits limits = ServeLimits.defaults().withRequestTimeoutMs(timeoutS * 1000).withMaxBatchRows(maxBatch)
@@ -76,26 +75,15 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   /**
-   * The verifiers the CLI serves, all over the one loaded model: direct (GenRM), cot (GenRM-CoT with K sampled
-   * rationales at temperature 0.7, placed as the checkpoint records: {@link RationalePositions}), judge (the same on a model not trained to verify) and orm (needs a score head).
+   * The verifiers the CLI serves, all over the one loaded model: every kind but dpo (no reference model), GenRM-CoT
+   * and the judge with K sampled rationales at temperature 0.7, placed as the checkpoint records
+   * ({@link RationalePositions}); orm needs a score head.
    */
   static VerifierFactory cliVerifiers(Checkpoint.Loaded loaded, Prompts.Format format, int maxRationaleTokens,
       long seed, RationalePositions positions) {
-    LlamaModel m = loaded.model();
-    Tokenizer tok = loaded.tokenizer();
     SamplingParams sampling = new SamplingParams(maxRationaleTokens, 0.7, 1.0, 0, List.of(), seed, true, 0);
-    return (mode, votes) -> switch (mode) {
-      case "direct" -> new GenRmDirect(m, tok, format);
-      case "cot" -> new GenRmCot(m, tok, format, votes, sampling, positions);
-      case "judge" -> GenRmCot.judge(m, tok, format, votes, sampling);
-      case "orm" -> {
-        if (m.config().numLabels() != 1) {
-          throw ApiError.badRequest("mode 'orm' needs a checkpoint with a score head (score.weight)");
-        }
-        yield new OrmVerifier(m, tok, format);
-      }
-      default -> throw ApiError.badRequest("unknown mode '" + mode + "'");
-    };
+    return (kind, votes) -> VerifierRecipe.open(kind, loaded.model(), null, loaded.tokenizer(), format,
+        new VerifierRecipe.ScoreOptions(votes, sampling, positions, 0));
   }
 
   static boolean isLoopback(String host) {

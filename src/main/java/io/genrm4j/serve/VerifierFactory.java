@@ -1,12 +1,13 @@
 package io.genrm4j.serve;
 
 import io.genrm4j.verify.Verifier;
+import io.genrm4j.verify.VerifierKind;
 
 /**
- * Opens the verifier for a mode and vote count. Called on the model thread only; the server caches each
- * (mode, votes) verifier and closes them on shutdown. Throw {@link ApiError} (400) for an unsupported mode.
+ * Opens the verifier of a kind and vote count. Called on the model thread only; the server caches each
+ * (kind, votes) verifier and closes them on shutdown. Throw {@link ApiError} (400) for a kind it cannot serve.
  */
 @FunctionalInterface
 public interface VerifierFactory {
-  Verifier open(String mode, int votes);
+  Verifier open(VerifierKind kind, int votes);
 }

@@ -119,6 +119,15 @@ public final class Jsonl {
     return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
   }
 
+  /** Puts a number, or null when it is not finite (NaN, infinite): JSON has no such numbers. */
+  public static void putNumber(ObjectNode o, String field, double v) {
+    if (Double.isFinite(v)) {
+      o.put(field, v);
+    } else {
+      o.putNull(field);
+    }
+  }
+
   public static String toJson(Object value) {
     try {
       return MAPPER.writeValueAsString(value);

@@ -26,8 +26,8 @@ public final class DpoVerifier implements Verifier {
   }
 
   @Override
-  public String mode() {
-    return "dpo";
+  public VerifierKind kind() {
+    return VerifierKind.DPO;
   }
 
   @Override

@@ -29,7 +29,7 @@ public final class GenRmCot implements Verifier {
   private final Prompts.Format format;
   private final int votes;
   private final SamplingParams params;
-  private final String mode;
+  private final VerifierKind kind;
   private final RationalePositions positions;
 
   public GenRmCot(LlamaModel model, Tokenizer tok, Prompts.Format format, int votes, SamplingParams params) {
@@ -39,11 +39,11 @@ public final class GenRmCot implements Verifier {
   /** @param positions where the rationale sits in position space: as the model was trained ({@link VerifierData#cot}) */
   public GenRmCot(LlamaModel model, Tokenizer tok, Prompts.Format format, int votes, SamplingParams params,
       RationalePositions positions) {
-    this(model, tok, format, votes, params, "cot", positions);
+    this(model, tok, format, votes, params, VerifierKind.GENRM_COT, positions);
   }
 
   private GenRmCot(LlamaModel model, Tokenizer tok, Prompts.Format format, int votes, SamplingParams params,
-      String mode, RationalePositions positions) {
+      VerifierKind kind, RationalePositions positions) {
     if (votes < 1) {
       throw new IllegalArgumentException("votes must be >= 1");
     }
@@ -52,19 +52,19 @@ public final class GenRmCot implements Verifier {
     this.format = format;
     this.votes = votes;
     this.params = params.withStop(List.of(Prompts.DECISION));
-    this.mode = mode;
+    this.kind = kind;
     this.positions = positions;
   }
 
   /** LLM-as-a-Judge: the CoT verification prompt on a model that was not trained to verify, scored the same way. */
   public static GenRmCot judge(LlamaModel generator, Tokenizer tok, Prompts.Format format, int votes,
       SamplingParams params) {
-    return new GenRmCot(generator, tok, format, votes, params, "judge", RationalePositions.SEQUENTIAL);
+    return new GenRmCot(generator, tok, format, votes, params, VerifierKind.LLM_JUDGE, RationalePositions.SEQUENTIAL);
   }
 
   @Override
-  public String mode() {
-    return mode;
+  public VerifierKind kind() {
+    return kind;
   }
 
   @Override

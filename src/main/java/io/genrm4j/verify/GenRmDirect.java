@@ -25,8 +25,8 @@ public final class GenRmDirect implements Verifier {
   }
 
   @Override
-  public String mode() {
-    return "direct";
+  public VerifierKind kind() {
+    return VerifierKind.GENRM;
   }
 
   @Override

@@ -25,8 +25,8 @@ public final class OrmVerifier implements Verifier {
   }
 
   @Override
-  public String mode() {
-    return "orm";
+  public VerifierKind kind() {
+    return VerifierKind.ORM;
   }
 
   @Override

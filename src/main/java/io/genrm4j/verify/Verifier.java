@@ -7,8 +7,8 @@ import java.util.List;
  * the HTTP server sit on top of it. Implementations: discriminative RM, GenRM (direct), GenRM-CoT, DPO, LLM judge.
  */
 public interface Verifier extends AutoCloseable {
-  /** orm | direct | cot | dpo | judge */
-  String mode();
+  /** What this verifier computes (a genrm-unified checkpoint scores as {@link VerifierKind#GENRM}). */
+  VerifierKind kind();
 
   /** One score per solution, in order. */
   List<VerifierScore> score(String question, List<String> solutions);

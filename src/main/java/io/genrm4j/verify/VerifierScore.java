@@ -1,5 +1,8 @@
 package io.genrm4j.verify;
 
+import io.genrm4j.task.Score;
+import java.util.Arrays;
+
 /**
  * A verifier's judgement of one candidate.
  *
@@ -16,6 +19,11 @@ public record VerifierScore(double score, double pYes, double pNo, double[] vote
   /** p(Yes) + p(No): how much of the next-token mass the two labels hold (low = the model is off-format). */
   public double mass() {
     return pYes + pNo;
+  }
+
+  /** The on-disk record of this score (without the optional fields; rationales are not written). */
+  public Score toScore(String problemId, String candidateId) {
+    return Score.of(problemId, candidateId, score, pYes, pNo, Arrays.stream(votes).boxed().toList(), tokens);
   }
 
   public static VerifierScore scalar(double score, long tokens) {

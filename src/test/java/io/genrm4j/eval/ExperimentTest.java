@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * and a run killed during scoring continuing from its last finished stage.
  */
 class ExperimentTest {
-  static final List<String> KEYS = List.of("pass@n", "self-consistency", "orm", "genrm", "genrm-unified",
-      "genrm-cot", "llm-judge", "dpo", "weighted-vote");
+  /** The Best-of-N curves: the baselines, every verifier method, and GenRM-CoT-weighted voting. */
+  static final List<String> KEYS = java.util.stream.Stream.of(List.of(ExperimentReport.PASS, ExperimentReport.SC),
+      Experiment.METHODS, List.of(ExperimentReport.WEIGHTED)).flatMap(List::stream).toList();
 
   @TempDir Path tmp;
 
@@ -84,7 +85,8 @@ class ExperimentTest {
           assertTrue(v >= 0 && v <= 1);
         }
       }
-      for (String k : List.of("pass@n", "orm", "genrm", "genrm-unified", "genrm-cot", "llm-judge", "dpo")) {
+      for (String k : java.util.stream.Stream.concat(java.util.stream.Stream.of(ExperimentReport.PASS),
+          Experiment.METHODS.stream()).toList()) {
         assertEquals(mean, bon.get(k).get("1").asDouble(), 1e-9, section + ": Best-of-1 of " + k);
       }
     }

@@ -2,6 +2,7 @@ package io.genrm4j.serve;
 
 import io.genrm4j.task.Prompts;
 import io.genrm4j.verify.GenRmDirect;
+import io.genrm4j.verify.VerifierKind;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,7 +38,9 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -55,6 +58,9 @@ class ServeTest {
   static GenrmServer server;
   static GenrmServer strict; // API key, no logprob_token_ids, 1 s request timeout
   static OpenAiClient client;
+  static final String ONLY_GENRM = "only genrm in this test";
+  /** The kinds the test servers' factory was asked for. */
+  static final Set<VerifierKind> opened = ConcurrentHashMap.newKeySet();
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   static final String KEY = "s3cret-token";
 
@@ -68,9 +74,10 @@ class ServeTest {
     root = NDManager.newBaseManager();
     model = LlamaModel.init(Presets.get("test", tok.vocabSize()), 11, root);
     gen = new Generator(model, tok);
-    VerifierFactory vf = (mode, votes) -> {
-      if (!mode.equals("direct")) {
-        throw ApiError.badRequest("only direct in this test");
+    VerifierFactory vf = (kind, votes) -> {
+      opened.add(kind);
+      if (kind != VerifierKind.GENRM) {
+        throw ApiError.badRequest(ONLY_GENRM);
       }
       return new GenRmDirect(model, gen.tokenizer(), Prompts.Format.PAPER);
     };
@@ -237,6 +244,62 @@ class ServeTest {
     }
     assertError(post("/v1/verify", "{\"question\":\"q\",\"solutions\":[\"a\"],\"mode\":\"cot\"}"), 400);
     assertError(post("/v1/verify", "{\"question\":\"q\",\"solutions\":[\"a\"],\"mode\":\"nope\"}"), 400);
+  }
+
+  /**
+   * The names a user types for a verifier ({@code genrm verify --mode}, {@code genrm train verifier --kind},
+   * {@code genrm serve --mode}) and the names the server takes in "mode" are one set: the CLI accepts each of them
+   * and refuses any other; the server hands each to its verifier factory as the kind it names, and refuses any
+   * other with every accepted name in the message.
+   */
+  @Test
+  void theCliAndTheServerAcceptTheSameVerifierNames(@TempDir Path tmp) throws Exception {
+    picocli.CommandLine cl = io.genrm4j.cli.Main.commandLine();
+    List<String> names = candidates(cl.getSubcommands().get("verify"), "--mode");
+    assertEquals(names, candidates(cl.getSubcommands().get("serve"), "--mode"));
+    assertEquals(names, candidates(cl.getSubcommands().get("train").getSubcommands().get("verifier"), "--kind"));
+    assertEquals(VerifierKind.values().length + 3, names.size(), "the ids and the aliases direct, cot, judge");
+    Path cands = tmp.resolve("c.jsonl");
+    Files.writeString(cands, "{\"problem_id\":\"p\",\"candidate_id\":\"c\",\"question\":\"q\",\"text\":\"t\"}\n");
+    for (String name : names) {
+      // the CLI gets past the name to the next thing it needs
+      assertTrue(cliError("verify", "--mode", name, "--input", cands.toString(), "--out", tmp.resolve("s").toString())
+          .contains("--model is required"), name);
+      Resp r = post("/v1/verify", "{\"question\":\"q\",\"solutions\":[\"a\"],\"mode\":\"" + name + "\"}");
+      VerifierKind kind = VerifierKind.parse(name);
+      if (kind == VerifierKind.GENRM) {
+        assertEquals(200, r.status(), r.raw());
+        assertEquals(name, r.body().path("mode").asText());
+        assertEquals("genrm", r.body().path("kind").asText());
+      } else {
+        assertError(r, 400);
+        assertEquals(ONLY_GENRM, r.body().path("error").path("message").asText(), name);
+        assertTrue(opened.contains(kind), name);
+      }
+    }
+    String cli = cliError("verify", "--mode", "nope", "--input", cands.toString(), "--out",
+        tmp.resolve("s").toString());
+    Resp r = post("/v1/verify", "{\"question\":\"q\",\"solutions\":[\"a\"],\"mode\":\"nope\"}");
+    assertError(r, 400);
+    String every = "(one of " + String.join(", ", names) + ")";
+    assertTrue(cli.strip().endsWith(every), cli);
+    assertTrue(r.body().path("error").path("message").asText().endsWith(every), r.raw());
+  }
+
+  static List<String> candidates(picocli.CommandLine command, String option) {
+    List<String> out = new ArrayList<>();
+    command.getCommandSpec().findOption(option).completionCandidates().forEach(out::add);
+    return out;
+  }
+
+  /** What a CLI run printed on stderr. */
+  static String cliError(String... args) {
+    picocli.CommandLine cl = io.genrm4j.cli.Main.commandLine();
+    java.io.StringWriter err = new java.io.StringWriter();
+    cl.setErr(new java.io.PrintWriter(err, true));
+    cl.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+    cl.execute(args);
+    return err.toString();
   }
 
   @Test

@@ -33,11 +33,19 @@ class SchemaTest {
     assertTrue(lines.get(1).endsWith("\"extracted_answer\":\"3\",\"correct\":true}"), lines.get(1));
     assertEquals(Boolean.TRUE, Candidate.read(cf).get(1).correct());
 
-    Score s = new Score("p1", "p1-c0", 0.75, 0.6, 0.2, 32, "genrm-cot");
+    Score s = Score.of("p1", "p1-c0", 0.75, 0.6, 0.2, List.of(0.5, 1.0), 32).withMass().withMethod("genrm-cot", true);
+    // as the experiment writes it: no optional fields, a number that is not finite is null
+    Score row = Score.of("p1", "p1-c1", Double.NaN, Double.NaN, Double.NaN, List.of(0.25, Double.NaN), 7);
     Path sf = dir.resolve("s.jsonl");
-    Jsonl.write(sf, List.of(s));
-    assertTrue(Files.readString(sf).contains("\"p_yes\":0.6,\"p_no\":0.2,\"votes\":32"));
-    assertEquals(List.of(s), Score.read(sf));
+    Jsonl.write(sf, List.of(s, row));
+    List<String> scoreLines = Files.readAllLines(sf);
+    assertTrue(scoreLines.get(0).contains("\"p_yes\":0.6,\"p_no\":0.2,\"votes\":[0.5,1.0],\"tokens\":32"),
+        scoreLines.get(0));
+    assertTrue(scoreLines.get(0).endsWith("\"mass\":0.8,\"method\":\"genrm-cot\",\"correct\":true}"),
+        scoreLines.get(0));
+    assertEquals("{\"problem_id\":\"p1\",\"candidate_id\":\"p1-c1\",\"score\":null,\"p_yes\":null,\"p_no\":null,"
+        + "\"votes\":[0.25,null],\"tokens\":7}", scoreLines.get(1));
+    assertEquals(List.of(s, row), Score.read(sf));
 
     VerificationExample v = new VerificationExample("Q: x\nA: y" + Prompts.DIRECT_SUFFIX, Prompts.YES, true,
         VerificationExample.DIRECT, "p1", "p1-c0");

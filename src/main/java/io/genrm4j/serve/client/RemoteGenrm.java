@@ -2,6 +2,7 @@ package io.genrm4j.serve.client;
 
 import io.genrm4j.task.Prompts;
 import io.genrm4j.verify.Verifier;
+import io.genrm4j.verify.VerifierKind;
 import io.genrm4j.verify.VerifierScore;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,25 +10,27 @@ import java.util.List;
 /**
  * A served model in the roles of the method: generator (N candidate solutions), GenRM direct scorer (p(Yes) after
  * the direct prompt) and GenRM-CoT / LLM-as-a-Judge (K sampled rationales, each read for p(Yes) at the verdict
- * line; the score is their mean). Prompts are the authors' exact strings. As a {@link Verifier}, its mode is
- * "direct", "cot" or "judge" (judge = the CoT procedure on a model not trained to verify).
+ * line; the score is their mean). Prompts are the authors' exact strings. As a {@link Verifier}, its kind is one
+ * read from p(Yes): genrm (or genrm-unified), genrm-cot or llm-judge (the CoT procedure on a model not trained to
+ * verify); a completion server has neither a score head (orm) nor a reference model (dpo).
  */
 public final class RemoteGenrm implements Verifier {
 
   private final OpenAiClient client;
-  private final String mode;
+  private final VerifierKind kind;
   private final int votes;
   private final double temperature;
   private final int maxRationaleTokens;
   private final long seed;
 
-  public RemoteGenrm(OpenAiClient client, String mode, int votes, double temperature, int maxRationaleTokens,
+  public RemoteGenrm(OpenAiClient client, VerifierKind kind, int votes, double temperature, int maxRationaleTokens,
       long seed) {
-    if (!List.of("direct", "cot", "judge").contains(mode)) {
-      throw new IllegalArgumentException("mode must be direct, cot or judge");
+    if (kind.hasScoreHead() || kind.needsReference()) {
+      throw new IllegalArgumentException(kind.id() + " needs a score head or a reference model, which a completion"
+          + " server does not have (genrm, genrm-cot and llm-judge can be scored remotely)");
     }
     this.client = client;
-    this.mode = mode;
+    this.kind = kind;
     this.votes = votes;
     this.temperature = temperature;
     this.maxRationaleTokens = maxRationaleTokens;
@@ -49,15 +52,15 @@ public final class RemoteGenrm implements Verifier {
   }
 
   @Override
-  public String mode() {
-    return mode;
+  public VerifierKind kind() {
+    return kind;
   }
 
   @Override
   public List<VerifierScore> score(String question, List<String> solutions) {
     List<VerifierScore> out = new ArrayList<>();
     for (String s : solutions) {
-      out.add(mode.equals("direct") ? direct(question, s) : cot(question, s));
+      out.add(kind.samplesVotes() ? cot(question, s) : direct(question, s));
     }
     return out;
   }

@@ -1,0 +1,189 @@
+package io.genrm4j.verify;
+
+import ai.djl.ndarray.NDManager;
+import io.genrm4j.infer.SamplingParams;
+import io.genrm4j.model.Checkpoint;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.Prompts;
+import io.genrm4j.train.TokenExample;
+import io.genrm4j.train.TrainConfig;
+import io.genrm4j.train.Trainer;
+import io.genrm4j.util.UserException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * How each {@link VerifierKind} is trained and opened: the one place that turns a kind into a training objective
+ * and into a {@link Verifier}. The experiment, {@code genrm train verifier}, {@code genrm verify} and
+ * {@code genrm serve} all come here.
+ */
+public final class VerifierRecipe {
+  private VerifierRecipe() {}
+
+  /**
+   * What training needs besides the data, for the kinds that use it.
+   *
+   * @param lambda genrm-unified: weight of solution SFT on the correct candidates
+   * @param dpoBeta dpo: beta
+   * @param cotPositions genrm-cot: where the rationale sits in position space (recorded in the checkpoint)
+   * @param cotReplay genrm-cot: solutions (e.g. the generator's own data) mixed in as solution SFT; empty = none
+   * @param cotReplayWeight genrm-cot: the loss weight of the replayed solutions
+   */
+  public record TrainOptions(double lambda, double dpoBeta, RationalePositions cotPositions,
+      List<VerifierData.Labeled> cotReplay, double cotReplayWeight) {}
+
+  /** A training run's outcome and the number of examples it drew batches from. */
+  public record Trained(Trainer.Result result, int examples) {}
+
+  /**
+   * What scoring needs besides the models.
+   *
+   * @param votes genrm-cot / llm-judge: rationales per candidate
+   * @param sampling genrm-cot / llm-judge: how rationales are sampled
+   * @param cotPositions genrm-cot: where rationales sit in position space, as the checkpoint was trained
+   * @param dpoBeta dpo: beta
+   */
+  public record ScoreOptions(int votes, SamplingParams sampling, RationalePositions cotPositions, double dpoBeta) {}
+
+  /**
+   * Trains {@code m} in place as a verifier of {@code kind}. Start an ORM from a model with a score head
+   * ({@link LlamaModel#withScoreHead}). SFT examples longer than the model's context are dropped with a warning on
+   * {@code warnings}: they could not be trained on anyway.
+   */
+  public static Trained train(VerifierKind kind, LlamaModel m, Tokenizer tok, Prompts.Format f,
+      List<VerifierData.Labeled> data, TrainOptions o, TrainConfig cfg, Consumer<Trainer.StepLog> log,
+      PrintStream warnings) {
+    return switch (kind) {
+      case ORM -> new Trained(VerifierTrainer.orm(m, tok, f, data, cfg, log), data.size());
+      case DPO -> new Trained(VerifierTrainer.dpo(m, tok, f, data, o.dpoBeta(), cfg, log), data.size());
+      case GENRM -> sft(m, tok, fitting(VerifierData.direct(tok, f, data), m, kind, warnings), cfg, log);
+      case GENRM_UNIFIED -> {
+        List<TokenExample> mix = fitting(VerifierData.direct(tok, f, data), m, kind, warnings);
+        mix.addAll(VerifierData.solutionSft(tok, f, data.stream().filter(VerifierData.Labeled::correct).toList(),
+            (float) o.lambda()));
+        yield sft(m, tok, mix, cfg, log);
+      }
+      case GENRM_COT -> {
+        // Replay of the generator's data keeps the re-solving skill at the lengths the CoT data lacks: without it
+        // the quick GenRM-CoT re-solved 6-name problems for 4 lines and stopped.
+        List<TokenExample> mix = fitting(VerifierData.cot(tok, f, data, o.cotPositions()), m, kind, warnings);
+        if (!o.cotReplay().isEmpty()) {
+          mix.addAll(VerifierData.solutionSft(tok, f, o.cotReplay(), (float) o.cotReplayWeight()));
+        }
+        yield sft(m, tok, mix, cfg, log);
+      }
+      case LLM_JUDGE -> throw notTrainable(kind);
+    };
+  }
+
+  /** Fails unless {@code kind} is trained (the judge is the generator prompted to verify). */
+  public static void requireTrainable(VerifierKind kind) {
+    if (!kind.trained()) {
+      throw notTrainable(kind);
+    }
+  }
+
+  private static UserException notTrainable(VerifierKind kind) {
+    return new UserException(kind.id() + " is not trained: it is the generator prompted to verify (score with it"
+        + " directly: genrm verify --mode " + kind.id() + " --model GENERATOR)");
+  }
+
+  private static Trained sft(LlamaModel m, Tokenizer tok, List<TokenExample> data, TrainConfig cfg,
+      Consumer<Trainer.StepLog> log) {
+    return new Trained(VerifierTrainer.sft(m, tok, data, cfg, log), data.size());
+  }
+
+  /**
+   * The examples that fit in the model's context; the rest are dropped with a warning (word-sorting GenRM-CoT
+   * examples of long wrong candidates reach ~1,300 characters, the presets' context is 1,024 positions).
+   */
+  private static List<TokenExample> fitting(List<TokenExample> all, LlamaModel m, VerifierKind kind,
+      PrintStream warnings) {
+    int max = m.config().maxPositionEmbeddings();
+    List<TokenExample> out = new ArrayList<>();
+    for (TokenExample e : all) {
+      if (e.ids().length <= max) {
+        out.add(e);
+      }
+    }
+    if (out.size() < all.size()) {
+      warnings.printf("warning: %s: dropped %d of %d training examples longer than the model's %d-token context%n",
+          kind.id(), all.size() - out.size(), all.size(), max);
+    }
+    return out;
+  }
+
+  /** Saves a trained verifier; a kind that samples rationales also records where they sit in position space. */
+  public static void save(VerifierKind kind, LlamaModel m, Tokenizer tok, Path dir, TrainOptions o) {
+    Checkpoint.save(m, tok, dir);
+    if (kind.samplesVotes()) {
+      o.cotPositions().save(dir);
+    }
+  }
+
+  /**
+   * The verifier of {@code kind} over loaded models (the caller keeps owning them).
+   *
+   * @param model the trained verifier, or for llm-judge the generator
+   * @param reference dpo: the model DPO started from; null for the other kinds
+   */
+  public static Verifier open(VerifierKind kind, LlamaModel model, LlamaModel reference, Tokenizer tok,
+      Prompts.Format f, ScoreOptions o) {
+    if (kind.hasScoreHead() && model.config().numLabels() != 1) {
+      throw new UserException(kind.id() + " needs a checkpoint with a score head (score.weight)");
+    }
+    if (kind.needsReference() && reference == null) {
+      throw new UserException(kind.id() + " needs the model it started from as a reference (--reference DIR)");
+    }
+    return switch (kind) {
+      case ORM -> new OrmVerifier(model, tok, f);
+      case GENRM, GENRM_UNIFIED -> new GenRmDirect(model, tok, f);
+      case GENRM_COT -> new GenRmCot(model, tok, f, o.votes(), o.sampling(), o.cotPositions());
+      case DPO -> new DpoVerifier(model, reference, tok, f, o.dpoBeta());
+      case LLM_JUDGE -> GenRmCot.judge(model, tok, f, o.votes(), o.sampling());
+    };
+  }
+
+  /**
+   * As above over checkpoint directories, loaded here; the returned verifier owns and closes them.
+   *
+   * @param reference dpo: the directory of the model DPO started from; ignored by the other kinds
+   */
+  public static Verifier open(VerifierKind kind, Path modelDir, Path reference, Prompts.Format f, ScoreOptions o) {
+    NDManager root = NDManager.newBaseManager();
+    try {
+      Checkpoint.Loaded main = Checkpoint.load(modelDir, root);
+      LlamaModel ref = kind.needsReference() && reference != null ? Checkpoint.load(reference, root).model() : null;
+      return new Owning(open(kind, main.model(), ref, main.tokenizer(), f, o), root);
+    } catch (RuntimeException e) {
+      root.close();
+      throw e;
+    }
+  }
+
+  private record Owning(Verifier inner, NDManager root) implements Verifier {
+    @Override
+    public VerifierKind kind() {
+      return inner.kind();
+    }
+
+    @Override
+    public List<VerifierScore> score(String question, List<String> solutions) {
+      return inner.score(question, solutions);
+    }
+
+    @Override
+    public List<List<VerifierScore>> scoreAll(List<String> questions, List<List<String>> solutions) {
+      return inner.scoreAll(questions, solutions);
+    }
+
+    @Override
+    public void close() {
+      root.close();
+    }
+  }
+}
