@@ -62,7 +62,7 @@ public final class TrainVerifierCommand implements Callable<Integer> {
     RationalePositions rp = RationalePositions.of(rationalePositions);
     Cli.requireFreshDir(out, false, "");
     List<VerifierData.Labeled> labeled = readLabeled(k);
-    TrainConfig cfg = new TrainConfig(steps, batchSize, 1, lr, 0.1, Math.max(1, steps / 20), 0.01, 1.0, seed, 0);
+    TrainConfig cfg = TrainConfig.defaults(steps, batchSize, lr, seed);
     // no replay: the CLI trains on the given candidates only
     VerifierRecipe.TrainOptions options = new VerifierRecipe.TrainOptions(lambda, beta, rp, List.of(), 0);
     try (NDManager root = Cli.manager(); Checkpoint.Loaded start = Cli.load(model, root);
