@@ -40,7 +40,9 @@ public final class SafetensorsReader implements AutoCloseable {
 
   private static final int CHUNK_BYTES = 8 << 20;
 
-  private record Entry(Path file, FileChannel channel, String dtype, long[] shape, long begin, long end) {}
+  /** One tensor: its header dtype name and the type it names (null when the name is not a known type). */
+  private record Entry(Path file, FileChannel channel, String dtypeName, SafetensorsDtype dtype, long[] shape,
+      long begin, long end) {}
 
   private final List<FileChannel> channels;
   private final Map<String, Entry> entries;
@@ -248,11 +250,11 @@ public final class SafetensorsReader implements AutoCloseable {
       if (begin < 0 || end < begin) {
         throw new UserException(where + " has bad data_offsets [" + begin + ", " + end + "]");
       }
-      int esize = dtypeSize(dtype);
-      if (esize > 0) {
+      SafetensorsDtype type = SafetensorsDtype.byName(dtype);
+      if (type != null) {
         long expected;
         try {
-          expected = Math.multiplyExact(FloatTensor.numel(shape), esize);
+          expected = Math.multiplyExact(FloatTensor.numel(shape), type.bytes());
         } catch (ArithmeticException e) {
           throw new UserException(where + " has a shape too large to address: " + sh);
         }
@@ -268,25 +270,9 @@ public final class SafetensorsReader implements AutoCloseable {
       if (into.containsKey(name)) {
         throw new UserException(where + " also appears in " + into.get(name).file);
       }
-      into.put(name, new Entry(file, ch, dtype, shape, dataStart + begin, dataStart + end));
+      into.put(name, new Entry(file, ch, dtype, type, shape, dataStart + begin, dataStart + end));
     }
     return metadata;
-  }
-
-  /** Bytes per element of a safetensors dtype, or -1 when unknown. */
-  static int dtypeSize(String dtype) {
-    switch (dtype) {
-      case "BOOL": case "U8": case "I8": case "F8_E4M3": case "F8_E5M2":
-        return 1;
-      case "F16": case "BF16": case "I16": case "U16":
-        return 2;
-      case "F32": case "I32": case "U32":
-        return 4;
-      case "F64": case "I64": case "U64":
-        return 8;
-      default:
-        return -1;
-    }
   }
 
   static String describe(String dtype, long[] shape) {
@@ -312,7 +298,7 @@ public final class SafetensorsReader implements AutoCloseable {
 
   /** The safetensors dtype string: F32, F16, BF16, ... */
   public String dtype(String name) {
-    return entry(name).dtype;
+    return entry(name).dtypeName;
   }
 
   /** The file that holds {@code name}. */
@@ -340,14 +326,11 @@ public final class SafetensorsReader implements AutoCloseable {
   public float[] readFloats(String name) {
     Entry e = entry(name);
     String where = e.file + ": tensor '" + name + "'";
-    int esize = dtypeSize(e.dtype);
-    switch (e.dtype) {
-      case "F32": case "F16": case "BF16": case "F64": case "I64": case "I32":
-        break;
-      default:
-        throw new UserException(where + " has dtype " + e.dtype + ", which cannot be read as floats"
-            + " (supported: F32, F16, BF16, F64, I64, I32)");
+    if (e.dtype == null || !e.dtype.readsAsFloat()) {
+      throw new UserException(where + " has dtype " + e.dtypeName + ", which cannot be read as floats"
+          + " (supported: " + SafetensorsDtype.floatReadable() + ")");
     }
+    int esize = e.dtype.bytes();
     long numel = (e.end - e.begin) / esize;
     if (numel > Integer.MAX_VALUE - 16) {
       throw new UserException(where + " has " + numel + " elements, too many for one Java array");
@@ -365,35 +348,7 @@ public final class SafetensorsReader implements AutoCloseable {
         readFully(e.file, e.channel, buf, pos);
         buf.flip();
         int count = n / esize;
-        switch (e.dtype) {
-          case "F32" -> buf.asFloatBuffer().get(out, o, count);
-          case "F16" -> {
-            for (int i = 0; i < count; i++) {
-              out[o + i] = halfToFloat(buf.getShort(2 * i));
-            }
-          }
-          case "BF16" -> {
-            for (int i = 0; i < count; i++) {
-              out[o + i] = Float.intBitsToFloat((buf.getShort(2 * i) & 0xffff) << 16);
-            }
-          }
-          case "F64" -> {
-            for (int i = 0; i < count; i++) {
-              out[o + i] = (float) buf.getDouble(8 * i);
-            }
-          }
-          case "I64" -> {
-            for (int i = 0; i < count; i++) {
-              out[o + i] = (float) buf.getLong(8 * i);
-            }
-          }
-          case "I32" -> {
-            for (int i = 0; i < count; i++) {
-              out[o + i] = (float) buf.getInt(4 * i);
-            }
-          }
-          default -> throw new AssertionError(e.dtype);
-        }
+        e.dtype.decode(buf, count, out, o);
         o += count;
         pos += n;
       }
