@@ -161,6 +161,34 @@ public final class SafetensorsReader implements AutoCloseable {
 
   /** Reads and validates one file's header, adding its tensors to {@code into}; returns its {@code __metadata__}. */
   private static Map<String, String> parseHeader(Path file, FileChannel ch, Map<String, Entry> into) {
+    Header header = readHeader(file, ch);
+    Map<String, String> metadata = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = header.json().fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> f = it.next();
+      String name = f.getKey();
+      JsonNode v = f.getValue();
+      if (name.equals("__metadata__")) {
+        if (!v.isObject()) {
+          throw new UserException(file + ": __metadata__ is not a JSON object");
+        }
+        v.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().isTextual() ? m.getValue().asText()
+            : m.getValue().toString()));
+        continue;
+      }
+      Entry entry = parseEntry(file, ch, name, v, header);
+      if (into.containsKey(name)) {
+        throw new UserException(file + ": tensor '" + name + "' also appears in " + into.get(name).file);
+      }
+      into.put(name, entry);
+    }
+    return metadata;
+  }
+
+  /** A file's header JSON object and where its data section lies: bytes [dataStart, dataStart + dataLen). */
+  private record Header(JsonNode json, long dataStart, long dataLen) {}
+
+  /** Reads the 8-byte header length and the UTF-8 JSON object after it, checking each against the file's size. */
+  private static Header readHeader(Path file, FileChannel ch) {
     long size;
     ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
     try {
@@ -183,12 +211,17 @@ public final class SafetensorsReader implements AutoCloseable {
     } catch (IOException e) {
       throw new UserException(file + ": cannot read: " + e.getMessage());
     }
+    JsonNode root = parseJsonObject(file, hb.flip());
+    return new Header(root, 8 + headerLen, size - (8 + headerLen));
+  }
+
+  private static JsonNode parseJsonObject(Path file, ByteBuffer bytes) {
     String json;
     try {
       json = StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(hb.flip())
+          .decode(bytes)
           .toString();
     } catch (CharacterCodingException e) {
       throw new UserException(file + ": safetensors header is not valid UTF-8");
@@ -203,76 +236,70 @@ public final class SafetensorsReader implements AutoCloseable {
     if (root == null || !root.isObject()) {
       throw new UserException(file + ": safetensors header is not a JSON object");
     }
-    long dataStart = 8 + headerLen;
-    long dataLen = size - dataStart;
-    Map<String, String> metadata = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> f = it.next();
-      String name = f.getKey();
-      JsonNode v = f.getValue();
-      if (name.equals("__metadata__")) {
-        if (!v.isObject()) {
-          throw new UserException(file + ": __metadata__ is not a JSON object");
-        }
-        v.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().isTextual() ? m.getValue().asText()
-            : m.getValue().toString()));
-        continue;
-      }
-      String where = file + ": tensor '" + name + "'";
-      if (!v.isObject()) {
-        throw new UserException(where + " is not described by a JSON object");
-      }
-      JsonNode dt = v.get("dtype");
-      JsonNode sh = v.get("shape");
-      JsonNode off = v.get("data_offsets");
-      if (dt == null || !dt.isTextual()) {
-        throw new UserException(where + " has no dtype");
-      }
-      if (sh == null || !sh.isArray()) {
-        throw new UserException(where + " has no shape array");
-      }
-      if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).canConvertToExactIntegral()
-          || !off.get(1).canConvertToExactIntegral() || !off.get(0).canConvertToLong()
-          || !off.get(1).canConvertToLong()) {
-        throw new UserException(where + " has no data_offsets pair of integers");
-      }
-      String dtype = dt.asText();
-      long[] shape = new long[sh.size()];
-      for (int i = 0; i < shape.length; i++) {
-        JsonNode d = sh.get(i);
-        if (!d.canConvertToExactIntegral() || !d.canConvertToLong() || d.asLong() < 0) {
-          throw new UserException(where + " has a bad shape " + sh);
-        }
-        shape[i] = d.asLong();
-      }
-      long begin = off.get(0).asLong();
-      long end = off.get(1).asLong();
-      if (begin < 0 || end < begin) {
-        throw new UserException(where + " has bad data_offsets [" + begin + ", " + end + "]");
-      }
-      SafetensorsDtype type = SafetensorsDtype.byName(dtype);
-      if (type != null) {
-        long expected;
-        try {
-          expected = Math.multiplyExact(FloatTensor.numel(shape), type.bytes());
-        } catch (ArithmeticException e) {
-          throw new UserException(where + " has a shape too large to address: " + sh);
-        }
-        if (end - begin != expected) {
-          throw new UserException(where + " has " + (end - begin) + " bytes, expected " + expected + " for "
-              + describe(dtype, shape));
-        }
-      }
-      if (end > dataLen) {
-        throw new UserException(where + " lies beyond the end of the file: its data ends at byte " + end
-            + " of the data section, which has " + dataLen + " bytes (truncated file?)");
-      }
-      if (into.containsKey(name)) {
-        throw new UserException(where + " also appears in " + into.get(name).file);
-      }
-      into.put(name, new Entry(file, ch, dtype, type, shape, dataStart + begin, dataStart + end));
+    return root;
+  }
+
+  /** One tensor's header entry {@code v}, checked: a dtype, a shape, and data offsets that fit the file. */
+  private static Entry parseEntry(Path file, FileChannel ch, String name, JsonNode v, Header header) {
+    String where = file + ": tensor '" + name + "'";
+    if (!v.isObject()) {
+      throw new UserException(where + " is not described by a JSON object");
     }
-    return metadata;
+    JsonNode dt = v.get("dtype");
+    JsonNode sh = v.get("shape");
+    JsonNode off = v.get("data_offsets");
+    if (dt == null || !dt.isTextual()) {
+      throw new UserException(where + " has no dtype");
+    }
+    if (sh == null || !sh.isArray()) {
+      throw new UserException(where + " has no shape array");
+    }
+    if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).canConvertToExactIntegral()
+        || !off.get(1).canConvertToExactIntegral() || !off.get(0).canConvertToLong()
+        || !off.get(1).canConvertToLong()) {
+      throw new UserException(where + " has no data_offsets pair of integers");
+    }
+    String dtype = dt.asText();
+    long[] shape = parseShape(where, sh);
+    long begin = off.get(0).asLong();
+    long end = off.get(1).asLong();
+    if (begin < 0 || end < begin) {
+      throw new UserException(where + " has bad data_offsets [" + begin + ", " + end + "]");
+    }
+    SafetensorsDtype type = SafetensorsDtype.byName(dtype);
+    if (type != null) {
+      checkByteCount(where, type, shape, end - begin, sh);
+    }
+    if (end > header.dataLen()) {
+      throw new UserException(where + " lies beyond the end of the file: its data ends at byte " + end
+          + " of the data section, which has " + header.dataLen() + " bytes (truncated file?)");
+    }
+    return new Entry(file, ch, dtype, type, shape, header.dataStart() + begin, header.dataStart() + end);
+  }
+
+  private static long[] parseShape(String where, JsonNode sh) {
+    long[] shape = new long[sh.size()];
+    for (int i = 0; i < shape.length; i++) {
+      JsonNode d = sh.get(i);
+      if (!d.canConvertToExactIntegral() || !d.canConvertToLong() || d.asLong() < 0) {
+        throw new UserException(where + " has a bad shape " + sh);
+      }
+      shape[i] = d.asLong();
+    }
+    return shape;
+  }
+
+  private static void checkByteCount(String where, SafetensorsDtype type, long[] shape, long bytes, JsonNode sh) {
+    long expected;
+    try {
+      expected = Math.multiplyExact(FloatTensor.numel(shape), type.bytes());
+    } catch (ArithmeticException e) {
+      throw new UserException(where + " has a shape too large to address: " + sh);
+    }
+    if (bytes != expected) {
+      throw new UserException(where + " has " + bytes + " bytes, expected " + expected + " for "
+          + describe(type.name(), shape));
+    }
   }
 
   static String describe(String dtype, long[] shape) {
