@@ -102,47 +102,51 @@ public final class GenRmCot implements Verifier {
   public List<List<Vote>> votes(List<Candidate> items, int offset) {
     Generator gen = new Generator(model, tok);
     List<int[]> prefixes = new ArrayList<>();
-    for (Candidate it : items) {
-      prefixes.add(gen.promptIds(format.verifyCot(it.question(), it.solution())));
+    long[] startAt = new long[items.size()]; // each rationale's first position
+    for (int c = 0; c < items.size(); c++) {
+      prefixes.add(gen.promptIds(format.verifyCot(items.get(c).question(), items.get(c).solution())));
+      startAt[c] = positions.rationaleStart(tok, format, items.get(c).question(), prefixes.get(c).length);
     }
     DecisionLabels labels = DecisionLabels.resolve(tok,
         format.afterRationale(items.get(0).question(), items.get(0).solution(), ""));
     int[] forced = tok.encode(Prompts.VERDICT_SEPARATOR + Prompts.DECISION);
-    long[] startAt = new long[items.size()];
-    for (int c = 0; c < items.size(); c++) {
-      startAt[c] = positions.rationaleStart(tok, format, items.get(c).question(), prefixes.get(c).length);
-    }
     SampleRequest req = SampleRequest.of(prefixes, votes, params.withSeed(params.seed() + offset))
         .withMaxTokens(rationaleBudgets(startAt, forced.length + Math.max(labels.yes().length, labels.no().length)))
         .withRestart(positions == RationalePositions.SEQUENTIAL ? null : SampleRequest.Restart.at(startAt))
         .keepingCache();
     try (Samples sampled = gen.sample(req); NDManager mgr = model.manager().newSubManager()) {
-      List<List<Generation>> gens = sampled.generations();
-      int rows = items.size() * votes;
-      int[][] pending = new int[rows][];
+      List<List<Generation>> gens = sampled.generations(); // [candidate][vote]
+      int[][] pending = new int[items.size() * votes][]; // row c * votes + k
       List<int[]> contexts = new ArrayList<>();
-      for (int r = 0; r < rows; r++) {
+      for (int r = 0; r < pending.length; r++) {
         Generation g = gens.get(r / votes).get(r % votes);
         boolean reachedDecision = Prompts.DECISION.equals(g.stopMatched());
+        // The unfed sampled token, then the decision question when the rationale did not reach it.
         pending[r] = reachedDecision ? unfed(g) : Tokenizer.concat(unfed(g), forced);
         int[] sampledIds = Tokenizer.concat(prefixes.get(r / votes), g.tokens());
         contexts.add(reachedDecision ? sampledIds : Tokenizer.concat(sampledIds, forced));
       }
       double[][] lp = Scoring.labelLogProbs(model, Math.max(0, tok.padId()), sampled.cache(), pending,
           List.of(labels.yes(), labels.no()), mgr);
-      List<List<Vote>> out = new ArrayList<>();
-      for (int c = 0; c < items.size(); c++) {
-        List<Vote> vs = new ArrayList<>();
-        for (int k = 0; k < votes; k++) {
-          int r = c * votes + k;
-          int[] ctxIds = contexts.get(r);
-          int[] pos = RationalePositions.layout(prefixes.get(c).length, (int) startAt[c], ctxIds.length);
-          vs.add(new Vote(gens.get(c).get(k).text(), ctxIds, pos, Math.exp(lp[r][0]), Math.exp(lp[r][1])));
-        }
-        out.add(vs);
-      }
-      return out;
+      return collectVotes(gens, prefixes, startAt, contexts, lp);
     }
+  }
+
+  /** Row {@code r = c * votes + k}'s rationale, decision context and positions, and p(Yes), p(No) from {@code lp}. */
+  private List<List<Vote>> collectVotes(List<List<Generation>> gens, List<int[]> prefixes, long[] startAt,
+      List<int[]> contexts, double[][] lp) {
+    List<List<Vote>> out = new ArrayList<>();
+    for (int c = 0; c < gens.size(); c++) {
+      List<Vote> vs = new ArrayList<>();
+      for (int k = 0; k < votes; k++) {
+        int r = c * votes + k;
+        int[] ctxIds = contexts.get(r);
+        int[] pos = RationalePositions.layout(prefixes.get(c).length, (int) startAt[c], ctxIds.length);
+        vs.add(new Vote(gens.get(c).get(k).text(), ctxIds, pos, Math.exp(lp[r][0]), Math.exp(lp[r][1])));
+      }
+      out.add(vs);
+    }
+    return out;
   }
 
   /**
