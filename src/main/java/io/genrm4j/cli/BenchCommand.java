@@ -376,9 +376,9 @@ final class BenchCommand implements Runnable {
         int[] prompt = randomRows(1, o.seqLen, o.vocab, 1).get(0);
         Generator gen = new Generator(model, CharTokenizer.of(alphabet(o.vocab - 3)));
         SamplingParams p = new SamplingParams(newTokens, 0, 1, 0, List.of(), 0, false, 0);
-        gen.sampleShared(List.of(prompt), 1, p.withSeed(1), null); // warm-up
+        gen.sampleShared(List.of(prompt), 1, p.withSeed(1)); // warm-up
         long t0 = System.nanoTime();
-        int[] cached = gen.sampleShared(List.of(prompt), 1, p, null).get(0).get(0).tokens();
+        int[] cached = gen.sampleShared(List.of(prompt), 1, p).get(0).get(0).tokens();
         double withCache = (System.nanoTime() - t0) / 1e9;
         t0 = System.nanoTime();
         int[] ids = Arrays.copyOf(prompt, prompt.length + newTokens);
@@ -473,12 +473,12 @@ final class BenchCommand implements Runnable {
         double directS = (System.nanoTime() - t0) / 1e9;
         t0 = System.nanoTime();
         for (int[] pre : prefixes) {
-          gen.sampleShared(List.of(pre), votes, sp, null); // the prefix once, K rationales from its cache
+          gen.sampleShared(List.of(pre), votes, sp); // the prefix once, K rationales from its cache
         }
         double shared = (System.nanoTime() - t0) / 1e9;
         t0 = System.nanoTime();
         for (int[] pre : prefixes) {
-          gen.sampleShared(java.util.Collections.nCopies(votes, pre), 1, sp, null); // the prefix once per rationale
+          gen.sampleShared(java.util.Collections.nCopies(votes, pre), 1, sp); // the prefix once per rationale
         }
         double reencode = (System.nanoTime() - t0) / 1e9;
         double peakAfter = matmulGflops(mgr);

@@ -106,7 +106,7 @@ final class SampleCommand implements Callable<Integer> {
         for (int from = 0; from < prompts.size(); from += batch) {
           int to = Math.min(prompts.size(), from + batch);
           // Seeds differ per chunk so chunking does not repeat the random streams of the first chunk.
-          List<List<Generation>> res = gen.sampleShared(ids.subList(from, to), n, params.withSeed(seed + from), null);
+          List<List<Generation>> res = gen.sampleShared(ids.subList(from, to), n, params.withSeed(seed + from));
           for (int i = from; i < to; i++) {
             ObjectNode rec = Jsonl.MAPPER.createObjectNode();
             rec.put("prompt", prompts.get(i));

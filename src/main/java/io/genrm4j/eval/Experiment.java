@@ -348,7 +348,7 @@ public final class Experiment {
     List<int[]> prefixes = new ArrayList<>();
     ps.forEach(p -> prefixes.add(g.promptIds(FORMAT.solve(p.question()))));
     List<List<Generation>> gens = g.sampleShared(prefixes, DEV_SAMPLES,
-        SamplingParams.sample(solutionTokens(ps), prof.temperature(), seedOf("generator-dev")), null);
+        SamplingParams.sample(solutionTokens(ps), prof.temperature(), seedOf("generator-dev")));
     int right = 0;
     for (int i = 0; i < ps.size(); i++) {
       for (Generation gen : gens.get(i)) {
@@ -424,7 +424,7 @@ public final class Experiment {
           List<Problem> part = ps.subList(i, Math.min(ps.size(), i + chunk));
           List<int[]> prefixes = new ArrayList<>();
           part.forEach(p -> prefixes.add(g.promptIds(FORMAT.solve(p.question()))));
-          List<List<Generation>> gens = g.sampleShared(prefixes, k, sp.withSeed(sp.seed() + i), null);
+          List<List<Generation>> gens = g.sampleShared(prefixes, k, sp.withSeed(sp.seed() + i));
           for (int c = 0; c < part.size(); c++) {
             Problem p = part.get(c);
             for (int j = 0; j < k; j++) {

@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
 /**
  * Batched sampling with a KV cache. Prompts are left-padded so every row's next token is read from the last column;
  * finished rows are fed masked padding until the batch is done. {@link #sampleShared} encodes each prefix once and
- * samples K continuations of it from the cached prefix (GenRM-CoT votes).
+ * samples K continuations of it from the cached prefix (GenRM-CoT votes); {@link #sample} does the same for a
+ * {@link SampleRequest} with per-prefix limits, position restarts, or the final cache kept.
  */
 public final class Generator {
   private final LlamaModel model;
@@ -39,93 +40,61 @@ public final class Generator {
   public List<Generation> generate(List<String> prompts, SamplingParams p) {
     List<int[]> ids = new ArrayList<>();
     prompts.forEach(s -> ids.add(promptIds(s)));
-    List<List<Generation>> shared = sampleShared(ids, 1, p, null);
+    List<List<Generation>> shared = sampleShared(ids, 1, p);
     List<Generation> out = new ArrayList<>();
     shared.forEach(g -> out.add(g.get(0)));
     return out;
   }
 
   /**
-   * The state at the end of a decode: the cache over every fed token, and per row the sampled tokens not yet fed
-   * (the last sampled token: a caller may continue from here, e.g. to score a verdict).
+   * K continuations of each prefix, sampled from one encoding of the prefix: result.get(c).get(j) is continuation
+   * j of prefix c, drawn from stream (seed, c, j).
    */
-  public record Decoded(KvCache cache, List<Generation> rows, int[][] pending) {}
-
-  /**
-   * K continuations of each prefix, sampled from one encoding of the prefix: result.get(c).get(k) is continuation
-   * k of prefix c, drawn from stream (seed, c, k).
-   *
-   * @param keep when non-null, receives the final decode state (its cache is then the caller's to close)
-   */
-  public List<List<Generation>> sampleShared(List<int[]> prefixes, int k, SamplingParams p,
-      java.util.function.Consumer<Decoded> keep) {
-    return sampleShared(prefixes, k, p, null, keep);
+  public List<List<Generation>> sampleShared(List<int[]> prefixes, int k, SamplingParams p) {
+    return sample(SampleRequest.of(prefixes, k, p)).generations();
   }
 
   /**
-   * As {@link #sampleShared(List, int, SamplingParams, java.util.function.Consumer)}, with its own token limit per
-   * prefix ({@code maxTokens[c]}, at most {@code p.maxTokens()}; null: {@code p.maxTokens()} for all), so that a long
-   * prompt gets the room its context has left without shortening the other rows.
+   * Samples as {@link #sampleShared(List, int, SamplingParams)} does, with the request's per-prefix token limits and
+   * position restarts; the result holds the final cache when the request keeps it (close the result then).
    */
-  public List<List<Generation>> sampleShared(List<int[]> prefixes, int k, SamplingParams p, int[] maxTokens,
-      java.util.function.Consumer<Decoded> keep) {
-    return sampleShared(prefixes, k, p, maxTokens, (Restart) null, keep);
-  }
-
-  /**
-   * Where a row's positions restart after its prefix: at {@code at[c]}, with {@code tails.get(c)} (possibly empty)
-   * fed from there before sampling continues. For verifiers whose rationale re-uses earlier positions
-   * ({@code verify.RationalePositions}).
-   */
-  public record Restart(long[] at, List<int[]> tails) {
-    public static Restart at(long[] positions) {
-      List<int[]> none = new ArrayList<>();
-      for (int i = 0; i < positions.length; i++) {
-        none.add(new int[0]);
-      }
-      return new Restart(positions, none);
-    }
-  }
-
-  /** As above, with each row's positions restarting after its prefix ({@code restart} null: they do not). */
-  public List<List<Generation>> sampleShared(List<int[]> prefixes, int k, SamplingParams p, int[] maxTokens,
-      Restart restart, java.util.function.Consumer<Decoded> keep) {
-    int[] limit = new int[prefixes.size() * k];
-    for (int c = 0; c < prefixes.size(); c++) {
-      int[] pr = prefixes.get(c);
-      int max = maxTokens == null ? p.maxTokens() : Math.min(p.maxTokens(), maxTokens[c]);
-      long first = restart == null ? pr.length : restart.at()[c] + restart.tails().get(c).length;
-      if (max < 0 || first + max > model.config().maxPositionEmbeddings()) {
-        throw new IllegalArgumentException("a prompt of " + pr.length + " tokens plus max_tokens " + max
-            + " exceeds the model's max_position_embeddings " + model.config().maxPositionEmbeddings());
-      }
-      Arrays.fill(limit, c * k, c * k + k, max);
-    }
+  public Samples sample(SampleRequest req) {
+    int k = req.k();
+    int[] limit = tokenLimits(req); // per row
     try (NDManager mgr = model.manager().newSubManager()) {
-      Prefill pre = restart == null ? prefill(prefixes, mgr) : prefill(prefixes, restart, mgr);
+      Prefill pre = req.restart() == null ? prefill(req.prefixes(), mgr) : prefill(req.prefixes(), req.restart(), mgr);
       KvCache cache = k == 1 ? pre.cache : pre.cache.repeatRows(k);
       if (k != 1) {
         close(pre.cache);
       }
-      float[][] logits = new float[prefixes.size() * k][];
-      SplittableRandom[] rng = new SplittableRandom[logits.length];
-      for (int c = 0; c < prefixes.size(); c++) {
+      List<Row> rows = new ArrayList<>();
+      for (int c = 0; c < req.prefixes().size(); c++) {
         for (int j = 0; j < k; j++) {
-          logits[c * k + j] = pre.lastLogits[c];
-          rng[c * k + j] = TokenSampler.rowRandom(p.seed(), c, j);
+          rows.add(new Row(pre.lastLogits[c], TokenSampler.rowRandom(req.params().seed(), c, j), limit[c * k + j]));
         }
       }
-      Decoded d = decode(cache, logits, rng, p, limit, mgr);
+      Decoded d = decode(cache, rows, req.params(), mgr);
       List<List<Generation>> out = new ArrayList<>();
-      for (int c = 0; c < prefixes.size(); c++) {
-        out.add(new ArrayList<>(d.rows().subList(c * k, c * k + k)));
+      for (int c = 0; c < req.prefixes().size(); c++) {
+        out.add(new ArrayList<>(d.generations().subList(c * k, c * k + k)));
       }
-      if (keep != null) {
-        KvCache kept = detach(d.cache(), model.manager());
-        keep.accept(new Decoded(kept, d.rows(), d.pending()));
-      }
-      return out;
+      return new Samples(out, req.keepCache() ? detach(d.cache(), model.manager()) : null);
     }
+  }
+
+  /** Each row's token limit (row c * k + j samples prefix c); rejects limits that run past the context. */
+  private int[] tokenLimits(SampleRequest req) {
+    int k = req.k();
+    int[] limit = new int[req.prefixes().size() * k];
+    for (int c = 0; c < req.prefixes().size(); c++) {
+      int max = req.maxTokens(c);
+      if (max < 0 || req.firstSampledPosition(c) + max > model.config().maxPositionEmbeddings()) {
+        throw new IllegalArgumentException("a prompt of " + req.prefixes().get(c).length + " tokens plus max_tokens "
+            + max + " exceeds the model's max_position_embeddings " + model.config().maxPositionEmbeddings());
+      }
+      Arrays.fill(limit, c * k, c * k + k, max);
+    }
+    return limit;
   }
 
   private record Prefill(KvCache cache, float[][] lastLogits) {}
@@ -149,7 +118,7 @@ public final class Generator {
    * Encodes the prefixes, then each row's tail at its restart position; a row with an empty tail keeps its prefix's
    * next-token logits.
    */
-  private Prefill prefill(List<int[]> prompts, Restart restart, NDManager mgr) {
+  private Prefill prefill(List<int[]> prompts, SampleRequest.Restart restart, NDManager mgr) {
     Prefill head = prefill(prompts, mgr);
     boolean anyTail = restart.tails().stream().anyMatch(t -> t.length > 0);
     KvCache moved = head.cache.continuingAt(restart.at());
@@ -178,96 +147,98 @@ public final class Generator {
     return out;
   }
 
-  private Decoded decode(KvCache cache, float[][] logits, SplittableRandom[] rng, SamplingParams p, int[] limit,
-      NDManager mgr) {
-    int rows = logits.length;
-    List<List<Integer>> toks = new ArrayList<>();
-    List<List<Float>> lps = new ArrayList<>();
-    List<List<Map<String, Float>>> tops = new ArrayList<>();
-    String[] finish = new String[rows];
-    String[] matched = new String[rows];
-    String[] text = new String[rows];
-    int[][] pending = new int[rows][0];
-    boolean[] done = new boolean[rows];
-    for (int r = 0; r < rows; r++) {
-      toks.add(new ArrayList<>());
-      lps.add(new ArrayList<>());
-      tops.add(new ArrayList<>());
-      text[r] = "";
-      if (limit[r] == 0) {
-        done[r] = true;
-        finish[r] = "length";
+  /** The state at the end of a decode: the cache over every fed token, and each row's generation. */
+  private record Decoded(KvCache cache, List<Generation> generations) {}
+
+  /** One row's decode state: its next-token logits and random stream, what it sampled so far, and how it ended. */
+  private final class Row {
+    private final SplittableRandom rng;
+    private final int limit;
+    private float[] logits;
+    private final List<Integer> tokens = new ArrayList<>();
+    private final List<Float> logprobs = new ArrayList<>();
+    private final List<Map<String, Float>> top = new ArrayList<>();
+    private String text = "";
+    private String finish;
+    private String matched;
+    private boolean done;
+
+    Row(float[] logits, SplittableRandom rng, int limit) {
+      this.logits = logits;
+      this.rng = rng;
+      this.limit = limit;
+      if (limit == 0) {
+        done = true;
+        finish = "length";
       }
     }
+
+    /** Samples the next token; returns what to feed the model: that token, or nothing when the row ends here. */
+    int[] step(SamplingParams p, int eos) {
+      float[] logp = TokenSampler.logSoftmax(logits, 0, logits.length);
+      int tok = TokenSampler.choose(logp, p, rng);
+      if (tok == eos && p.stopAtEos()) {
+        done = true;
+        finish = "stop";
+        return new int[0];
+      }
+      tokens.add(tok);
+      logprobs.add(logp[tok]);
+      if (p.topLogprobs() > 0) {
+        top.add(top(logp, p.topLogprobs()));
+      }
+      String s = decodeRow(tokens);
+      String stop = firstStop(s, p.stop());
+      text = stop == null ? s : s.substring(0, s.indexOf(stop));
+      if (stop != null || tokens.size() >= limit) {
+        done = true;
+        finish = stop != null ? "stop" : "length";
+        matched = stop;
+        return new int[0];
+      }
+      return new int[] {tok};
+    }
+
+    Generation generation() {
+      float[] lp = new float[logprobs.size()];
+      for (int i = 0; i < lp.length; i++) {
+        lp[i] = logprobs.get(i);
+      }
+      return new Generation(tokens.stream().mapToInt(Integer::intValue).toArray(), text, finish, matched, lp, top);
+    }
+  }
+
+  /** Samples every row until each ends, one token per live row per step; finished rows are fed masked padding. */
+  private Decoded decode(KvCache cache, List<Row> rows, SamplingParams p, NDManager mgr) {
     int eos = tokenizer.eosId().orElse(-1);
     // Room for every step's keys/values up front: each step then writes one slot in place (see KvCache).
-    cache = replace(cache, cache.reserve(Arrays.stream(limit).max().orElse(0), mgr));
-    int remaining = 0;
-    for (boolean d : done) {
-      remaining += d ? 0 : 1;
-    }
-    while (remaining > 0) {
+    cache = replace(cache, cache.reserve(rows.stream().mapToInt(r -> r.limit).max().orElse(0), mgr));
+    while (rows.stream().anyMatch(r -> !r.done)) {
       if (Thread.currentThread().isInterrupted()) {
         // A server shutting down interrupts its model thread; stop within one step so the model can be closed.
         throw new java.util.concurrent.CancellationException("generation interrupted");
       }
-      int[][] feed = new int[rows][];
-      for (int r = 0; r < rows; r++) {
-        feed[r] = new int[0];
-        if (done[r]) {
-          continue;
-        }
-        float[] logp = TokenSampler.logSoftmax(logits[r], 0, logits[r].length);
-        int tok = TokenSampler.choose(logp, p, rng[r]);
-        pending[r] = new int[] {tok};
-        if (tok == eos && p.stopAtEos()) {
-          done[r] = true;
-          finish[r] = "stop";
-          remaining--;
-          continue;
-        }
-        toks.get(r).add(tok);
-        lps.get(r).add(logp[tok]);
-        if (p.topLogprobs() > 0) {
-          tops.get(r).add(top(logp, p.topLogprobs()));
-        }
-        String s = decodeRow(toks.get(r));
-        String stop = firstStop(s, p.stop());
-        text[r] = stop == null ? s : s.substring(0, s.indexOf(stop));
-        if (stop != null || toks.get(r).size() >= limit[r]) {
-          done[r] = true;
-          finish[r] = stop != null ? "stop" : "length";
-          matched[r] = stop;
-          remaining--;
-          continue;
-        }
-        feed[r] = pending[r];
-        pending[r] = new int[0];
+      List<int[]> feed = new ArrayList<>(rows.size());
+      for (Row r : rows) {
+        feed.add(r.done ? new int[0] : r.step(p, eos));
       }
-      if (remaining == 0) {
+      if (rows.stream().allMatch(r -> r.done)) {
         break;
       }
       try (NDManager step = mgr.newSubManager()) {
-        LlamaModel.Output out = model.append(cache, Arrays.asList(feed), padId(), step);
+        LlamaModel.Output out = model.append(cache, feed, padId(), step);
         cache = replace(cache, detach(out.cache(), mgr));
-        float[][] fresh = lastColumnLogits(out.hidden(), rows);
-        for (int r = 0; r < rows; r++) {
-          if (!done[r]) {
-            logits[r] = fresh[r];
+        float[][] fresh = lastColumnLogits(out.hidden(), rows.size());
+        for (int r = 0; r < rows.size(); r++) {
+          if (!rows.get(r).done) {
+            rows.get(r).logits = fresh[r];
           }
         }
       }
     }
     List<Generation> gens = new ArrayList<>();
-    for (int r = 0; r < rows; r++) {
-      int[] ids = toks.get(r).stream().mapToInt(Integer::intValue).toArray();
-      float[] lp = new float[ids.length];
-      for (int i = 0; i < lp.length; i++) {
-        lp[i] = lps.get(r).get(i);
-      }
-      gens.add(new Generation(ids, text[r], finish[r], matched[r], lp, tops.get(r)));
-    }
-    return new Decoded(replace(cache, cache.compact(mgr)), gens, pending);
+    rows.forEach(r -> gens.add(r.generation()));
+    return new Decoded(replace(cache, cache.compact(mgr)), gens);
   }
 
   private String decodeRow(List<Integer> ids) {

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -187,6 +186,16 @@ public final class LlamaModel implements AutoCloseable {
   public record Output(NDArray hidden, KvCache cache) {}
 
   /**
+   * What every layer of one forward call reads: the chunk's sizes, its rotary tables, the attention mask and the
+   * scalar constants (arrays, not Java numbers: see the class comment).
+   *
+   * @param cos [B, T, 1, headDim], broadcast over heads; likewise {@code sin}
+   * @param mask [B, 1, T, S] additive, S = past + T
+   */
+  private record Chunk(long batch, long t, long s, NDArray cos, NDArray sin, NDArray mask, NDArray scale,
+      NDArray eps) {}
+
+  /**
    * Runs the decoder over a chunk of tokens.
    *
    * @param ids [B, T] int64 token ids (padding slots may hold any valid id)
@@ -199,51 +208,19 @@ public final class LlamaModel implements AutoCloseable {
     NDManager fm = ids.getManager();
     long batch = ids.getShape().get(0);
     long t = ids.getShape().get(1);
-    int heads = config.numAttentionHeads();
-    int kvHeads = config.numKeyValueHeads();
-    int hd = config.headDim();
-    int past = cache == null ? 0 : cache.length();
-
-    NDArray x = ids.getNDArrayInternal()
-        .embedding(ids, params.get("model.embed_tokens.weight"), SparseFormat.DENSE).singletonOrThrow(); // [B,T,D]
-
-    // Rotary tables for these positions: [B, T, 1, hd], broadcast over heads.
-    NDArray cos = positions.getNDArrayInternal().embedding(positions, ropeCos, SparseFormat.DENSE)
-        .singletonOrThrow().expandDims(2);
-    NDArray sin = positions.getNDArrayInternal().embedding(positions, ropeSin, SparseFormat.DENSE)
-        .singletonOrThrow().expandDims(2);
-
-    // Additive mask [B, 1, T, past+T]: key s is visible from query t iff s <= past+t and slot s holds a real token.
-    long s = past + t;
-    // A reserved cache (see KvCache) takes the new slots in place; a plain one is extended by concatenation.
-    boolean inPlace = cache != null && cache.spare() >= t;
-    NDArray keyValid;
-    if (inPlace) {
-      cache.valid().set(new NDIndex(":, {}:{}", past, s), valid);
-      keyValid = cache.valid().get(new NDIndex(":, :{}", s)); // [B, S], a view
-    } else {
-      keyValid = cache == null || cache.valid() == null ? valid
-          : NDArrays.concat(new NDList(cache.valid(), valid), 1); // [B, S]
-    }
-    NDArray qIdx = fm.arange(past, (int) s).reshape(t, 1);
-    NDArray kIdx = fm.arange(0, (int) s).reshape(1, s);
-    NDArray causal = kIdx.lte(qIdx).toType(DataType.FLOAT32, false); // [T, S]
-    NDArray keyValidView = keyValid.reshape(batch, 1, 1, s);
-    keyValidView.attach(fm); // keyValid may belong to the cache's manager (see the note in the layer loop)
-    NDArray visible = keyValidView.mul(causal.reshape(1, 1, t, s)); // [B,1,T,S]
-    NDArray big = fm.full(new Shape(), 1e9f);
-    NDArray mask = visible.mul(big).sub(big); // 0 where visible, -1e9 where not (finite: no NaN on all-pad rows)
-
-    NDArray scale = fm.full(new Shape(), (float) (1.0 / Math.sqrt(hd)));
+    NDArray x = lookup(ids, params.get("model.embed_tokens.weight")); // [B, T, D]
+    NDArray cos = lookup(positions, ropeCos).expandDims(2); // [B, T, 1, headDim]
+    NDArray sin = lookup(positions, ropeSin).expandDims(2);
+    CacheWrite write = new CacheWrite(cache, t);
+    NDArray keyValid = write.keyValid(valid); // [B, S]
+    NDArray mask = causalMask(keyValid, batch, write.past(), t, fm); // [B, 1, T, S]
+    NDArray scale = fm.full(new Shape(), (float) (1.0 / Math.sqrt(config.headDim())));
     NDArray eps = fm.full(new Shape(), (float) config.rmsNormEps());
-    KvCache next = cache == null ? null
-        : inPlace ? new KvCache(cache.keys(), cache.values(), cache.valid(), advance(cache.nextPosition(), valid),
-            (int) s)
-        : new KvCache(new NDArray[config.numHiddenLayers()], new NDArray[config.numHiddenLayers()], keyValid,
-            advance(cache.nextPosition(), valid));
-    if (inPlace) {
+    KvCache next = write.nextCache(keyValid, valid);
+    if (write.inPlace()) {
       keyValid.attach(fm); // the view is this call's; the buffer stays the cache's
     }
+    Chunk c = new Chunk(batch, t, write.past() + t, cos, sin, mask, scale, eps);
 
     // Without autograd nothing needs a layer's intermediates once the layer is done, but DJL frees an array only
     // with its manager: each layer then works in its own sub-manager (results follow their first operand, the
@@ -255,58 +232,90 @@ public final class LlamaModel implements AutoCloseable {
       if (layer != null) {
         x.attach(layer);
       }
-      NDArray h = rmsNorm(x, params.get(p + "input_layernorm.weight"), eps);
-      NDArray q = linear(h, p + "self_attn.q_proj").reshape(batch, t, heads, hd);
-      NDArray k = linear(h, p + "self_attn.k_proj").reshape(batch, t, kvHeads, hd);
-      NDArray v = linear(h, p + "self_attn.v_proj").reshape(batch, t, kvHeads, hd);
-      q = rope(q, cos, sin, hd).transpose(0, 2, 1, 3); // [B, H, T, hd]
-      k = rope(k, cos, sin, hd).transpose(0, 2, 1, 3); // [B, KV, T, hd]
-      v = v.transpose(0, 2, 1, 3); // [B, KV, T, hd]
-      // With a cache, k and v live in the cache's manager, and so would anything derived from them: move the
-      // derived temporaries to this layer's (or step's) manager, or every decode step leaks a copy of the cache.
-      NDManager scratch = layer != null ? layer : fm;
-      if (inPlace) {
-        NDIndex fresh = new NDIndex(":, :, {}:{}", past, s);
-        NDIndex upTo = new NDIndex(":, :, :{}", s);
-        cache.keys()[l].set(fresh, k);
-        cache.values()[l].set(fresh, v);
-        k = cache.keys()[l].get(upTo); // [B, KV, S, hd], views of the buffers
-        v = cache.values()[l].get(upTo);
-        k.attach(scratch);
-        v.attach(scratch);
-      } else if (cache != null) {
-        k = KvCache.append(cache.keys()[l], k); // [B, KV, S, hd]
-        v = KvCache.append(cache.values()[l], v);
-        next.keys()[l] = k;
-        next.values()[l] = v;
-      }
-      // GQA without materialising repeat_kv: the G = H / KV query heads that share key/value head j are stacked
-      // along the query axis (head h = j * G + g, as in HF's repeat_interleave), so each key/value head is read once.
-      int g = heads / kvHeads;
-      NDArray kT = k.transpose(0, 1, 3, 2); // [B, KV, hd, S]
-      kT.attach(scratch);
-      NDArray qg = q.reshape(batch, kvHeads, (long) g * t, hd); // [B, KV, G*T, hd]
-      NDArray att = qg.matMul(kT).mul(scale).reshape(batch, kvHeads, g, t, s)
-          .add(mask.reshape(batch, 1, 1, t, s)).softmax(4).reshape(batch, kvHeads, (long) g * t, s);
-      NDArray y = att.matMul(v).reshape(batch, heads, t, hd) // [B, H, T, hd]
-          .transpose(0, 2, 1, 3).reshape(batch, t, (long) heads * hd); // [B, T, H*hd]
-      x = x.add(linear(y, p + "self_attn.o_proj"));
-
-      NDArray h2 = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"), eps);
-      NDArray gate = linear(h2, p + "mlp.gate_proj");
-      NDArray up = linear(h2, p + "mlp.up_proj");
-      NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up); // SwiGLU: silu(gate) * up
-      x = x.add(linear(act, p + "mlp.down_proj"));
+      x = x.add(attention(p, l, x, c, write, layer != null ? layer : fm)); // [B, T, D]
+      x = x.add(mlp(p, x, eps));
       if (layer != null) {
         x.attach(fm);
-        if (next != null) {
-          keep(next.keys()[l], layer, fm);
-          keep(next.values()[l], layer, fm);
-        }
+        write.keepLayer(l, layer, fm);
         layer.close();
       }
     }
     return new Output(rmsNorm(x, params.get("model.norm.weight"), eps), next);
+  }
+
+  /**
+   * Additive attention mask [B, 1, T, S]: key slot s is visible from the query at slot past + t iff s <= past + t and
+   * the slot holds a real token ({@code keyValid} [B, S]). 0 where visible, -1e9 where not (finite: no NaN on rows
+   * that are all padding).
+   */
+  private static NDArray causalMask(NDArray keyValid, long batch, int past, long t, NDManager fm) {
+    long s = past + t;
+    NDArray qIdx = fm.arange(past, (int) s).reshape(t, 1);
+    NDArray kIdx = fm.arange(0, (int) s).reshape(1, s);
+    NDArray causal = kIdx.lte(qIdx).toType(DataType.FLOAT32, false); // [T, S]
+    NDArray keyValidView = keyValid.reshape(batch, 1, 1, s);
+    keyValidView.attach(fm); // keyValid may belong to the cache's manager
+    NDArray visible = keyValidView.mul(causal.reshape(1, 1, t, s)); // [B, 1, T, S]
+    NDArray big = fm.full(new Shape(), 1e9f);
+    return visible.mul(big).sub(big);
+  }
+
+  /**
+   * Layer {@code p}'s self-attention on the pre-norm residual stream {@code x} [B, T, D]: the update to add to it,
+   * [B, T, D]. Stores the chunk's keys and values through {@code write}; {@code scratch} is the layer's manager.
+   */
+  private NDArray attention(String p, int l, NDArray x, Chunk c, CacheWrite write, NDManager scratch) {
+    int heads = config.numAttentionHeads();
+    int kvHeads = config.numKeyValueHeads();
+    int hd = config.headDim();
+    NDArray h = rmsNorm(x, params.get(p + "input_layernorm.weight"), c.eps());
+    NDArray q = linear(h, p + "self_attn.q_proj").reshape(c.batch(), c.t(), heads, hd); // [B, T, H, hd]
+    NDArray k = linear(h, p + "self_attn.k_proj").reshape(c.batch(), c.t(), kvHeads, hd); // [B, T, KV, hd]
+    NDArray v = linear(h, p + "self_attn.v_proj").reshape(c.batch(), c.t(), kvHeads, hd);
+    q = rope(q, c.cos(), c.sin(), hd).transpose(0, 2, 1, 3); // [B, H, T, hd]
+    k = rope(k, c.cos(), c.sin(), hd).transpose(0, 2, 1, 3); // [B, KV, T, hd]
+    v = v.transpose(0, 2, 1, 3); // [B, KV, T, hd]
+    CacheWrite.KeysValues kv = write.store(l, k, v, scratch); // [B, KV, S, hd] each
+    NDArray y = groupedAttention(q, kv, c, scratch); // [B, T, H*hd]
+    return linear(y, p + "self_attn.o_proj");
+  }
+
+  /**
+   * softmax(q k^T / sqrt(hd) + mask) v for q [B, H, T, hd] over keys/values [B, KV, S, hd]; returns [B, T, H*hd].
+   * GQA without materialising repeat_kv: the G = H / KV query heads that share key/value head j are stacked along
+   * the query axis (head h = j * G + g, as in HF's repeat_interleave), so each key/value head is read once.
+   */
+  private NDArray groupedAttention(NDArray q, CacheWrite.KeysValues kv, Chunk c, NDManager scratch) {
+    int heads = config.numAttentionHeads();
+    int kvHeads = config.numKeyValueHeads();
+    int hd = config.headDim();
+    long batch = c.batch();
+    long t = c.t();
+    long s = c.s();
+    int g = heads / kvHeads;
+    NDArray kT = kv.keys().transpose(0, 1, 3, 2); // [B, KV, hd, S]
+    // With a cache the keys live in the cache's manager, and so would anything derived from them: without this
+    // move every decode step would leak a copy of the cache until the generation ends.
+    kT.attach(scratch);
+    NDArray qg = q.reshape(batch, kvHeads, (long) g * t, hd); // [B, KV, G*T, hd]
+    NDArray att = qg.matMul(kT).mul(c.scale()).reshape(batch, kvHeads, g, t, s)
+        .add(c.mask().reshape(batch, 1, 1, t, s)).softmax(4).reshape(batch, kvHeads, (long) g * t, s);
+    return att.matMul(kv.values()).reshape(batch, heads, t, hd) // [B, H, T, hd]
+        .transpose(0, 2, 1, 3).reshape(batch, t, (long) heads * hd); // [B, T, H*hd]
+  }
+
+  /** Layer {@code p}'s SwiGLU MLP on the pre-norm residual stream {@code x} [B, T, D]: the update, [B, T, D]. */
+  private NDArray mlp(String p, NDArray x, NDArray eps) {
+    NDArray h = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"), eps);
+    NDArray gate = linear(h, p + "mlp.gate_proj"); // [B, T, I]
+    NDArray up = linear(h, p + "mlp.up_proj");
+    NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up); // silu(gate) * up
+    return linear(act, p + "mlp.down_proj");
+  }
+
+  /** Rows of {@code table} [N, E] at {@code idx} [B, T] (int64): [B, T, E]. */
+  private static NDArray lookup(NDArray idx, NDArray table) {
+    return idx.getNDArrayInternal().embedding(idx, table, SparseFormat.DENSE).singletonOrThrow();
   }
 
   /**
@@ -316,12 +325,6 @@ public final class LlamaModel implements AutoCloseable {
   public Output append(KvCache cache, java.util.List<int[]> rows, int padId, NDManager mgr) {
     TokenBatch tb = TokenBatch.leftPadded(rows, padId, cache.nextPosition(), mgr);
     return forward(tb.ids(), tb.valid(), tb.positions(), cache);
-  }
-
-  private static void keep(NDArray a, NDManager from, NDManager to) {
-    if (a.getManager() == from) {
-      a.attach(to);
-    }
   }
 
   /** Next-token logits, [B, T, vocab]. */
@@ -356,18 +359,6 @@ public final class LlamaModel implements AutoCloseable {
     NDList halves = x.split(new long[] {hd / 2}, 3);
     NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), 3);
     return x.mul(cos).add(rotated.mul(sin));
-  }
-
-  private static long[] advance(long[] positions, NDArray valid) {
-    float[] v = valid.toFloatArray();
-    long t = valid.getShape().get(1);
-    long[] out = positions.clone();
-    for (int b = 0; b < out.length; b++) {
-      for (int i = 0; i < t; i++) {
-        out[b] += v[(int) (b * t + i)] > 0 ? 1 : 0;
-      }
-    }
-    return out;
   }
 
   @Override

@@ -144,7 +144,7 @@ final class Completions {
     if (key != null) { // greedy: one decode over every prompt of every request
       List<int[]> all = new ArrayList<>();
       reqs.forEach(r -> all.addAll(r.ids()));
-      List<List<Generation>> out = generator.sampleShared(all, 1, reqs.get(0).params(), null);
+      List<List<Generation>> out = generator.sampleShared(all, 1, reqs.get(0).params());
       int at = 0;
       for (Request r : reqs) {
         List<List<Generation>> mine = new ArrayList<>();
@@ -156,7 +156,7 @@ final class Completions {
       }
     } else {
       for (Request r : reqs) {
-        gens.add(generator.sampleShared(r.ids(), r.n(), r.params(), null));
+        gens.add(generator.sampleShared(r.ids(), r.n(), r.params()));
       }
     }
     List<Result> results = new ArrayList<>();

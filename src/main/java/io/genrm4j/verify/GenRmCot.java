@@ -3,6 +3,8 @@ package io.genrm4j.verify;
 import ai.djl.ndarray.NDManager;
 import io.genrm4j.infer.Generation;
 import io.genrm4j.infer.Generator;
+import io.genrm4j.infer.SampleRequest;
+import io.genrm4j.infer.Samples;
 import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.infer.Scoring;
 import io.genrm4j.model.LlamaModel;
@@ -74,10 +76,10 @@ public final class GenRmCot implements Verifier {
 
   @Override
   public List<List<VerifierScore>> scoreAll(List<String> questions, List<List<String>> solutions) {
-    List<String[]> items = new ArrayList<>();
+    List<Candidate> items = new ArrayList<>();
     for (int q = 0; q < questions.size(); q++) {
       for (String s : solutions.get(q)) {
-        items.add(new String[] {questions.get(q), s});
+        items.add(new Candidate(questions.get(q), s));
       }
     }
     List<VerifierScore> flat = new ArrayList<>();
@@ -87,6 +89,9 @@ public final class GenRmCot implements Verifier {
     return Verifier.regroup(flat, solutions);
   }
 
+  /** A question and one candidate solution to verify. */
+  public record Candidate(String question, String solution) {}
+
   /**
    * One sampled rationale and what p(Yes) is read after: the tokens and their rotary positions (the rationale's
    * restart where the solution's did under {@link RationalePositions#SOLUTION}).
@@ -94,68 +99,81 @@ public final class GenRmCot implements Verifier {
   public record Vote(String rationale, int[] decisionContext, int[] decisionPositions, double pYes, double pNo) {}
 
   /** The K votes of each candidate; {@code offset} keeps each candidate's random streams fixed across batching. */
-  public List<List<Vote>> votes(List<String[]> items, int offset) {
+  public List<List<Vote>> votes(List<Candidate> items, int offset) {
     Generator gen = new Generator(model, tok);
     List<int[]> prefixes = new ArrayList<>();
-    for (String[] it : items) {
-      prefixes.add(gen.promptIds(format.verifyCot(it[0], it[1])));
-    }
-    DecisionLabels labels = DecisionLabels.resolve(tok, format.afterRationale(items.get(0)[0], items.get(0)[1], ""));
-    int[] forced = tok.encode(Prompts.VERDICT_SEPARATOR + Prompts.DECISION);
-    Generator.Decoded[] kept = new Generator.Decoded[1];
-    // Each candidate's rationale gets the room its prompt leaves in the context before the forced decision question
-    // and the longer label: a long candidate gets a shorter rationale, the others the full budget.
-    int ctx = model.config().maxPositionEmbeddings();
-    int after = forced.length + Math.max(labels.yes().length, labels.no().length);
-    int[] budget = new int[items.size()];
-    long[] startAt = new long[items.size()];
+    long[] startAt = new long[items.size()]; // each rationale's first position
     for (int c = 0; c < items.size(); c++) {
-      startAt[c] = positions.rationaleStart(tok, format, items.get(c)[0], prefixes.get(c).length);
+      prefixes.add(gen.promptIds(format.verifyCot(items.get(c).question(), items.get(c).solution())));
+      startAt[c] = positions.rationaleStart(tok, format, items.get(c).question(), prefixes.get(c).length);
+    }
+    DecisionLabels labels = DecisionLabels.resolve(tok,
+        format.afterRationale(items.get(0).question(), items.get(0).solution(), ""));
+    int[] forced = tok.encode(Prompts.VERDICT_SEPARATOR + Prompts.DECISION);
+    SampleRequest req = SampleRequest.of(prefixes, votes, params.withSeed(params.seed() + offset))
+        .withMaxTokens(rationaleBudgets(startAt, forced.length + Math.max(labels.yes().length, labels.no().length)))
+        .withRestart(positions == RationalePositions.SEQUENTIAL ? null : SampleRequest.Restart.at(startAt))
+        .keepingCache();
+    try (Samples sampled = gen.sample(req); NDManager mgr = model.manager().newSubManager()) {
+      List<List<Generation>> gens = sampled.generations(); // [candidate][vote]
+      int[][] pending = new int[items.size() * votes][]; // row c * votes + k
+      List<int[]> contexts = new ArrayList<>();
+      for (int r = 0; r < pending.length; r++) {
+        Generation g = gens.get(r / votes).get(r % votes);
+        boolean reachedDecision = Prompts.DECISION.equals(g.stopMatched());
+        // The unfed sampled token, then the decision question when the rationale did not reach it.
+        pending[r] = reachedDecision ? unfed(g) : Tokenizer.concat(unfed(g), forced);
+        int[] sampledIds = Tokenizer.concat(prefixes.get(r / votes), g.tokens());
+        contexts.add(reachedDecision ? sampledIds : Tokenizer.concat(sampledIds, forced));
+      }
+      double[][] lp = Scoring.labelLogProbs(model, Math.max(0, tok.padId()), sampled.cache(), pending,
+          List.of(labels.yes(), labels.no()), mgr);
+      return collectVotes(gens, prefixes, startAt, contexts, lp);
+    }
+  }
+
+  /** Row {@code r = c * votes + k}'s rationale, decision context and positions, and p(Yes), p(No) from {@code lp}. */
+  private List<List<Vote>> collectVotes(List<List<Generation>> gens, List<int[]> prefixes, long[] startAt,
+      List<int[]> contexts, double[][] lp) {
+    List<List<Vote>> out = new ArrayList<>();
+    for (int c = 0; c < gens.size(); c++) {
+      List<Vote> vs = new ArrayList<>();
+      for (int k = 0; k < votes; k++) {
+        int r = c * votes + k;
+        int[] ctxIds = contexts.get(r);
+        int[] pos = RationalePositions.layout(prefixes.get(c).length, (int) startAt[c], ctxIds.length);
+        vs.add(new Vote(gens.get(c).get(k).text(), ctxIds, pos, Math.exp(lp[r][0]), Math.exp(lp[r][1])));
+      }
+      out.add(vs);
+    }
+    return out;
+  }
+
+  /**
+   * Each candidate's rationale gets the room its prompt leaves in the context before the forced decision question
+   * and the longer label ({@code after} tokens): a long candidate gets a shorter rationale, the others the full
+   * budget.
+   */
+  private int[] rationaleBudgets(long[] startAt, int after) {
+    int ctx = model.config().maxPositionEmbeddings();
+    int[] budget = new int[startAt.length];
+    for (int c = 0; c < startAt.length; c++) {
       budget[c] = Math.min(params.maxTokens(), ctx - (int) startAt[c] - after);
       if (budget[c] < 0) {
         throw new IllegalArgumentException("a candidate's verification prompt does not fit in the model's "
             + ctx + "-token context");
       }
     }
-    List<List<Generation>> gens = gen.sampleShared(prefixes, votes, params.withSeed(params.seed() + offset), budget,
-        positions == RationalePositions.SEQUENTIAL ? null : Generator.Restart.at(startAt), d -> kept[0] = d);
-    Generator.Decoded d = kept[0];
-    try (NDManager mgr = model.manager().newSubManager()) {
-      int rows = items.size() * votes;
-      int[][] pending = new int[rows][];
-      List<int[]> contexts = new ArrayList<>();
-      for (int r = 0; r < rows; r++) {
-        Generation g = gens.get(r / votes).get(r % votes);
-        boolean reachedDecision = Prompts.DECISION.equals(g.stopMatched());
-        boolean endedByEos = "stop".equals(g.finishReason()) && g.stopMatched() == null;
-        // Tokens sampled but not yet in the cache: the last one (unless it was EOS, which is dropped)...
-        int[] unfed = endedByEos || g.tokens().length == 0 ? new int[0]
-            : new int[] {g.tokens()[g.tokens().length - 1]};
-        // ...then the decision question when the rationale did not reach it.
-        pending[r] = reachedDecision ? unfed : Tokenizer.concat(unfed, forced);
-        int[] sampled = Tokenizer.concat(prefixes.get(r / votes), g.tokens());
-        contexts.add(reachedDecision ? sampled : Tokenizer.concat(sampled, forced));
-      }
-      double[][] lp = Scoring.labelLogProbs(model, Math.max(0, tok.padId()), d.cache(), pending,
-          List.of(labels.yes(), labels.no()), mgr);
-      List<List<Vote>> out = new ArrayList<>();
-      for (int c = 0; c < items.size(); c++) {
-        List<Vote> vs = new ArrayList<>();
-        for (int k = 0; k < votes; k++) {
-          int r = c * votes + k;
-          int[] ctxIds = contexts.get(r);
-          int[] pos = RationalePositions.layout(prefixes.get(c).length, (int) startAt[c], ctxIds.length);
-          vs.add(new Vote(gens.get(c).get(k).text(), ctxIds, pos, Math.exp(lp[r][0]), Math.exp(lp[r][1])));
-        }
-        out.add(vs);
-      }
-      return out;
-    } finally {
-      Generator.close(d.cache());
-    }
+    return budget;
   }
 
-  private List<VerifierScore> scoreBatch(List<String[]> items, int offset) {
+  /** Tokens sampled but not yet in the cache: the last one, unless it was EOS (which is dropped). */
+  private static int[] unfed(Generation g) {
+    boolean endedByEos = "stop".equals(g.finishReason()) && g.stopMatched() == null;
+    return endedByEos || g.tokens().length == 0 ? new int[0] : new int[] {g.tokens()[g.tokens().length - 1]};
+  }
+
+  private List<VerifierScore> scoreBatch(List<Candidate> items, int offset) {
     List<List<Vote>> all = votes(items, offset);
     List<VerifierScore> out = new ArrayList<>();
     for (int c = 0; c < items.size(); c++) {

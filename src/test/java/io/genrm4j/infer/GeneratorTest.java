@@ -98,10 +98,10 @@ class GeneratorTest {
       Generator g = new Generator(m, TOK);
       SamplingParams p = new SamplingParams(15, 1.0, 1, 0, List.of(), 5, false, 0);
       List<int[]> prefixes = List.of(g.promptIds("abc abc"), g.promptIds("q"));
-      List<List<Generation>> shared = g.sampleShared(prefixes, 4, p, null);
+      List<List<Generation>> shared = g.sampleShared(prefixes, 4, p);
       // The same rows decoded one prefix at a time (different padding, batch size and cache layout).
       for (int c = 0; c < prefixes.size(); c++) {
-        List<List<Generation>> alone = g.sampleShared(List.of(prefixes.get(c)), 4, p, null);
+        List<List<Generation>> alone = g.sampleShared(List.of(prefixes.get(c)), 4, p);
         for (int k = 0; k < 4; k++) {
           if (c == 0) {
             assertEquals(shared.get(c).get(k).text(), alone.get(0).get(k).text(), "prefix " + c + " sample " + k);

@@ -163,7 +163,8 @@ class VerifiersTest {
         assertEquals(mean, a.get(i).score(), 1e-12);
       }
       // Prefix-cached batch path vs each rationale re-encoded from scratch.
-      List<List<GenRmCot.Vote>> votes = cot.votes(List.of(new String[] {q, sols.get(0)}, new String[] {q, sols.get(1)}), 0);
+      List<List<GenRmCot.Vote>> votes = cot.votes(
+          List.of(new GenRmCot.Candidate(q, sols.get(0)), new GenRmCot.Candidate(q, sols.get(1))), 0);
       DecisionLabels labels = DecisionLabels.resolve(TOK, F.afterRationale(q, sols.get(0), ""));
       int checked = 0;
       for (List<GenRmCot.Vote> vs : votes) {
@@ -198,12 +199,13 @@ class VerifiersTest {
       SamplingParams p = new SamplingParams(60, 0.7, 1, 0, List.of(), 11, true, 0);
       GenRmCot cot = new GenRmCot(m, TOK, F, 4, p, rp);
       String q = train.get(0).question();
-      List<String[]> items = List.of(new String[] {q, train.get(0).solution()}, new String[] {q, train.get(1).solution()});
+      List<GenRmCot.Candidate> items = List.of(new GenRmCot.Candidate(q, train.get(0).solution()),
+          new GenRmCot.Candidate(q, train.get(1).solution()));
       List<List<GenRmCot.Vote>> votes = cot.votes(items, 0);
-      DecisionLabels labels = DecisionLabels.resolve(TOK, F.afterRationale(q, items.get(0)[1], ""));
+      DecisionLabels labels = DecisionLabels.resolve(TOK, F.afterRationale(q, items.get(0).solution(), ""));
       int checked = 0;
       for (int c = 0; c < votes.size(); c++) {
-        int cotPrompt = TOK.encodeWithBos(F.verifyCot(q, items.get(c)[1])).length;
+        int cotPrompt = TOK.encodeWithBos(F.verifyCot(q, items.get(c).solution())).length;
         for (GenRmCot.Vote v : votes.get(c)) {
           // The training layout, and re-encoded from scratch without a cache: the same p(Yes) and p(No).
           int[] ctx = v.decisionContext();
@@ -263,7 +265,8 @@ class VerifiersTest {
       List<VerifierScore> alone = cot.score(q, List.of(shortOne));
       // Batched with a long neighbour (left padding) vs alone: the same rationales, so the same votes.
       assertArrayEquals(alone.get(0).votes(), both.get(0).votes(), 1e-5, "the long neighbour changed nothing");
-      List<List<GenRmCot.Vote>> votes = cot.votes(List.of(new String[] {q, shortOne}, new String[] {q, longOne}), 0);
+      List<List<GenRmCot.Vote>> votes = cot.votes(
+          List.of(new GenRmCot.Candidate(q, shortOne), new GenRmCot.Candidate(q, longOne)), 0);
       int forced = TOK.encode(Prompts.VERDICT_SEPARATOR + Prompts.DECISION).length;
       int shortPrompt = TOK.encodeWithBos(F.verifyCot(q, shortOne)).length;
       int longPrompt = TOK.encodeWithBos(F.verifyCot(q, longOne)).length;

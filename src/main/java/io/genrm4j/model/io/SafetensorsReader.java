@@ -40,7 +40,9 @@ public final class SafetensorsReader implements AutoCloseable {
 
   private static final int CHUNK_BYTES = 8 << 20;
 
-  private record Entry(Path file, FileChannel channel, String dtype, long[] shape, long begin, long end) {}
+  /** One tensor: its header dtype name and the type it names (null when the name is not a known type). */
+  private record Entry(Path file, FileChannel channel, String dtypeName, SafetensorsDtype dtype, long[] shape,
+      long begin, long end) {}
 
   private final List<FileChannel> channels;
   private final Map<String, Entry> entries;
@@ -159,6 +161,34 @@ public final class SafetensorsReader implements AutoCloseable {
 
   /** Reads and validates one file's header, adding its tensors to {@code into}; returns its {@code __metadata__}. */
   private static Map<String, String> parseHeader(Path file, FileChannel ch, Map<String, Entry> into) {
+    Header header = readHeader(file, ch);
+    Map<String, String> metadata = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = header.json().fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> f = it.next();
+      String name = f.getKey();
+      JsonNode v = f.getValue();
+      if (name.equals("__metadata__")) {
+        if (!v.isObject()) {
+          throw new UserException(file + ": __metadata__ is not a JSON object");
+        }
+        v.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().isTextual() ? m.getValue().asText()
+            : m.getValue().toString()));
+        continue;
+      }
+      Entry entry = parseEntry(file, ch, name, v, header);
+      if (into.containsKey(name)) {
+        throw new UserException(file + ": tensor '" + name + "' also appears in " + into.get(name).file);
+      }
+      into.put(name, entry);
+    }
+    return metadata;
+  }
+
+  /** A file's header JSON object and where its data section lies: bytes [dataStart, dataStart + dataLen). */
+  private record Header(JsonNode json, long dataStart, long dataLen) {}
+
+  /** Reads the 8-byte header length and the UTF-8 JSON object after it, checking each against the file's size. */
+  private static Header readHeader(Path file, FileChannel ch) {
     long size;
     ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
     try {
@@ -181,12 +211,17 @@ public final class SafetensorsReader implements AutoCloseable {
     } catch (IOException e) {
       throw new UserException(file + ": cannot read: " + e.getMessage());
     }
+    JsonNode root = parseJsonObject(file, hb.flip());
+    return new Header(root, 8 + headerLen, size - (8 + headerLen));
+  }
+
+  private static JsonNode parseJsonObject(Path file, ByteBuffer bytes) {
     String json;
     try {
       json = StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(hb.flip())
+          .decode(bytes)
           .toString();
     } catch (CharacterCodingException e) {
       throw new UserException(file + ": safetensors header is not valid UTF-8");
@@ -201,91 +236,69 @@ public final class SafetensorsReader implements AutoCloseable {
     if (root == null || !root.isObject()) {
       throw new UserException(file + ": safetensors header is not a JSON object");
     }
-    long dataStart = 8 + headerLen;
-    long dataLen = size - dataStart;
-    Map<String, String> metadata = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> f = it.next();
-      String name = f.getKey();
-      JsonNode v = f.getValue();
-      if (name.equals("__metadata__")) {
-        if (!v.isObject()) {
-          throw new UserException(file + ": __metadata__ is not a JSON object");
-        }
-        v.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().isTextual() ? m.getValue().asText()
-            : m.getValue().toString()));
-        continue;
-      }
-      String where = file + ": tensor '" + name + "'";
-      if (!v.isObject()) {
-        throw new UserException(where + " is not described by a JSON object");
-      }
-      JsonNode dt = v.get("dtype");
-      JsonNode sh = v.get("shape");
-      JsonNode off = v.get("data_offsets");
-      if (dt == null || !dt.isTextual()) {
-        throw new UserException(where + " has no dtype");
-      }
-      if (sh == null || !sh.isArray()) {
-        throw new UserException(where + " has no shape array");
-      }
-      if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).canConvertToExactIntegral()
-          || !off.get(1).canConvertToExactIntegral() || !off.get(0).canConvertToLong()
-          || !off.get(1).canConvertToLong()) {
-        throw new UserException(where + " has no data_offsets pair of integers");
-      }
-      String dtype = dt.asText();
-      long[] shape = new long[sh.size()];
-      for (int i = 0; i < shape.length; i++) {
-        JsonNode d = sh.get(i);
-        if (!d.canConvertToExactIntegral() || !d.canConvertToLong() || d.asLong() < 0) {
-          throw new UserException(where + " has a bad shape " + sh);
-        }
-        shape[i] = d.asLong();
-      }
-      long begin = off.get(0).asLong();
-      long end = off.get(1).asLong();
-      if (begin < 0 || end < begin) {
-        throw new UserException(where + " has bad data_offsets [" + begin + ", " + end + "]");
-      }
-      int esize = dtypeSize(dtype);
-      if (esize > 0) {
-        long expected;
-        try {
-          expected = Math.multiplyExact(FloatTensor.numel(shape), esize);
-        } catch (ArithmeticException e) {
-          throw new UserException(where + " has a shape too large to address: " + sh);
-        }
-        if (end - begin != expected) {
-          throw new UserException(where + " has " + (end - begin) + " bytes, expected " + expected + " for "
-              + describe(dtype, shape));
-        }
-      }
-      if (end > dataLen) {
-        throw new UserException(where + " lies beyond the end of the file: its data ends at byte " + end
-            + " of the data section, which has " + dataLen + " bytes (truncated file?)");
-      }
-      if (into.containsKey(name)) {
-        throw new UserException(where + " also appears in " + into.get(name).file);
-      }
-      into.put(name, new Entry(file, ch, dtype, shape, dataStart + begin, dataStart + end));
-    }
-    return metadata;
+    return root;
   }
 
-  /** Bytes per element of a safetensors dtype, or -1 when unknown. */
-  static int dtypeSize(String dtype) {
-    switch (dtype) {
-      case "BOOL": case "U8": case "I8": case "F8_E4M3": case "F8_E5M2":
-        return 1;
-      case "F16": case "BF16": case "I16": case "U16":
-        return 2;
-      case "F32": case "I32": case "U32":
-        return 4;
-      case "F64": case "I64": case "U64":
-        return 8;
-      default:
-        return -1;
+  /** One tensor's header entry {@code v}, checked: a dtype, a shape, and data offsets that fit the file. */
+  private static Entry parseEntry(Path file, FileChannel ch, String name, JsonNode v, Header header) {
+    String where = file + ": tensor '" + name + "'";
+    if (!v.isObject()) {
+      throw new UserException(where + " is not described by a JSON object");
+    }
+    JsonNode dt = v.get("dtype");
+    JsonNode sh = v.get("shape");
+    JsonNode off = v.get("data_offsets");
+    if (dt == null || !dt.isTextual()) {
+      throw new UserException(where + " has no dtype");
+    }
+    if (sh == null || !sh.isArray()) {
+      throw new UserException(where + " has no shape array");
+    }
+    if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).canConvertToExactIntegral()
+        || !off.get(1).canConvertToExactIntegral() || !off.get(0).canConvertToLong()
+        || !off.get(1).canConvertToLong()) {
+      throw new UserException(where + " has no data_offsets pair of integers");
+    }
+    String dtype = dt.asText();
+    long[] shape = parseShape(where, sh);
+    long begin = off.get(0).asLong();
+    long end = off.get(1).asLong();
+    if (begin < 0 || end < begin) {
+      throw new UserException(where + " has bad data_offsets [" + begin + ", " + end + "]");
+    }
+    SafetensorsDtype type = SafetensorsDtype.byName(dtype);
+    if (type != null) {
+      checkByteCount(where, type, shape, end - begin, sh);
+    }
+    if (end > header.dataLen()) {
+      throw new UserException(where + " lies beyond the end of the file: its data ends at byte " + end
+          + " of the data section, which has " + header.dataLen() + " bytes (truncated file?)");
+    }
+    return new Entry(file, ch, dtype, type, shape, header.dataStart() + begin, header.dataStart() + end);
+  }
+
+  private static long[] parseShape(String where, JsonNode sh) {
+    long[] shape = new long[sh.size()];
+    for (int i = 0; i < shape.length; i++) {
+      JsonNode d = sh.get(i);
+      if (!d.canConvertToExactIntegral() || !d.canConvertToLong() || d.asLong() < 0) {
+        throw new UserException(where + " has a bad shape " + sh);
+      }
+      shape[i] = d.asLong();
+    }
+    return shape;
+  }
+
+  private static void checkByteCount(String where, SafetensorsDtype type, long[] shape, long bytes, JsonNode sh) {
+    long expected;
+    try {
+      expected = Math.multiplyExact(FloatTensor.numel(shape), type.bytes());
+    } catch (ArithmeticException e) {
+      throw new UserException(where + " has a shape too large to address: " + sh);
+    }
+    if (bytes != expected) {
+      throw new UserException(where + " has " + bytes + " bytes, expected " + expected + " for "
+          + describe(type.name(), shape));
     }
   }
 
@@ -312,7 +325,7 @@ public final class SafetensorsReader implements AutoCloseable {
 
   /** The safetensors dtype string: F32, F16, BF16, ... */
   public String dtype(String name) {
-    return entry(name).dtype;
+    return entry(name).dtypeName;
   }
 
   /** The file that holds {@code name}. */
@@ -340,14 +353,11 @@ public final class SafetensorsReader implements AutoCloseable {
   public float[] readFloats(String name) {
     Entry e = entry(name);
     String where = e.file + ": tensor '" + name + "'";
-    int esize = dtypeSize(e.dtype);
-    switch (e.dtype) {
-      case "F32": case "F16": case "BF16": case "F64": case "I64": case "I32":
-        break;
-      default:
-        throw new UserException(where + " has dtype " + e.dtype + ", which cannot be read as floats"
-            + " (supported: F32, F16, BF16, F64, I64, I32)");
+    if (e.dtype == null || !e.dtype.readsAsFloat()) {
+      throw new UserException(where + " has dtype " + e.dtypeName + ", which cannot be read as floats"
+          + " (supported: " + SafetensorsDtype.floatReadable() + ")");
     }
+    int esize = e.dtype.bytes();
     long numel = (e.end - e.begin) / esize;
     if (numel > Integer.MAX_VALUE - 16) {
       throw new UserException(where + " has " + numel + " elements, too many for one Java array");
@@ -365,35 +375,7 @@ public final class SafetensorsReader implements AutoCloseable {
         readFully(e.file, e.channel, buf, pos);
         buf.flip();
         int count = n / esize;
-        switch (e.dtype) {
-          case "F32" -> buf.asFloatBuffer().get(out, o, count);
-          case "F16" -> {
-            for (int i = 0; i < count; i++) {
-              out[o + i] = halfToFloat(buf.getShort(2 * i));
-            }
-          }
-          case "BF16" -> {
-            for (int i = 0; i < count; i++) {
-              out[o + i] = Float.intBitsToFloat((buf.getShort(2 * i) & 0xffff) << 16);
-            }
-          }
-          case "F64" -> {
-            for (int i = 0; i < count; i++) {
-              out[o + i] = (float) buf.getDouble(8 * i);
-            }
-          }
-          case "I64" -> {
-            for (int i = 0; i < count; i++) {
-              out[o + i] = (float) buf.getLong(8 * i);
-            }
-          }
-          case "I32" -> {
-            for (int i = 0; i < count; i++) {
-              out[o + i] = (float) buf.getInt(4 * i);
-            }
-          }
-          default -> throw new AssertionError(e.dtype);
-        }
+        e.dtype.decode(buf, count, out, o);
         o += count;
         pos += n;
       }

@@ -23,6 +23,8 @@ import java.util.Map;
  */
 public final class SafetensorsWriter {
   private static final int CHUNK_FLOATS = 1 << 16;
+  /** The one type written. */
+  private static final SafetensorsDtype DTYPE = SafetensorsDtype.F32;
 
   private SafetensorsWriter() {}
 
@@ -34,7 +36,7 @@ public final class SafetensorsWriter {
       ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
       out.write(len.array());
       out.write(header);
-      ByteBuffer buf = ByteBuffer.allocate(CHUNK_FLOATS * 4).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer buf = ByteBuffer.allocate(CHUNK_FLOATS * DTYPE.bytes()).order(ByteOrder.LITTLE_ENDIAN);
       for (Map.Entry<String, FloatTensor> e : list) {
         writeFloats(out, e.getValue().data(), buf);
       }
@@ -57,7 +59,7 @@ public final class SafetensorsWriter {
     long currentBytes = 0;
     long total = 0;
     for (Map.Entry<String, FloatTensor> e : list) {
-      long bytes = 4L * e.getValue().data().length;
+      long bytes = (long) DTYPE.bytes() * e.getValue().data().length;
       if (!current.isEmpty() && currentBytes + bytes > maxShardBytes) {
         shards.add(current);
         current = new LinkedHashMap<>();
@@ -101,7 +103,8 @@ public final class SafetensorsWriter {
       // FloatTensor checks this on construction; the check here keeps the writer honest on its own.
       if (FloatTensor.numel(t.shape()) != t.data().length) {
         throw new UserException(target + ": tensor '" + name + "' has " + t.data().length
-            + " values, expected " + FloatTensor.numel(t.shape()) + " for " + SafetensorsReader.describe("F32", t.shape()));
+            + " values, expected " + FloatTensor.numel(t.shape()) + " for "
+            + SafetensorsReader.describe(DTYPE.name(), t.shape()));
       }
       list.add(Map.entry(name, t));
     }
@@ -118,12 +121,12 @@ public final class SafetensorsWriter {
     for (Map.Entry<String, FloatTensor> e : list) {
       FloatTensor t = e.getValue();
       ObjectNode o = root.putObject(e.getKey());
-      o.put("dtype", "F32");
+      o.put("dtype", DTYPE.name());
       ArrayNode shape = o.putArray("shape");
       for (long d : t.shape()) {
         shape.add(d);
       }
-      long end = offset + 4L * t.data().length;
+      long end = offset + (long) DTYPE.bytes() * t.data().length;
       o.putArray("data_offsets").add(offset).add(end);
       offset = end;
     }
@@ -142,7 +145,7 @@ public final class SafetensorsWriter {
       int n = Math.min(CHUNK_FLOATS, data.length - off);
       buf.clear();
       buf.asFloatBuffer().put(data, off, n);
-      out.write(buf.array(), 0, n * 4);
+      out.write(buf.array(), 0, n * DTYPE.bytes());
     }
   }
 }

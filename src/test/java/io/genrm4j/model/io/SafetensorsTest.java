@@ -134,12 +134,15 @@ class SafetensorsTest {
     byte[] bf16 = shorts(0x3F80, 0xC020, 0x4049, 0x0001, 0xFF80, 0x477F);
     ByteBuffer d = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putDouble(0.1).putDouble(-3);
     ByteBuffer l = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(42).putLong(-7);
+    ByteBuffer i32 = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(16777217).putInt(-5);
     writeRaw(f, List.of(
         new Object[] {"h", "F16", "[3,3]", f16},
         new Object[] {"b", "BF16", "[6]", bf16},
         new Object[] {"d", "F64", "[2]", d.array()},
         new Object[] {"l", "I64", "[2]", l.array()},
-        new Object[] {"u", "U8", "[2]", new byte[] {1, 2}}));
+        new Object[] {"i", "I32", "[2]", i32.array()},
+        new Object[] {"u", "U8", "[2]", new byte[] {1, 2}},
+        new Object[] {"q", "Q4", "[3]", new byte[] {1, 2, 3}})); // a type the reader does not know: sizes unchecked
     try (SafetensorsReader r = SafetensorsReader.open(f)) {
       assertEquals("F16", r.dtype("h"));
       assertArrayEquals(new long[] {3, 3}, r.shape("h"));
@@ -151,8 +154,14 @@ class SafetensorsTest {
           r.readFloats("b"), 0f);
       assertArrayEquals(new float[] {0.1f, -3f}, r.readFloats("d"), 0f);
       assertArrayEquals(new float[] {42f, -7f}, r.readFloats("l"), 0f);
+      assertArrayEquals(new float[] {16777216f, -5f}, r.readFloats("i"), 0f); // 2^24 + 1 rounds to nearest
       UserException ex = assertThrows(UserException.class, () -> r.readFloats("u"));
-      assertTrue(ex.getMessage().contains("tensor 'u'") && ex.getMessage().contains("U8"), ex.getMessage());
+      assertEquals(f + ": tensor 'u' has dtype U8, which cannot be read as floats"
+          + " (supported: F32, F16, BF16, F64, I64, I32)", ex.getMessage());
+      assertEquals("Q4", r.dtype("q"));
+      ex = assertThrows(UserException.class, () -> r.readFloats("q"));
+      assertEquals(f + ": tensor 'q' has dtype Q4, which cannot be read as floats"
+          + " (supported: F32, F16, BF16, F64, I64, I32)", ex.getMessage());
     }
     // every F16 bit pattern widens to the value it denotes
     for (int bits = 0; bits < 0x10000; bits++) {
