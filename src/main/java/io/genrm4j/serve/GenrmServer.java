@@ -35,8 +35,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.thread.ThreadPool;
@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP server: GenRM verify/rerank, OpenAI-compatible completions, vLLM-style /tokenize, health and Prometheus
  * metrics. Every model call runs on the single {@link ModelWorker} thread. Binds 127.0.0.1 unless told otherwise.
+ * Client mistakes are 4xx naming the problem; a 5xx is a server fault, logged as one line with the request id that
+ * the response carries (X-Request-Id, and {@code request_id} in every error body).
  */
 public final class GenrmServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GenrmServer.class);
@@ -226,7 +228,8 @@ public final class GenrmServer implements AutoCloseable {
     }
     if (ctx.method() == HandlerType.POST) {
       String type = ctx.header("Content-Type");
-      // absent is read as JSON (curl --data-binary, plain HTTP clients); a browser form or text/plain is refused
+      // absent is read as JSON (HTTP clients that send none); a form or text/plain body (what a web page can send
+      // without a CORS preflight, and what curl -d sends) is refused
       if (type != null && !type.split(";", 2)[0].trim().equalsIgnoreCase("application/json")) {
         throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json, got '" + type + "'");
       }

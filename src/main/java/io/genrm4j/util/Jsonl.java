@@ -23,7 +23,8 @@ import java.util.function.Function;
 import java.util.zip.GZIPInputStream;
 
 /**
- * JSON Lines in and out. Readers are strict ({@link #STRICT}) and report a bad line as {@code file:line: what is wrong} (a {@link UserException});
+ * JSON Lines in and out. Readers are strict ({@link #STRICT}) and report a bad line as
+ * {@code file:line: what is wrong} (a {@link UserException});
  * writers are atomic, so a failed run leaves no partial output.
  */
 public final class Jsonl {

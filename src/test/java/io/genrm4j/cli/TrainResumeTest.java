@@ -57,7 +57,8 @@ class TrainResumeTest {
 
     Path other = data(dir, "b.jsonl", 3);
     Run refused = run(train(base, other, crashed, "--resume"));
-    System.out.println("probe | train --resume with other --data | exit " + refused.code() + ": " + refused.err().strip());
+    System.out.println("probe | train --resume with other --data | exit " + refused.code() + ": "
+        + refused.err().strip());
     assertEquals(2, refused.code(), refused.err());
     assertTrue(refused.err().contains("--data") && refused.err().strip().lines().count() == 1, refused.err());
 

@@ -161,7 +161,8 @@ class ServeFaultTest {
     String ok = "{\"prompt\":\"a\",\"max_tokens\":1";
     p.add(probe("trailing garbage", ok + "} xyz", 400, "'xyz'"));
     p.add(probe("two JSON values", ok + "}{}", 400, "trailing"));
-    p.add(probe("duplicate key", "{\"prompt\":\"a\",\"prompt\":\"b\",\"max_tokens\":1}", 400, "duplicate field 'prompt'"));
+    p.add(probe("duplicate key", "{\"prompt\":\"a\",\"prompt\":\"b\",\"max_tokens\":1}", 400,
+        "duplicate field 'prompt'"));
     p.add(probe("stream true", ok + ",\"stream\":true}", 400, "stream"));
     p.add(probe("best_of 2", ok + ",\"best_of\":2}", 400, "best_of"));
     p.add(probe("suffix", ok + ",\"suffix\":\"x\"}", 400, "suffix"));

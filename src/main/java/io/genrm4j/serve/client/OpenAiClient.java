@@ -346,7 +346,7 @@ public final class OpenAiClient {
     return b;
   }
 
-  /** Sends with the retry policy of the class; {@code idempotent} requests may also be retried after 5xx and I/O errors. */
+  /** Sends with the class's retry policy; {@code idempotent} requests are also retried after 5xx and I/O errors. */
   private JsonNode send(java.util.function.Supplier<HttpRequest> req, boolean idempotent) {
     OpenAiException last = null;
     long retryAfterMs = 0;
