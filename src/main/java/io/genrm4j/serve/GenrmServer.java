@@ -121,6 +121,7 @@ public final class GenrmServer implements AutoCloseable {
     metrics.gauge("genrm_model_batches_total", Metrics.of(worker.batches));
     metrics.gauge("genrm_model_batched_requests_total", Metrics.of(worker.batchedJobs));
     metrics.gauge("genrm_model_batched_rows_total", Metrics.of(worker.batchedRows));
+    metrics.gauge("genrm_model_cancelled_requests_total", Metrics.of(worker.cancelledJobs));
   }
 
   public GenrmServer start() {

@@ -60,6 +60,7 @@ public final class ModelWorker implements AutoCloseable {
   final AtomicLong batches = new AtomicLong();
   final AtomicLong batchedJobs = new AtomicLong();
   final AtomicLong batchedRows = new AtomicLong();
+  final AtomicLong cancelledJobs = new AtomicLong();
 
   public ModelWorker(int queueCapacity, int maxRows, long windowMs) {
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
@@ -95,6 +96,7 @@ public final class ModelWorker implements AutoCloseable {
 
   /** A cancelled job: out of the queue if still there; its batch interrupted if nothing else in it is wanted. */
   private void abandon(Job<?, ?> job) {
+    cancelledJobs.incrementAndGet();
     if (queue.remove(job)) {
       return;
     }

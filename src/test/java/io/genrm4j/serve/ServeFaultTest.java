@@ -425,6 +425,7 @@ class ServeFaultTest {
         assertTrue(healthS < 1, "/health took " + healthS + " s");
         assertEquals(200, next.status(), next.line());
         assertTrue(nextS < 2, "the next request waited " + nextS + " s behind an abandoned job");
+        assertTrue(s.metrics().render().contains("genrm_model_cancelled_requests_total 1"), s.metrics().render());
       } finally {
         pool.shutdownNow();
       }
