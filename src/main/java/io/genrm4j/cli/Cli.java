@@ -1,12 +1,16 @@
 package io.genrm4j.cli;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import io.genrm4j.model.Checkpoint;
+import io.genrm4j.model.LlamaModel;
 import io.genrm4j.util.UserException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.stream.Stream;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -36,12 +40,33 @@ final class Cli {
         .build();
   }
 
-  /** Loads a checkpoint directory, with a one-line error when it is not one. */
+  /**
+   * Loads a checkpoint directory, with a one-line error when it is not one or when a weight is NaN or infinite
+   * (sampling from such a model silently returns empty text).
+   */
   static Checkpoint.Loaded load(Path dir, NDManager mgr) {
     if (!Files.isDirectory(dir)) {
       throw new UserException(dir + ": no such model directory");
     }
-    return Checkpoint.load(dir, mgr);
+    Checkpoint.Loaded loaded = Checkpoint.load(dir, mgr);
+    String bad = firstNonFiniteTensor(loaded.model());
+    if (bad != null) {
+      loaded.close();
+      throw new UserException(dir + ": weights are not finite (NaN or infinite values in " + bad + ")");
+    }
+    return loaded;
+  }
+
+  /** The name of the first parameter holding a NaN or an infinity, or null. One sum per tensor: NaN/Inf propagate. */
+  private static String firstNonFiniteTensor(LlamaModel model) {
+    for (Map.Entry<String, NDArray> p : model.parameters().entrySet()) {
+      try (NDArray sum = p.getValue().sum()) {
+        if (!Double.isFinite(sum.toType(DataType.FLOAT64, false).getDouble())) {
+          return p.getKey();
+        }
+      }
+    }
+    return null;
   }
 
   /** Refuses to write into a directory that already has content (unless {@code allow}). */

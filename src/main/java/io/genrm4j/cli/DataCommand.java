@@ -47,7 +47,10 @@ public final class DataCommand implements Runnable {
     @Option(names = "--split", required = true, description = "train, test-id or test-ood (gsm8k: train, test-id)")
     String split;
 
-    @Option(names = "--count", defaultValue = "0", description = "number of problems (gsm8k: 0 = all)")
+    /** Problems one run may write (they are held in memory until the atomic write). */
+    static final int MAX_COUNT = 1_000_000;
+
+    @Option(names = "--count", defaultValue = "0", description = "number of problems, at most 1000000 (gsm8k: 0 = all)")
     int count;
 
     @Option(names = "--seed", defaultValue = "1", description = "random seed (default: ${DEFAULT-VALUE})")
@@ -58,6 +61,9 @@ public final class DataCommand implements Runnable {
 
     @Override
     public Integer call() {
+      if (count < 0 || count > MAX_COUNT) { // all problems are held in memory before the atomic write
+        throw new UserException("--count must be in [0, " + MAX_COUNT + "], got " + count);
+      }
       Task t = Tasks.byName(task);
       List<Problem> problems = t.problems(Split.parse(split), count, seed);
       Jsonl.write(out, problems);

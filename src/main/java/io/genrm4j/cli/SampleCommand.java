@@ -70,6 +70,9 @@ final class SampleCommand implements Callable<Integer> {
     if (n <= 0 || batch <= 0 || maxTokens < 0 || topK < 0 || !(topP > 0 && topP <= 1)) {
       throw new UserException("--n and --batch must be positive, --max-tokens and --top-k >= 0, --top-p in (0, 1]");
     }
+    if (!(temperature >= 0) || Double.isInfinite(temperature)) { // a negative one would silently mean greedy
+      throw new UserException("--temperature must be a finite number >= 0 (0 = greedy), got " + temperature);
+    }
     SamplingParams params = new SamplingParams(maxTokens, temperature, topP, topK, stop, seed, true, 0);
     List<ObjectNode> records = new ArrayList<>();
     long t0 = System.nanoTime();

@@ -13,11 +13,15 @@ import io.genrm4j.util.AtomicFiles;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -114,12 +118,15 @@ final class TrainCommand implements Callable<Integer> {
         throw new UserException(data + ": an example has " + maxLen + " tokens, more than max_position_embeddings "
             + loaded.model().config().maxPositionEmbeddings());
       }
-      long startStep = resume ? resumeStep(out, cfg) : 0;
+      String dataSha = sha256(data);
+      long startStep = resume ? resumeStep(out, cfg, data, dataSha) : 0;
       try {
         Files.createDirectories(out);
       } catch (IOException e) {
         throw new UserException(out + ": cannot create: " + e.getMessage());
       }
+      AtomicFiles.writeString(dataRecord(out), Jsonl.MAPPER.createObjectNode().put("data", data.toString())
+          .put("sha256", dataSha).toPrettyString());
       // The log of the steps before the resumed checkpoint comes from the copy kept next to the checkpoints.
       Path partialLog = out.resolve("checkpoints").resolve("train_log.jsonl");
       List<ObjectNode> log = new ArrayList<>();
@@ -130,6 +137,10 @@ final class TrainCommand implements Callable<Integer> {
           }
         }
       }
+      // The trainer counts tokens and seconds from the resume; the log continues the counts of the steps before it.
+      ObjectNode before = log.isEmpty() ? null : log.get(log.size() - 1);
+      long tokensBefore = before == null ? 0 : before.path("tokens").asLong();
+      double secondsBefore = before == null ? 0 : before.path("seconds").asDouble();
       Trainer.Result result;
       try (ProgressBar pb = Cli.progress("train", steps, "step")) {
         pb.stepTo(startStep);
@@ -143,8 +154,8 @@ final class TrainCommand implements Callable<Integer> {
               n.put("loss", s.loss());
               n.put("lr", s.lr());
               n.put("grad_norm", s.gradNorm());
-              n.put("tokens", s.tokens());
-              n.put("seconds", s.seconds());
+              n.put("tokens", tokensBefore + s.tokens());
+              n.put("seconds", secondsBefore + s.seconds());
               log.add(n);
               if (checkpointEvery > 0 && s.step() % checkpointEvery == 0 || s.step() == steps) {
                 Jsonl.write(partialLog, log); // the checkpoint of this step is saved right after
@@ -205,12 +216,44 @@ final class TrainCommand implements Callable<Integer> {
     return out;
   }
 
-  /** The step of the latest checkpoint (0 when none); its run must have had the same hyper-parameters. */
-  private static long resumeStep(Path out, TrainConfig cfg) {
+  /** Where the run records which data it trains on (its SHA-256), next to the checkpoints. */
+  private static Path dataRecord(Path out) {
+    return out.resolve("checkpoints").resolve("data.json");
+  }
+
+  static String sha256(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (IOException e) {
+      throw new UserException(file + ": cannot read: " + e.getMessage());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * The step of the latest checkpoint (0 when none); its run must have had the same hyper-parameters and the same
+   * data (by SHA-256 of the --data file; runs from before the record was kept are not checked).
+   */
+  private static long resumeStep(Path out, TrainConfig cfg, Path data, String dataSha) {
     Path latest = out.resolve("checkpoints").resolve("latest");
     try {
       if (!Files.exists(latest)) {
         return 0;
+      }
+      if (Files.exists(dataRecord(out))) {
+        JsonNode was = Jsonl.MAPPER.readTree(Files.readString(dataRecord(out)));
+        if (!dataSha.equals(was.path("sha256").asText())) {
+          throw new UserException("--resume: --data " + data + " (sha256 " + dataSha.substring(0, 12) + ") is not "
+              + "the data the run in " + out + " was trained on (" + was.path("data").asText() + ", sha256 "
+              + was.path("sha256").asText().substring(0, Math.min(12, was.path("sha256").asText().length()))
+              + "); resume with the same --data");
+        }
       }
       Path state = out.resolve("checkpoints").resolve(Files.readString(latest).trim()).resolve("trainer_state.json");
       JsonNode n = Jsonl.MAPPER.readTree(Files.readString(state));

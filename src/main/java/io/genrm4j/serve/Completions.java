@@ -14,19 +14,31 @@ import io.genrm4j.model.tokenizer.Tokenizer;
 import io.genrm4j.util.Jsonl;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * OpenAI-compatible legacy completions over {@link Generator}. Log-probs are the model's own (temperature 1),
  * recomputed teacher-forced over prompt + completion, so a choice's log-probs do not depend on how it was batched.
- * Greedy requests with the same max_tokens and stop strings are batched together; sampled requests run as one batch
- * of their own (prompts x n), each row drawing from stream (seed, prompt index, sample index) so a seeded request
- * gives the same text whatever else the server is doing.
+ * Greedy requests with the same max_tokens, stop strings and ignore_eos are batched together; sampled requests run as
+ * one batch of their own (prompts x n), each row drawing from stream (seed, prompt index, sample index) so a seeded
+ * request gives the same text whatever else the server is doing. A request's work (prompts x n x max_tokens) and its
+ * log-prob entries are bounded before anything is queued.
  */
 final class Completions {
+  /** Generated tokens one request may ask for (prompts x n x max_tokens); the 83 MB request asked 261,120. */
+  static final long MAX_REQUEST_TOKENS = 131_072;
+  /** Log-prob entries one response may hold (reported tokens x alternatives), about 16 MB of JSON. */
+  static final long MAX_LOGPROB_ENTRIES = 1 << 20;
+  /** The fields this endpoint reads. */
+  static final Set<String> FIELDS = Set.of("model", "prompt", "max_tokens", "temperature", "top_p", "top_k", "n",
+      "stop", "seed", "logprobs", "echo", "ignore_eos", "logprob_token_ids", "stream", "user");
+
   /** A parsed, validated request. */
   record Request(List<String> prompts, List<int[]> ids, SamplingParams params, int n, Integer logprobs,
       boolean echo, int[] logprobTokenIds) {
@@ -34,13 +46,17 @@ final class Completions {
       return params.temperature() <= 0 ? prompts.size() : prompts.size() * n;
     }
 
-    /** Batch key: greedy requests batch by (max_tokens, stop); sampled ones never batch. */
+    /**
+     * Batch key: greedy requests batch when everything that changes a greedy decode is equal (top_p and top_k never
+     * drop the most likely token, so they do not); sampled ones never batch.
+     */
     Object batchKey() {
-      return params.temperature() <= 0 ? new GreedyKey(params.maxTokens(), params.stop()) : null;
+      return params.temperature() <= 0 ? new GreedyKey(params.maxTokens(), params.stop(), params.stopAtEos()) : null;
     }
   }
 
-  record GreedyKey(int maxTokens, List<String> stop) {}
+  /** What a batch of greedy requests shares: the batch runs with the first request's {@link SamplingParams}. */
+  record GreedyKey(int maxTokens, List<String> stop, boolean stopAtEos) {}
 
   /** Choices and token counts of one request. */
   record Result(ArrayNode choices, int promptTokens, int completionTokens) {}
@@ -60,7 +76,8 @@ final class Completions {
   }
 
   Request parse(JsonNode body) {
-    if (body.path("stream").asBoolean(false)) {
+    refuseUnsupported(body);
+    if (Req.boolField(body, "stream", false)) {
       throw ApiError.badRequest("stream=true is not supported");
     }
     JsonNode p = body.get("prompt");
@@ -133,9 +150,61 @@ final class Completions {
       }
       ids.add(t);
     }
+    checkBudget(ids, n, maxTokens, logprobs, echo, extra.length);
     SamplingParams params = new SamplingParams(maxTokens, temperature, topP, topK <= 0 ? 0 : topK, stop,
         temperature <= 0 ? 0 : seed, !ignoreEos, 0);
     return new Request(prompts, ids, params, n, logprobs, echo, extra);
+  }
+
+  /**
+   * OpenAI fields this server does not implement are refused unless they hold their neutral value (a client that
+   * sets a penalty must not silently get unpenalised text); a field no API has is refused as a likely typo.
+   */
+  static void refuseUnsupported(JsonNode body) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> f = it.next();
+      String name = f.getKey();
+      JsonNode v = f.getValue();
+      if (FIELDS.contains(name) || v.isNull()) {
+        continue;
+      }
+      boolean neutral = switch (name) {
+        case "best_of" -> v.isIntegralNumber() && (v.asInt() == 1 || v.asInt() == body.path("n").asInt(1));
+        case "suffix" -> v.isTextual() && v.asText().isEmpty();
+        case "presence_penalty", "frequency_penalty" -> v.isNumber() && v.asDouble() == 0;
+        case "repetition_penalty" -> v.isNumber() && v.asDouble() == 1;
+        case "logit_bias" -> v.isObject() && v.isEmpty();
+        case "min_tokens" -> v.isIntegralNumber() && v.asInt() == 0;
+        default -> throw ApiError.badRequest("unknown field '" + name + "'; /v1/completions reads "
+            + String.join(", ", new TreeSet<>(FIELDS)));
+      };
+      if (!neutral) {
+        throw ApiError.badRequest("'" + name + "' is not supported by this server (got " + v + "); leave it out");
+      }
+    }
+  }
+
+  /** Refuses, before any work, a request whose generated tokens or log-prob entries exceed the per-request limits. */
+  static void checkBudget(List<int[]> ids, int n, int maxTokens, Integer logprobs, boolean echo, int extraIds) {
+    long tokens = (long) ids.size() * n * maxTokens;
+    if (tokens > MAX_REQUEST_TOKENS) {
+      throw new ApiError(400, "limit_exceeded", "this request asks for up to " + tokens + " generated tokens ("
+          + ids.size() + " prompts x n " + n + " x max_tokens " + maxTokens + "), more than the limit of "
+          + MAX_REQUEST_TOKENS + " per request; lower n, max_tokens or the number of prompts");
+    }
+    if (logprobs == null) {
+      return;
+    }
+    long reported = 0; // tokens with a log-prob entry, over every choice
+    for (int[] p : ids) {
+      reported += (long) n * (maxTokens + (echo ? p.length : 0));
+    }
+    long entries = reported * (logprobs + 1L + extraIds);
+    if (entries > MAX_LOGPROB_ENTRIES) {
+      throw new ApiError(400, "limit_exceeded", "this response would hold up to " + entries + " logprob entries ("
+          + reported + " tokens x " + (logprobs + 1L + extraIds) + " alternatives), more than the limit of "
+          + MAX_LOGPROB_ENTRIES + "; lower logprobs, n, max_tokens or drop echo");
+    }
   }
 
   /** Runs a batch (model thread). */

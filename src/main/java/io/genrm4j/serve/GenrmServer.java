@@ -1,6 +1,5 @@
 package io.genrm4j.serve;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,33 +12,52 @@ import io.genrm4j.verify.VerifierKind;
 import io.genrm4j.verify.VerifierScore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.thread.ThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP server: GenRM verify/rerank, OpenAI-compatible completions, vLLM-style /tokenize, health and Prometheus
  * metrics. Every model call runs on the single {@link ModelWorker} thread. Binds 127.0.0.1 unless told otherwise.
+ * Client mistakes are 4xx naming the problem; a 5xx is a server fault, logged as one line with the request id that
+ * the response carries (X-Request-Id, and {@code request_id} in every error body).
  */
 public final class GenrmServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GenrmServer.class);
   static final Set<String> ROUTES = Set.of("/health", "/metrics", "/v1/models", "/v1/completions", "/v1/verify",
       "/v1/rerank", "/tokenize");
+  private static final String REQUEST_ID = "genrm.requestId";
+  private static final String BODY = "genrm.body";
+  private static final int FREE_HTTP_THREADS = 16;
+  private static final Set<String> LOOPBACK_NAMES = Set.of("localhost", "127.0.0.1", "::1", "localhost.");
 
   /** Server settings; {@code defaultMode} is a name {@link VerifierKind#parse} accepts. */
   public record Options(String host, int port, String apiKey, String modelName, String defaultMode,
@@ -86,6 +104,9 @@ public final class GenrmServer implements AutoCloseable {
   private final ModelWorker.BatchRunner<VerifyRequest, List<VerifierScore>> verifyRunner = this::runVerify;
   private final long started = System.currentTimeMillis() / 1000;
   private Javalin app;
+  private Semaphore modelWaiters; // HTTP threads that may wait on the model at once
+  private boolean anyHost; // bound to all interfaces: the Host header cannot be checked
+  private boolean loopback;
 
   public GenrmServer(LlamaModel model, Generator generator, VerifierFactory verifiers, Options opt) {
     this.model = model;
@@ -100,6 +121,7 @@ public final class GenrmServer implements AutoCloseable {
     metrics.gauge("genrm_model_batches_total", Metrics.of(worker.batches));
     metrics.gauge("genrm_model_batched_requests_total", Metrics.of(worker.batchedJobs));
     metrics.gauge("genrm_model_batched_rows_total", Metrics.of(worker.batchedRows));
+    metrics.gauge("genrm_model_cancelled_requests_total", Metrics.of(worker.cancelledJobs));
   }
 
   public GenrmServer start() {
@@ -111,6 +133,7 @@ public final class GenrmServer implements AutoCloseable {
       cfg.requestLogger.http((ctx, ms) -> metrics.request(route(ctx), ctx.statusCode(), ms / 1000.0));
     });
     app.before(this::guard);
+    // never touches the model: the queue depth is a plain read, and model requests cannot take every HTTP thread
     app.get("/health", ctx -> json(ctx, 200, Jsonl.MAPPER.createObjectNode().put("status", "ok")
         .put("model", opt.modelName()).put("queue", worker.queued())));
     app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
@@ -119,13 +142,18 @@ public final class GenrmServer implements AutoCloseable {
     app.post("/v1/verify", ctx -> verify(ctx, false));
     app.post("/v1/rerank", ctx -> verify(ctx, true));
     app.post("/tokenize", this::tokenize);
-    app.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.type(), e.getMessage()));
+    app.exception(ApiError.class, (e, ctx) -> {
+      if (e.status() >= 500 && e.getCause() != null) {
+        fault(ctx, e.getCause());
+      }
+      error(ctx, e.status(), e.type(), e.getMessage());
+    });
     app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
         e.getStatus() == 413 ? "request_too_large" : "invalid_request_error",
         e.getStatus() == 413 ? "request body exceeds " + l.maxBodyBytes() + " bytes" : e.getMessage()));
     app.exception(Exception.class, (e, ctx) -> {
-      LOG.error("unexpected error on {}", ctx.path(), e);
-      error(ctx, 500, "internal_error", "internal error: " + e.getClass().getSimpleName());
+      fault(ctx, e);
+      error(ctx, 500, "internal_error", "internal error; the server log has request id " + requestId(ctx));
     });
     app.error(404, ctx -> {
       if (!ctx.res().isCommitted() && !"application/json".equals(ctx.res().getContentType())) {
@@ -138,6 +166,13 @@ public final class GenrmServer implements AutoCloseable {
         ac.setIdleTimeout(l.idleTimeoutMs());
       }
     }
+    // Requests waiting on the model hold an HTTP thread each; leave some free for /health, /metrics and 4xx answers.
+    int threads = app.jettyServer().server().getThreadPool() instanceof ThreadPool.SizedThreadPool p
+        ? p.getMaxThreads() : 200;
+    modelWaiters = new Semaphore(Math.max(1, threads - FREE_HTTP_THREADS));
+    InetAddress bound = resolve(opt.host());
+    anyHost = bound != null && bound.isAnyLocalAddress();
+    loopback = bound != null && bound.isLoopbackAddress();
     return this;
   }
 
@@ -165,11 +200,22 @@ public final class GenrmServer implements AutoCloseable {
 
   // ---- routes ----
 
+  /**
+   * Before every route: a request id (answered in X-Request-Id and in error bodies), the browser checks when no key
+   * is set, the key, then for a POST its content type and its body, read whole under the body deadline.
+   */
   private void guard(Context ctx) {
+    String id = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+    ctx.attribute(REQUEST_ID, id);
+    ctx.header("X-Request-Id", id);
+    boolean keyed = opt.apiKey() != null && !opt.apiKey().isEmpty();
+    if (!keyed) {
+      refuseBrowserReach(ctx);
+    }
     if (ctx.path().equals("/health")) {
       return;
     }
-    if (opt.apiKey() != null && !opt.apiKey().isEmpty()) {
+    if (keyed) {
       String h = ctx.header("Authorization");
       String want = "Bearer " + opt.apiKey();
       if (h == null || !MessageDigest.isEqual(h.getBytes(StandardCharsets.UTF_8), want.getBytes(StandardCharsets.UTF_8))) {
@@ -180,6 +226,100 @@ public final class GenrmServer implements AutoCloseable {
     if (ctx.contentLength() > opt.limits().maxBodyBytes()) {
       throw new ApiError(413, "request_too_large", "request body of " + ctx.contentLength() + " bytes exceeds "
           + opt.limits().maxBodyBytes());
+    }
+    if (ctx.method() == HandlerType.POST) {
+      String type = ctx.header("Content-Type");
+      // absent is read as JSON (HTTP clients that send none); a form or text/plain body (what a web page can send
+      // without a CORS preflight, and what curl -d sends) is refused
+      if (type != null && !type.split(";", 2)[0].trim().equalsIgnoreCase("application/json")) {
+        throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json, got '" + type + "'");
+      }
+      ctx.attribute(BODY, readBody(ctx));
+    }
+  }
+
+  /**
+   * Without a key any web page could drive the server from a browser: the Host header must name the bound address
+   * (loopback names when bound to loopback; anything when bound to all interfaces), which defeats DNS rebinding, and
+   * a browser's Origin header must be this server itself.
+   */
+  private void refuseBrowserReach(Context ctx) {
+    String host = ctx.header("Host");
+    if (host != null && !anyHost && !servesHost(hostName(host))) {
+      throw new ApiError(403, "forbidden", "Host header '" + host + "' does not name this server (bound to "
+          + opt.host() + "); without --api-key only " + (loopback ? "localhost, 127.0.0.1 and [::1]" : opt.host())
+          + " are accepted");
+    }
+    String origin = ctx.header("Origin");
+    if (origin != null && (host == null || !origin.equalsIgnoreCase("http://" + host))) {
+      throw new ApiError(403, "forbidden", "cross-origin request from Origin '" + origin
+          + "' refused: browsers may call this server only from its own origin unless --api-key is set");
+    }
+  }
+
+  private boolean servesHost(String name) {
+    if (loopback && LOOPBACK_NAMES.contains(name.toLowerCase(Locale.ROOT))) {
+      return true;
+    }
+    return name.equalsIgnoreCase(opt.host()) || name.equalsIgnoreCase(hostName(opt.host()));
+  }
+
+  /** The name in a Host header or address, without port or IPv6 brackets. */
+  private static String hostName(String host) {
+    if (host.startsWith("[")) {
+      int end = host.indexOf(']');
+      return end < 0 ? host : host.substring(1, end);
+    }
+    int colon = host.indexOf(':');
+    return colon >= 0 && colon == host.lastIndexOf(':') ? host.substring(0, colon) : host;
+  }
+
+  private static InetAddress resolve(String host) {
+    try {
+      return InetAddress.getByName(hostName(host));
+    } catch (UnknownHostException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The whole body, read under one deadline (the idle timeout, as a total): a client that trickles a byte just
+   * within the idle timeout again and again is cut at the deadline instead of holding a thread indefinitely.
+   */
+  private byte[] readBody(Context ctx) {
+    long max = opt.limits().maxBodyBytes();
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(opt.limits().idleTimeoutMs());
+    Request base = Request.getBaseRequest(ctx.req());
+    EndPoint ep = base == null ? null : base.getHttpChannel().getEndPoint();
+    long idle = ep == null ? 0 : ep.getIdleTimeout();
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    byte[] chunk = new byte[16 * 1024];
+    try {
+      InputStream in = ctx.req().getInputStream();
+      while (true) {
+        long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+        if (left <= 0) {
+          throw new IOException("body deadline passed");
+        }
+        if (ep != null) {
+          ep.setIdleTimeout(Math.min(idle, left));
+        }
+        int n = in.read(chunk);
+        if (n < 0) {
+          return buf.toByteArray();
+        }
+        if (buf.size() + n > max) {
+          throw new ApiError(413, "request_too_large", "request body exceeds " + max + " bytes");
+        }
+        buf.write(chunk, 0, n);
+      }
+    } catch (IOException | UncheckedIOException e) { // Jetty reports its read timeout as an IOException
+      throw new ApiError(408, "request_timeout", "the request body was not received within "
+          + opt.limits().idleTimeoutMs() + " ms (" + buf.size() + " bytes read)");
+    } finally {
+      if (ep != null) {
+        ep.setIdleTimeout(idle);
+      }
     }
   }
 
@@ -308,43 +448,29 @@ public final class GenrmServer implements AutoCloseable {
 
   // ---- plumbing ----
 
+  /** The request's JSON object: the body {@link #guard} read, parsed strictly. */
   private JsonNode body(Context ctx) {
-    byte[] bytes;
-    try {
-      bytes = ctx.bodyAsBytes();
-    } catch (HttpResponseException e) {
-      throw e;
-    } catch (Exception e) { // Jetty's idle timeout on a slow client surfaces as an (unchecked-thrown) IOException
-      throw new ApiError(408, "request_timeout", "could not read the request body in time: " + e);
-    }
-    if (bytes.length > opt.limits().maxBodyBytes()) {
-      throw new ApiError(413, "request_too_large", "request body exceeds " + opt.limits().maxBodyBytes() + " bytes");
-    }
-    if (bytes.length == 0) {
-      throw ApiError.badRequest("empty request body; expected a JSON object");
-    }
-    JsonNode node;
-    try {
-      node = Jsonl.MAPPER.readTree(bytes);
-    } catch (JsonProcessingException e) {
-      throw ApiError.badRequest("malformed JSON: " + e.getOriginalMessage());
-    } catch (java.io.IOException e) {
-      throw ApiError.badRequest("unreadable body: " + e.getMessage());
-    }
-    if (node == null || !node.isObject()) {
-      throw ApiError.badRequest("expected a JSON object");
-    }
-    return node;
+    byte[] bytes = ctx.attribute(BODY);
+    return Req.object(bytes != null ? bytes : ctx.bodyAsBytes());
   }
 
+  /**
+   * Waits for a model job. A job not done within the request timeout is cancelled, which interrupts it on the model
+   * thread (or drops it from the queue), so abandoned work neither runs on nor holds a queue slot.
+   */
   private <T> T await(CompletableFuture<T> f) {
     long timeout = opt.limits().requestTimeoutMs();
+    if (!modelWaiters.tryAcquire()) {
+      f.cancel(false);
+      throw ApiError.overloaded("too many requests are waiting on the model; retry later");
+    }
     try {
       return f.get(timeout, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       f.cancel(false);
-      throw new ApiError(503, "timeout", "request not finished within " + timeout + " ms; retry later");
+      throw new ApiError(503, "timeout", "request not finished within " + timeout + " ms; it was cancelled");
     } catch (InterruptedException e) {
+      f.cancel(false);
       Thread.currentThread().interrupt();
       throw new ApiError(503, "interrupted", "interrupted");
     } catch (ExecutionException e) {
@@ -355,15 +481,31 @@ public final class GenrmServer implements AutoCloseable {
       if (c instanceof UserException || c instanceof IllegalArgumentException) {
         throw ApiError.badRequest(c.getMessage());
       }
-      LOG.error("model job failed", c);
-      throw new ApiError(500, "internal_error", "model job failed: " + c.getClass().getSimpleName());
+      throw new ApiError(500, "internal_error", "the model job failed; see the server log", c);
+    } finally {
+      modelWaiters.release();
     }
+  }
+
+  /** One log line per server fault, with the request id the client got; the trace only at debug level. */
+  private static void fault(Context ctx, Throwable t) {
+    LOG.error("request {} {} {}: {}", requestId(ctx), ctx.method(), ctx.path(), String.valueOf(t).replace('\n', ' '));
+    LOG.debug("request {}: trace", requestId(ctx), t);
+  }
+
+  private static String requestId(Context ctx) {
+    String id = ctx.attribute(REQUEST_ID);
+    return id == null ? "-" : id;
   }
 
   private void error(Context ctx, int status, String type, String message) {
     metrics.error(route(ctx), type);
+    if (type.equals("server_overloaded")) {
+      ctx.header("Retry-After", "1"); // nothing of this request ran: retrying it is safe
+    }
     ObjectNode e = Jsonl.MAPPER.createObjectNode();
-    e.putObject("error").put("message", message == null ? type : message).put("type", type).put("code", status);
+    e.putObject("error").put("message", message == null ? type : message).put("type", type).put("code", status)
+        .put("request_id", requestId(ctx));
     json(ctx, status, e);
   }
 

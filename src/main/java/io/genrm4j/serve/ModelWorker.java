@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * The one thread that touches the model (the model is not thread-safe). Jobs queue here; the thread takes the
  * oldest, then for up to {@code windowMs} collects queued jobs of the same kind and batch key (a key of null
  * never batches) up to {@code maxRows} rows, and runs them with one call. Jobs of other keys wait, in order.
- * A batch that fails is rerun one job at a time so one bad request cannot fail its neighbours. A job whose
- * future was cancelled (its HTTP request timed out) before it started is skipped.
+ * A batch that fails is rerun one job at a time so one bad request cannot fail its neighbours. Cancelling a job's
+ * future (its HTTP request timed out) takes a queued job out of the queue at once, and interrupts the running batch
+ * once every job in it is cancelled (generation stops within one decoding step); the thread then goes on.
  */
 public final class ModelWorker implements AutoCloseable {
   /** Runs a batch of inputs that share a key; returns one output per input, in order. */
@@ -39,6 +40,10 @@ public final class ModelWorker implements AutoCloseable {
       this.rows = rows;
     }
 
+    boolean cancelled() {
+      return future.isCancelled();
+    }
+
     boolean joins(Job<?, ?> first) {
       return key != null && runner == first.runner && key.equals(first.key);
     }
@@ -50,9 +55,12 @@ public final class ModelWorker implements AutoCloseable {
   private final long windowNanos;
   private final Thread thread;
   private volatile boolean running = true;
+  private final Object runningLock = new Object();
+  private List<Job<?, ?>> runningBatch = List.of(); // guarded by runningLock
   final AtomicLong batches = new AtomicLong();
   final AtomicLong batchedJobs = new AtomicLong();
   final AtomicLong batchedRows = new AtomicLong();
+  final AtomicLong cancelledJobs = new AtomicLong();
 
   public ModelWorker(int queueCapacity, int maxRows, long windowMs) {
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
@@ -67,8 +75,13 @@ public final class ModelWorker implements AutoCloseable {
   public <I, O> CompletableFuture<O> submit(BatchRunner<I, O> runner, Object key, I input, int rows) {
     Job<I, O> job = new Job<>(runner, key, input, rows);
     if (!running || !queue.offer(job)) {
-      throw new ApiError(503, "server_overloaded", "the model queue is full; retry later");
+      throw ApiError.overloaded("the model queue is full; retry later");
     }
+    job.future.whenComplete((out, err) -> {
+      if (job.cancelled()) {
+        abandon(job);
+      }
+    });
     return job.future;
   }
 
@@ -81,6 +94,19 @@ public final class ModelWorker implements AutoCloseable {
     return queue.size();
   }
 
+  /** A cancelled job: out of the queue if still there; its batch interrupted if nothing else in it is wanted. */
+  private void abandon(Job<?, ?> job) {
+    cancelledJobs.incrementAndGet();
+    if (queue.remove(job)) {
+      return;
+    }
+    synchronized (runningLock) {
+      if (runningBatch.contains(job) && runningBatch.stream().allMatch(Job::cancelled)) {
+        thread.interrupt();
+      }
+    }
+  }
+
   private void loop() {
     Autograd.offInThisThread(); // a new thread starts with PyTorch recording; inference here must not
     while (running) {
@@ -88,7 +114,7 @@ public final class ModelWorker implements AutoCloseable {
       try {
         first = backlog.isEmpty() ? queue.poll(200, TimeUnit.MILLISECONDS) : backlog.poll();
       } catch (InterruptedException e) {
-        break;
+        continue; // close() ends the loop through running; a late cancellation interrupt is harmless
       }
       if (first == null) {
         continue;
@@ -112,8 +138,7 @@ public final class ModelWorker implements AutoCloseable {
           try {
             j = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
           } catch (InterruptedException e) {
-            running = false;
-            break;
+            break; // close() (running is false) or a late cancellation: run what was collected, or skip it
           }
           if (j == null) {
             break;
@@ -126,7 +151,23 @@ public final class ModelWorker implements AutoCloseable {
           }
         }
       }
-      runBatch(batch);
+      if (!running) { // closed while collecting: these jobs left the queue, so failAll would not see them
+        batch.forEach(j -> j.future.completeExceptionally(shuttingDown()));
+        break;
+      }
+      synchronized (runningLock) {
+        runningBatch = batch;
+      }
+      try {
+        runBatch(batch);
+      } finally {
+        synchronized (runningLock) {
+          runningBatch = List.of();
+          if (running) {
+            Thread.interrupted(); // a cancellation that came as the batch ended must not hit the next one
+          }
+        }
+      }
     }
     failAll();
   }
@@ -171,8 +212,12 @@ public final class ModelWorker implements AutoCloseable {
     }
   }
 
+  private static ApiError shuttingDown() {
+    return new ApiError(503, "server_shutting_down", "the server is shutting down");
+  }
+
   private void failAll() {
-    ApiError stop = new ApiError(503, "server_shutting_down", "the server is shutting down");
+    ApiError stop = shuttingDown();
     backlog.forEach(j -> j.future.completeExceptionally(stop));
     queue.forEach(j -> j.future.completeExceptionally(stop));
   }

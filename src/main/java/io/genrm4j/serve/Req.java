@@ -1,12 +1,37 @@
 package io.genrm4j.serve;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.genrm4j.util.Jsonl;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Typed, range-checked reads of JSON request fields; every problem is a 400 naming the field. */
 final class Req {
   private Req() {}
+
+  /**
+   * A request body as one JSON object, read strictly: malformed JSON, invalid UTF-8, nesting deeper than Jackson's
+   * limit, a duplicate key or anything after the object is a 400 saying which.
+   */
+  static JsonNode object(byte[] bytes) {
+    if (bytes.length == 0) {
+      throw ApiError.badRequest("empty request body; expected a JSON object");
+    }
+    JsonNode node;
+    try {
+      node = Jsonl.STRICT.readTree(bytes);
+    } catch (JsonProcessingException e) {
+      throw ApiError.badRequest("malformed JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw ApiError.badRequest("unreadable body: " + e.getMessage());
+    }
+    if (node == null || !node.isObject()) {
+      throw ApiError.badRequest("expected a JSON object");
+    }
+    return node;
+  }
 
   static int intField(JsonNode body, String name, int dflt, int min, int max) {
     JsonNode v = body.get(name);

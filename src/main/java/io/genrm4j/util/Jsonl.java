@@ -1,9 +1,11 @@
 package io.genrm4j.util;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
@@ -21,7 +23,8 @@ import java.util.function.Function;
 import java.util.zip.GZIPInputStream;
 
 /**
- * JSON Lines in and out. Readers report a bad line as {@code file:line: what is wrong} (a {@link UserException});
+ * JSON Lines in and out. Readers are strict ({@link #STRICT}) and report a bad line as
+ * {@code file:line: what is wrong} (a {@link UserException});
  * writers are atomic, so a failed run leaves no partial output.
  */
 public final class Jsonl {
@@ -30,6 +33,14 @@ public final class Jsonl {
       new ObjectMapper()
           .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
           .configure(SerializationFeature.INDENT_OUTPUT, false);
+
+  /**
+   * Reads one JSON document strictly: a duplicate key or anything after the value is an error, where the lenient
+   * default would keep the last duplicate and ignore the rest. Only reading; {@link #MAPPER}'s output is unchanged.
+   */
+  public static final ObjectReader STRICT = MAPPER.reader()
+      .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private Jsonl() {}
 
@@ -70,7 +81,7 @@ public final class Jsonl {
       }
       JsonNode node;
       try {
-        node = MAPPER.readTree(line);
+        node = STRICT.readTree(line);
       } catch (JsonProcessingException e) {
         throw new UserException(source + ":" + lineNo + ": malformed JSON: " + e.getOriginalMessage());
       }

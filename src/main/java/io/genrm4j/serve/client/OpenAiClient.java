@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genrm4j.util.Jsonl;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -21,8 +23,11 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A client of OpenAI-compatible completion servers (ours, vLLM, ...) on the JDK HttpClient. At most
- * {@code maxConcurrency} requests are in flight; 429, 5xx and I/O errors are retried with exponential backoff
- * (with jitter), other 4xx fail at once with the server's message.
+ * {@code maxConcurrency} requests are in flight. Retries (exponential backoff with jitter, or the server's
+ * Retry-After) happen only where they cannot multiply work on the server: a POST is retried after 429, after 503 with
+ * Retry-After, and when the connection was refused before anything was sent; never after a timeout or another 5xx,
+ * when the server may still be working on it. A GET is also retried after other 5xx and I/O errors. Other 4xx fail at
+ * once with the server's message.
  */
 public final class OpenAiClient {
   /** Sampling settings of a completion request; null fields are left to the server's default. */
@@ -324,13 +329,13 @@ public final class OpenAiClient {
   // ---- HTTP ----
 
   public JsonNode get(String path) {
-    return send(() -> request(path).GET().build());
+    return send(() -> request(path).GET().build(), true);
   }
 
   public JsonNode post(String path, JsonNode body) {
     byte[] bytes = Jsonl.toJson(body).getBytes(StandardCharsets.UTF_8);
     return send(() -> request(path).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build());
+        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), false);
   }
 
   private HttpRequest.Builder request(String path) {
@@ -341,11 +346,14 @@ public final class OpenAiClient {
     return b;
   }
 
-  private JsonNode send(java.util.function.Supplier<HttpRequest> req) {
+  /** Sends with the class's retry policy; {@code idempotent} requests are also retried after 5xx and I/O errors. */
+  private JsonNode send(java.util.function.Supplier<HttpRequest> req, boolean idempotent) {
     OpenAiException last = null;
-    for (int attempt = 0; attempt <= retries; attempt++) {
+    long retryAfterMs = 0;
+    int attempt = 0;
+    for (; attempt <= retries; attempt++) {
       if (attempt > 0) {
-        backoff(attempt);
+        backoff(attempt, retryAfterMs);
       }
       try {
         slots.acquire();
@@ -356,8 +364,16 @@ public final class OpenAiClient {
       HttpResponse<String> r;
       try {
         r = http.send(req.get(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-      } catch (IOException e) {
+      } catch (ConnectException | HttpConnectTimeoutException e) { // nothing was sent: safe to retry
+        last = new OpenAiException(0, "cannot connect to " + base + ": " + e, e);
+        retryAfterMs = 0;
+        continue;
+      } catch (IOException e) { // maybe sent (a timeout, a reset): the server may still be working on it
         last = new OpenAiException(0, "I/O error calling " + base + ": " + e, e);
+        if (!idempotent) {
+          throw last;
+        }
+        retryAfterMs = 0;
         continue;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -374,11 +390,23 @@ public final class OpenAiClient {
         }
       }
       last = new OpenAiException(s, "HTTP " + s + " from " + req.get().uri().getPath() + ": " + message(r.body()), null);
-      if (s != 429 && s < 500) {
+      retryAfterMs = retryAfterMs(r);
+      boolean safe = s == 429 || s == 503 && retryAfterMs >= 0 || idempotent && s >= 500;
+      if (!safe) {
         throw last;
       }
     }
-    throw last;
+    throw new OpenAiException(last.status(), last.getMessage() + " (after " + attempt + " attempts)", last.getCause());
+  }
+
+  /** The server's Retry-After in ms (seconds form, at most a minute); -1 when absent or a date. */
+  private static long retryAfterMs(HttpResponse<?> r) {
+    String v = r.headers().firstValue("Retry-After").orElse(null);
+    try {
+      return v == null ? -1 : Math.min(60_000, Math.max(0, Long.parseLong(v.trim()) * 1000));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private static String message(String body) {
@@ -394,9 +422,10 @@ public final class OpenAiClient {
     return body.length() > 300 ? body.substring(0, 300) + "..." : body;
   }
 
-  private static void backoff(int attempt) {
+  private static void backoff(int attempt, long retryAfterMs) {
     long ms = Math.min(10_000, 200L << Math.min(10, attempt - 1));
     ms += ThreadLocalRandom.current().nextLong(ms / 4 + 1);
+    ms = Math.max(ms, retryAfterMs);
     try {
       Thread.sleep(ms);
     } catch (InterruptedException e) {
