@@ -79,7 +79,7 @@ public final class Experiment {
   static final Prompts.Format FORMAT = Prompts.Format.COMPACT;
 
   /** The outcome: the run directory, what each stage did, and the metrics. */
-  public record Result(Path dir, List<Stages.Record> stages, JsonNode metrics) {
+  public record Result(RunDir dir, List<Stages.Record> stages, JsonNode metrics) {
     public boolean didWork() {
       return stages.stream().anyMatch(Stages.Record::ran);
     }
@@ -89,7 +89,7 @@ public final class Experiment {
   private final Oracle oracle;
   private final ExperimentProfile prof;
   private final long seed;
-  private final Path dir;
+  private final RunDir dir;
   private final PrintStream err;
   private final CharTokenizer tok;
   private final Stages stages;
@@ -100,7 +100,7 @@ public final class Experiment {
    */
   private static final boolean TIED_EMBEDDINGS = false;
 
-  private Experiment(Task task, ExperimentProfile prof, long seed, Path dir, PrintStream err) {
+  private Experiment(Task task, ExperimentProfile prof, long seed, RunDir dir, PrintStream err) {
     this.task = task;
     this.oracle = task.oracle().orElseThrow(
         () -> new UserException(task.name() + ": the experiment needs an algorithmic task with an oracle"));
@@ -116,7 +116,7 @@ public final class Experiment {
    * Runs (or resumes) the experiment of one task in {@code dir}; the verifier stages run on up to {@code workers}
    * threads at once (see {@link #defaultWorkers()}).
    */
-  public static Result run(Task task, ExperimentProfile prof, long seed, int workers, Path dir, PrintStream err) {
+  public static Result run(Task task, ExperimentProfile prof, long seed, int workers, RunDir dir, PrintStream err) {
     Experiment e = new Experiment(task, prof, seed, dir, err);
     return e.runAll(workers);
   }
@@ -125,7 +125,7 @@ public final class Experiment {
    * Runs several tasks: one subdirectory per task and, with more than one task, {@code summary.json} and
    * {@code summary.md} (test-ood Best-of-N at the largest N per task and the average) in {@code dir}.
    */
-  public static List<Result> runTasks(List<Task> tasks, ExperimentProfile prof, long seed, int workers, Path dir,
+  public static List<Result> runTasks(List<Task> tasks, ExperimentProfile prof, long seed, int workers, RunDir dir,
       PrintStream err) {
     List<Result> out = new ArrayList<>();
     if (tasks.size() == 1) {
@@ -133,10 +133,10 @@ public final class Experiment {
       return out;
     }
     for (Task t : tasks) {
-      out.add(run(t, prof, seed, workers, dir.resolve(t.name()), err));
+      out.add(run(t, prof, seed, workers, dir.task(t.name()), err));
     }
-    Path json = dir.resolve("summary.json");
-    Path md = dir.resolve("summary.md");
+    Path json = dir.summaryJson();
+    Path md = dir.summaryMarkdown();
     if (out.stream().anyMatch(Result::didWork) || !Files.exists(json) || !Files.exists(md)) {
       ObjectNode s = ExperimentReport.summary(out, prof);
       AtomicFiles.writeString(json, pretty(s));
@@ -177,7 +177,7 @@ public final class Experiment {
     stages.run("verifier-data", p -> verifierDataStage());
     stages.run(verifierPlan(), workers);
     stages.run("report", p -> ExperimentReport.write(dir, task.name(), prof, seed));
-    return new Result(dir, stages.records(), readJson(dir.resolve("metrics.json")));
+    return new Result(dir, stages.records(), readJson(dir.metrics()));
   }
 
   /**
@@ -217,7 +217,7 @@ public final class Experiment {
     c.put("tokenizer", "characters + phrase tokens " + tok.phrases());
     c.put("tied_embeddings", TIED_EMBEDDINGS);
     c.put("methods", String.join(",", METHODS));
-    Path f = dir.resolve("config.json");
+    Path f = dir.config();
     if (Files.exists(f)) {
       JsonNode old = readJson(f);
       JsonNode now;
@@ -236,15 +236,11 @@ public final class Experiment {
 
   // ---- stage 1: problems and the generator
 
-  Path problemsFile(Split s) {
-    return dir.resolve("problems-" + s.id() + ".jsonl");
-  }
-
   private void problemsStage() {
     long s = seedOf("problems");
-    Jsonl.write(problemsFile(Split.TRAIN), task.problems(Split.TRAIN, prof.trainProblems(), s));
+    Jsonl.write(dir.problems(Split.TRAIN), task.problems(Split.TRAIN, prof.trainProblems(), s));
     for (Split sp : TEST_SPLITS) {
-      Jsonl.write(problemsFile(sp), task.problems(sp, prof.testProblems(), s));
+      Jsonl.write(dir.problems(sp), task.problems(sp, prof.testProblems(), s));
     }
     // The generator stands in for the paper's pretrained model: it learns from its own problems, which span the
     // out-of-distribution length too (a model trained on 2-4 items writes no correct 6-item solution at all), but
@@ -265,9 +261,9 @@ public final class Experiment {
           dev.add(p);
         }
       }
-      Jsonl.write(generatorDevFile(), dev);
+      Jsonl.write(dir.generatorDevProblems(), dev);
     }
-    Jsonl.write(generatorProblemsFile(), gen);
+    Jsonl.write(dir.generatorProblems(), gen);
   }
 
   /** Held-out out-of-distribution-length problems the generator's stopping point is measured on. */
@@ -278,26 +274,14 @@ public final class Experiment {
   static final int DEV_EVERY = 10;
   static final int DEV_FIRST = 250;
 
-  Path generatorDevFile() {
-    return dir.resolve("problems-generator-dev.jsonl");
-  }
-
-  Path generatorProblemsFile() {
-    return dir.resolve("problems-generator.jsonl");
-  }
-
   List<Problem> problems(Split s) {
-    return Problem.read(problemsFile(s));
-  }
-
-  Path checkpoint(String name) {
-    return dir.resolve("checkpoints").resolve(name);
+    return Problem.read(dir.problems(s));
   }
 
   /** The generator's training data: a reference solution per generator problem. */
   private List<VerifierData.Labeled> generatorReferences() {
     List<VerifierData.Labeled> refs = new ArrayList<>();
-    for (Problem p : Problem.read(generatorProblemsFile())) {
+    for (Problem p : Problem.read(dir.generatorProblems())) {
       refs.add(new VerifierData.Labeled(p.question(), task.solve(p), true, null));
     }
     return refs;
@@ -316,8 +300,8 @@ public final class Experiment {
         LlamaModel m = LlamaModel.init(Presets.get(prof.preset(), tok.vocabSize()).withTiedEmbeddings(TIED_EMBEDDINGS),
             seedOf("init"), root)) {
       TrainConfig cfg = TrainConfig.defaults(prof.genSteps(), prof.genBatch(), prof.genLr(), seedOf("generator-sft"));
-      List<Problem> dev = prof.genTarget() > 0 && Files.exists(generatorDevFile())
-          ? Problem.read(generatorDevFile()) : List.of();
+      List<Problem> dev = prof.genTarget() > 0 && Files.exists(dir.generatorDevProblems())
+          ? Problem.read(dir.generatorDevProblems()) : List.of();
       ArrayNode checks = Jsonl.MAPPER.createArrayNode();
       double[] last = {Double.NaN}; // the latest dev accuracy, shown next to the loss
       Trainer.Result r;
@@ -337,7 +321,7 @@ public final class Experiment {
           return last[0] >= prof.genTarget();
         });
       }
-      Checkpoint.save(m, tok, checkpoint("generator"));
+      Checkpoint.save(m, tok, dir.checkpoint("generator"));
       writeTrainLog("generator", r, data.size(), checks);
     }
   }
@@ -381,14 +365,10 @@ public final class Experiment {
     }
     ArrayNode losses = o.putArray("losses");
     r.losses().forEach(losses::add);
-    AtomicFiles.writeString(dir.resolve("train-" + name + ".json"), pretty(o));
+    AtomicFiles.writeString(dir.trainLog(name), pretty(o));
   }
 
   // ---- stage 2: candidates
-
-  Path candidatesFile(Split s) {
-    return dir.resolve("candidates-" + s.id() + ".jsonl");
-  }
 
   /** Enough tokens for a correct solution of the longest problem, with room for mistakes. */
   private int solutionTokens(List<Problem> ps) {
@@ -410,7 +390,7 @@ public final class Experiment {
       total += (long) problems(e.getKey()).size() * e.getValue();
     }
     try (NDManager root = NDManager.newBaseManager();
-        Checkpoint.Loaded gen = Checkpoint.load(checkpoint("generator"), root);
+        Checkpoint.Loaded gen = Checkpoint.load(dir.checkpoint("generator"), root);
         ProgressBar bar = progress.bar(total)) {
       Generator g = new Generator(gen.model(), gen.tokenizer());
       for (Map.Entry<Split, Integer> e : per.entrySet()) {
@@ -435,7 +415,7 @@ public final class Experiment {
             bar.stepBy(k);
           }
         }
-        Jsonl.write(candidatesFile(split), out);
+        Jsonl.write(dir.candidates(split), out);
       }
     }
   }
@@ -456,7 +436,7 @@ public final class Experiment {
   }
 
   List<Candidate> candidates(Split s) {
-    return Candidate.read(candidatesFile(s));
+    return Candidate.read(dir.candidates(s));
   }
 
   /** Candidates grouped by problem, in problem order. */
@@ -469,10 +449,6 @@ public final class Experiment {
   }
 
   // ---- stage 3: verifier training data
-
-  Path verifierDataFile() {
-    return dir.resolve("verifier-train.jsonl");
-  }
 
   /** The oracle rationale without its verdict line (the trainer appends the verdict). */
   String rationaleBody(Problem p, String candidate, boolean correct) {
@@ -534,18 +510,18 @@ public final class Experiment {
       sampledCorrect += good.size();
       sampledIncorrect += bad.size();
     }
-    Jsonl.write(verifierDataFile(), rows);
+    Jsonl.write(dir.verifierTrain(), rows);
     ObjectNode stats = Jsonl.MAPPER.createObjectNode();
     stats.put("examples", rows.size());
     stats.put("distinct_correct", sampledCorrect);
     stats.put("distinct_incorrect", sampledIncorrect);
     stats.put("filled_correct_with_reference", filledCorrect);
     stats.put("filled_incorrect_with_perturbation", filledIncorrect);
-    AtomicFiles.writeString(dir.resolve("verifier-data.json"), pretty(stats));
+    AtomicFiles.writeString(dir.verifierDataStats(), pretty(stats));
   }
 
   List<VerifierData.Labeled> verifierData() {
-    return Jsonl.read(verifierDataFile(), n -> new VerifierData.Labeled(Jsonl.text(n, "question"),
+    return Jsonl.read(dir.verifierTrain(), n -> new VerifierData.Labeled(Jsonl.text(n, "question"),
         Jsonl.text(n, "solution"), n.get("correct").booleanValue(), Jsonl.text(n, "rationale")));
   }
 
@@ -555,7 +531,7 @@ public final class Experiment {
     List<VerifierData.Labeled> data = verifierData();
     TrainConfig cfg = TrainConfig.defaults(prof.verSteps(), prof.verBatch(), prof.verLr(), seedOf("train-" + method));
     try (NDManager root = NDManager.newBaseManager();
-        Checkpoint.Loaded gen = Checkpoint.load(checkpoint("generator"), root);
+        Checkpoint.Loaded gen = Checkpoint.load(dir.checkpoint("generator"), root);
         ProgressBar bar = progress.bar(cfg.steps())) {
       LlamaModel m = method.equals("orm") ? gen.model().withScoreHead(seedOf("orm-head")) : gen.model().copy();
       try {
@@ -588,9 +564,9 @@ public final class Experiment {
           }
           default -> throw new IllegalArgumentException(method);
         }
-        Checkpoint.save(m, tok, checkpoint(method));
+        Checkpoint.save(m, tok, dir.checkpoint(method));
         if (method.equals("genrm-cot")) {
-          cotPositions().save(checkpoint(method));
+          cotPositions().save(dir.checkpoint(method));
         }
         writeTrainLog(method, r, examples);
       } finally {
@@ -624,10 +600,6 @@ public final class Experiment {
 
   // ---- stage 5: scores on the shared pool
 
-  Path scoresFile(String method, Split s) {
-    return dir.resolve("scores").resolve(method + "-" + s.id() + ".jsonl");
-  }
-
   /** Longest oracle rationale of a reference solution on the split, with room for mistakes. */
   private int rationaleTokens(List<Problem> ps) {
     int max = 0;
@@ -644,8 +616,8 @@ public final class Experiment {
         seedOf("score-" + method) + split.ordinal());
     try (NDManager root = NDManager.newBaseManager();
         Checkpoint.Loaded gen = method.equals("dpo") || method.equals("llm-judge")
-            ? Checkpoint.load(checkpoint("generator"), root) : null;
-        Checkpoint.Loaded own = TRAINED.contains(method) ? Checkpoint.load(checkpoint(method), root) : null;
+            ? Checkpoint.load(dir.checkpoint("generator"), root) : null;
+        Checkpoint.Loaded own = TRAINED.contains(method) ? Checkpoint.load(dir.checkpoint(method), root) : null;
         Verifier v = switch (method) {
           case "orm" -> new OrmVerifier(own.model(), tok, FORMAT);
           case "genrm", "genrm-unified" -> new GenRmDirect(own.model(), tok, FORMAT);
@@ -675,7 +647,7 @@ public final class Experiment {
         }
         bar.stepBy(part.size());
       }
-      Jsonl.write(scoresFile(method, split), rows);
+      Jsonl.write(dir.scores(method, split), rows);
     }
   }
 
@@ -715,7 +687,7 @@ public final class Experiment {
       for (String name : models) {
         ObjectNode o = out.putObject(name);
         try (NDManager root = NDManager.newBaseManager();
-            Checkpoint.Loaded m = Checkpoint.load(checkpoint(name), root)) {
+            Checkpoint.Loaded m = Checkpoint.load(dir.checkpoint(name), root)) {
           Generator g = new Generator(m.model(), m.tokenizer());
           for (Split s : TEST_SPLITS) {
             List<Problem> ps = problems(s);
@@ -735,7 +707,7 @@ public final class Experiment {
         }
       }
     }
-    AtomicFiles.writeString(dir.resolve("generation.json"), pretty(out));
+    AtomicFiles.writeString(dir.generation(), pretty(out));
   }
 
   // ---- helpers

@@ -73,12 +73,12 @@ public final class ExperimentReport {
   }
 
   /** The pools of a split with every method's scores (plus {@code METHOD@K} for the vote-based methods). */
-  static List<Pool> pools(Path dir, Split split, List<String> methods, int[] ks) {
+  static List<Pool> pools(RunDir dir, Split split, List<String> methods, int[] ks) {
     Map<String, List<Candidate>> groups =
-        Experiment.byProblem(Candidate.read(dir.resolve("candidates-" + split.id() + ".jsonl")));
+        Experiment.byProblem(Candidate.read(dir.candidates(split)));
     Map<String, Scores> scores = new LinkedHashMap<>();
     for (String m : methods) {
-      scores.put(m, readScores(dir.resolve("scores").resolve(m + "-" + split.id() + ".jsonl")));
+      scores.put(m, readScores(dir.scores(m, split)));
     }
     List<Pool> out = new ArrayList<>();
     for (Map.Entry<String, List<Candidate>> e : groups.entrySet()) {
@@ -168,7 +168,7 @@ public final class ExperimentReport {
   }
 
   /** Writes metrics.json, report.md and plots from a run directory whose score stages are done. */
-  public static void write(Path dir, String taskName, ExperimentProfile prof, long seed) {
+  public static void write(RunDir dir, String taskName, ExperimentProfile prof, long seed) {
     List<String> methods = Experiment.METHODS;
     int[] ns = prof.ns();
     int[] ks = prof.ks();
@@ -224,7 +224,7 @@ public final class ExperimentReport {
         Experiment.putNum(o, "ece", m.equals("dpo") ? Double.NaN : VerifierMetrics.expectedCalibrationError(prob, y));
         Experiment.putNum(o, "brier", m.equals("dpo") ? Double.NaN : VerifierMetrics.brier(prob, y));
         o.put("unscored", unscored);
-        long tokens = readScores(dir.resolve("scores").resolve(m + "-" + split.id() + ".jsonl")).tokens();
+        long tokens = readScores(dir.scores(m, split)).tokens();
         ObjectNode t = sc.putObject(m);
         t.put("tokens", tokens);
         t.put("tokens_per_candidate", y.length == 0 ? 0 : tokens / (double) y.length);
@@ -249,7 +249,7 @@ public final class ExperimentReport {
     votes.forEach((s, m) -> vj.set(s.id(), curvesJson(m)));
     metrics.set("verifier_metrics", vm);
     // lambda ablation: GenRM trained with lambda = 0 vs lambda > 0 (unified), as verifier and as solver
-    JsonNode gen = Experiment.readJson(dir.resolve("generation.json"));
+    JsonNode gen = Experiment.readJson(dir.generation());
     ObjectNode lam = metrics.putObject("lambda_ablation");
     for (String m : List.of("genrm", "genrm-unified")) {
       ObjectNode o = lam.putObject(m);
@@ -264,14 +264,14 @@ public final class ExperimentReport {
     metrics.set("generation_accuracy", gen);
     ObjectNode training = compute.putObject("training");
     for (String m : Experiment.TRAINED) {
-      JsonNode t = Experiment.readJson(dir.resolve("train-" + m + ".json"));
+      JsonNode t = Experiment.readJson(dir.trainLog(m));
       ObjectNode o = training.putObject(m);
       o.set("tokens", t.get("tokens"));
       o.set("seconds", t.get("seconds"));
       o.set("final_loss", t.get("final_loss"));
     }
     metrics.set("compute", compute);
-    JsonNode g = Experiment.readJson(dir.resolve("train-generator.json"));
+    JsonNode g = Experiment.readJson(dir.trainLog("generator"));
     ObjectNode genInfo = metrics.putObject("generator");
     genInfo.set("steps", g.get("steps"));
     genInfo.set("final_loss", g.get("final_loss"));
@@ -280,36 +280,30 @@ public final class ExperimentReport {
       genInfo.set("dev_accuracy", checks.get(checks.size() - 1).get("dev_accuracy"));
     }
     metrics.set("candidates", cand);
-    metrics.set("verifier_data", Experiment.readJson(dir.resolve("verifier-data.json")));
+    metrics.set("verifier_data", Experiment.readJson(dir.verifierDataStats()));
     metrics.set("stages", stageSeconds(dir));
-    AtomicFiles.writeString(dir.resolve("metrics.json"), Experiment.pretty(metrics));
+    AtomicFiles.writeString(dir.metrics(), Experiment.pretty(metrics));
 
     // plots
     for (Split s : Experiment.TEST_SPLITS) {
       Map<String, double[]> curves = new LinkedHashMap<>();
       bon.get(s).forEach((m, c) -> curves.put(m.equals(PASS) ? Plots.PASS_AT_N
           : m.equals(SC) ? Plots.SELF_CONSISTENCY : m, BestOfN.values(c, ns)));
-      Plots.bestOfNPlot(dir.resolve("best-of-n-" + s.id() + ".png"), taskName + " " + s.id() + ": Best-of-N", ns,
+      Plots.bestOfNPlot(dir.bestOfNPlot(s), taskName + " " + s.id() + ": Best-of-N", ns,
           curves);
       Map<String, double[]> vcurves = new LinkedHashMap<>();
       votes.get(s).forEach((m, c) -> vcurves.put(m + " (Best-of-" + prof.n() + ")", BestOfN.values(c, ks)));
-      Plots.accuracyVsVotesPlot(dir.resolve("votes-" + s.id() + ".png"),
+      Plots.accuracyVsVotesPlot(dir.votesPlot(s),
           taskName + " " + s.id() + ": accuracy vs rationales K", ks, vcurves);
     }
-    AtomicFiles.writeString(dir.resolve("report.md"), markdown(taskName, prof, seed, metrics));
+    AtomicFiles.writeString(dir.report(), markdown(dir, taskName, prof, seed, metrics));
   }
 
   /** Seconds of each finished stage, from the markers. */
-  static ObjectNode stageSeconds(Path dir) {
+  static ObjectNode stageSeconds(RunDir dir) {
     ObjectNode o = Jsonl.MAPPER.createObjectNode();
-    try (var files = Files.list(dir)) {
-      files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("stage-") && n.endsWith(".done"))
-          .sorted().forEach(n -> {
-            JsonNode m = Experiment.readJson(dir.resolve(n));
-            o.set(n.substring(6, n.length() - 5), m.get("seconds"));
-          });
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    for (String stage : dir.finishedStages()) {
+      o.set(stage, Experiment.readJson(dir.stageMarker(stage)).get("seconds"));
     }
     return o;
   }
@@ -338,7 +332,7 @@ public final class ExperimentReport {
     return n == null || n.isNull() ? "-" : MarkdownTable.num(n.asDouble(), decimals);
   }
 
-  static String markdown(String taskName, ExperimentProfile prof, long seed, JsonNode m) {
+  static String markdown(RunDir dir, String taskName, ExperimentProfile prof, long seed, JsonNode m) {
     StringBuilder b = new StringBuilder();
     b.append("# GenRM experiment: ").append(taskName).append("\n\n");
     JsonNode g = m.get("generator");
@@ -361,14 +355,14 @@ public final class ExperimentReport {
     b.append("Verifier training data: `").append(m.get("verifier_data").toString()).append("`\n\n");
     b.append("## Best-of-N, out of distribution (test-ood)\n\n")
         .append(curveTable("method", m.get("best_of_n"), prof.ns()).render()).append("\n");
-    b.append("![Best-of-N OOD](best-of-n-test-ood.png)\n\n");
+    b.append("![Best-of-N OOD](").append(dir.link(dir.bestOfNPlot(Split.TEST_OOD))).append(")\n\n");
     b.append("## Best-of-N, in distribution (test-id)\n\n")
         .append(curveTable("method", m.get("in_distribution"), prof.ns()).render()).append("\n");
-    b.append("![Best-of-N ID](best-of-n-test-id.png)\n\n");
+    b.append("![Best-of-N ID](").append(dir.link(dir.bestOfNPlot(Split.TEST_ID))).append(")\n\n");
     b.append("## Best-of-").append(prof.n()).append(" vs number of rationales K\n\n");
     m.get("votes_curve").fields().forEachRemaining(e -> b.append("### ").append(e.getKey()).append("\n\n")
         .append(curveTable("method", e.getValue(), prof.ks()).render()).append("\n"));
-    b.append("![votes](votes-test-ood.png)\n\n");
+    b.append("![votes](").append(dir.link(dir.votesPlot(Split.TEST_OOD))).append(")\n\n");
     b.append("## Verifier metrics (per candidate; DPO accuracy at reward 0, no ECE)\n\n");
     m.get("verifier_metrics").fields().forEachRemaining(e -> {
       MarkdownTable t = MarkdownTable.of("method", "accuracy", "AUROC", "ECE", "Brier", "unscored");

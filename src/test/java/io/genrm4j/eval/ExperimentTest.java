@@ -45,21 +45,21 @@ class ExperimentTest {
   @Test
   void miniPipelineIsCompleteConsistentAndResumable() throws Exception {
     ExperimentProfile prof = ExperimentProfile.named("mini");
-    Path dir = tmp.resolve("run");
+    RunDir dir = new RunDir(tmp.resolve("run"));
     ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
     PrintStream err = new PrintStream(errBytes, true, java.nio.charset.StandardCharsets.UTF_8);
     // two workers here, one for the resumed run below: re-scoring in order must reproduce what ran in parallel
     Experiment.Result first = Experiment.run(Tasks.LAST_LETTER, prof, 7, 2, dir, err);
     String said = errBytes.toString(java.nio.charset.StandardCharsets.UTF_8);
     for (Split s : List.of(Split.TEST_ID, Split.TEST_OOD)) {
-      List<Candidate> cs = Candidate.read(dir.resolve("candidates-" + s.id() + ".jsonl"));
+      List<Candidate> cs = Candidate.read(dir.candidates(s));
       boolean none = cs.stream().noneMatch(Candidate::correct);
       assertEquals(none, said.contains("warning: none of the " + cs.size() + " " + s.id() + " candidates is correct"),
           "warned about " + s.id() + " exactly when none of its candidates is correct");
     }
     assertTrue(first.stages().stream().allMatch(Stages.Record::ran), "a fresh run runs every stage");
     for (Stages.Record r : first.stages()) {
-      assertTrue(Files.exists(dir.resolve("stage-" + r.name() + ".done")), r.name());
+      assertTrue(Files.exists(dir.stageMarker(r.name())), r.name());
     }
     JsonNode m = first.metrics();
     int[] ns = prof.ns();
@@ -72,7 +72,7 @@ class ExperimentTest {
           assertNotNull(bon.get(k).get(String.valueOf(n)), section + " " + k + " lacks N=" + n);
         }
       }
-      List<Candidate> cs = Candidate.read(dir.resolve("candidates-" + split.id() + ".jsonl"));
+      List<Candidate> cs = Candidate.read(dir.candidates(split));
       assertEquals(prof.testProblems() * prof.n(), cs.size());
       double mean = cs.stream().filter(c -> c.correct()).count() / (double) cs.size();
       double prev = -1;
@@ -102,35 +102,36 @@ class ExperimentTest {
     assertNotNull(m.get("lambda_ablation").get("genrm"));
     assertNotNull(m.get("lambda_ablation").get("genrm-unified"));
     assertNotNull(m.get("generation_accuracy").get("generator").get("test-ood"));
-    for (String f : List.of("config.json", "report.md", "best-of-n-test-ood.png", "votes-test-ood.png",
-        "verifier-train.jsonl", "scores/genrm-cot-test-ood.jsonl", "checkpoints/generator/config.json")) {
-      assertTrue(Files.exists(dir.resolve(f)), f);
+    for (Path f : List.of(dir.config(), dir.report(), dir.bestOfNPlot(Split.TEST_OOD), dir.votesPlot(Split.TEST_OOD),
+        dir.verifierTrain(), dir.scores("genrm-cot", Split.TEST_OOD),
+        dir.checkpoint("generator").resolve("config.json"))) { // a Hugging Face checkpoint's config
+      assertTrue(Files.exists(f), f.toString());
     }
-    String report = Files.readString(dir.resolve("report.md"));
+    String report = Files.readString(dir.report());
     String lambda = MarkdownTable.num(prof.lambda(), 1);
     assertTrue(java.util.regex.Pattern.compile("\\| genrm-unified +\\| +" + java.util.regex.Pattern.quote(lambda)
         + " +\\| +test-ood").matcher(report).find(), "the lambda ablation shows lambda as a number, " + lambda);
     // CoT scores keep K votes per candidate
-    JsonNode row = Jsonl.readObjects(dir.resolve("scores/genrm-cot-test-ood.jsonl")).get(0);
+    JsonNode row = Jsonl.readObjects(dir.scores("genrm-cot", Split.TEST_OOD)).get(0);
     assertEquals(prof.votes(), row.get("votes").size());
 
-    byte[] metricsBefore = Files.readAllBytes(dir.resolve("metrics.json"));
+    byte[] metricsBefore = Files.readAllBytes(dir.metrics());
     Experiment.Result second = Experiment.run(Tasks.LAST_LETTER, prof, 7, 2, dir, err);
     assertFalse(second.didWork(), "a finished run is not redone");
     assertEquals(first.stages().size(), second.stages().size());
-    assertEquals(new String(metricsBefore), new String(Files.readAllBytes(dir.resolve("metrics.json"))));
+    assertEquals(new String(metricsBefore), new String(Files.readAllBytes(dir.metrics())));
     assertEquals(m, second.metrics());
 
-    byte[] candidates = Files.readAllBytes(dir.resolve("candidates-test-ood.jsonl"));
+    byte[] candidates = Files.readAllBytes(dir.candidates(Split.TEST_OOD));
     // as if killed during scoring: the later markers and outputs are gone
     for (String s : List.of("score-dpo-test-id", "score-llm-judge-test-id", "generation", "report")) {
-      Files.delete(dir.resolve("stage-" + s + ".done"));
+      Files.delete(dir.stageMarker(s));
     }
-    Files.delete(dir.resolve("metrics.json"));
+    Files.delete(dir.metrics());
     Experiment.Result again = Experiment.run(Tasks.LAST_LETTER, prof, 7, 1, dir, err);
     List<String> ran = again.stages().stream().filter(Stages.Record::ran).map(Stages.Record::name).toList();
     assertEquals(List.of("score-dpo-test-id", "score-llm-judge-test-id", "generation", "report"), ran);
-    assertEquals(new String(candidates), new String(Files.readAllBytes(dir.resolve("candidates-test-ood.jsonl"))));
+    assertEquals(new String(candidates), new String(Files.readAllBytes(dir.candidates(Split.TEST_OOD))));
     JsonNode before = Jsonl.MAPPER.readTree(metricsBefore);
     JsonNode after = again.metrics();
     assertEquals(before.get("best_of_n"), after.get("best_of_n"), "re-scoring with the same seeds reproduces");
