@@ -511,13 +511,8 @@ public final class Experiment {
       sampledIncorrect += bad.size();
     }
     Jsonl.write(dir.verifierTrain(), rows);
-    ObjectNode stats = Jsonl.MAPPER.createObjectNode();
-    stats.put("examples", rows.size());
-    stats.put("distinct_correct", sampledCorrect);
-    stats.put("distinct_incorrect", sampledIncorrect);
-    stats.put("filled_correct_with_reference", filledCorrect);
-    stats.put("filled_incorrect_with_perturbation", filledIncorrect);
-    AtomicFiles.writeString(dir.verifierDataStats(), pretty(stats));
+    AtomicFiles.writeString(dir.verifierDataStats(), pretty(new VerifierDataStats(rows.size(), sampledCorrect,
+        sampledIncorrect, filledCorrect, filledIncorrect).toJson()));
   }
 
   List<VerifierData.Labeled> verifierData() {

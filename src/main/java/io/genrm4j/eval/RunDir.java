@@ -68,7 +68,7 @@ public record RunDir(Path root) {
     return root.resolve("verifier-train.jsonl");
   }
 
-  /** Counts of the verifiers' training examples. */
+  /** Counts of the verifiers' training examples ({@link VerifierDataStats}). */
   public Path verifierDataStats() {
     return root.resolve("verifier-data.json");
   }
