@@ -32,14 +32,16 @@ class ExperimentReportTest {
     JsonNode m = Jsonl.MAPPER.readTree(dir.metrics().toFile());
     for (String section : List.of("best_of_n", "in_distribution")) {
       JsonNode bon = m.get(section);
+      assertEquals(MetricsAssertions.bestOfNKeys(), MetricsAssertions.fieldNames(bon), section);
       double mean = means[section.equals("best_of_n") ? 0 : 1];
       double prev = -1;
       for (int n : PROF.ns()) {
         String key = String.valueOf(n);
-        double pass = bon.get("pass@n").get(key).asDouble();
+        double pass = MetricsAssertions.fraction(bon.get(ExperimentReport.PASS).get(key), "pass@" + key);
         assertTrue(pass >= prev - 1e-12);
         prev = pass;
-        bon.fields().forEachRemaining(e -> assertTrue(e.getValue().get(key).asDouble() <= pass + 1e-9,
+        bon.fields().forEachRemaining(e -> assertTrue(
+            MetricsAssertions.fraction(e.getValue().get(key), section + " " + e.getKey()) <= pass + 1e-9,
             section + " " + e.getKey() + " above pass@" + key));
       }
       for (String meth : Experiment.METHODS) {
@@ -52,6 +54,9 @@ class ExperimentReportTest {
       assertEquals(bon.get("genrm-cot").get("8").asDouble(),
           m.get("votes_curve").get(split).get("genrm-cot").get(String.valueOf(PROF.votes())).asDouble(), 1e-9);
       assertEquals(7L * PROF.testProblems() * PROF.n(), m.get("compute").get(split).get("orm").get("tokens").asLong());
+      // both classes in every split: every AUROC exists
+      MetricsAssertions.verifierMetrics(m.get("verifier_metrics").get(split), true, PROF.testProblems() * PROF.n(),
+          split);
       double auroc = m.get("verifier_metrics").get(split).get("genrm-cot").get("auroc").asDouble();
       assertTrue(auroc > 0.6, "averaged votes separate the classes: " + auroc);
     }
@@ -59,7 +64,7 @@ class ExperimentReportTest {
     assertTrue(Files.readString(dir.report()).contains("| genrm-cot"));
     // the generator's actual stopping point, not the profile's maximum
     assertEquals(40, m.get("generator").get("steps").asInt());
-    assertEquals(0.35, m.get("generator").get("dev_accuracy").asDouble(), 1e-12);
+    assertEquals(0.35, MetricsAssertions.fraction(m.get("generator").get("dev_accuracy"), "dev accuracy"), 1e-12);
     assertTrue(Files.readString(dir.report()).contains("generator 40 steps"));
     // stages in the order of their marker files: '-' sorts before '.'
     assertEquals(List.of("train-genrm-cot", "train-genrm"), toList(m.get("stages").fieldNames()));

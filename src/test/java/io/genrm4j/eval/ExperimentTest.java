@@ -2,7 +2,6 @@ package io.genrm4j.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,9 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  * and a run killed during scoring continuing from its last finished stage.
  */
 class ExperimentTest {
-  static final List<String> KEYS = List.of("pass@n", "self-consistency", "orm", "genrm", "genrm-unified",
-      "genrm-cot", "llm-judge", "dpo", "weighted-vote");
-
   @TempDir Path tmp;
 
   @Test
@@ -63,45 +59,60 @@ class ExperimentTest {
     }
     JsonNode m = first.metrics();
     int[] ns = prof.ns();
-    for (String section : List.of("best_of_n", "in_distribution")) {
-      Split split = section.equals("best_of_n") ? Split.TEST_OOD : Split.TEST_ID;
+    for (Split split : Experiment.TEST_SPLITS) {
+      String section = split == Split.TEST_OOD ? "best_of_n" : "in_distribution";
       JsonNode bon = m.get(section);
-      for (String k : KEYS) {
-        assertNotNull(bon.get(k), section + " lacks " + k);
-        for (int n : ns) {
-          assertNotNull(bon.get(k).get(String.valueOf(n)), section + " " + k + " lacks N=" + n);
-        }
-      }
+      assertEquals(MetricsAssertions.bestOfNKeys(), MetricsAssertions.fieldNames(bon), section);
       List<Candidate> cs = Candidate.read(dir.candidates(split));
       assertEquals(prof.testProblems() * prof.n(), cs.size());
-      double mean = cs.stream().filter(c -> c.correct()).count() / (double) cs.size();
+      long right = cs.stream().filter(Candidate::correct).count();
+      double mean = right / (double) cs.size();
       double prev = -1;
       for (int n : ns) {
-        double pass = bon.get("pass@n").get(String.valueOf(n)).asDouble();
+        double pass = MetricsAssertions.fraction(bon.get(ExperimentReport.PASS).get(String.valueOf(n)), "pass@" + n);
         assertTrue(pass >= prev - 1e-12, "pass@N non-decreasing");
         prev = pass;
-        for (String k : KEYS) {
-          double v = bon.get(k).get(String.valueOf(n)).asDouble();
+        for (String k : MetricsAssertions.bestOfNKeys()) {
+          double v = MetricsAssertions.fraction(bon.get(k).get(String.valueOf(n)), section + " " + k + " N=" + n);
           assertTrue(v <= pass + 1e-9, section + " " + k + " beats pass@" + n);
-          assertTrue(v >= 0 && v <= 1);
         }
       }
-      for (String k : List.of("pass@n", "orm", "genrm", "genrm-unified", "genrm-cot", "llm-judge", "dpo")) {
+      List<String> bestOfOneIsTheMean = new java.util.ArrayList<>(List.of(ExperimentReport.PASS));
+      bestOfOneIsTheMean.addAll(Experiment.METHODS);
+      for (String k : bestOfOneIsTheMean) {
         assertEquals(mean, bon.get(k).get("1").asDouble(), 1e-9, section + ": Best-of-1 of " + k);
       }
-    }
-    for (String s : List.of("test-ood", "test-id")) {
+      JsonNode pool = m.get("candidates").get(split.id());
+      assertEquals(prof.testProblems(), pool.get("problems").asInt());
+      assertEquals(cs.size(), pool.get("candidates").asInt());
+      assertEquals(mean, MetricsAssertions.fraction(pool.get("mean_accuracy"), "mean accuracy"), 1e-12);
+      MetricsAssertions.verifierMetrics(m.get("verifier_metrics").get(split.id()), right > 0 && right < cs.size(),
+          cs.size(), split.id());
       for (String meth : Experiment.METHODS) {
-        assertNotNull(m.get("verifier_metrics").get(s).get(meth).get("auroc"), meth);
-        assertTrue(m.get("compute").get(s).get(meth).get("tokens").asLong() > 0, meth + " counts tokens");
+        JsonNode c = m.get("compute").get(split.id()).get(meth);
+        assertTrue(c.get("tokens").isIntegralNumber() && c.get("tokens").asLong() > 0, meth + " counts tokens");
+        assertEquals(c.get("tokens").asLong() / (double) cs.size(), c.get("tokens_per_candidate").asDouble(), 1e-9);
       }
       for (String meth : ExperimentReport.VOTING) {
-        assertEquals(prof.ks().length, m.get("votes_curve").get(s).get(meth).size());
+        JsonNode curve = m.get("votes_curve").get(split.id()).get(meth);
+        assertEquals(prof.ks().length, curve.size());
+        for (int k : prof.ks()) {
+          MetricsAssertions.fraction(curve.get(String.valueOf(k)), meth + " with K=" + k);
+        }
+      }
+      for (String model : List.of("generator", "genrm", "genrm-unified")) {
+        MetricsAssertions.fraction(m.get("generation_accuracy").get(model).get(split.id()), model + " pass@1");
+      }
+      for (String meth : List.of("genrm", "genrm-unified")) {
+        JsonNode lam = m.get("lambda_ablation").get(meth);
+        assertEquals(meth.equals("genrm") ? 0.0 : prof.lambda(), MetricsAssertions.number(lam.get("lambda"), 0,
+            Double.MAX_VALUE, meth + " lambda"));
+        JsonNode at = lam.get(split.id());
+        assertEquals(bon.get(meth).get(String.valueOf(prof.n())), at.get("best_of_" + prof.n()));
+        assertEquals(m.get("verifier_metrics").get(split.id()).get(meth).get("auroc"), at.get("auroc"));
+        assertEquals(m.get("generation_accuracy").get(meth).get(split.id()), at.get("generation_pass@1"));
       }
     }
-    assertNotNull(m.get("lambda_ablation").get("genrm"));
-    assertNotNull(m.get("lambda_ablation").get("genrm-unified"));
-    assertNotNull(m.get("generation_accuracy").get("generator").get("test-ood"));
     for (Path f : List.of(dir.config(), dir.report(), dir.bestOfNPlot(Split.TEST_OOD), dir.votesPlot(Split.TEST_OOD),
         dir.verifierTrain(), dir.scores("genrm-cot", Split.TEST_OOD),
         dir.checkpoint("generator").resolve("config.json"))) { // a Hugging Face checkpoint's config
