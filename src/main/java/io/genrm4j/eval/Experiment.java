@@ -9,12 +9,9 @@ import io.genrm4j.infer.Generator;
 import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.LlamaModel;
-import io.genrm4j.model.Presets;
 import io.genrm4j.model.tokenizer.CharTokenizer;
-import io.genrm4j.model.tokenizer.Tokenizer;
 import io.genrm4j.task.Candidate;
 import io.genrm4j.task.Oracle;
-import io.genrm4j.task.AlgorithmicTask;
 import io.genrm4j.task.Problem;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.task.Split;
@@ -39,24 +36,23 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.Consumer;
 import me.tongfei.progressbar.ProgressBar;
 
 /**
  * The GenRM experiment of one task (paper section 4 on the algorithmic tasks), as resumable stages in a run
- * directory:
+ * directory ({@link RunDir}); this class is the plan, the longer stages have classes of their own:
  *
  * <ol>
  *   <li>{@code problems}: train, test-id and test-ood problems;
- *   <li>{@code generator}: solution SFT of a randomly initialised model on correct (reference) solutions;
- *   <li>{@code candidates}: sampled, graded candidates for train problems and N per test problem;
+ *   <li>{@code generator}: solution SFT of a randomly initialised model on correct (reference) solutions
+ *       ({@link GeneratorStage});
+ *   <li>{@code candidates}: sampled, graded candidates for train problems and N per test problem
+ *       ({@link CandidatePool});
  *   <li>{@code verifier-data}: up to {@code maxPerClass} correct + incorrect candidates per train problem, balanced,
- *       with oracle rationales;
+ *       with oracle rationales ({@link VerifierDataStage});
  *   <li>{@code train-METHOD}: each verifier fine-tuned from the generator checkpoint;
  *   <li>{@code score-METHOD-SPLIT}: every verifier scores the same candidate pool;
  *   <li>{@code generation}: greedy pass@1 of the generator and the GenRM models;
@@ -93,12 +89,10 @@ public final class Experiment {
   private final PrintStream err;
   private final CharTokenizer tok;
   private final Stages stages;
-
-  /**
-   * The experiment's models have an output head of their own: with the decision line as one phrase token, a tiny
-   * GenRM learned faster untied (held-out AUROC 0.897 vs 0.816 after 1,500 steps, VerifierLearningCurve).
-   */
-  private static final boolean TIED_EMBEDDINGS = false;
+  private final StageContext ctx;
+  private final GeneratorStage generator;
+  private final CandidatePool pool;
+  private final VerifierDataStage verifierDataStage;
 
   private Experiment(Task task, ExperimentProfile prof, long seed, RunDir dir, PrintStream err) {
     this.task = task;
@@ -110,6 +104,10 @@ public final class Experiment {
     this.err = err;
     this.tok = CharTokenizer.of(task.alphabet(), Prompts.PHRASE_TOKENS);
     this.stages = new Stages(dir, err);
+    this.ctx = new StageContext(task, oracle, this.prof, dir, tok, seed, err);
+    this.generator = new GeneratorStage(ctx);
+    this.pool = new CandidatePool(ctx);
+    this.verifierDataStage = new VerifierDataStage(ctx);
   }
 
   /**
@@ -157,11 +155,7 @@ public final class Experiment {
   // ---- seeds: every random choice is a function of the run seed and a fixed salt
 
   long seedOf(String what) {
-    long h = seed * 0x9E3779B97F4A7C15L;
-    for (char c : what.toCharArray()) {
-      h = (h ^ c) * 0x100000001B3L;
-    }
-    return h & Long.MAX_VALUE;
+    return ctx.seedOf(what);
   }
 
   private static final String[] SEEDED = {"problems", "init", "generator-sft", "sample-train", "sample-test-id",
@@ -171,10 +165,10 @@ public final class Experiment {
   private Result runAll(int workers) {
     writeConfig();
     stages.run("problems", p -> problemsStage());
-    stages.run("generator", this::generatorStage);
-    stages.run("candidates", this::candidatesStage);
-    warnIfNothingToRerank();
-    stages.run("verifier-data", p -> verifierDataStage());
+    stages.run("generator", generator::train);
+    stages.run("candidates", pool::sample);
+    pool.warnIfNothingToRerank();
+    stages.run("verifier-data", p -> verifierDataStage.write());
     stages.run(verifierPlan(), workers);
     stages.run("report", p -> ExperimentReport.write(dir, task.name(), prof, seed));
     return new Result(dir, stages.records(), readJson(dir.metrics()));
@@ -215,7 +209,7 @@ public final class Experiment {
     }
     c.put("format", FORMAT.name().toLowerCase(java.util.Locale.ROOT));
     c.put("tokenizer", "characters + phrase tokens " + tok.phrases());
-    c.put("tied_embeddings", TIED_EMBEDDINGS);
+    c.put("tied_embeddings", GeneratorStage.TIED_EMBEDDINGS);
     c.put("methods", String.join(",", METHODS));
     Path f = dir.config();
     if (Files.exists(f)) {
@@ -234,7 +228,7 @@ public final class Experiment {
     AtomicFiles.writeString(f, pretty(c));
   }
 
-  // ---- stage 1: problems and the generator
+  // ---- stage 1: problems (the generator's own with them) and the generator ({@link GeneratorStage})
 
   private void problemsStage() {
     long s = seedOf("problems");
@@ -242,104 +236,16 @@ public final class Experiment {
     for (Split sp : TEST_SPLITS) {
       Jsonl.write(dir.problems(sp), task.problems(sp, prof.testProblems(), s));
     }
-    // The generator stands in for the paper's pretrained model: it learns from its own problems, which span the
-    // out-of-distribution length too (a model trained on 2-4 items writes no correct 6-item solution at all), but
-    // never a test problem. Verifiers only ever train on candidates of the training split.
-    List<Problem> gen = task.problems(Split.TRAIN, prof.trainProblems(), s);
-    if (task instanceof AlgorithmicTask a) {
-      java.util.Set<String> ood = new java.util.HashSet<>();
-      problems(Split.TEST_OOD).forEach(p -> ood.add(p.question()));
-      gen = a.generatorProblems(Math.max(prof.trainProblems(), prof.genSteps() * prof.genBatch() / 4), s, ood);
-      // Held-out problems of the out-of-distribution length from the generator's own distribution (never a test
-      // problem, never a generator training problem): the generator trains until its samples there are
-      // genTarget correct.
-      java.util.Set<String> seen = new java.util.HashSet<>(ood);
-      gen.forEach(p -> seen.add(p.question()));
-      List<Problem> dev = new ArrayList<>();
-      for (Problem p : a.generatorProblems(DEV_PROBLEMS * 20, s + 1, seen)) {
-        if (a.words(p.question()).size() == a.oodLength() && dev.size() < DEV_PROBLEMS) {
-          dev.add(p);
-        }
-      }
-      Jsonl.write(dir.generatorDevProblems(), dev);
-    }
-    Jsonl.write(dir.generatorProblems(), gen);
+    generator.writeProblems(s);
   }
 
-  /** Held-out out-of-distribution-length problems the generator's stopping point is measured on. */
-  static final int DEV_PROBLEMS = 16;
-  /** Samples per dev problem at each check. */
-  static final int DEV_SAMPLES = 4;
-  /** Steps between two checks of the generator against its target, and the first step checked. */
-  static final int DEV_EVERY = 10;
-  static final int DEV_FIRST = 250;
-
   List<Problem> problems(Split s) {
-    return Problem.read(dir.problems(s));
+    return ctx.problems(s);
   }
 
   /** The generator's training data: a reference solution per generator problem. */
   private List<VerifierData.Labeled> generatorReferences() {
-    List<VerifierData.Labeled> refs = new ArrayList<>();
-    for (Problem p : Problem.read(dir.generatorProblems())) {
-      refs.add(new VerifierData.Labeled(p.question(), task.solve(p), true, null));
-    }
-    return refs;
-  }
-
-  /**
-   * Solution SFT of a fresh model. With a target ({@code genTarget > 0}) training ends at the first check where the
-   * generator's samples (profile temperature) on the held-out out-of-distribution-length problems are at least that
-   * often correct, at most {@code genSteps}: the tiny generator learns the task in a sudden jump whose step moves
-   * with float rounding (its 6-name samples were 25-84% correct after 750-1,000 steps in runs that differed only
-   * there), so a fixed step count gives anything from an empty pool to one with nothing left to rerank.
-   */
-  private void generatorStage(Stages.Progress progress) {
-    List<TokenExample> data = VerifierData.solutionSft(tok, FORMAT, generatorReferences(), 1f);
-    try (NDManager root = NDManager.newBaseManager();
-        LlamaModel m = LlamaModel.init(Presets.get(prof.preset(), tok.vocabSize()).withTiedEmbeddings(TIED_EMBEDDINGS),
-            seedOf("init"), root)) {
-      TrainConfig cfg = TrainConfig.defaults(prof.genSteps(), prof.genBatch(), prof.genLr(), seedOf("generator-sft"));
-      List<Problem> dev = prof.genTarget() > 0 && Files.exists(dir.generatorDevProblems())
-          ? Problem.read(dir.generatorDevProblems()) : List.of();
-      ArrayNode checks = Jsonl.MAPPER.createArrayNode();
-      double[] last = {Double.NaN}; // the latest dev accuracy, shown next to the loss
-      Trainer.Result r;
-      try (ProgressBar bar = progress.bar(cfg.steps())) {
-        Consumer<Trainer.StepLog> log = l -> {
-          bar.stepTo(l.step());
-          bar.setExtraMessage(String.format(java.util.Locale.ROOT, "loss %.3f", l.loss())
-              + (Double.isNaN(last[0]) ? "" : String.format(java.util.Locale.ROOT, ", dev %.0f%%/%.0f%%",
-                  100 * last[0], 100 * prof.genTarget())));
-        };
-        r = VerifierTrainer.sft(m, tok, data, cfg, log, l -> {
-          if (dev.isEmpty() || l.step() < DEV_FIRST || l.step() % DEV_EVERY != 0) {
-            return false;
-          }
-          last[0] = sampledAccuracy(m, dev);
-          checks.addObject().put("step", l.step()).put("dev_accuracy", last[0]);
-          return last[0] >= prof.genTarget();
-        });
-      }
-      Checkpoint.save(m, tok, dir.checkpoint("generator"));
-      writeTrainLog("generator", r, data.size(), checks);
-    }
-  }
-
-  /** The fraction of correct samples, {@link #DEV_SAMPLES} per problem at the candidates' temperature. */
-  private double sampledAccuracy(LlamaModel m, List<Problem> ps) {
-    Generator g = new Generator(m, tok);
-    List<int[]> prefixes = new ArrayList<>();
-    ps.forEach(p -> prefixes.add(g.promptIds(FORMAT.solve(p.question()))));
-    List<List<Generation>> gens = g.sampleShared(prefixes, DEV_SAMPLES,
-        SamplingParams.sample(solutionTokens(ps), prof.temperature(), seedOf("generator-dev")), null);
-    int right = 0;
-    for (int i = 0; i < ps.size(); i++) {
-      for (Generation gen : gens.get(i)) {
-        right += task.grade(ps.get(i), gen.text()).correct() ? 1 : 0;
-      }
-    }
-    return right / (double) (ps.size() * DEV_SAMPLES);
+    return generator.references();
   }
 
   private static Consumer<Trainer.StepLog> steps(ProgressBar bar) {
@@ -350,174 +256,22 @@ public final class Experiment {
   }
 
   private void writeTrainLog(String name, Trainer.Result r, int examples) {
-    writeTrainLog(name, r, examples, null);
+    ctx.writeTrainLog(name, r, examples, null);
   }
 
-  private void writeTrainLog(String name, Trainer.Result r, int examples, ArrayNode devChecks) {
-    ObjectNode o = Jsonl.MAPPER.createObjectNode();
-    o.put("examples", examples);
-    o.put("steps", r.steps());
-    o.put("tokens", r.tokens());
-    o.put("seconds", r.seconds());
-    o.put("final_loss", r.finalLoss());
-    if (devChecks != null && !devChecks.isEmpty()) {
-      o.set("dev_checks", devChecks);
-    }
-    ArrayNode losses = o.putArray("losses");
-    r.losses().forEach(losses::add);
-    AtomicFiles.writeString(dir.trainLog(name), pretty(o));
-  }
-
-  // ---- stage 2: candidates
-
-  /** Enough tokens for a correct solution of the longest problem, with room for mistakes. */
-  private int solutionTokens(List<Problem> ps) {
-    int max = 0;
-    for (Problem p : ps) {
-      max = Math.max(max, tok.encode(task.solve(p)).length);
-    }
-    return prof.capTokens(max * 3 / 2 + 16);
-  }
-
-  private void candidatesStage(Stages.Progress progress) {
-    Map<Split, Integer> per = new LinkedHashMap<>();
-    per.put(Split.TRAIN, prof.samplesPerTrainProblem());
-    for (Split s : TEST_SPLITS) {
-      per.put(s, prof.n());
-    }
-    long total = 0;
-    for (Map.Entry<Split, Integer> e : per.entrySet()) {
-      total += (long) problems(e.getKey()).size() * e.getValue();
-    }
-    try (NDManager root = NDManager.newBaseManager();
-        Checkpoint.Loaded gen = Checkpoint.load(dir.checkpoint("generator"), root);
-        ProgressBar bar = progress.bar(total)) {
-      Generator g = new Generator(gen.model(), gen.tokenizer());
-      for (Map.Entry<Split, Integer> e : per.entrySet()) {
-        Split split = e.getKey();
-        int k = e.getValue();
-        List<Problem> ps = problems(split);
-        SamplingParams sp = SamplingParams.sample(solutionTokens(ps), prof.temperature(), seedOf("sample-" + split.id()));
-        int chunk = Math.max(1, 128 / k);
-        List<Candidate> out = new ArrayList<>();
-        for (int i = 0; i < ps.size(); i += chunk) {
-          List<Problem> part = ps.subList(i, Math.min(ps.size(), i + chunk));
-          List<int[]> prefixes = new ArrayList<>();
-          part.forEach(p -> prefixes.add(g.promptIds(FORMAT.solve(p.question()))));
-          List<List<Generation>> gens = g.sampleShared(prefixes, k, sp.withSeed(sp.seed() + i), null);
-          for (int c = 0; c < part.size(); c++) {
-            Problem p = part.get(c);
-            for (int j = 0; j < k; j++) {
-              String text = gens.get(c).get(j).text();
-              out.add(new Candidate(p.id(), p.id() + "-c" + j, p.question(), text, p.answer(), null, null)
-                  .withGrade(task.grade(p, text)));
-            }
-            bar.stepBy(k);
-          }
-        }
-        Jsonl.write(dir.candidates(split), out);
-      }
-    }
-  }
-
-  /**
-   * Best-of-N can only pick a correct candidate that is there: say so before the verifiers train for hours, not
-   * after (word-sorting's generator after quick's 750 steps sampled 0 correct of 640 per test split).
-   */
-  private void warnIfNothingToRerank() {
-    for (Split s : TEST_SPLITS) {
-      List<Candidate> cs = candidates(s);
-      if (cs.stream().noneMatch(c -> Boolean.TRUE.equals(c.correct()))) {
-        err.printf("warning: none of the %d %s candidates is correct, so every Best-of-N figure there will be 0;"
-            + " the generator needs more than profile %s's %d training steps for %s%n", cs.size(), s.id(),
-            prof.name(), prof.genSteps(), task.name());
-      }
-    }
-  }
+  // ---- stages 2 and 3: candidates and verifier training data ({@link CandidatePool}, {@link VerifierDataStage})
 
   List<Candidate> candidates(Split s) {
-    return Candidate.read(dir.candidates(s));
+    return CandidatePool.read(dir, s);
   }
 
   /** Candidates grouped by problem, in problem order. */
   static Map<String, List<Candidate>> byProblem(List<Candidate> cs) {
-    Map<String, List<Candidate>> out = new LinkedHashMap<>();
-    for (Candidate c : cs) {
-      out.computeIfAbsent(c.problemId(), k -> new ArrayList<>()).add(c);
-    }
-    return out;
-  }
-
-  // ---- stage 3: verifier training data
-
-  /** The oracle rationale without its verdict line (the trainer appends the verdict). */
-  String rationaleBody(Problem p, String candidate, boolean correct) {
-    String r = oracle.rationale(p, candidate);
-    String tail = Prompts.VERDICT_SEPARATOR + Prompts.verdictLine(correct);
-    if (!r.endsWith(tail)) {
-      throw new IllegalStateException("oracle rationale does not end with the grader's verdict: " + r);
-    }
-    return r.substring(0, r.length() - tail.length());
-  }
-
-  /**
-   * Per training problem: the distinct correct and incorrect sampled candidates, k = min(maxPerClass, #correct,
-   * #incorrect) of each. A problem with no correct sample gets the reference solution as its correct one; a problem
-   * with no incorrect sample gets a perturbed reference solution ({@link Task#perturb}); both are counted in
-   * {@code verifier-data.json}.
-   */
-  private void verifierDataStage() {
-    Map<String, List<Candidate>> groups = byProblem(candidates(Split.TRAIN));
-    Random rng = new Random(seedOf("fill"));
-    List<ObjectNode> rows = new ArrayList<>();
-    int filledCorrect = 0;
-    int filledIncorrect = 0;
-    int sampledCorrect = 0;
-    int sampledIncorrect = 0;
-    for (Problem p : problems(Split.TRAIN)) {
-      LinkedHashSet<String> good = new LinkedHashSet<>();
-      LinkedHashSet<String> bad = new LinkedHashSet<>();
-      for (Candidate c : groups.getOrDefault(p.id(), List.of())) {
-        (Boolean.TRUE.equals(c.correct()) ? good : bad).add(c.text());
-      }
-      if (good.isEmpty()) {
-        good.add(task.solve(p));
-        filledCorrect++;
-      }
-      if (bad.isEmpty()) {
-        bad.add(task.perturb(task.solve(p), rng));
-        filledIncorrect++;
-      }
-      int k = Math.min(prof.maxPerClass(), Math.min(good.size(), bad.size()));
-      for (boolean label : new boolean[] {true, false}) {
-        int taken = 0;
-        for (String s : label ? good : bad) {
-          if (taken++ == k) {
-            break;
-          }
-          if (task.grade(p, s).correct() != label) {
-            throw new IllegalStateException("perturbation did not change correctness: " + s);
-          }
-          ObjectNode o = Jsonl.MAPPER.createObjectNode();
-          o.put("problem_id", p.id());
-          o.put("question", p.question());
-          o.put("solution", s);
-          o.put("correct", label);
-          o.put("rationale", rationaleBody(p, s, label));
-          rows.add(o);
-        }
-      }
-      sampledCorrect += good.size();
-      sampledIncorrect += bad.size();
-    }
-    Jsonl.write(dir.verifierTrain(), rows);
-    AtomicFiles.writeString(dir.verifierDataStats(), pretty(new VerifierDataStats(rows.size(), sampledCorrect,
-        sampledIncorrect, filledCorrect, filledIncorrect).toJson()));
+    return CandidatePool.byProblem(cs);
   }
 
   List<VerifierData.Labeled> verifierData() {
-    return Jsonl.read(dir.verifierTrain(), n -> new VerifierData.Labeled(Jsonl.text(n, "question"),
-        Jsonl.text(n, "solution"), n.get("correct").booleanValue(), Jsonl.text(n, "rationale")));
+    return VerifierDataStage.read(dir);
   }
 
   // ---- stage 4: verifiers, each fine-tuned from the generator
@@ -690,7 +444,7 @@ public final class Experiment {
             List<Generation> gens = new ArrayList<>();
             for (int i = 0; i < prompts.size(); i += 64) {
               gens.addAll(g.generate(prompts.subList(i, Math.min(prompts.size(), i + 64)),
-                  SamplingParams.greedy(solutionTokens(ps))));
+                  SamplingParams.greedy(ctx.solutionTokens(ps))));
             }
             int right = 0;
             for (int i = 0; i < ps.size(); i++) {

@@ -73,7 +73,7 @@ public final class ExperimentReport {
 
   /** The pools of a split with every method's scores (plus {@code METHOD@K} for the vote-based methods). */
   static List<Pool> pools(List<Candidate> candidates, Map<String, Scores> scores, int[] ks) {
-    Map<String, List<Candidate>> groups = Experiment.byProblem(candidates);
+    Map<String, List<Candidate>> groups = CandidatePool.byProblem(candidates);
     List<Pool> out = new ArrayList<>();
     for (Map.Entry<String, List<Candidate>> e : groups.entrySet()) {
       List<Candidate> cs = e.getValue();
