@@ -3,6 +3,7 @@ package io.genrm4j.cli;
 import io.genrm4j.eval.Experiment;
 import io.genrm4j.eval.ExperimentProfile;
 import io.genrm4j.eval.ExperimentReport;
+import io.genrm4j.eval.RunDir;
 import io.genrm4j.eval.Stages;
 import io.genrm4j.task.Task;
 import io.genrm4j.task.Tasks;
@@ -57,12 +58,12 @@ public final class ExperimentCommand implements Callable<Integer> {
       case "last-letter", "word-sorting" -> List.of(Tasks.byName(task));
       default -> throw new UserException("unknown task '" + task + "' (expected last-letter, word-sorting or all)");
     };
-    List<Experiment.Result> results = Experiment.runTasks(tasks, prof, seed, workers, out, System.err);
+    List<Experiment.Result> results = Experiment.runTasks(tasks, prof, seed, workers, new RunDir(out), System.err);
     var outStream = spec.commandLine().getOut();
     for (Experiment.Result r : results) {
       long ran = r.stages().stream().filter(Stages.Record::ran).count();
       outStream.printf("%s: %d stages run, %d already done; report in %s%n", r.metrics().get("task").asText(), ran,
-          r.stages().size() - ran, r.dir().resolve("report.md"));
+          r.stages().size() - ran, r.dir().report());
     }
     outStream.println(ExperimentReport.summaryTable(ExperimentReport.summary(results, prof), prof).render());
     outStream.flush();

@@ -7,25 +7,24 @@ import io.genrm4j.task.Split;
 import io.genrm4j.util.AtomicFiles;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.verify.VerifierKind;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
- * Stage {@code report} of an {@link Experiment}: reads the candidates and the scores of a run directory and writes
- * {@code metrics.json}, {@code report.md} and the PNG plots. Pure file-in, file-out, so it also runs on synthetic
- * scores.
+ * Stage {@code report} of an {@link Experiment}: {@link #compute} reads the candidates, the scores and the logs of a
+ * run directory once into {@link ReportMetrics}; metrics.json ({@link ReportJson}), report.md ({@link ReportMarkdown})
+ * and the PNG plots ({@link ReportPlots}) are written from those. Pure file-in, file-out, so it also runs on
+ * synthetic scores.
  *
- * <p>metrics.json sections: {@code best_of_n} (test-ood, the headline: method -> N -> accuracy, with
- * {@code pass@n}, {@code self-consistency} and {@code weighted-vote} (GenRM-CoT weights) next to the verifiers),
- * {@code in_distribution} (the same on test-id), {@code votes_curve} (split -> method -> K -> Best-of-N accuracy
- * with the mean of the first K votes), {@code verifier_metrics} (split -> method -> accuracy, AUROC, ECE, Brier),
- * {@code lambda_ablation}, {@code generation_accuracy}, {@code compute} (tokens), {@code candidates} and
- * {@code stages} (seconds per stage).
+ * <p>The headline is test-ood Best-of-N (method -> N -> accuracy, with {@code pass@n}, {@code self-consistency} and
+ * {@code weighted-vote} (GenRM-CoT weights) next to the verifiers); beside it the same on test-id, Best-of-N over the
+ * number of votes K (with the mean of the first K votes), per-candidate verifier metrics (accuracy, AUROC, ECE,
+ * Brier), the lambda ablation, generation accuracy, compute (tokens), the candidate pool and seconds per stage.
  */
 public final class ExperimentReport {
   private ExperimentReport() {}
@@ -76,13 +75,8 @@ public final class ExperimentReport {
   }
 
   /** The pools of a split with every method's scores (plus {@code METHOD@K} for the vote-based methods). */
-  static List<Pool> pools(Path dir, Split split, List<String> methods, int[] ks) {
-    Map<String, List<Candidate>> groups =
-        Experiment.byProblem(Candidate.read(dir.resolve("candidates-" + split.id() + ".jsonl")));
-    Map<String, Scores> scores = new LinkedHashMap<>();
-    for (String m : methods) {
-      scores.put(m, readScores(dir.resolve("scores").resolve(m + "-" + split.id() + ".jsonl")));
-    }
+  static List<Pool> pools(List<Candidate> candidates, Map<String, Scores> scores, int[] ks) {
+    Map<String, List<Candidate>> groups = CandidatePool.byProblem(candidates);
     List<Pool> out = new ArrayList<>();
     for (Map.Entry<String, List<Candidate>> e : groups.entrySet()) {
       List<Candidate> cs = e.getValue();
@@ -158,259 +152,137 @@ public final class ExperimentReport {
     return out;
   }
 
-  private static ObjectNode curveJson(Map<Integer, Double> curve) {
-    ObjectNode o = Jsonl.MAPPER.createObjectNode();
-    curve.forEach((n, v) -> Experiment.putNum(o, String.valueOf(n), v));
-    return o;
+  /** Writes metrics.json, the plots and report.md from a run directory whose score stages are done. */
+  public static void write(RunDir dir, String taskName, ExperimentProfile prof, long seed) {
+    ReportMetrics metrics = compute(dir, taskName, prof, seed);
+    AtomicFiles.writeString(dir.metrics(), Experiment.pretty(ReportJson.of(metrics)));
+    ReportPlots.write(dir, metrics);
+    AtomicFiles.writeString(dir.report(), ReportMarkdown.of(dir, metrics));
   }
 
-  private static ObjectNode curvesJson(Map<String, Map<Integer, Double>> curves) {
-    ObjectNode o = Jsonl.MAPPER.createObjectNode();
-    curves.forEach((m, c) -> o.set(m, curveJson(c)));
-    return o;
-  }
-
-  /** Writes metrics.json, report.md and plots from a run directory whose score stages are done. */
-  public static void write(Path dir, String taskName, ExperimentProfile prof, long seed) {
-    List<String> methods = Experiment.METHODS;
-    int[] ns = prof.ns();
-    int[] ks = prof.ks();
-    ObjectNode metrics = Jsonl.MAPPER.createObjectNode();
-    metrics.put("task", taskName);
-    metrics.put("profile", prof.name());
-    metrics.put("seed", seed);
-    metrics.put("split", Split.TEST_OOD.id());
-    Map<Split, Map<String, Map<Integer, Double>>> bon = new LinkedHashMap<>();
-    Map<Split, Map<String, Map<Integer, Double>>> votes = new LinkedHashMap<>();
-    ObjectNode vm = Jsonl.MAPPER.createObjectNode();
-    ObjectNode compute = Jsonl.MAPPER.createObjectNode();
-    ObjectNode cand = Jsonl.MAPPER.createObjectNode();
+  /** The report's numbers: each split's candidates and scores, the generation check and the training logs. */
+  public static ReportMetrics compute(RunDir dir, String taskName, ExperimentProfile prof, long seed) {
+    Map<Split, ReportMetrics.SplitMetrics> splits = new LinkedHashMap<>();
     for (Split split : Experiment.TEST_SPLITS) {
-      List<Pool> pools = rankablePools(pools(dir, split, methods, ks));
-      bon.put(split, bestOfN(pools, methods, ns, seed));
-      Map<String, Map<Integer, Double>> vc = new LinkedHashMap<>();
-      for (String m : VOTING) {
-        Map<Integer, Double> c = new LinkedHashMap<>();
-        for (int k : ks) {
-          c.put(k, BestOfN.bestOfNCurve(pools, m + "@" + k, new int[] {prof.n()}).get(prof.n()));
-        }
-        vc.put(m, c);
-      }
-      votes.put(split, vc);
-      // per-candidate classification metrics
-      List<Boolean> labels = new ArrayList<>();
-      pools.forEach(p -> {
-        for (boolean b : p.correct()) {
-          labels.add(b);
-        }
-      });
-      boolean[] y = new boolean[labels.size()];
-      for (int i = 0; i < y.length; i++) {
-        y[i] = labels.get(i);
-      }
-      ObjectNode sv = vm.putObject(split.id());
-      ObjectNode sc = compute.putObject(split.id());
-      for (String m : methods) {
-        double[] s = pools.stream().flatMapToDouble(p -> java.util.Arrays.stream(p.scoresOf(m))).toArray();
-        double[] prob = new double[s.length];
-        int unscored = 0;
-        boolean probabilities = VerifierKind.of(m).probabilityScores();
-        for (int i = 0; i < s.length; i++) {
-          if (Double.isInfinite(s[i]) && s[i] < 0) {
-            unscored++;
-          }
-          // the DPO reward is a log-ratio, not a probability: sigmoid for the 0.5 threshold, no ECE
-          prob[i] = probabilities ? Math.max(0, Math.min(1, s[i])) : 1 / (1 + Math.exp(-s[i]));
-        }
-        ObjectNode o = sv.putObject(m);
-        Experiment.putNum(o, "accuracy", VerifierMetrics.accuracy(prob, y));
-        Experiment.putNum(o, "auroc", VerifierMetrics.auroc(s, y));
-        Experiment.putNum(o, "ece", probabilities ? VerifierMetrics.expectedCalibrationError(prob, y) : Double.NaN);
-        Experiment.putNum(o, "brier", probabilities ? VerifierMetrics.brier(prob, y) : Double.NaN);
-        o.put("unscored", unscored);
-        long tokens = readScores(dir.resolve("scores").resolve(m + "-" + split.id() + ".jsonl")).tokens();
-        ObjectNode t = sc.putObject(m);
-        t.put("tokens", tokens);
-        t.put("tokens_per_candidate", y.length == 0 ? 0 : tokens / (double) y.length);
-      }
-      ObjectNode c = cand.putObject(split.id());
-      c.put("problems", pools.size());
-      c.put("candidates", y.length);
-      long right = labels.stream().filter(b -> b).count();
-      c.put("mean_accuracy", y.length == 0 ? 0 : right / (double) y.length);
-      c.put("problems_with_a_correct_candidate", pools.stream().filter(p -> {
-        for (boolean b : p.correct()) {
-          if (b) {
-            return true;
-          }
-        }
-        return false;
-      }).count());
+      splits.put(split, splitMetrics(dir, split, prof, seed));
     }
-    metrics.set("best_of_n", curvesJson(bon.get(Split.TEST_OOD)));
-    metrics.set("in_distribution", curvesJson(bon.get(Split.TEST_ID)));
-    ObjectNode vj = metrics.putObject("votes_curve");
-    votes.forEach((s, m) -> vj.set(s.id(), curvesJson(m)));
-    metrics.set("verifier_metrics", vm);
     // lambda ablation: GenRM trained with lambda = 0 vs lambda > 0 (unified), as verifier and as solver
-    JsonNode gen = Experiment.readJson(dir.resolve("generation.json"));
-    ObjectNode lam = metrics.putObject("lambda_ablation");
-    for (VerifierKind k : List.of(VerifierKind.GENRM, VerifierKind.GENRM_UNIFIED)) {
+    Map<String, Map<Split, Double>> gen = generationAccuracy(dir);
+    Map<String, ReportMetrics.LambdaRow> lam = new LinkedHashMap<>();
+    for (VerifierKind k : Experiment.SOLVERS) {
       String m = k.id();
-      ObjectNode o = lam.putObject(m);
-      o.put("lambda", k == VerifierKind.GENRM ? 0.0 : prof.lambda());
+      Map<Split, ReportMetrics.LambdaPoint> points = new LinkedHashMap<>();
       for (Split s : Experiment.TEST_SPLITS) {
-        ObjectNode so = o.putObject(s.id());
-        Experiment.putNum(so, "best_of_" + prof.n(), bon.get(s).get(m).get(prof.n()));
-        so.set("auroc", vm.get(s.id()).get(m).get("auroc"));
-        so.set("generation_pass@1", gen.get(m).get(s.id()));
+        points.put(s, new ReportMetrics.LambdaPoint(splits.get(s).bestOfN().get(m).get(prof.n()),
+            splits.get(s).verifiers().get(m).auroc(), gen.get(m).get(s)));
+      }
+      lam.put(m, new ReportMetrics.LambdaRow(k == VerifierKind.GENRM ? 0.0 : prof.lambda(), points));
+    }
+    Map<String, ReportMetrics.TrainingCost> training = new LinkedHashMap<>();
+    for (String m : Experiment.TRAINED) {
+      JsonNode t = Experiment.readJson(dir.trainLog(m));
+      training.put(m, new ReportMetrics.TrainingCost(t.get("tokens").asLong(), t.get("seconds").asDouble(),
+          t.get("final_loss").asDouble()));
+    }
+    return new ReportMetrics(taskName, prof, seed, splits, lam, gen, training, generatorRun(dir),
+        VerifierDataStats.of(Experiment.readJson(dir.verifierDataStats())), stageSeconds(dir));
+  }
+
+  /** One split: every scores file is read once, for the pools and for the token counts. */
+  static ReportMetrics.SplitMetrics splitMetrics(RunDir dir, Split split, ExperimentProfile prof, long seed) {
+    List<String> methods = Experiment.METHODS;
+    int[] ks = prof.ks();
+    Map<String, Scores> scores = new LinkedHashMap<>();
+    for (String m : methods) {
+      scores.put(m, readScores(dir.scores(m, split)));
+    }
+    List<Pool> pools = rankablePools(pools(Candidate.read(dir.candidates(split)), scores, ks));
+    Map<String, Map<Integer, Double>> votes = new LinkedHashMap<>();
+    for (String m : VOTING) {
+      Map<Integer, Double> c = new LinkedHashMap<>();
+      for (int k : ks) {
+        c.put(k, BestOfN.bestOfNCurve(pools, m + "@" + k, new int[] {prof.n()}).get(prof.n()));
+      }
+      votes.put(m, c);
+    }
+    // per-candidate classification metrics
+    boolean[] y = labels(pools);
+    Map<String, ReportMetrics.VerifierQuality> quality = new LinkedHashMap<>();
+    Map<String, ReportMetrics.ScoringCost> scoring = new LinkedHashMap<>();
+    for (String m : methods) {
+      double[] s = pools.stream().flatMapToDouble(p -> java.util.Arrays.stream(p.scoresOf(m))).toArray();
+      double[] prob = new double[s.length];
+      int unscored = 0;
+      boolean probabilities = VerifierKind.of(m).probabilityScores();
+      for (int i = 0; i < s.length; i++) {
+        if (Double.isInfinite(s[i]) && s[i] < 0) {
+          unscored++;
+        }
+        // the DPO reward is a log-ratio, not a probability: sigmoid for the 0.5 threshold, no ECE
+        prob[i] = probabilities ? Math.max(0, Math.min(1, s[i])) : 1 / (1 + Math.exp(-s[i]));
+      }
+      quality.put(m, new ReportMetrics.VerifierQuality(VerifierMetrics.accuracy(prob, y), VerifierMetrics.auroc(s, y),
+          probabilities ? VerifierMetrics.expectedCalibrationError(prob, y) : Double.NaN,
+          probabilities ? VerifierMetrics.brier(prob, y) : Double.NaN, unscored));
+      long tokens = scores.get(m).tokens();
+      scoring.put(m, new ReportMetrics.ScoringCost(tokens, y.length == 0 ? 0 : tokens / (double) y.length));
+    }
+    int right = 0;
+    for (boolean b : y) {
+      right += b ? 1 : 0;
+    }
+    long withACorrect = pools.stream().filter(p -> {
+      for (boolean b : p.correct()) {
+        if (b) {
+          return true;
+        }
+      }
+      return false;
+    }).count();
+    ReportMetrics.PoolStats pool = new ReportMetrics.PoolStats(pools.size(), y.length,
+        y.length == 0 ? 0 : right / (double) y.length, withACorrect);
+    return new ReportMetrics.SplitMetrics(bestOfN(pools, methods, prof.ns(), seed), votes, quality, scoring, pool);
+  }
+
+  /** Whether each candidate is correct, pool after pool. */
+  private static boolean[] labels(List<Pool> pools) {
+    boolean[] y = new boolean[pools.stream().mapToInt(Pool::size).sum()];
+    int i = 0;
+    for (Pool p : pools) {
+      for (boolean b : p.correct()) {
+        y[i++] = b;
       }
     }
-    metrics.set("generation_accuracy", gen);
-    ObjectNode training = compute.putObject("training");
-    for (String m : Experiment.TRAINED) {
-      JsonNode t = Experiment.readJson(dir.resolve("train-" + m + ".json"));
-      ObjectNode o = training.putObject(m);
-      o.set("tokens", t.get("tokens"));
-      o.set("seconds", t.get("seconds"));
-      o.set("final_loss", t.get("final_loss"));
-    }
-    metrics.set("compute", compute);
-    JsonNode g = Experiment.readJson(dir.resolve("train-generator.json"));
-    ObjectNode genInfo = metrics.putObject("generator");
-    genInfo.set("steps", g.get("steps"));
-    genInfo.set("final_loss", g.get("final_loss"));
-    JsonNode checks = g.get("dev_checks");
-    if (checks != null && checks.size() > 0) {
-      genInfo.set("dev_accuracy", checks.get(checks.size() - 1).get("dev_accuracy"));
-    }
-    metrics.set("candidates", cand);
-    metrics.set("verifier_data", Experiment.readJson(dir.resolve("verifier-data.json")));
-    metrics.set("stages", stageSeconds(dir));
-    AtomicFiles.writeString(dir.resolve("metrics.json"), Experiment.pretty(metrics));
+    return y;
+  }
 
-    // plots
-    for (Split s : Experiment.TEST_SPLITS) {
-      Map<String, double[]> curves = new LinkedHashMap<>();
-      bon.get(s).forEach((m, c) -> curves.put(m.equals(PASS) ? Plots.PASS_AT_N
-          : m.equals(SC) ? Plots.SELF_CONSISTENCY : m, BestOfN.values(c, ns)));
-      Plots.bestOfNPlot(dir.resolve("best-of-n-" + s.id() + ".png"), taskName + " " + s.id() + ": Best-of-N", ns,
-          curves);
-      Map<String, double[]> vcurves = new LinkedHashMap<>();
-      votes.get(s).forEach((m, c) -> vcurves.put(m + " (Best-of-" + prof.n() + ")", BestOfN.values(c, ks)));
-      Plots.accuracyVsVotesPlot(dir.resolve("votes-" + s.id() + ".png"),
-          taskName + " " + s.id() + ": accuracy vs rationales K", ks, vcurves);
-    }
-    AtomicFiles.writeString(dir.resolve("report.md"), markdown(taskName, prof, seed, metrics));
+  /** generation.json: model -> split -> greedy pass@1, in the file's order. */
+  private static Map<String, Map<Split, Double>> generationAccuracy(RunDir dir) {
+    Map<String, Map<Split, Double>> out = new LinkedHashMap<>();
+    Experiment.readJson(dir.generation()).fields().forEachRemaining(model -> {
+      Map<Split, Double> bySplit = new LinkedHashMap<>();
+      model.getValue().fields().forEachRemaining(s -> bySplit.put(Split.parse(s.getKey()), s.getValue().asDouble()));
+      out.put(model.getKey(), bySplit);
+    });
+    return out;
+  }
+
+  /** The generator's training log: its actual stopping point, not the profile's maximum. */
+  private static ReportMetrics.GeneratorRun generatorRun(RunDir dir) {
+    JsonNode g = Experiment.readJson(dir.trainLog("generator"));
+    JsonNode checks = g.get("dev_checks");
+    OptionalDouble dev = checks != null && checks.size() > 0
+        ? OptionalDouble.of(checks.get(checks.size() - 1).get("dev_accuracy").asDouble()) : OptionalDouble.empty();
+    return new ReportMetrics.GeneratorRun(g.get("steps").asLong(), g.get("final_loss").asDouble(), dev);
   }
 
   /** Seconds of each finished stage, from the markers. */
-  static ObjectNode stageSeconds(Path dir) {
-    ObjectNode o = Jsonl.MAPPER.createObjectNode();
-    try (var files = Files.list(dir)) {
-      files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("stage-") && n.endsWith(".done"))
-          .sorted().forEach(n -> {
-            JsonNode m = Experiment.readJson(dir.resolve(n));
-            o.set(n.substring(6, n.length() - 5), m.get("seconds"));
-          });
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+  static Map<String, Double> stageSeconds(RunDir dir) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (String stage : dir.finishedStages()) {
+      out.put(stage, Experiment.readJson(dir.stageMarker(stage)).get("seconds").asDouble());
     }
-    return o;
-  }
-
-  /** The rows of a curves section as a table: method x N. */
-  static MarkdownTable curveTable(String first, JsonNode curves, int[] ns) {
-    String[] header = new String[ns.length + 1];
-    header[0] = first;
-    for (int i = 0; i < ns.length; i++) {
-      header[i + 1] = String.valueOf(ns[i]);
-    }
-    MarkdownTable t = MarkdownTable.of(header);
-    curves.fields().forEachRemaining(e -> {
-      Object[] row = new Object[ns.length + 1];
-      row[0] = e.getKey();
-      for (int i = 0; i < ns.length; i++) {
-        JsonNode v = e.getValue().get(String.valueOf(ns[i]));
-        row[i + 1] = v == null || v.isNull() ? "-" : MarkdownTable.pct(v.asDouble());
-      }
-      t.row(row);
-    });
-    return t;
-  }
-
-  private static String num(JsonNode n, int decimals) {
-    return n == null || n.isNull() ? "-" : MarkdownTable.num(n.asDouble(), decimals);
-  }
-
-  static String markdown(String taskName, ExperimentProfile prof, long seed, JsonNode m) {
-    StringBuilder b = new StringBuilder();
-    b.append("# GenRM experiment: ").append(taskName).append("\n\n");
-    JsonNode g = m.get("generator");
-    String genSteps = g == null ? String.valueOf(prof.genSteps()) : g.get("steps").asText();
-    String stop = g == null || g.get("dev_accuracy") == null ? ""
-        : String.format(java.util.Locale.ROOT, ", stopped when its samples of held-out %s problems were %.0f%% correct"
-            + " (target %.0f%%)", "out-of-distribution-length", 100 * g.get("dev_accuracy").asDouble(),
-            100 * prof.genTarget());
-    b.append("Profile `").append(prof.name()).append("` (preset `").append(prof.preset()).append("`, generator ")
-        .append(genSteps).append(" steps x ").append(prof.genBatch()).append(stop).append("), seed ")
-        .append(seed).append(". Candidates per test problem N = ").append(prof.n()).append(", rationales K = ")
-        .append(prof.votes()).append(". Best-of-N is the exact expectation over all size-N subsets of the pool.\n\n");
-    JsonNode c = m.get("candidates");
-    MarkdownTable ct = MarkdownTable.of("split", "problems", "candidates", "candidate accuracy",
-        "problems with a correct candidate");
-    c.fields().forEachRemaining(e -> ct.row(e.getKey(), e.getValue().get("problems").asInt(),
-        e.getValue().get("candidates").asInt(), MarkdownTable.pct(e.getValue().get("mean_accuracy").asDouble()),
-        e.getValue().get("problems_with_a_correct_candidate").asInt()));
-    b.append("## Candidate pool\n\n").append(ct.render()).append("\n");
-    b.append("Verifier training data: `").append(m.get("verifier_data").toString()).append("`\n\n");
-    b.append("## Best-of-N, out of distribution (test-ood)\n\n")
-        .append(curveTable("method", m.get("best_of_n"), prof.ns()).render()).append("\n");
-    b.append("![Best-of-N OOD](best-of-n-test-ood.png)\n\n");
-    b.append("## Best-of-N, in distribution (test-id)\n\n")
-        .append(curveTable("method", m.get("in_distribution"), prof.ns()).render()).append("\n");
-    b.append("![Best-of-N ID](best-of-n-test-id.png)\n\n");
-    b.append("## Best-of-").append(prof.n()).append(" vs number of rationales K\n\n");
-    m.get("votes_curve").fields().forEachRemaining(e -> b.append("### ").append(e.getKey()).append("\n\n")
-        .append(curveTable("method", e.getValue(), prof.ks()).render()).append("\n"));
-    b.append("![votes](votes-test-ood.png)\n\n");
-    b.append("## Verifier metrics (per candidate; DPO accuracy at reward 0, no ECE)\n\n");
-    m.get("verifier_metrics").fields().forEachRemaining(e -> {
-      MarkdownTable t = MarkdownTable.of("method", "accuracy", "AUROC", "ECE", "Brier", "unscored");
-      e.getValue().fields().forEachRemaining(v -> t.row(v.getKey(), num(v.getValue().get("accuracy"), 3),
-          num(v.getValue().get("auroc"), 3), num(v.getValue().get("ece"), 3), num(v.getValue().get("brier"), 3),
-          v.getValue().get("unscored").asInt()));
-      b.append("### ").append(e.getKey()).append("\n\n").append(t.render()).append("\n");
-    });
-    b.append("## Lambda ablation (GenRM lambda = 0 vs unified lambda = ").append(prof.lambda()).append(")\n\n");
-    MarkdownTable lt = MarkdownTable.of("model", "lambda", "split", "Best-of-" + prof.n(), "AUROC",
-        "greedy pass@1 as a solver");
-    m.get("lambda_ablation").fields().forEachRemaining(e -> {
-      for (Split s : Experiment.TEST_SPLITS) {
-        JsonNode so = e.getValue().get(s.id());
-        // lambda is a weight, not a fraction: a Double cell would render as a percentage
-        lt.row(e.getKey(), MarkdownTable.num(e.getValue().get("lambda").asDouble(), 1), s.id(),
-            MarkdownTable.pct(so.get("best_of_" + prof.n()).asDouble()),
-            num(so.get("auroc"), 3), MarkdownTable.pct(so.get("generation_pass@1").asDouble()));
-      }
-    });
-    b.append(lt.render()).append("\n");
-    MarkdownTable gt = MarkdownTable.of("model", "test-id pass@1", "test-ood pass@1");
-    m.get("generation_accuracy").fields().forEachRemaining(e -> gt.row(e.getKey(),
-        MarkdownTable.pct(e.getValue().get("test-id").asDouble()), MarkdownTable.pct(e.getValue().get("test-ood").asDouble())));
-    b.append("Greedy generation accuracy:\n\n").append(gt.render()).append("\n");
-    b.append("## Compute (tokens processed to score the pool)\n\n");
-    MarkdownTable tt = MarkdownTable.of("method", "test-ood tokens", "per candidate", "test-id tokens");
-    for (String meth : Experiment.METHODS) {
-      JsonNode o = m.get("compute").get("test-ood").get(meth);
-      JsonNode i = m.get("compute").get("test-id").get(meth);
-      tt.row(meth, o.get("tokens").asLong(), num(o.get("tokens_per_candidate"), 1), i.get("tokens").asLong());
-    }
-    b.append(tt.render()).append("\n");
-    MarkdownTable st = MarkdownTable.of("stage", "seconds");
-    m.get("stages").fields().forEachRemaining(e -> st.row(e.getKey(), num(e.getValue(), 1)));
-    b.append("## Timing (seconds per stage, as first run)\n\n").append(st.render()).append("\n");
-    return b.toString();
+    return out;
   }
 
   /** Test-ood Best-of-N at the largest N: task -> method -> accuracy, and the average over tasks. */

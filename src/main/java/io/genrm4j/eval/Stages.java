@@ -4,7 +4,6 @@ import io.genrm4j.model.Autograd;
 import io.genrm4j.util.AtomicFiles;
 import java.io.PrintStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,8 +17,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Resumable stages of a run directory. A stage writes its outputs atomically and then the marker
- * {@code stage-NAME.done}; a rerun skips every stage whose marker exists, so a killed run continues from the last
+ * Resumable stages of a run directory. A stage writes its outputs atomically and then its marker
+ * ({@link RunDir#stageMarker}); a rerun skips every stage whose marker exists, so a killed run continues from the last
  * finished stage and nothing finished is redone. A {@link #run(List, int) plan} runs independent stages on several
  * threads at once.
  */
@@ -27,11 +26,11 @@ public final class Stages {
   /** What one stage did in this process. */
   public record Record(String name, boolean ran, double seconds) {}
 
-  private final Path dir;
+  private final RunDir dir;
   private final PrintStream err;
   private final List<Record> records = new ArrayList<>();
 
-  public Stages(Path dir, PrintStream err) {
+  public Stages(RunDir dir, PrintStream err) {
     this.dir = dir;
     this.err = err;
   }
@@ -62,12 +61,8 @@ public final class Stages {
     }
   }
 
-  public Path marker(String name) {
-    return dir.resolve("stage-" + name + ".done");
-  }
-
   public boolean done(String name) {
-    return Files.exists(marker(name));
+    return Files.exists(dir.stageMarker(name));
   }
 
   /** Runs {@code body} unless the stage is already done; then writes the marker. */
@@ -209,7 +204,7 @@ public final class Stages {
       throw new RuntimeException("stage " + name + ": " + e.getMessage(), e);
     }
     double s = (System.nanoTime() - t0) / 1e9;
-    AtomicFiles.writeString(marker(name), "{\"finished\":\"" + Instant.now() + "\",\"seconds\":" + s + "}\n");
+    AtomicFiles.writeString(dir.stageMarker(name), "{\"finished\":\"" + Instant.now() + "\",\"seconds\":" + s + "}\n");
     return new Record(name, true, s);
   }
 

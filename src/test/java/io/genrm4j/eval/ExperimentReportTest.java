@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The report stage on synthetic pools with real signal: the invariants the pipeline test cannot see at 0%. */
 class ExperimentReportTest {
-  @TempDir Path dir;
+  @TempDir Path tmp;
 
   static final ExperimentProfile PROF = ExperimentProfile.parse("""
       {"name": "synthetic", "preset": "test", "trainProblems": 4, "testProblems": 12, "samplesPerTrainProblem": 4,
@@ -29,6 +29,55 @@ class ExperimentReportTest {
 
   @Test
   void metricsAreConsistentOnSyntheticScores() throws Exception {
+    RunDir dir = new RunDir(tmp);
+    double[] means = writeSyntheticRun(dir);
+    ExperimentReport.write(dir, "last-letter", PROF, 9);
+    JsonNode m = Jsonl.MAPPER.readTree(dir.metrics().toFile());
+    for (String section : List.of("best_of_n", "in_distribution")) {
+      JsonNode bon = m.get(section);
+      assertEquals(MetricsAssertions.bestOfNKeys(), MetricsAssertions.fieldNames(bon), section);
+      double mean = means[section.equals("best_of_n") ? 0 : 1];
+      double prev = -1;
+      for (int n : PROF.ns()) {
+        String key = String.valueOf(n);
+        double pass = MetricsAssertions.fraction(bon.get(ExperimentReport.PASS).get(key), "pass@" + key);
+        assertTrue(pass >= prev - 1e-12);
+        prev = pass;
+        bon.fields().forEachRemaining(e -> assertTrue(
+            MetricsAssertions.fraction(e.getValue().get(key), section + " " + e.getKey()) <= pass + 1e-9,
+            section + " " + e.getKey() + " above pass@" + key));
+      }
+      for (String meth : Experiment.METHODS) {
+        assertEquals(mean, bon.get(meth).get("1").asDouble(), 1e-9, meth);
+      }
+      assertEquals(mean, bon.get("pass@n").get("1").asDouble(), 1e-9);
+      assertTrue(bon.get("pass@n").get("8").asDouble() > mean, "the synthetic pools have signal");
+      // the K = max point of the votes curve is GenRM-CoT's own score
+      String split = section.equals("best_of_n") ? "test-ood" : "test-id";
+      assertEquals(bon.get("genrm-cot").get("8").asDouble(),
+          m.get("votes_curve").get(split).get("genrm-cot").get(String.valueOf(PROF.votes())).asDouble(), 1e-9);
+      assertEquals(7L * PROF.testProblems() * PROF.n(), m.get("compute").get(split).get("orm").get("tokens").asLong());
+      // both classes in every split: every AUROC exists
+      MetricsAssertions.verifierMetrics(m.get("verifier_metrics").get(split), true, PROF.testProblems() * PROF.n(),
+          split);
+      double auroc = m.get("verifier_metrics").get(split).get("genrm-cot").get("auroc").asDouble();
+      assertTrue(auroc > 0.6, "averaged votes separate the classes: " + auroc);
+    }
+    assertTrue(Files.exists(dir.bestOfNPlot(Split.TEST_OOD)));
+    assertTrue(Files.readString(dir.report()).contains("| genrm-cot"));
+    // the generator's actual stopping point, not the profile's maximum
+    assertEquals(40, m.get("generator").get("steps").asInt());
+    assertEquals(0.35, MetricsAssertions.fraction(m.get("generator").get("dev_accuracy"), "dev accuracy"), 1e-12);
+    assertTrue(Files.readString(dir.report()).contains("generator 40 steps"));
+    // stages in the order of their marker files: '-' sorts before '.'
+    assertEquals(List.of("train-genrm-cot", "train-genrm"), toList(m.get("stages").fieldNames()));
+  }
+
+  /**
+   * A run directory whose stages up to scoring are done, with synthetic scores that separate the classes; returns the
+   * mean candidate accuracy of test-ood and of test-id.
+   */
+  static double[] writeSyntheticRun(RunDir dir) {
     Random rng = new Random(5);
     double[] means = new double[2];
     for (Split split : Experiment.TEST_SPLITS) {
@@ -68,54 +117,24 @@ class ExperimentReportTest {
         }
       }
       means[split == Split.TEST_OOD ? 0 : 1] = right / (double) cs.size();
-      Jsonl.write(dir.resolve("candidates-" + split.id() + ".jsonl"), cs);
+      Jsonl.write(dir.candidates(split), cs);
       for (int m = 0; m < Experiment.METHODS.size(); m++) {
-        Jsonl.write(dir.resolve("scores").resolve(Experiment.METHODS.get(m) + "-" + split.id() + ".jsonl"),
-            rows.get(m));
+        Jsonl.write(dir.scores(Experiment.METHODS.get(m), split), rows.get(m));
       }
     }
-    AtomicFiles.writeString(dir.resolve("generation.json"), "{\"generator\":{\"test-id\":0.5,\"test-ood\":0.1},"
+    AtomicFiles.writeString(dir.generation(), "{\"generator\":{\"test-id\":0.5,\"test-ood\":0.1},"
         + "\"genrm\":{\"test-id\":0.0,\"test-ood\":0.0},\"genrm-unified\":{\"test-id\":0.4,\"test-ood\":0.1}}");
     for (String m : Experiment.TRAINED) {
-      AtomicFiles.writeString(dir.resolve("train-" + m + ".json"), "{\"tokens\":10,\"seconds\":1,\"final_loss\":0.5}");
+      AtomicFiles.writeString(dir.trainLog(m), "{\"tokens\":10,\"seconds\":1.5,\"final_loss\":0.5}");
     }
-    AtomicFiles.writeString(dir.resolve("verifier-data.json"), "{\"examples\":4}");
-    AtomicFiles.writeString(dir.resolve("train-generator.json"), "{\"steps\":40,\"final_loss\":0.5,"
+    AtomicFiles.writeString(dir.verifierDataStats(), "{\"examples\":4,\"distinct_correct\":3,\"distinct_incorrect\":5,"
+        + "\"filled_correct_with_reference\":1,\"filled_incorrect_with_perturbation\":0}");
+    AtomicFiles.writeString(dir.trainLog("generator"), "{\"steps\":40,\"final_loss\":0.5,"
         + "\"dev_checks\":[{\"step\":30,\"dev_accuracy\":0.1},{\"step\":40,\"dev_accuracy\":0.35}]}");
-
-    ExperimentReport.write(dir, "last-letter", PROF, 9);
-    JsonNode m = Jsonl.MAPPER.readTree(dir.resolve("metrics.json").toFile());
-    for (String section : List.of("best_of_n", "in_distribution")) {
-      JsonNode bon = m.get(section);
-      double mean = means[section.equals("best_of_n") ? 0 : 1];
-      double prev = -1;
-      for (int n : PROF.ns()) {
-        String key = String.valueOf(n);
-        double pass = bon.get("pass@n").get(key).asDouble();
-        assertTrue(pass >= prev - 1e-12);
-        prev = pass;
-        bon.fields().forEachRemaining(e -> assertTrue(e.getValue().get(key).asDouble() <= pass + 1e-9,
-            section + " " + e.getKey() + " above pass@" + key));
-      }
-      for (String meth : Experiment.METHODS) {
-        assertEquals(mean, bon.get(meth).get("1").asDouble(), 1e-9, meth);
-      }
-      assertEquals(mean, bon.get("pass@n").get("1").asDouble(), 1e-9);
-      assertTrue(bon.get("pass@n").get("8").asDouble() > mean, "the synthetic pools have signal");
-      // the K = max point of the votes curve is GenRM-CoT's own score
-      String split = section.equals("best_of_n") ? "test-ood" : "test-id";
-      assertEquals(bon.get("genrm-cot").get("8").asDouble(),
-          m.get("votes_curve").get(split).get("genrm-cot").get(String.valueOf(PROF.votes())).asDouble(), 1e-9);
-      assertEquals(7L * PROF.testProblems() * PROF.n(), m.get("compute").get(split).get("orm").get("tokens").asLong());
-      double auroc = m.get("verifier_metrics").get(split).get("genrm-cot").get("auroc").asDouble();
-      assertTrue(auroc > 0.6, "averaged votes separate the classes: " + auroc);
+    for (String stage : List.of("train-genrm", "train-genrm-cot")) {
+      AtomicFiles.writeString(dir.stageMarker(stage), "{\"seconds\":" + stage.length() / 4.0 + "}\n");
     }
-    assertTrue(Files.exists(dir.resolve("best-of-n-test-ood.png")));
-    assertTrue(Files.readString(dir.resolve("report.md")).contains("| genrm-cot"));
-    // the generator's actual stopping point, not the profile's maximum
-    assertEquals(40, m.get("generator").get("steps").asInt());
-    assertEquals(0.35, m.get("generator").get("dev_accuracy").asDouble(), 1e-12);
-    assertTrue(Files.readString(dir.resolve("report.md")).contains("generator 40 steps"));
+    return means;
   }
 
   @Test
@@ -124,6 +143,12 @@ class ExperimentReportTest {
     assertEquals(Double.NEGATIVE_INFINITY, ExperimentReport.firstK(new double[0], 4));
     assertEquals(List.of(1, 2, 4, 8, 16, 32), toList(ExperimentProfile.powersOfTwo(32)));
     assertEquals(List.of(1, 2, 4, 6), toList(ExperimentProfile.powersOfTwo(6)));
+  }
+
+  private static List<String> toList(java.util.Iterator<String> names) {
+    List<String> l = new ArrayList<>();
+    names.forEachRemaining(l::add);
+    return l;
   }
 
   private static List<Integer> toList(int[] a) {

@@ -2,7 +2,6 @@ package io.genrm4j.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,10 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  * and a run killed during scoring continuing from its last finished stage.
  */
 class ExperimentTest {
-  /** The Best-of-N curves: the baselines, every verifier method, and GenRM-CoT-weighted voting. */
-  static final List<String> KEYS = java.util.stream.Stream.of(List.of(ExperimentReport.PASS, ExperimentReport.SC),
-      Experiment.METHODS, List.of(ExperimentReport.WEIGHTED)).flatMap(List::stream).toList();
-
   @TempDir Path tmp;
 
   @Test
@@ -44,93 +39,108 @@ class ExperimentTest {
   @Test
   void miniPipelineIsCompleteConsistentAndResumable() throws Exception {
     ExperimentProfile prof = ExperimentProfile.named("mini");
-    Path dir = tmp.resolve("run");
+    RunDir dir = new RunDir(tmp.resolve("run"));
     ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
     PrintStream err = new PrintStream(errBytes, true, java.nio.charset.StandardCharsets.UTF_8);
     // two workers here, one for the resumed run below: re-scoring in order must reproduce what ran in parallel
     Experiment.Result first = Experiment.run(Tasks.LAST_LETTER, prof, 7, 2, dir, err);
     String said = errBytes.toString(java.nio.charset.StandardCharsets.UTF_8);
     for (Split s : List.of(Split.TEST_ID, Split.TEST_OOD)) {
-      List<Candidate> cs = Candidate.read(dir.resolve("candidates-" + s.id() + ".jsonl"));
+      List<Candidate> cs = Candidate.read(dir.candidates(s));
       boolean none = cs.stream().noneMatch(Candidate::correct);
       assertEquals(none, said.contains("warning: none of the " + cs.size() + " " + s.id() + " candidates is correct"),
           "warned about " + s.id() + " exactly when none of its candidates is correct");
     }
     assertTrue(first.stages().stream().allMatch(Stages.Record::ran), "a fresh run runs every stage");
     for (Stages.Record r : first.stages()) {
-      assertTrue(Files.exists(dir.resolve("stage-" + r.name() + ".done")), r.name());
+      assertTrue(Files.exists(dir.stageMarker(r.name())), r.name());
     }
     JsonNode m = first.metrics();
     int[] ns = prof.ns();
-    for (String section : List.of("best_of_n", "in_distribution")) {
-      Split split = section.equals("best_of_n") ? Split.TEST_OOD : Split.TEST_ID;
+    for (Split split : Experiment.TEST_SPLITS) {
+      String section = split == Split.TEST_OOD ? "best_of_n" : "in_distribution";
       JsonNode bon = m.get(section);
-      for (String k : KEYS) {
-        assertNotNull(bon.get(k), section + " lacks " + k);
-        for (int n : ns) {
-          assertNotNull(bon.get(k).get(String.valueOf(n)), section + " " + k + " lacks N=" + n);
-        }
-      }
-      List<Candidate> cs = Candidate.read(dir.resolve("candidates-" + split.id() + ".jsonl"));
+      assertEquals(MetricsAssertions.bestOfNKeys(), MetricsAssertions.fieldNames(bon), section);
+      List<Candidate> cs = Candidate.read(dir.candidates(split));
       assertEquals(prof.testProblems() * prof.n(), cs.size());
-      double mean = cs.stream().filter(c -> c.correct()).count() / (double) cs.size();
+      long right = cs.stream().filter(Candidate::correct).count();
+      double mean = right / (double) cs.size();
       double prev = -1;
       for (int n : ns) {
-        double pass = bon.get("pass@n").get(String.valueOf(n)).asDouble();
+        double pass = MetricsAssertions.fraction(bon.get(ExperimentReport.PASS).get(String.valueOf(n)), "pass@" + n);
         assertTrue(pass >= prev - 1e-12, "pass@N non-decreasing");
         prev = pass;
-        for (String k : KEYS) {
-          double v = bon.get(k).get(String.valueOf(n)).asDouble();
+        for (String k : MetricsAssertions.bestOfNKeys()) {
+          double v = MetricsAssertions.fraction(bon.get(k).get(String.valueOf(n)), section + " " + k + " N=" + n);
           assertTrue(v <= pass + 1e-9, section + " " + k + " beats pass@" + n);
-          assertTrue(v >= 0 && v <= 1);
         }
       }
-      for (String k : java.util.stream.Stream.concat(java.util.stream.Stream.of(ExperimentReport.PASS),
-          Experiment.METHODS.stream()).toList()) {
+      List<String> bestOfOneIsTheMean = new java.util.ArrayList<>(List.of(ExperimentReport.PASS));
+      bestOfOneIsTheMean.addAll(Experiment.METHODS);
+      for (String k : bestOfOneIsTheMean) {
         assertEquals(mean, bon.get(k).get("1").asDouble(), 1e-9, section + ": Best-of-1 of " + k);
       }
-    }
-    for (String s : List.of("test-ood", "test-id")) {
+      JsonNode pool = m.get("candidates").get(split.id());
+      assertEquals(prof.testProblems(), pool.get("problems").asInt());
+      assertEquals(cs.size(), pool.get("candidates").asInt());
+      assertEquals(mean, MetricsAssertions.fraction(pool.get("mean_accuracy"), "mean accuracy"), 1e-12);
+      MetricsAssertions.verifierMetrics(m.get("verifier_metrics").get(split.id()), right > 0 && right < cs.size(),
+          cs.size(), split.id());
       for (String meth : Experiment.METHODS) {
-        assertNotNull(m.get("verifier_metrics").get(s).get(meth).get("auroc"), meth);
-        assertTrue(m.get("compute").get(s).get(meth).get("tokens").asLong() > 0, meth + " counts tokens");
+        JsonNode c = m.get("compute").get(split.id()).get(meth);
+        assertTrue(c.get("tokens").isIntegralNumber() && c.get("tokens").asLong() > 0, meth + " counts tokens");
+        assertEquals(c.get("tokens").asLong() / (double) cs.size(), c.get("tokens_per_candidate").asDouble(), 1e-9);
       }
       for (String meth : ExperimentReport.VOTING) {
-        assertEquals(prof.ks().length, m.get("votes_curve").get(s).get(meth).size());
+        JsonNode curve = m.get("votes_curve").get(split.id()).get(meth);
+        assertEquals(prof.ks().length, curve.size());
+        for (int k : prof.ks()) {
+          MetricsAssertions.fraction(curve.get(String.valueOf(k)), meth + " with K=" + k);
+        }
+      }
+      for (String model : List.of("generator", "genrm", "genrm-unified")) {
+        MetricsAssertions.fraction(m.get("generation_accuracy").get(model).get(split.id()), model + " pass@1");
+      }
+      for (String meth : List.of("genrm", "genrm-unified")) {
+        JsonNode lam = m.get("lambda_ablation").get(meth);
+        assertEquals(meth.equals("genrm") ? 0.0 : prof.lambda(), MetricsAssertions.number(lam.get("lambda"), 0,
+            Double.MAX_VALUE, meth + " lambda"));
+        JsonNode at = lam.get(split.id());
+        assertEquals(bon.get(meth).get(String.valueOf(prof.n())), at.get("best_of_" + prof.n()));
+        assertEquals(m.get("verifier_metrics").get(split.id()).get(meth).get("auroc"), at.get("auroc"));
+        assertEquals(m.get("generation_accuracy").get(meth).get(split.id()), at.get("generation_pass@1"));
       }
     }
-    assertNotNull(m.get("lambda_ablation").get("genrm"));
-    assertNotNull(m.get("lambda_ablation").get("genrm-unified"));
-    assertNotNull(m.get("generation_accuracy").get("generator").get("test-ood"));
-    for (String f : List.of("config.json", "report.md", "best-of-n-test-ood.png", "votes-test-ood.png",
-        "verifier-train.jsonl", "scores/genrm-cot-test-ood.jsonl", "checkpoints/generator/config.json")) {
-      assertTrue(Files.exists(dir.resolve(f)), f);
+    for (Path f : List.of(dir.config(), dir.report(), dir.bestOfNPlot(Split.TEST_OOD), dir.votesPlot(Split.TEST_OOD),
+        dir.verifierTrain(), dir.scores("genrm-cot", Split.TEST_OOD),
+        dir.checkpoint("generator").resolve("config.json"))) { // a Hugging Face checkpoint's config
+      assertTrue(Files.exists(f), f.toString());
     }
-    String report = Files.readString(dir.resolve("report.md"));
+    String report = Files.readString(dir.report());
     String lambda = MarkdownTable.num(prof.lambda(), 1);
     assertTrue(java.util.regex.Pattern.compile("\\| genrm-unified +\\| +" + java.util.regex.Pattern.quote(lambda)
         + " +\\| +test-ood").matcher(report).find(), "the lambda ablation shows lambda as a number, " + lambda);
     // CoT scores keep K votes per candidate
-    JsonNode row = Jsonl.readObjects(dir.resolve("scores/genrm-cot-test-ood.jsonl")).get(0);
+    JsonNode row = Jsonl.readObjects(dir.scores("genrm-cot", Split.TEST_OOD)).get(0);
     assertEquals(prof.votes(), row.get("votes").size());
 
-    byte[] metricsBefore = Files.readAllBytes(dir.resolve("metrics.json"));
+    byte[] metricsBefore = Files.readAllBytes(dir.metrics());
     Experiment.Result second = Experiment.run(Tasks.LAST_LETTER, prof, 7, 2, dir, err);
     assertFalse(second.didWork(), "a finished run is not redone");
     assertEquals(first.stages().size(), second.stages().size());
-    assertEquals(new String(metricsBefore), new String(Files.readAllBytes(dir.resolve("metrics.json"))));
+    assertEquals(new String(metricsBefore), new String(Files.readAllBytes(dir.metrics())));
     assertEquals(m, second.metrics());
 
-    byte[] candidates = Files.readAllBytes(dir.resolve("candidates-test-ood.jsonl"));
+    byte[] candidates = Files.readAllBytes(dir.candidates(Split.TEST_OOD));
     // as if killed during scoring: the later markers and outputs are gone
     for (String s : List.of("score-dpo-test-id", "score-llm-judge-test-id", "generation", "report")) {
-      Files.delete(dir.resolve("stage-" + s + ".done"));
+      Files.delete(dir.stageMarker(s));
     }
-    Files.delete(dir.resolve("metrics.json"));
+    Files.delete(dir.metrics());
     Experiment.Result again = Experiment.run(Tasks.LAST_LETTER, prof, 7, 1, dir, err);
     List<String> ran = again.stages().stream().filter(Stages.Record::ran).map(Stages.Record::name).toList();
     assertEquals(List.of("score-dpo-test-id", "score-llm-judge-test-id", "generation", "report"), ran);
-    assertEquals(new String(candidates), new String(Files.readAllBytes(dir.resolve("candidates-test-ood.jsonl"))));
+    assertEquals(new String(candidates), new String(Files.readAllBytes(dir.candidates(Split.TEST_OOD))));
     JsonNode before = Jsonl.MAPPER.readTree(metricsBefore);
     JsonNode after = again.metrics();
     assertEquals(before.get("best_of_n"), after.get("best_of_n"), "re-scoring with the same seeds reproduces");

@@ -27,7 +27,7 @@ class StagesTest {
 
   @Test
   void independentStagesRunAtOnceAndAStageWaitsForWhatItNeeds() {
-    Stages st = new Stages(tmp, err);
+    Stages st = new Stages(new RunDir(tmp), err);
     CountDownLatch bothStarted = new CountDownLatch(2);
     ConcurrentLinkedQueue<String> events = new ConcurrentLinkedQueue<>();
     Stages.Body meetsTheOther = p -> {
@@ -54,7 +54,7 @@ class StagesTest {
       assertTrue(st.done(s), s);
     }
 
-    Stages again = new Stages(tmp, err);
+    Stages again = new Stages(new RunDir(tmp), err);
     again.run(List.of(new Stages.Planned("a", List.of(), p -> {
       throw new AssertionError("a finished stage is not redone");
     })), 2);
@@ -63,7 +63,7 @@ class StagesTest {
 
   @Test
   void aFailureStopsNewStagesAndIsRethrownAfterTheRunningOnesFinish() {
-    Stages st = new Stages(tmp, err);
+    Stages st = new Stages(new RunDir(tmp), err);
     CountDownLatch slowStarted = new CountDownLatch(1);
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> st.run(List.of(
         new Stages.Planned("slow", List.of(), p -> {
@@ -87,13 +87,13 @@ class StagesTest {
 
   @Test
   void aStageThatNeedsAnUnknownStageIsRejectedBeforeAnythingRuns() throws Exception {
-    Stages st = new Stages(tmp, err);
+    Stages st = new Stages(new RunDir(tmp), err);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> st.run(List.of(
         new Stages.Planned("x", List.of(), p -> { }),
         new Stages.Planned("y", List.of("nope"), p -> { })), 2));
     assertTrue(e.getMessage().contains("y needs nope"), e.getMessage());
     assertFalse(st.done("x"));
-    Files.writeString(st.marker("nope"), "{}");
+    Files.writeString(new RunDir(tmp).stageMarker("nope"), "{}");
     st.run(List.of(new Stages.Planned("y", List.of("nope"), p -> { })), 2);
     assertTrue(st.done("y"), "a need that is already done counts");
   }

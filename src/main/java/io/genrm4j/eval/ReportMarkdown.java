@@ -1,0 +1,94 @@
+package io.genrm4j.eval;
+
+import io.genrm4j.task.Split;
+import java.util.Locale;
+import java.util.Map;
+
+/** report.md of a report: the same numbers as metrics.json, as tables, with links to the plots. */
+final class ReportMarkdown {
+  private ReportMarkdown() {}
+
+  static String of(RunDir dir, ReportMetrics m) {
+    ExperimentProfile prof = m.profile();
+    StringBuilder b = new StringBuilder();
+    b.append("# GenRM experiment: ").append(m.task()).append("\n\n");
+    ReportMetrics.GeneratorRun g = m.generator();
+    String stop = g.devAccuracy().isEmpty() ? ""
+        : String.format(Locale.ROOT, ", stopped when its samples of held-out %s problems were %.0f%% correct"
+            + " (target %.0f%%)", "out-of-distribution-length", 100 * g.devAccuracy().getAsDouble(),
+            100 * prof.genTarget());
+    b.append("Profile `").append(prof.name()).append("` (preset `").append(prof.preset()).append("`, generator ")
+        .append(g.steps()).append(" steps x ").append(prof.genBatch()).append(stop).append("), seed ")
+        .append(m.seed()).append(". Candidates per test problem N = ").append(prof.n()).append(", rationales K = ")
+        .append(prof.votes()).append(". Best-of-N is the exact expectation over all size-N subsets of the pool.\n\n");
+    MarkdownTable ct = MarkdownTable.of("split", "problems", "candidates", "candidate accuracy",
+        "problems with a correct candidate");
+    m.splits().forEach((s, sm) -> ct.row(s.id(), sm.pool().problems(), sm.pool().candidates(),
+        MarkdownTable.pct(sm.pool().meanAccuracy()), sm.pool().problemsWithACorrectCandidate()));
+    b.append("## Candidate pool\n\n").append(ct.render()).append("\n");
+    b.append("Verifier training data: `").append(m.verifierData().toJson().toString()).append("`\n\n");
+    b.append("## Best-of-N, out of distribution (test-ood)\n\n")
+        .append(curveTable(m.split(Split.TEST_OOD).bestOfN(), prof.ns()).render()).append("\n");
+    b.append("![Best-of-N OOD](").append(dir.link(dir.bestOfNPlot(Split.TEST_OOD))).append(")\n\n");
+    b.append("## Best-of-N, in distribution (test-id)\n\n")
+        .append(curveTable(m.split(Split.TEST_ID).bestOfN(), prof.ns()).render()).append("\n");
+    b.append("![Best-of-N ID](").append(dir.link(dir.bestOfNPlot(Split.TEST_ID))).append(")\n\n");
+    b.append("## Best-of-").append(prof.n()).append(" vs number of rationales K\n\n");
+    m.splits().forEach((s, sm) -> b.append("### ").append(s.id()).append("\n\n")
+        .append(curveTable(sm.votes(), prof.ks()).render()).append("\n"));
+    b.append("![votes](").append(dir.link(dir.votesPlot(Split.TEST_OOD))).append(")\n\n");
+    b.append("## Verifier metrics (per candidate; DPO accuracy at reward 0, no ECE)\n\n");
+    m.splits().forEach((s, sm) -> {
+      MarkdownTable t = MarkdownTable.of("method", "accuracy", "AUROC", "ECE", "Brier", "unscored");
+      sm.verifiers().forEach((method, q) -> t.row(method, num(q.accuracy(), 3), num(q.auroc(), 3), num(q.ece(), 3),
+          num(q.brier(), 3), q.unscored()));
+      b.append("### ").append(s.id()).append("\n\n").append(t.render()).append("\n");
+    });
+    b.append("## Lambda ablation (GenRM lambda = 0 vs unified lambda = ").append(prof.lambda()).append(")\n\n");
+    MarkdownTable lt = MarkdownTable.of("model", "lambda", "split", "Best-of-" + prof.n(), "AUROC",
+        "greedy pass@1 as a solver");
+    m.lambdaAblation().forEach((method, row) -> row.splits().forEach((s, p) ->
+        // lambda is a weight, not a fraction: a Double cell would render as a percentage
+        lt.row(method, MarkdownTable.num(row.lambda(), 1), s.id(), MarkdownTable.pct(p.bestOfN()),
+            num(p.auroc(), 3), MarkdownTable.pct(p.generationPass1()))));
+    b.append(lt.render()).append("\n");
+    MarkdownTable gt = MarkdownTable.of("model", "test-id pass@1", "test-ood pass@1");
+    m.generationAccuracy().forEach((model, acc) -> gt.row(model, MarkdownTable.pct(acc.get(Split.TEST_ID)),
+        MarkdownTable.pct(acc.get(Split.TEST_OOD))));
+    b.append("Greedy generation accuracy:\n\n").append(gt.render()).append("\n");
+    b.append("## Compute (tokens processed to score the pool)\n\n");
+    MarkdownTable tt = MarkdownTable.of("method", "test-ood tokens", "per candidate", "test-id tokens");
+    m.split(Split.TEST_OOD).scoring().forEach((method, o) -> tt.row(method, o.tokens(),
+        num(o.tokensPerCandidate(), 1), m.split(Split.TEST_ID).scoring().get(method).tokens()));
+    b.append(tt.render()).append("\n");
+    MarkdownTable st = MarkdownTable.of("stage", "seconds");
+    m.stageSeconds().forEach((stage, seconds) -> st.row(stage, num(seconds, 1)));
+    b.append("## Timing (seconds per stage, as first run)\n\n").append(st.render()).append("\n");
+    return b.toString();
+  }
+
+  /** Curves as a table: method x N (or K). */
+  static MarkdownTable curveTable(Map<String, Map<Integer, Double>> curves, int[] ns) {
+    String[] header = new String[ns.length + 1];
+    header[0] = "method";
+    for (int i = 0; i < ns.length; i++) {
+      header[i + 1] = String.valueOf(ns[i]);
+    }
+    MarkdownTable t = MarkdownTable.of(header);
+    curves.forEach((method, curve) -> {
+      Object[] row = new Object[ns.length + 1];
+      row[0] = method;
+      for (int i = 0; i < ns.length; i++) {
+        Double v = curve.get(ns[i]);
+        row[i + 1] = v == null || !Double.isFinite(v) ? "-" : MarkdownTable.pct(v);
+      }
+      t.row(row);
+    });
+    return t;
+  }
+
+  /** A number with {@code decimals} decimals; "-" for one that does not exist (NaN, written as null). */
+  private static String num(double v, int decimals) {
+    return Double.isFinite(v) ? MarkdownTable.num(v, decimals) : "-";
+  }
+}

@@ -1,0 +1,57 @@
+package io.genrm4j.eval;
+
+import io.genrm4j.task.Split;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * The numbers of an experiment's report, computed once from its run directory ({@link ExperimentReport#compute});
+ * metrics.json ({@link ReportJson}), report.md ({@link ReportMarkdown}) and the plots ({@link ReportPlots}) are
+ * written from them. Maps keep the report's order; a NaN is a number that does not exist (no AUROC with one class,
+ * no ECE of a log-ratio) and is written as JSON null and shown as "-".
+ *
+ * @param splits per test split (test-ood first): its Best-of-N, votes, verifier quality, scoring cost and pool
+ * @param lambdaAblation GenRM (lambda = 0) vs unified GenRM, by method
+ * @param generationAccuracy model -> split -> greedy pass@1, in generation.json's order
+ * @param training by trained method
+ * @param stageSeconds seconds of each finished stage, in marker file order ({@link RunDir#finishedStages})
+ */
+public record ReportMetrics(String task, ExperimentProfile profile, long seed, Map<Split, SplitMetrics> splits,
+    Map<String, LambdaRow> lambdaAblation, Map<String, Map<Split, Double>> generationAccuracy,
+    Map<String, TrainingCost> training, GeneratorRun generator, VerifierDataStats verifierData,
+    Map<String, Double> stageSeconds) {
+
+  /**
+   * The report of one test split.
+   *
+   * @param bestOfN pass@n, self-consistency, every verifier and weighted voting -> N -> accuracy
+   * @param votes each vote-based method -> K rationales -> Best-of-(profile N) accuracy
+   * @param verifiers per method: how well its scores classify the candidates
+   * @param scoring per method: the tokens it processed to score the pool
+   */
+  public record SplitMetrics(Map<String, Map<Integer, Double>> bestOfN, Map<String, Map<Integer, Double>> votes,
+      Map<String, VerifierQuality> verifiers, Map<String, ScoringCost> scoring, PoolStats pool) {}
+
+  /** Per-candidate classification metrics of one verifier ({@link VerifierMetrics}); ECE and Brier NaN for DPO. */
+  public record VerifierQuality(double accuracy, double auroc, double ece, double brier, int unscored) {}
+
+  public record ScoringCost(long tokens, double tokensPerCandidate) {}
+
+  /** The candidate pool of a split. */
+  public record PoolStats(int problems, int candidates, double meanAccuracy, long problemsWithACorrectCandidate) {}
+
+  /** One side of the lambda ablation: its lambda and, per split, how it verifies and how it solves. */
+  public record LambdaRow(double lambda, Map<Split, LambdaPoint> splits) {}
+
+  public record LambdaPoint(double bestOfN, double auroc, double generationPass1) {}
+
+  /** What a verifier's training cost, from its train-METHOD.json. */
+  public record TrainingCost(long tokens, double seconds, double finalLoss) {}
+
+  /** Where the generator stopped; the dev accuracy of its last check when it had a target. */
+  public record GeneratorRun(long steps, double finalLoss, OptionalDouble devAccuracy) {}
+
+  public SplitMetrics split(Split s) {
+    return splits.get(s);
+  }
+}
