@@ -25,8 +25,9 @@ import picocli.CommandLine.Spec;
           + "LLM-as-a-judge on the generator) and evaluate Best-of-N, voting, verifier metrics and compute.",
       "Each stage writes its outputs atomically and a stage-NAME.done marker in --out; rerunning skips finished "
           + "stages, so a killed run continues where it stopped.",
-      "Profiles: mini (seconds, a smoke test), quick (about 30 min for last-letter on 2 cores with two workers; "
-          + "word sorting longer), full (about 1.5 h for last-letter)."
+      "Profiles: mini (seconds, a smoke test), quick (tens of minutes for last-letter on 2 cores with two workers; "
+          + "word sorting longer), full (hours); measured durations: docs/results/. Their values: "
+          + "src/main/resources/io/genrm4j/profiles/."
     })
 public final class ExperimentCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
