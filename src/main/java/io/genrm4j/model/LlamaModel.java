@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
  *
  * <p>Every op result belongs to its first operand's manager, so activations always come first: they then live in
  * the caller's per-step manager and are freed with it, while parameters stay in the model's manager. Scalars that
- * take part in the autograd graph are arrays made with {@code full} (see shared notes: Number overloads of mul/div
+ * take part in the autograd graph are arrays made with {@code full} (docs/djl-traps.md: Number overloads of mul/div
  * free their scalar before backward reads it).
  */
 public final class LlamaModel implements AutoCloseable {

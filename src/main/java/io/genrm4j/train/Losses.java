@@ -12,7 +12,7 @@ import java.util.List;
 /**
  * The objectives of the paper: masked next-token cross-entropy (generator SFT, GenRM, GenRM-CoT, unified training),
  * binary cross-entropy on a score head (discriminative RM) and DPO. Scalars inside the graph are arrays made with
- * {@code full}, never Java numbers (see the shared DJL notes).
+ * {@code full}, never Java numbers (docs/djl-traps.md).
  */
 public final class Losses {
   private Losses() {}
