@@ -72,8 +72,8 @@ public final class VerifierRecipe {
       case GENRM -> sft(m, tok, fitting(VerifierData.direct(tok, f, data), m, kind, warnings), cfg, log);
       case GENRM_UNIFIED -> {
         List<TokenExample> mix = fitting(VerifierData.direct(tok, f, data), m, kind, warnings);
-        mix.addAll(VerifierData.solutionSft(tok, f, data.stream().filter(VerifierData.Labeled::correct).toList(),
-            (float) o.lambda()));
+        mix.addAll(fitting(VerifierData.solutionSft(tok, f,
+            data.stream().filter(VerifierData.Labeled::correct).toList(), (float) o.lambda()), m, kind, warnings));
         yield sft(m, tok, mix, cfg, log);
       }
       case GENRM_COT -> {
@@ -81,7 +81,8 @@ public final class VerifierRecipe {
         // the quick GenRM-CoT re-solved 6-name problems for 4 lines and stopped.
         List<TokenExample> mix = fitting(VerifierData.cot(tok, f, data, o.cotPositions()), m, kind, warnings);
         if (!o.cotReplay().isEmpty()) {
-          mix.addAll(VerifierData.solutionSft(tok, f, o.cotReplay(), (float) o.cotReplayWeight()));
+          mix.addAll(fitting(VerifierData.solutionSft(tok, f, o.cotReplay(), (float) o.cotReplayWeight()), m, kind,
+              warnings));
         }
         yield sft(m, tok, mix, cfg, log);
       }
