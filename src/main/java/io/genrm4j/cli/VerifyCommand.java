@@ -136,7 +136,8 @@ public final class VerifyCommand implements Callable<Integer> {
       Integer first = seen.putIfAbsent(List.of(cands.get(i).problemId(), cands.get(i).candidateId()), lines[i]);
       if (first != null) {
         throw new UserException(input + ":" + lines[i] + ": duplicate candidate (problem_id '"
-            + cands.get(i).problemId() + "', candidate_id '" + cands.get(i).candidateId() + "'), first at line " + first);
+            + cands.get(i).problemId() + "', candidate_id '" + cands.get(i).candidateId() + "'), first at line "
+            + first);
       }
     }
   }
