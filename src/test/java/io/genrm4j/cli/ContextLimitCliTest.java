@@ -118,8 +118,9 @@ class ContextLimitCliTest {
       TrainResumeTest.Run r;
       System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
       try {
+        // one batch of 4: every example in it (before the check: an EngineException, exit 1)
         r = TrainResumeTest.run("train", "verifier", "--kind", kind, "--model", base.toString(), "--data",
-            data.toString(), "--out", dir.resolve("v-" + kind).toString(), "--steps", "1", "--batch-size", "2");
+            data.toString(), "--out", dir.resolve("v-" + kind).toString(), "--steps", "1", "--batch-size", "4");
       } finally {
         System.setErr(was);
       }

@@ -114,7 +114,7 @@ class ContextLengthTest {
       ByteArrayOutputStream warned = new ByteArrayOutputStream();
       try (LlamaModel m = kind.hasScoreHead() ? model.withScoreHead(1) : model.copy()) {
         VerifierRecipe.Trained t = VerifierRecipe.train(kind, m, tok, Prompts.Format.COMPACT, data, o,
-            TrainConfig.defaults(2, 2, 1e-3, 0), s -> {}, new PrintStream(warned, true, StandardCharsets.UTF_8));
+            TrainConfig.defaults(1, 8, 1e-3, 0), s -> {}, new PrintStream(warned, true, StandardCharsets.UTF_8));
         String w = warned.toString(StandardCharsets.UTF_8);
         System.out.println("probe | train " + kind.id() + " with 2 of 6 candidates over the context | " + w.strip());
         if (kind == VerifierKind.GENRM_UNIFIED) { // 4 of 6 direct examples + 2 of 3 correct solutions
