@@ -7,6 +7,7 @@ import io.genrm4j.task.Prompts;
 import io.genrm4j.task.Score;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
+import io.genrm4j.verify.ContextLengthException;
 import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierKind;
@@ -30,7 +31,10 @@ import picocli.CommandLine.Option;
             + "genrm-cot or cot (GenRM-CoT, mean p(Yes) over --votes rationales), llm-judge or judge (the same "
             + "prompt on a model not trained to verify), dpo (beta * log-ratio to --reference).",
         "Input records need problem_id, candidate_id, question, text; with 'correct' present the summary reports "
-            + "accuracy, AUROC and ECE, and Best-of-N accuracy of the top-scored candidate per problem."})
+            + "accuracy, AUROC and ECE, and Best-of-N accuracy of the top-scored candidate per problem.",
+        "Every record is checked before any is scored (local backend): a record whose verification does not fit "
+            + "the model's context (max_position_embeddings), or a duplicate (problem_id, candidate_id), stops the "
+            + "run with its file:line, and nothing is written."})
 public final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--model", description = "verifier checkpoint directory (local backend)") Path model;
   @Option(names = "--mode", required = true, completionCandidates = VerifierKind.Names.class,
@@ -68,15 +72,12 @@ public final class VerifyCommand implements Callable<Integer> {
     if (votes < 1) {
       throw new UserException("--votes must be >= 1");
     }
-    Prompts.Format f;
-    try {
-      f = Prompts.Format.parse(format);
-    } catch (IllegalArgumentException e) {
-      throw new UserException("--format must be compact or paper");
-    }
+    Prompts.Format f = Prompts.Format.parse(format);
     List<Candidate> cands = Candidate.read(input);
+    int[] lines = Jsonl.recordLines(input);
     Map<String, List<Candidate>> byProblem = new LinkedHashMap<>();
     cands.forEach(c -> byProblem.computeIfAbsent(c.problemId(), k -> new ArrayList<>()).add(c));
+    requireUniqueIds(cands, lines);
     SamplingParams sampling = new SamplingParams(maxRationaleTokens, temperature, topP, 0, List.of(), seed, true, 0);
     List<Score> records = new ArrayList<>();
     List<Double> scores = new ArrayList<>();
@@ -84,26 +85,28 @@ public final class VerifyCommand implements Callable<Integer> {
     double bestCorrect = 0;
     int labelledProblems = 0;
     long t0 = System.nanoTime();
-    try (Verifier v = open(kind, f, sampling);
-        ProgressBar bar = Cli.progress("verify " + kind.id(), cands.size(), "cand")) {
-      for (List<Candidate> group : byProblem.values()) {
-        List<String> sols = group.stream().map(Candidate::text).toList();
-        List<VerifierScore> s = v.score(group.get(0).question(), sols);
-        int best = 0;
-        for (int i = 0; i < group.size(); i++) {
-          Candidate c = group.get(i);
-          VerifierScore vs = s.get(i);
-          records.add(vs.toScore(c.problemId(), c.candidateId()).withMass().withMethod(kind.id(), c.correct()));
-          if (c.correct() != null) {
-            scores.add(vs.score());
-            labels.add(c.correct());
+    try (Verifier v = open(kind, f, sampling)) {
+      requireAllFit(v, cands, lines, byProblem);
+      try (ProgressBar bar = Cli.progress("verify " + kind.id(), cands.size(), "cand")) {
+        for (List<Candidate> group : byProblem.values()) {
+          List<String> sols = group.stream().map(Candidate::text).toList();
+          List<VerifierScore> s = v.score(group.get(0).question(), sols);
+          int best = 0;
+          for (int i = 0; i < group.size(); i++) {
+            Candidate c = group.get(i);
+            VerifierScore vs = s.get(i);
+            records.add(vs.toScore(c.problemId(), c.candidateId()).withMass().withMethod(kind.id(), c.correct()));
+            if (c.correct() != null) {
+              scores.add(vs.score());
+              labels.add(c.correct());
+            }
+            best = vs.score() > s.get(best).score() ? i : best;
+            bar.step();
           }
-          best = vs.score() > s.get(best).score() ? i : best;
-          bar.step();
-        }
-        if (group.get(best).correct() != null) {
-          labelledProblems++;
-          bestCorrect += group.get(best).correct() ? 1 : 0;
+          if (group.get(best).correct() != null) {
+            labelledProblems++;
+            bestCorrect += group.get(best).correct() ? 1 : 0;
+          }
         }
       }
     }
@@ -124,6 +127,42 @@ public final class VerifyCommand implements Callable<Integer> {
           100 * bestCorrect / Math.max(1, labelledProblems), labelledProblems);
     }
     return 0;
+  }
+
+  /** Two records with one (problem_id, candidate_id) would give two scores one key: {@code file:line} error. */
+  private void requireUniqueIds(List<Candidate> cands, int[] lines) {
+    Map<List<String>, Integer> seen = new java.util.HashMap<>();
+    for (int i = 0; i < cands.size(); i++) {
+      Integer first = seen.putIfAbsent(List.of(cands.get(i).problemId(), cands.get(i).candidateId()), lines[i]);
+      if (first != null) {
+        throw new UserException(input + ":" + lines[i] + ": duplicate candidate (problem_id '"
+            + cands.get(i).problemId() + "', candidate_id '" + cands.get(i).candidateId() + "'), first at line "
+            + first);
+      }
+    }
+  }
+
+  /**
+   * Every record is checked against the model's context before any is scored: one that does not fit stops the run
+   * with its {@code file:line} (and how many others do not fit), and nothing is written.
+   */
+  private void requireAllFit(Verifier v, List<Candidate> cands, int[] lines, Map<String, List<Candidate>> byProblem) {
+    String first = null;
+    List<Integer> bad = new ArrayList<>();
+    for (int i = 0; i < cands.size(); i++) {
+      try {
+        // scored with its problem's first question, as below
+        v.requireFits(byProblem.get(cands.get(i).problemId()).get(0).question(), List.of(cands.get(i).text()));
+      } catch (ContextLengthException e) {
+        first = first == null ? input + ":" + lines[i] + ": candidate " + e.reason() : first;
+        bad.add(lines[i]);
+      }
+    }
+    if (first != null) {
+      throw new UserException(first + (bad.size() > 1 ? "; " + (bad.size() - 1) + " more records do not fit (lines "
+          + bad.subList(1, Math.min(bad.size(), 11)).toString().replaceAll("[\\[\\]]", "")
+          + (bad.size() > 11 ? ", ..." : "") + ")" : "") + "; nothing was scored or written (shorten or drop them)");
+    }
   }
 
   private Verifier open(VerifierKind kind, Prompts.Format f, SamplingParams sampling) {

@@ -26,6 +26,7 @@ public final class Scoring {
    */
   public static double[][] continuationLogProbs(LlamaModel model, int padId, List<int[]> contexts,
       List<int[]> labels) {
+    requireFits(model, contexts, labels);
     try (NDManager mgr = model.manager().newSubManager()) {
       List<int[]> heads = new ArrayList<>();
       int[][] pending = new int[contexts.size()][];
@@ -39,6 +40,17 @@ public final class Scoring {
       }
       KvCache cache = model.append(model.emptyCache(contexts.size()), heads, padId, mgr).cache();
       return labelLogProbs(model, padId, cache, pending, labels, mgr);
+    }
+  }
+
+  /** The longest context + the longest label - 1 must fit the model's positions; checked before any tensor. */
+  private static void requireFits(LlamaModel model, List<int[]> contexts, List<int[]> labels) {
+    int context = contexts.stream().mapToInt(c -> c.length).max().orElse(0);
+    int label = labels.stream().mapToInt(l -> l.length).max().orElse(1);
+    int limit = model.config().maxPositionEmbeddings();
+    if (context + label - 1 > limit) {
+      throw new IllegalArgumentException("a context of " + context + " tokens plus a " + label + "-token label needs "
+          + (context + label - 1) + " positions, more than the model's " + limit + " (max_position_embeddings)");
     }
   }
 

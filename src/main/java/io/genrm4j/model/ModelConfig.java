@@ -33,6 +33,12 @@ public record ModelConfig(
     int eosTokenId,
     int padTokenId) {
 
+  /**
+   * The most positions a config may declare: the rotary tables are built for every position at load ([positions,
+   * head_dim] floats, twice), so 2^20 positions of a 128-wide head are already 1 GiB.
+   */
+  public static final int MAX_POSITIONS = 1 << 20;
+
   public ModelConfig {
     require(vocabSize > 0, "vocab_size must be positive");
     require(hiddenSize > 0 && numHiddenLayers > 0 && intermediateSize > 0, "sizes must be positive");
@@ -42,6 +48,8 @@ public record ModelConfig(
         "num_attention_heads must be a multiple of num_key_value_heads");
     require(headDim % 2 == 0, "head_dim must be even for rotary embeddings");
     require(numLabels == 0 || numLabels == 1, "num_labels must be 0 (none) or 1 (a scalar score head)");
+    require(maxPositionEmbeddings >= 1 && maxPositionEmbeddings <= MAX_POSITIONS, "max_position_embeddings must be "
+        + "in [1, " + MAX_POSITIONS + "], got " + maxPositionEmbeddings);
   }
 
   private static void require(boolean ok, String message) {

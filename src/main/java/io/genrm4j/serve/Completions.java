@@ -31,10 +31,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * log-prob entries are bounded before anything is queued.
  */
 final class Completions {
-  /** Generated tokens one request may ask for (prompts x n x max_tokens); the 83 MB request asked 261,120. */
-  static final long MAX_REQUEST_TOKENS = 131_072;
-  /** Log-prob entries one response may hold (reported tokens x alternatives), about 16 MB of JSON. */
-  static final long MAX_LOGPROB_ENTRIES = 1 << 20;
   /** The fields this endpoint reads. */
   static final Set<String> FIELDS = Set.of("model", "prompt", "max_tokens", "temperature", "top_p", "top_k", "n",
       "stop", "seed", "logprobs", "echo", "ignore_eos", "logprob_token_ids", "stream", "user");
@@ -150,7 +146,7 @@ final class Completions {
       }
       ids.add(t);
     }
-    checkBudget(ids, n, maxTokens, logprobs, echo, extra.length);
+    checkBudget(ids, n, maxTokens, logprobs, echo, extra.length, limits);
     SamplingParams params = new SamplingParams(maxTokens, temperature, topP, topK <= 0 ? 0 : topK, stop,
         temperature <= 0 ? 0 : seed, !ignoreEos, 0);
     return new Request(prompts, ids, params, n, logprobs, echo, extra);
@@ -185,12 +181,13 @@ final class Completions {
   }
 
   /** Refuses, before any work, a request whose generated tokens or log-prob entries exceed the per-request limits. */
-  static void checkBudget(List<int[]> ids, int n, int maxTokens, Integer logprobs, boolean echo, int extraIds) {
+  static void checkBudget(List<int[]> ids, int n, int maxTokens, Integer logprobs, boolean echo, int extraIds,
+      ServeLimits limits) {
     long tokens = (long) ids.size() * n * maxTokens;
-    if (tokens > MAX_REQUEST_TOKENS) {
+    if (tokens > limits.maxRequestTokens()) {
       throw new ApiError(400, "limit_exceeded", "this request asks for up to " + tokens + " generated tokens ("
           + ids.size() + " prompts x n " + n + " x max_tokens " + maxTokens + "), more than the limit of "
-          + MAX_REQUEST_TOKENS + " per request; lower n, max_tokens or the number of prompts");
+          + limits.maxRequestTokens() + " per request; lower n, max_tokens or the number of prompts");
     }
     if (logprobs == null) {
       return;
@@ -200,10 +197,10 @@ final class Completions {
       reported += (long) n * (maxTokens + (echo ? p.length : 0));
     }
     long entries = reported * (logprobs + 1L + extraIds);
-    if (entries > MAX_LOGPROB_ENTRIES) {
+    if (entries > limits.maxLogprobEntries()) {
       throw new ApiError(400, "limit_exceeded", "this response would hold up to " + entries + " logprob entries ("
           + reported + " tokens x " + (logprobs + 1L + extraIds) + " alternatives), more than the limit of "
-          + MAX_LOGPROB_ENTRIES + "; lower logprobs, n, max_tokens or drop echo");
+          + limits.maxLogprobEntries() + "; lower logprobs, n, max_tokens or drop echo");
     }
   }
 

@@ -7,6 +7,7 @@ import io.genrm4j.infer.Generator;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
+import io.genrm4j.verify.ContextLengthException;
 import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierKind;
 import io.genrm4j.verify.VerifierScore;
@@ -56,12 +57,29 @@ public final class GenrmServer implements AutoCloseable {
       "/v1/rerank", "/tokenize");
   private static final String REQUEST_ID = "genrm.requestId";
   private static final String BODY = "genrm.body";
+  private static final String AUTHORIZED = "genrm.authorized";
   private static final int FREE_HTTP_THREADS = 16;
   private static final Set<String> LOOPBACK_NAMES = Set.of("localhost", "127.0.0.1", "::1", "localhost.");
 
   /** Server settings; {@code defaultMode} is a name {@link VerifierKind#parse} accepts. */
   public record Options(String host, int port, String apiKey, String modelName, String defaultMode,
       int defaultVotes, ServeLimits limits, boolean logprobTokenIds) {
+    /** Settings under which every request would fail, or auth would be off without saying so, are refused. */
+    public Options {
+      if (apiKey != null && apiKey.isBlank()) {
+        throw new IllegalArgumentException("an empty API key would turn authentication off; pass null for none");
+      }
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
+      }
+      limits.validated();
+      if (defaultVotes < 1 || defaultVotes > limits.maxVotes()) {
+        throw new IllegalArgumentException("default votes must be in [1, " + limits.maxVotes() + "], got "
+            + defaultVotes);
+      }
+      VerifierKind.parse(defaultMode);
+    }
+
     public static Options loopback(int port) {
       return new Options("127.0.0.1", port, null, "genrm", "direct", 8, ServeLimits.defaults(), true);
     }
@@ -133,9 +151,7 @@ public final class GenrmServer implements AutoCloseable {
       cfg.requestLogger.http((ctx, ms) -> metrics.request(route(ctx), ctx.statusCode(), ms / 1000.0));
     });
     app.before(this::guard);
-    // never touches the model: the queue depth is a plain read, and model requests cannot take every HTTP thread
-    app.get("/health", ctx -> json(ctx, 200, Jsonl.MAPPER.createObjectNode().put("status", "ok")
-        .put("model", opt.modelName()).put("queue", worker.queued())));
+    app.get("/health", this::health);
     app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
     app.get("/v1/models", this::models);
     app.post("/v1/completions", this::completions);
@@ -208,20 +224,18 @@ public final class GenrmServer implements AutoCloseable {
     String id = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
     ctx.attribute(REQUEST_ID, id);
     ctx.header("X-Request-Id", id);
-    boolean keyed = opt.apiKey() != null && !opt.apiKey().isEmpty();
+    boolean keyed = opt.apiKey() != null;
     if (!keyed) {
       refuseBrowserReach(ctx);
     }
+    boolean authorized = !keyed || bearerMatches(ctx.header("Authorization"));
+    ctx.attribute(AUTHORIZED, authorized);
     if (ctx.path().equals("/health")) {
       return;
     }
-    if (keyed) {
-      String h = ctx.header("Authorization");
-      String want = "Bearer " + opt.apiKey();
-      if (h == null || !MessageDigest.isEqual(h.getBytes(StandardCharsets.UTF_8), want.getBytes(StandardCharsets.UTF_8))) {
-        ctx.header("WWW-Authenticate", "Bearer");
-        throw new ApiError(401, "authentication_error", "missing or invalid bearer token");
-      }
+    if (!authorized) {
+      ctx.header("WWW-Authenticate", "Bearer");
+      throw new ApiError(401, "authentication_error", "missing or invalid bearer token");
     }
     if (ctx.contentLength() > opt.limits().maxBodyBytes()) {
       throw new ApiError(413, "request_too_large", "request body of " + ctx.contentLength() + " bytes exceeds "
@@ -229,13 +243,27 @@ public final class GenrmServer implements AutoCloseable {
     }
     if (ctx.method() == HandlerType.POST) {
       String type = ctx.header("Content-Type");
-      // absent is read as JSON (HTTP clients that send none); a form or text/plain body (what a web page can send
-      // without a CORS preflight, and what curl -d sends) is refused
+      // a form or text/plain body (what a web page can send without a CORS preflight, and what curl -d sends) is
+      // refused, and so is a body without any type
       if (type != null && !type.split(";", 2)[0].trim().equalsIgnoreCase("application/json")) {
         throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json, got '" + type + "'");
       }
-      ctx.attribute(BODY, readBody(ctx));
+      byte[] body = readBody(ctx);
+      if (type == null && body.length > 0) {
+        throw new ApiError(415, "unsupported_media_type", "a request body needs Content-Type: application/json");
+      }
+      ctx.attribute(BODY, body);
     }
+  }
+
+  /** {@code Authorization: Bearer KEY}, the scheme in any case (RFC 7235), the key compared in constant time. */
+  private boolean bearerMatches(String header) {
+    if (header == null) {
+      return false;
+    }
+    String[] parts = header.strip().split(" +", 2);
+    return parts.length == 2 && parts[0].equalsIgnoreCase("Bearer") && MessageDigest.isEqual(
+        parts[1].getBytes(StandardCharsets.UTF_8), opt.apiKey().getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -321,6 +349,18 @@ public final class GenrmServer implements AutoCloseable {
         ep.setIdleTimeout(idle);
       }
     }
+  }
+
+  /**
+   * Never touches the model: the queue depth is a plain read, and model requests cannot take every HTTP thread.
+   * With a key set, a caller without it learns only that the server is up, not the model name or the load.
+   */
+  private void health(Context ctx) {
+    ObjectNode out = Jsonl.MAPPER.createObjectNode().put("status", "ok");
+    if (Boolean.TRUE.equals(ctx.attribute(AUTHORIZED))) {
+      out.put("model", opt.modelName()).put("queue", worker.queued());
+    }
+    json(ctx, 200, out);
   }
 
   private void models(Context ctx) {
@@ -477,6 +517,9 @@ public final class GenrmServer implements AutoCloseable {
       Throwable c = e.getCause();
       if (c instanceof ApiError a) {
         throw a;
+      }
+      if (c instanceof ContextLengthException cl) { // a verify request is scored alone when it fails (ModelWorker)
+        throw ApiError.badRequest("'solutions'[" + cl.index() + "] " + cl.reason());
       }
       if (c instanceof UserException || c instanceof IllegalArgumentException) {
         throw ApiError.badRequest(c.getMessage());

@@ -1,31 +1,40 @@
 package io.genrm4j.serve;
 
+import ai.djl.ndarray.NDManager;
+import io.genrm4j.infer.Generator;
 import io.genrm4j.infer.SamplingParams;
+import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.tokenizer.CharTokenizer;
 import io.genrm4j.task.Prompts;
+import io.genrm4j.util.UserException;
 import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.VerifierKind;
 import io.genrm4j.verify.VerifierRecipe;
-import java.util.List;
-
-import ai.djl.ndarray.NDManager;
-import io.genrm4j.infer.Generator;
-import io.genrm4j.model.Checkpoint;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code genrm serve}: the HTTP server over one checkpoint. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Serve a checkpoint over HTTP: /v1/verify, /v1/rerank, OpenAI-compatible /v1/completions, "
-        + "/tokenize, /v1/models, /health, /metrics. Binds 127.0.0.1 unless --host is given.")
+        + "/tokenize, /v1/models, /health, /metrics. Binds 127.0.0.1 unless --host is given. The bearer token comes "
+        + "from --api-key-file or --api-key (visible to other users in ps), else the environment variable "
+        + "GENRM_API_KEY; without one, only requests whose Host names this server are served. Request limits: "
+        + "docs/serving.md (printed at start).")
 public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "checkpoint directory") Path model;
   @Option(names = "--port", defaultValue = "8080", description = "port (0 = any free port); default ${DEFAULT-VALUE}") int port;
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "bind address; default ${DEFAULT-VALUE}") String host;
-  @Option(names = "--api-key", description = "bearer token required on every route but /health (else env GENRM_API_KEY)") String apiKey;
+  @Option(names = "--api-key", description = "bearer token required on every route but /health; visible to other "
+      + "users of this machine in ps: prefer --api-key-file or GENRM_API_KEY") String apiKey;
+  @Option(names = "--api-key-file", description = "file holding the bearer token (surrounding whitespace ignored)")
+  Path apiKeyFile;
   @Option(names = "--mode", defaultValue = "direct", completionCandidates = VerifierKind.Names.class,
       description = "default verifier mode, one of ${COMPLETION-CANDIDATES} (dpo needs a reference model, which serve "
           + "does not load); default ${DEFAULT-VALUE}") String mode;
@@ -44,25 +53,26 @@ public final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (VerifierKind.parse(mode).needsReference()) {
-      throw new io.genrm4j.util.UserException("--mode " + mode + " needs a reference model, which serve does not load");
+      throw new UserException("--mode " + mode + " needs a reference model, which serve does not load");
     }
-    String key = apiKey != null ? apiKey : System.getenv("GENRM_API_KEY");
-    ServeLimits limits = ServeLimits.defaults().withRequestTimeoutMs(timeoutS * 1000).withMaxBatchRows(maxBatch)
-        .withBatchWindowMs(windowMs);
+    ServeLimits limits = limits();
+    Prompts.Format chosen = format == null ? null : Prompts.Format.parse(format);
+    String key = apiKey(apiKey, apiKeyFile, System.getenv("GENRM_API_KEY"));
     String name = modelName != null ? modelName : model.toAbsolutePath().normalize().getFileName().toString();
     NDManager root = NDManager.newBaseManager();
     Checkpoint.Loaded loaded = Checkpoint.load(model, root);
     Generator gen = new Generator(loaded.model(), loaded.tokenizer());
-    Prompts.Format fmt = format != null ? Prompts.Format.parse(format)
+    Prompts.Format fmt = chosen != null ? chosen
         : loaded.tokenizer() instanceof CharTokenizer ? Prompts.Format.COMPACT : Prompts.Format.PAPER;
     VerifierFactory factory = cliVerifiers(loaded, fmt, maxRationaleTokens, seed, RationalePositions.of(model));
     GenrmServer.Options opt = new GenrmServer.Options(host, port, key, name, mode, votes, limits, true);
     GenrmServer server = new GenrmServer(loaded.model(), gen, factory, opt).start();
-    if (!isLoopback(host) && (key == null || key.isEmpty())) {
+    if (!isLoopback(host) && key == null) {
       System.err.println("warning: listening on " + host + " without an API key");
     }
     System.err.println("genrm serve: " + server.baseUrl() + " model=" + name + " mode=" + mode
-        + (key == null || key.isEmpty() ? "" : " (bearer token required)"));
+        + (key == null ? "" : " (bearer token required)"));
+    System.err.println("limits: " + limits);
     CountDownLatch done = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
@@ -72,6 +82,57 @@ public final class ServeCommand implements Callable<Integer> {
     }));
     done.await();
     return 0;
+  }
+
+  /** The flags' limits, each refused at start with one line when every request would fail under it. */
+  private ServeLimits limits() {
+    ServeLimits d = ServeLimits.defaults();
+    requireIn("--port", port, 0, 65535);
+    requireIn("--votes", votes, 1, d.maxVotes());
+    requireIn("--request-timeout-s", timeoutS, 1, 86_400);
+    requireIn("--max-batch", maxBatch, 1, 4096);
+    requireIn("--batch-window-ms", windowMs, 0, 10_000);
+    requireIn("--max-rationale-tokens", maxRationaleTokens, 1, 1 << 20);
+    return d.withRequestTimeoutMs(timeoutS * 1000).withMaxBatchRows(maxBatch).withBatchWindowMs(windowMs);
+  }
+
+  private static void requireIn(String flag, long v, long min, long max) {
+    if (v < min || v > max) {
+      throw new UserException(flag + " must be in [" + min + ", " + max + "], got " + v);
+    }
+  }
+
+  /**
+   * The bearer token: from {@code file} or {@code flag}, else {@code env} (GENRM_API_KEY); null for none. An empty
+   * token would turn authentication off without saying so: it is refused, as is giving both a file and a flag.
+   */
+  static String apiKey(String flag, Path file, String env) {
+    if (flag != null && file != null) {
+      throw new UserException("give --api-key or --api-key-file, not both");
+    }
+    String key;
+    String from;
+    if (file != null) {
+      try {
+        key = Files.readString(file, StandardCharsets.UTF_8).strip();
+      } catch (IOException e) {
+        throw new UserException(file + ": cannot read the API key: " + e.getMessage());
+      }
+      from = file.toString();
+    } else if (flag != null) {
+      key = flag;
+      from = "--api-key";
+    } else if (env != null) {
+      key = env;
+      from = "GENRM_API_KEY";
+    } else {
+      return null;
+    }
+    if (key.isBlank()) {
+      throw new UserException(from + ": the API key is empty (it would turn authentication off); give a key or "
+          + "leave it unset");
+    }
+    return key;
   }
 
   /**

@@ -35,8 +35,8 @@ public record Candidate(
     return new Candidate(
         Jsonl.text(n, "problem_id"),
         Jsonl.text(n, "candidate_id"),
-        Jsonl.text(n, "question"),
-        Jsonl.text(n, "text"),
+        Jsonl.string(n, "question"),
+        Jsonl.string(n, "text"),
         n.hasNonNull("answer") ? Jsonl.text(n, "answer") : null,
         n.hasNonNull("extracted_answer") ? Jsonl.text(n, "extracted_answer") : null,
         c == null || c.isNull() ? null : c.booleanValue());

@@ -1,5 +1,6 @@
 package io.genrm4j.task;
 
+import io.genrm4j.util.UserException;
 import java.util.Optional;
 import java.util.TreeSet;
 
@@ -127,8 +128,14 @@ public final class Prompts {
     }
 
     /** Parses {@code paper} or {@code compact}. */
+    /** {@code compact} or {@code paper} (any case); another name is a one-line {@link UserException}. */
     public static Format parse(String s) {
-      return valueOf(s.toUpperCase(java.util.Locale.ROOT));
+      for (Format f : values()) {
+        if (f.name().equalsIgnoreCase(s)) {
+          return f;
+        }
+      }
+      throw new UserException("unknown prompt format '" + s + "' (compact or paper)");
     }
   }
 

@@ -120,6 +120,36 @@ public final class Jsonl {
     return v.asText();
   }
 
+  /**
+   * A required field that must be a JSON string: a free text (a question, a solution) given as a number or a boolean
+   * is more likely a broken file than a text.
+   */
+  public static String string(JsonNode node, String field) {
+    String s = text(node, field);
+    if (!node.get(field).isTextual()) {
+      throw new IllegalArgumentException("field '" + field + "' must be a string, got " + node.get(field));
+    }
+    return s;
+  }
+
+  /** The 1-based line number of each record {@link #read} returns (its non-blank lines), in order. */
+  public static int[] recordLines(Path file) {
+    List<Integer> out = new ArrayList<>();
+    try (BufferedReader reader = open(file)) {
+      String line;
+      int lineNo = 0;
+      while ((line = reader.readLine()) != null) {
+        lineNo++;
+        if (!line.isBlank()) {
+          out.add(lineNo);
+        }
+      }
+    } catch (IOException e) {
+      throw new UserException(file + ": cannot read: " + e.getMessage());
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
   /** A file's lines, transparently gunzipped when the name ends in .gz. */
   public static BufferedReader open(Path file) throws IOException {
     InputStream in = Files.newInputStream(file);

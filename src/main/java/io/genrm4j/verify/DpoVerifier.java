@@ -32,9 +32,8 @@ public final class DpoVerifier implements Verifier {
 
   @Override
   public List<VerifierScore> score(String question, List<String> solutions) {
-    List<VerifierData.Labeled> items = new ArrayList<>();
-    solutions.forEach(s -> items.add(new VerifierData.Labeled(question, s, true, null)));
-    List<TokenExample> ex = VerifierData.solutionSft(tok, format, items, 1f);
+    List<TokenExample> ex = examples(question, solutions);
+    requireFits(ex);
     float[] pi = sequenceLogProbs(policy, ex);
     float[] ref = sequenceLogProbs(reference, ex);
     List<VerifierScore> out = new ArrayList<>();
@@ -42,6 +41,26 @@ public final class DpoVerifier implements Verifier {
       out.add(VerifierScore.scalar(beta * (pi[i] - ref[i]), 2L * ex.get(i).ids().length));
     }
     return out;
+  }
+
+  @Override
+  public void requireFits(String question, List<String> solutions) {
+    requireFits(examples(question, solutions));
+  }
+
+  /** Prompt + solution + EOS is fed whole to both models. */
+  private void requireFits(List<TokenExample> ex) {
+    int limit = Math.min(policy.config().maxPositionEmbeddings(), reference.config().maxPositionEmbeddings());
+    for (int i = 0; i < ex.size(); i++) {
+      int n = ex.get(i).ids().length;
+      ContextLengthException.require(i, n, limit, "question + solution + EOS of " + n + " tokens");
+    }
+  }
+
+  private List<TokenExample> examples(String question, List<String> solutions) {
+    List<VerifierData.Labeled> items = new ArrayList<>();
+    solutions.forEach(s -> items.add(new VerifierData.Labeled(question, s, true, null)));
+    return VerifierData.solutionSft(tok, format, items, 1f);
   }
 
   /** Summed completion log-probs under a model, in batches, without gradient. */

@@ -76,6 +76,9 @@ public final class GenRmCot implements Verifier {
 
   @Override
   public List<List<VerifierScore>> scoreAll(List<String> questions, List<List<String>> solutions) {
+    for (int q = 0; q < questions.size(); q++) {
+      requireFits(questions.get(q), solutions.get(q));
+    }
     List<Candidate> items = new ArrayList<>();
     for (int q = 0; q < questions.size(); q++) {
       for (String s : solutions.get(q)) {
@@ -87,6 +90,26 @@ public final class GenRmCot implements Verifier {
       flat.addAll(scoreBatch(items.subList(start, Math.min(items.size(), start + CANDIDATES_PER_BATCH)), start));
     }
     return Verifier.regroup(flat, solutions);
+  }
+
+  /**
+   * The prompt takes positions 0 .. prompt-1; the rationale starts where {@link RationalePositions} puts it and gets
+   * the room that is left, possibly none ({@link #rationaleBudgets}); after it the forced decision question and the
+   * longer label must still fit.
+   */
+  @Override
+  public void requireFits(String question, List<String> solutions) {
+    int limit = model.config().maxPositionEmbeddings();
+    int forced = tok.encode(Prompts.VERDICT_SEPARATOR + Prompts.DECISION).length;
+    for (int i = 0; i < solutions.size(); i++) {
+      int prompt = tok.encodeWithBos(format.verifyCot(question, solutions.get(i))).length;
+      int start = positions.rationaleStart(tok, format, question, prompt);
+      DecisionLabels labels = DecisionLabels.resolve(tok, format.afterRationale(question, solutions.get(i), ""));
+      int after = forced + Math.max(labels.yes().length, labels.no().length);
+      ContextLengthException.require(i, Math.max(prompt, start + after), limit, "its verification prompt of "
+          + prompt + " tokens (rationale from position " + start + ", up to " + params.maxTokens()
+          + " tokens, shortened to fit) plus the " + after + "-token decision question and label");
+    }
   }
 
   /** A question and one candidate solution to verify. */
@@ -159,9 +182,9 @@ public final class GenRmCot implements Verifier {
     int[] budget = new int[startAt.length];
     for (int c = 0; c < startAt.length; c++) {
       budget[c] = Math.min(params.maxTokens(), ctx - (int) startAt[c] - after);
-      if (budget[c] < 0) {
+      if (budget[c] < 0) { // requireFits found it first unless votes() was called directly
         throw new IllegalArgumentException("a candidate's verification prompt does not fit in the model's "
-            + ctx + "-token context");
+            + ctx + "-token context: it needs " + (startAt[c] + after) + " positions");
       }
     }
     return budget;

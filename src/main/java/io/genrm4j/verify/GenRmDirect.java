@@ -36,6 +36,9 @@ public final class GenRmDirect implements Verifier {
 
   @Override
   public List<List<VerifierScore>> scoreAll(List<String> questions, List<List<String>> solutions) {
+    for (int q = 0; q < questions.size(); q++) {
+      requireFits(questions.get(q), solutions.get(q));
+    }
     List<String> prompts = new ArrayList<>();
     for (int q = 0; q < questions.size(); q++) {
       for (String s : solutions.get(q)) {
@@ -44,6 +47,20 @@ public final class GenRmDirect implements Verifier {
     }
     List<VerifierScore> flat = scorePrompts(prompts);
     return Verifier.regroup(flat, solutions);
+  }
+
+  /** Each prompt is fed whole, then the longer label but its last token: prompt + label - 1 positions. */
+  @Override
+  public void requireFits(String question, List<String> solutions) {
+    int limit = model.config().maxPositionEmbeddings();
+    for (int i = 0; i < solutions.size(); i++) {
+      String p = format.verifyDirect(question, solutions.get(i));
+      DecisionLabels labels = DecisionLabels.resolve(tok, p);
+      int prompt = tok.encodeWithBos(p).length;
+      int label = Math.max(labels.yes().length, labels.no().length);
+      ContextLengthException.require(i, prompt + label - 1, limit,
+          "its verification prompt of " + prompt + " tokens plus a " + label + "-token label");
+    }
   }
 
   /** Scores prompts that end with the decision question. */

@@ -31,6 +31,7 @@ public final class OrmVerifier implements Verifier {
 
   @Override
   public List<VerifierScore> score(String question, List<String> solutions) {
+    requireFits(question, solutions);
     List<VerifierScore> out = new ArrayList<>();
     for (int start = 0; start < solutions.size(); start += GenRmDirect.BATCH) {
       List<int[]> rows = new ArrayList<>();
@@ -46,5 +47,15 @@ public final class OrmVerifier implements Verifier {
       }
     }
     return out;
+  }
+
+  /** Question + solution is fed whole: its length in positions. */
+  @Override
+  public void requireFits(String question, List<String> solutions) {
+    int limit = model.config().maxPositionEmbeddings();
+    for (int i = 0; i < solutions.size(); i++) {
+      int n = tok.encodeWithBos(format.solve(question) + solutions.get(i)).length;
+      ContextLengthException.require(i, n, limit, "question + solution of " + n + " tokens");
+    }
   }
 }

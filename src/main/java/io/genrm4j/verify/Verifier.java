@@ -13,6 +13,14 @@ public interface Verifier extends AutoCloseable {
   /** One score per solution, in order. */
   List<VerifierScore> score(String question, List<String> solutions);
 
+  /**
+   * Throws {@link ContextLengthException} naming the first solution whose verification would need more positions
+   * than the model has; tokenises only, builds no tensor. {@link #score} and {@link #scoreAll} check this before any
+   * work; call it to validate a whole input before a run starts. A remote verifier checks nothing here (its server
+   * answers 400).
+   */
+  default void requireFits(String question, List<String> solutions) {}
+
   /** Scores of many questions at once (implementations batch across them). */
   default List<List<VerifierScore>> scoreAll(List<String> questions, List<List<String>> solutions) {
     java.util.ArrayList<List<VerifierScore>> out = new java.util.ArrayList<>();

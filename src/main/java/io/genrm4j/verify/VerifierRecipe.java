@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 
 /**
  * How each {@link VerifierKind} is trained and opened: the one place that turns a kind into a training objective
@@ -51,20 +52,28 @@ public final class VerifierRecipe {
 
   /**
    * Trains {@code m} in place as a verifier of {@code kind}. Start an ORM from a model with a score head
-   * ({@link LlamaModel#withScoreHead}). SFT examples longer than the model's context are dropped with a warning on
-   * {@code warnings}: they could not be trained on anyway.
+   * ({@link LlamaModel#withScoreHead}). Examples longer than the model's context (an SFT sequence, an ORM's question
+   * + solution, a DPO solution + EOS) are dropped with a warning on {@code warnings}: they could not be trained on.
    */
   public static Trained train(VerifierKind kind, LlamaModel m, Tokenizer tok, Prompts.Format f,
       List<VerifierData.Labeled> data, TrainOptions o, TrainConfig cfg, Consumer<Trainer.StepLog> log,
       PrintStream warnings) {
     return switch (kind) {
-      case ORM -> new Trained(VerifierTrainer.orm(m, tok, f, data, cfg, log), data.size());
-      case DPO -> new Trained(VerifierTrainer.dpo(m, tok, f, data, o.dpoBeta(), cfg, log), data.size());
+      case ORM -> {
+        List<VerifierData.Labeled> fit = fitting(data, l -> VerifierData.orm(tok, f, List.of(l)).get(0).ids().length,
+            m, kind, warnings);
+        yield new Trained(VerifierTrainer.orm(m, tok, f, fit, cfg, log), fit.size());
+      }
+      case DPO -> {
+        List<VerifierData.Labeled> fit = fitting(data,
+            l -> VerifierData.solutionSft(tok, f, List.of(l), 1f).get(0).ids().length, m, kind, warnings);
+        yield new Trained(VerifierTrainer.dpo(m, tok, f, fit, o.dpoBeta(), cfg, log), fit.size());
+      }
       case GENRM -> sft(m, tok, fitting(VerifierData.direct(tok, f, data), m, kind, warnings), cfg, log);
       case GENRM_UNIFIED -> {
         List<TokenExample> mix = fitting(VerifierData.direct(tok, f, data), m, kind, warnings);
-        mix.addAll(VerifierData.solutionSft(tok, f, data.stream().filter(VerifierData.Labeled::correct).toList(),
-            (float) o.lambda()));
+        mix.addAll(fitting(VerifierData.solutionSft(tok, f,
+            data.stream().filter(VerifierData.Labeled::correct).toList(), (float) o.lambda()), m, kind, warnings));
         yield sft(m, tok, mix, cfg, log);
       }
       case GENRM_COT -> {
@@ -72,7 +81,8 @@ public final class VerifierRecipe {
         // the quick GenRM-CoT re-solved 6-name problems for 4 lines and stopped.
         List<TokenExample> mix = fitting(VerifierData.cot(tok, f, data, o.cotPositions()), m, kind, warnings);
         if (!o.cotReplay().isEmpty()) {
-          mix.addAll(VerifierData.solutionSft(tok, f, o.cotReplay(), (float) o.cotReplayWeight()));
+          mix.addAll(fitting(VerifierData.solutionSft(tok, f, o.cotReplay(), (float) o.cotReplayWeight()), m, kind,
+              warnings));
         }
         yield sft(m, tok, mix, cfg, log);
       }
@@ -103,10 +113,16 @@ public final class VerifierRecipe {
    */
   private static List<TokenExample> fitting(List<TokenExample> all, LlamaModel m, VerifierKind kind,
       PrintStream warnings) {
+    return fitting(all, e -> e.ids().length, m, kind, warnings);
+  }
+
+  /** As above for examples whose fed length in positions is {@code length}; order is kept. */
+  private static <T> List<T> fitting(List<T> all, ToIntFunction<T> length, LlamaModel m, VerifierKind kind,
+      PrintStream warnings) {
     int max = m.config().maxPositionEmbeddings();
-    List<TokenExample> out = new ArrayList<>();
-    for (TokenExample e : all) {
-      if (e.ids().length <= max) {
+    List<T> out = new ArrayList<>();
+    for (T e : all) {
+      if (length.applyAsInt(e) <= max) {
         out.add(e);
       }
     }
@@ -179,6 +195,11 @@ public final class VerifierRecipe {
     @Override
     public List<List<VerifierScore>> scoreAll(List<String> questions, List<List<String>> solutions) {
       return inner.scoreAll(questions, solutions);
+    }
+
+    @Override
+    public void requireFits(String question, List<String> solutions) {
+      inner.requireFits(question, solutions);
     }
 
     @Override

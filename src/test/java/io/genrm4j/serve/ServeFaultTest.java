@@ -10,11 +10,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.genrm4j.infer.Generator;
+import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.Presets;
 import io.genrm4j.model.tokenizer.CharTokenizer;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.util.Jsonl;
+import io.genrm4j.verify.GenRmCot;
 import io.genrm4j.verify.GenRmDirect;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -61,10 +63,17 @@ class ServeFaultTest {
         .withLimits(limits(30_000, 2_000))).start();
   }
 
-  /** Direct verification; kind orm stands for a verifier that fails on the model thread (a server fault). */
+  /**
+   * Direct verification, and GenRM-CoT with an 8-token rationale budget; kind orm stands for a verifier that fails
+   * on the model thread (a server fault).
+   */
   static io.genrm4j.verify.Verifier verifiers(io.genrm4j.verify.VerifierKind kind, int votes) {
     if (kind == io.genrm4j.verify.VerifierKind.ORM) {
       throw new IllegalStateException("boom in /secret/path/model.safetensors");
+    }
+    if (kind == io.genrm4j.verify.VerifierKind.GENRM_COT) {
+      return new GenRmCot(model, gen.tokenizer(), Prompts.Format.PAPER, votes,
+          new SamplingParams(8, 0.7, 1.0, 0, List.of(), 0, true, 0));
     }
     return new GenRmDirect(model, gen.tokenizer(), Prompts.Format.PAPER);
   }
@@ -153,8 +162,50 @@ class ServeFaultTest {
         status, fragment);
   }
 
-  static List<Probe> badProbes() {
+  static Probe probeAt(String name, String path, String body, int status, String fragment) {
+    return new Probe(name, request("POST", path, Map.of(), body.getBytes(StandardCharsets.UTF_8)), status, fragment);
+  }
+
+  /**
+   * Inputs longer than the model's 1,024 positions on every path that feeds tokens to it, and the verify/rerank
+   * parameter checks: each a 400 naming the candidate or field, found before any tensor is built.
+   */
+  static List<Probe> contextProbes() {
     List<Probe> p = new ArrayList<>();
+    String longSolution = "\"" + "a".repeat(1100) + "\"";
+    p.add(probeAt("verify: solution 1 over the context", "/v1/verify", "{\"question\":\"q\",\"solutions\":[\"a\","
+        + longSolution + "]}", 400, "'solutions'[1] does not fit the model's context"));
+    p.add(probeAt("rerank: solution 1 over the context", "/v1/rerank", "{\"question\":\"q\",\"solutions\":[\"a\","
+        + longSolution + "]}", 400, "'solutions'[1] does not fit"));
+    p.add(probeAt("verify: 300 KB question, 16 solutions", "/v1/verify", "{\"question\":\"" + "q".repeat(300_000)
+        + "\",\"solutions\":[" + "\"a\",".repeat(15) + "\"a\"]}", 400, "has 1024 (max_position_embeddings)"));
+    p.add(probeAt("genrm-cot: solution over the context", "/v1/verify", "{\"question\":\"q\",\"mode\":\"genrm-cot\","
+        + "\"votes\":2,\"solutions\":[" + longSolution + "]}", 400, "'solutions'[0] does not fit"));
+    int cotPrompt = tok.encodeWithBos(Prompts.Format.PAPER.verifyCot("q", "")).length;
+    p.add(probeAt("genrm-cot: prompt fits, decision question does not", "/v1/verify", "{\"question\":\"q\","
+        + "\"mode\":\"cot\",\"votes\":2,\"solutions\":[\"b\",\"" + "a".repeat(1024 - cotPrompt - 5) + "\"]}", 400,
+        "'solutions'[1] does not fit"));
+    p.add(probe("completions: prompt + max_tokens over the context", "{\"prompt\":\"" + "a".repeat(1000)
+        + "\",\"max_tokens\":100}", 400, "maximum context length is 1024"));
+    p.add(probeAt("verify: numeric solution", "/v1/verify", "{\"question\":\"q\",\"solutions\":[\"a\",5]}", 400,
+        "'solutions' must be a list of strings"));
+    p.add(probeAt("verify: numeric question", "/v1/verify", "{\"question\":5,\"solutions\":[\"a\"]}", 400,
+        "'question' must be a string"));
+    p.add(probeAt("verify: unknown mode lists every name", "/v1/verify", "{\"question\":\"q\",\"solutions\":[\"a\"],"
+        + "\"mode\":\"bogus\"}", 400, "llm-judge, judge"));
+    p.add(probeAt("verify: votes 0", "/v1/verify", "{\"question\":\"q\",\"solutions\":[\"a\"],\"mode\":\"cot\","
+        + "\"votes\":0}", 400, "'votes' must be in [1, 64]"));
+    p.add(probeAt("verify: 65 solutions", "/v1/verify", "{\"question\":\"q\",\"solutions\":["
+        + "\"a\",".repeat(64) + "\"a\"]}", 400, "at most 64 entries in 'solutions'"));
+    Map<String, String> untyped = new LinkedHashMap<>();
+    untyped.put("Content-Type", null);
+    p.add(new Probe("POST body without Content-Type", request("POST", "/v1/completions", untyped,
+        "{\"prompt\":\"a\",\"max_tokens\":1}".getBytes(StandardCharsets.UTF_8)), 415, "content-type"));
+    return p;
+  }
+
+  static List<Probe> badProbes() {
+    List<Probe> p = contextProbes();
     String ok = "{\"prompt\":\"a\",\"max_tokens\":1";
     p.add(probe("trailing garbage", ok + "} xyz", 400, "'xyz'"));
     p.add(probe("two JSON values", ok + "}{}", 400, "trailing"));
@@ -210,6 +261,36 @@ class ServeFaultTest {
     }
     assertTrue(wrong.isEmpty(), String.join("\n", wrong));
     assertEquals(200, send(server, request("GET", "/health", Map.of(), null), 5_000).status());
+  }
+
+  /**
+   * With a key: the Bearer scheme in any case (RFC 7235), another scheme or key refused, and /health without the
+   * key says only that the server is up (not the model name or the queue). An empty key is refused, never "no auth".
+   */
+  @Test
+  void keyedServerTakesAnyCaseSchemeAndHidesHealthDetails() throws Exception {
+    try (GenrmServer s = new GenrmServer(model, gen, ServeFaultTest::verifiers, GenrmServer.Options.loopback(0)
+        .withApiKey("sekret")).start()) {
+      for (String auth : List.of("Bearer sekret", "bearer sekret", "BEARER  sekret")) {
+        Raw r = send(s, request("GET", "/v1/models", Map.of("Authorization", auth), null), 5_000);
+        System.out.println("probe | Authorization: " + auth + " | " + r.line());
+        assertEquals(200, r.status(), auth + ": " + r.line());
+      }
+      for (String auth : List.of("Bearer wrong", "Basic sekret", "sekret", "Bearer")) {
+        assertEquals(401, send(s, request("GET", "/v1/models", Map.of("Authorization", auth), null), 5_000).status());
+      }
+      Raw anon = send(s, request("GET", "/health", Map.of(), null), 5_000);
+      Raw authed = send(s, request("GET", "/health", Map.of("Authorization", "Bearer sekret"), null), 5_000);
+      System.out.println("probe | /health without the key | " + anon.line());
+      System.out.println("probe | /health with the key | " + authed.line());
+      assertEquals(200, anon.status());
+      assertEquals("{\"status\":\"ok\"}", anon.body().strip());
+      assertEquals("genrm", Jsonl.MAPPER.readTree(authed.body()).path("model").asText(), authed.body());
+      assertTrue(Jsonl.MAPPER.readTree(authed.body()).has("queue"), authed.body());
+    }
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> GenrmServer.Options.loopback(0).withApiKey(""));
+    assertTrue(e.getMessage().contains("empty API key"), e.getMessage());
   }
 
   @Test

@@ -102,6 +102,9 @@ class ServeTest {
     if (key != null) {
       b.header("Authorization", "Bearer " + key);
     }
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
         : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
     HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
@@ -521,6 +524,7 @@ class ServeTest {
       }
       // a chunked body (no Content-Length) over the limit: 413 JSON
       HttpRequest big = HttpRequest.newBuilder(URI.create(s.baseUrl() + "/v1/completions"))
+          .header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
               ("{\"prompt\":\"" + "a".repeat(10_000) + "\"}").getBytes(StandardCharsets.UTF_8)))).build();
       HttpResponse<String> r = HTTP.send(big, HttpResponse.BodyHandlers.ofString());
