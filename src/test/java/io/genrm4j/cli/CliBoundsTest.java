@@ -21,37 +21,26 @@ class CliBoundsTest {
   @BeforeAll
   static void create() {
     base = dir.resolve("base");
-    assertEquals(0, TrainResumeTest.run("create", "--preset", "test", "--tokenizer", "char:0123456789+=", "--out",
+    assertEquals(0, CliRun.of("create", "--preset", "test", "--tokenizer", "char:0123456789+=", "--out",
         base.toString()).code());
   }
 
-  static void assertOneLineError(TrainResumeTest.Run r, String fragment) {
-    assertEquals(2, r.code(), r.out() + r.err());
-    assertTrue(r.err().startsWith("error: ") && r.err().contains(fragment), r.err());
-    assertEquals(1, r.err().strip().lines().count(), r.err());
-  }
 
-  static TrainResumeTest.Run probe(String name, String... args) {
-    TrainResumeTest.Run r = TrainResumeTest.run(args);
-    System.out.println("probe | " + name + " | exit " + r.code() + ": "
-        + (r.code() == 0 ? r.out().strip() : r.err().strip()));
-    return r;
-  }
 
   @Test
   void negativeTemperatureIsAnError() {
-    assertOneLineError(probe("sample --temperature -1", "sample", "--model", base.toString(), "--prompt", "1+",
+    CliRun.assertOneLineError(CliRun.probe("sample --temperature -1", "sample", "--model", base.toString(), "--prompt", "1+",
         "--temperature", "-1", "--max-tokens", "3"), "--temperature");
-    assertOneLineError(probe("sample --temperature NaN", "sample", "--model", base.toString(), "--prompt", "1+",
+    CliRun.assertOneLineError(CliRun.probe("sample --temperature NaN", "sample", "--model", base.toString(), "--prompt", "1+",
         "--temperature", "NaN", "--max-tokens", "3"), "--temperature");
   }
 
   @Test
   void hugeGenerateCountIsAnError() {
     Path out = dir.resolve("gen.jsonl");
-    assertOneLineError(probe("data generate --count 1000000000", "data", "generate", "--task", "last-letter",
+    CliRun.assertOneLineError(CliRun.probe("data generate --count 1000000000", "data", "generate", "--task", "last-letter",
         "--split", "train", "--count", "1000000000", "--out", out.toString()), "--count");
-    assertOneLineError(probe("data generate --count -1", "data", "generate", "--task", "last-letter", "--split",
+    CliRun.assertOneLineError(CliRun.probe("data generate --count -1", "data", "generate", "--task", "last-letter", "--split",
         "train", "--count", "-1", "--out", out.toString()), "--count");
     assertFalse(Files.exists(out));
   }
@@ -65,9 +54,9 @@ class CliBoundsTest {
       }
       Checkpoint.save(l.model(), l.tokenizer(), bad);
     }
-    assertOneLineError(probe("sample on a model with NaN weights", "sample", "--model", bad.toString(), "--prompt",
+    CliRun.assertOneLineError(CliRun.probe("sample on a model with NaN weights", "sample", "--model", bad.toString(), "--prompt",
         "1+", "--max-tokens", "3"), "not finite");
-    assertOneLineError(probe("logprobs on a model with NaN weights", "logprobs", "--model", bad.toString(), "--text",
+    CliRun.assertOneLineError(CliRun.probe("logprobs on a model with NaN weights", "logprobs", "--model", bad.toString(), "--text",
         "1+2"), "not finite");
   }
 }

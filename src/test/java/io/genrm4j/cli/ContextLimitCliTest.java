@@ -9,6 +9,7 @@ import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.Presets;
 import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.model.tokenizer.TestTokenizers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,11 +30,7 @@ class ContextLimitCliTest {
 
   @BeforeAll
   static void create() {
-    StringBuilder a = new StringBuilder("\n");
-    for (char c = 32; c < 127; c++) {
-      a.append(c);
-    }
-    CharTokenizer tok = CharTokenizer.of(a.toString());
+    CharTokenizer tok = TestTokenizers.printableAscii();
     base = dir.resolve("base");
     orm = dir.resolve("orm");
     try (NDManager root = NDManager.newBaseManager();
@@ -49,18 +46,7 @@ class ContextLimitCliTest {
         + text + ",\"correct\":" + correct + "}";
   }
 
-  static TrainResumeTest.Run probe(String name, String... args) {
-    TrainResumeTest.Run r = TrainResumeTest.run(args);
-    System.out.println("probe | " + name + " | exit " + r.code() + ": " + (r.code() == 0 ? r.out().strip()
-        : r.err().strip()));
-    return r;
-  }
 
-  static void assertOneLineError(TrainResumeTest.Run r, String fragment) {
-    assertEquals(2, r.code(), r.out() + r.err());
-    assertTrue(r.err().startsWith("error: ") && r.err().contains(fragment), r.err());
-    assertEquals(1, r.err().strip().lines().count(), r.err());
-  }
 
   @Test
   void verifyStopsAtTheFirstRecordThatDoesNotFitAndWritesNothing() throws Exception {
@@ -76,9 +62,9 @@ class ContextLimitCliTest {
       if (mode.equals("dpo")) {
         args.addAll(List.of("--reference", base.toString()));
       }
-      TrainResumeTest.Run r = probe("verify --mode " + mode + ", records 4 and 5 over the context",
+      CliRun r = CliRun.probe("verify --mode " + mode + ", records 4 and 5 over the context",
           args.toArray(String[]::new));
-      assertOneLineError(r, in + ":4: candidate does not fit the model's context");
+      CliRun.assertOneLineError(r, in + ":4: candidate does not fit the model's context");
       assertTrue(r.err().contains("the model has 1024 (max_position_embeddings); 1 more records do not fit (lines 5)"),
           r.err());
       assertFalse(Files.exists(out), mode);
@@ -86,7 +72,7 @@ class ContextLimitCliTest {
     // the same file without them is scored
     Files.write(in, List.of(record("p1", "c1", "\"a\"", true), record("p1", "c2", "\"b\"", false)));
     Path out = dir.resolve("scores.jsonl");
-    TrainResumeTest.Run ok = TrainResumeTest.run("verify", "--mode", "genrm", "--model", base.toString(), "--input",
+    CliRun ok = CliRun.of("verify", "--mode", "genrm", "--model", base.toString(), "--input",
         in.toString(), "--out", out.toString());
     assertEquals(0, ok.code(), ok.err());
     assertEquals(2, Files.readAllLines(out).size());
@@ -97,11 +83,11 @@ class ContextLimitCliTest {
     Path in = dir.resolve("dup.jsonl");
     Path out = dir.resolve("dup-scores.jsonl");
     Files.write(in, List.of(record("p1", "c1", "\"a\"", true), record("p1", "c1", "\"b\"", false)));
-    assertOneLineError(probe("verify, duplicate candidate_id", "verify", "--mode", "genrm", "--model",
+    CliRun.assertOneLineError(CliRun.probe("verify, duplicate candidate_id", "verify", "--mode", "genrm", "--model",
         base.toString(), "--input", in.toString(), "--out", out.toString()),
         in + ":2: duplicate candidate (problem_id 'p1', candidate_id 'c1'), first at line 1");
     Files.write(in, List.of(record("p1", "c1", "5", true)));
-    assertOneLineError(probe("verify, numeric text", "verify", "--mode", "genrm", "--model", base.toString(),
+    CliRun.assertOneLineError(CliRun.probe("verify, numeric text", "verify", "--mode", "genrm", "--model", base.toString(),
         "--input", in.toString(), "--out", out.toString()), in + ":1: field 'text' must be a string, got 5");
     assertFalse(Files.exists(out));
   }
@@ -115,11 +101,11 @@ class ContextLimitCliTest {
     for (String kind : List.of("orm", "dpo")) {
       java.io.PrintStream was = System.err; // the warning goes to the process's stderr, beside the progress bar
       java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-      TrainResumeTest.Run r;
+      CliRun r;
       System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
       try {
         // one batch of 4: every example in it (before the check: an EngineException, exit 1)
-        r = TrainResumeTest.run("train", "verifier", "--kind", kind, "--model", base.toString(), "--data",
+        r = CliRun.of("train", "verifier", "--kind", kind, "--model", base.toString(), "--data",
             data.toString(), "--out", dir.resolve("v-" + kind).toString(), "--steps", "1", "--batch-size", "4");
       } finally {
         System.setErr(was);
@@ -147,7 +133,7 @@ class ContextLimitCliTest {
       Path cfg = bad.resolve("config.json");
       Files.writeString(cfg, Files.readString(cfg).replaceAll("\"max_position_embeddings\"\\s*:\\s*\\d+",
           "\"max_position_embeddings\": " + v));
-      assertOneLineError(probe("config.json max_position_embeddings " + v, "sample", "--model", bad.toString(),
+      CliRun.assertOneLineError(CliRun.probe("config.json max_position_embeddings " + v, "sample", "--model", bad.toString(),
           "--prompt", "a", "--max-tokens", "1"), cfg + ": max_position_embeddings must be in [1, 1048576]");
     }
   }

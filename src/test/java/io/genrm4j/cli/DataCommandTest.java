@@ -8,44 +8,25 @@ import io.genrm4j.task.Candidate;
 import io.genrm4j.task.Problem;
 import io.genrm4j.task.TestData;
 import io.genrm4j.task.VerificationExample;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class DataCommandTest {
   @TempDir Path dir;
 
-  static final class Run {
-    final int code;
-    final String out;
-    final String err;
-
-    Run(String... args) {
-      CommandLine cl = Main.commandLine();
-      StringWriter o = new StringWriter();
-      StringWriter e = new StringWriter();
-      cl.setOut(new PrintWriter(o));
-      cl.setErr(new PrintWriter(e));
-      code = cl.execute(args);
-      out = o.toString();
-      err = e.toString();
-    }
-  }
 
   @Test
   void generateIsReproducible() throws Exception {
     Path a = dir.resolve("a.jsonl");
     Path b = dir.resolve("b.jsonl");
-    Run r = new Run("data", "generate", "--task", "last-letter", "--split", "test-ood", "--count", "50", "--seed",
+    CliRun r = CliRun.of("data", "generate", "--task", "last-letter", "--split", "test-ood", "--count", "50", "--seed",
         "9", "--out", a.toString());
-    assertEquals(0, r.code, r.err);
-    assertTrue(r.out.startsWith("records: 50 "), r.out);
-    new Run("data", "generate", "--task", "last-letter", "--split", "test-ood", "--count", "50", "--seed", "9",
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("records: 50 "), r.out());
+    CliRun.of("data", "generate", "--task", "last-letter", "--split", "test-ood", "--count", "50", "--seed", "9",
         "--out", b.toString());
     assertEquals(Files.readString(a), Files.readString(b));
     List<Problem> ps = Problem.read(a);
@@ -54,39 +35,39 @@ class DataCommandTest {
     assertEquals(6, ps.get(0).question().substring("Last letters: ".length()).split(" ").length);
 
     Path w = dir.resolve("w.jsonl");
-    assertEquals(0, new Run("data", "generate", "--task", "word-sorting", "--split", "train", "--count", "20",
-        "--out", w.toString()).code);
+    assertEquals(0, CliRun.of("data", "generate", "--task", "word-sorting", "--split", "train", "--count", "20",
+        "--out", w.toString()).code());
     assertEquals(20, Problem.read(w).size());
   }
 
   @Test
   void generateGsm8kLoadsTheShippedSplit() throws Exception {
     Path g = dir.resolve("g.jsonl");
-    Run r = new Run("data", "generate", "--task", "gsm8k", "--split", "test-id", "--out", g.toString());
-    assertEquals(0, r.code, r.err);
+    CliRun r = CliRun.of("data", "generate", "--task", "gsm8k", "--split", "test-id", "--out", g.toString());
+    assertEquals(0, r.code(), r.err());
     List<Problem> ps = Problem.read(g);
     assertEquals(1319, ps.size());
     assertEquals("gsm8k-test-0", ps.get(0).id());
     assertEquals("test", ps.get(0).split());
-    Run s = new Run("data", "generate", "--task", "gsm8k", "--split", "train", "--count", "10", "--seed", "3",
+    CliRun s = CliRun.of("data", "generate", "--task", "gsm8k", "--split", "train", "--count", "10", "--seed", "3",
         "--out", g.toString());
-    assertEquals(0, s.code, s.err);
+    assertEquals(0, s.code(), s.err());
     assertEquals(10, Problem.read(g).size());
   }
 
   @Test
   void errorsAreOneLineAndWriteNothing() {
     Path o = dir.resolve("o.jsonl");
-    Run r = new Run("data", "generate", "--task", "chess", "--split", "train", "--count", "5", "--out", o.toString());
-    assertEquals(2, r.code);
-    assertEquals("error: unknown task 'chess' (expected last-letter, word-sorting or gsm8k)", r.err.strip());
-    r = new Run("data", "generate", "--task", "gsm8k", "--split", "test-ood", "--out", o.toString());
-    assertEquals(2, r.code);
-    assertTrue(r.err.startsWith("error: gsm8k has no test-ood split"), r.err);
-    r = new Run("data", "convert", "--from", "release-rm", "--input", dir.resolve("none.zip").toString(), "--out",
+    CliRun r = CliRun.of("data", "generate", "--task", "chess", "--split", "train", "--count", "5", "--out", o.toString());
+    assertEquals(2, r.code());
+    assertEquals("error: unknown task 'chess' (expected last-letter, word-sorting or gsm8k)", r.err().strip());
+    r = CliRun.of("data", "generate", "--task", "gsm8k", "--split", "test-ood", "--out", o.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().startsWith("error: gsm8k has no test-ood split"), r.err());
+    r = CliRun.of("data", "convert", "--from", "release-rm", "--input", dir.resolve("none.zip").toString(), "--out",
         o.toString());
-    assertEquals(2, r.code);
-    assertTrue(r.err.strip().endsWith("none.zip: no such file"), r.err);
+    assertEquals(2, r.code());
+    assertTrue(r.err().strip().endsWith("none.zip: no such file"), r.err());
     assertFalse(Files.exists(o));
   }
 
@@ -94,40 +75,40 @@ class DataCommandTest {
   void help() {
     for (String[] args : List.of(new String[] {"data", "--help"}, new String[] {"data", "generate", "--help"},
         new String[] {"data", "convert", "--help"})) {
-      Run r = new Run(args);
-      assertEquals(0, r.code);
-      assertTrue(r.out.contains("Usage: genrm data"), r.out);
+      CliRun r = CliRun.of(args);
+      assertEquals(0, r.code());
+      assertTrue(r.out().contains("Usage: genrm data"), r.out());
     }
   }
 
   @Test
   void convertRelease() throws Exception {
     Path o = dir.resolve("rm.jsonl");
-    Run r = new Run("data", "convert", "--from", "release-rm", "--input",
+    CliRun r = CliRun.of("data", "convert", "--from", "release-rm", "--input",
         TestData.release("rm_incorrect_solutions_batch_08_val.zip").toString(), "--out", o.toString());
-    assertEquals(0, r.code, r.err);
-    assertTrue(r.out.startsWith("records: 87, correct: 0, accuracy: 0.0000"), r.out);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("records: 87, correct: 0, accuracy: 0.0000"), r.out());
     List<VerificationExample> ex = VerificationExample.read(o);
     assertEquals(87, ex.size());
     assertEquals(" No", ex.get(0).completion());
 
-    r = new Run("data", "convert", "--from", "release-critiques", "--input",
+    r = CliRun.of("data", "convert", "--from", "release-critiques", "--input",
         TestData.release("critiques_correct_solutions_batch_16_val.zip").toString(), "--out", o.toString());
-    assertEquals(0, r.code, r.err);
+    assertEquals(0, r.code(), r.err());
     assertTrue(VerificationExample.read(o).stream().allMatch(v -> v.label() && v.kind().equals("cot")));
 
     Path bad = dir.resolve("bad.jsonl");
-    r = new Run("data", "convert", "--from", "release-critiques", "--input",
+    r = CliRun.of("data", "convert", "--from", "release-critiques", "--input",
         TestData.release("rm_correct_solutions_batch_08_val.zip").toString(), "--out", bad.toString());
-    assertEquals(2, r.code);
-    assertTrue(r.err.contains("is a direct record, not release-critiques"), r.err);
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("is a direct record, not release-critiques"), r.err());
     assertFalse(Files.exists(bad));
 
     Path c = dir.resolve("c.jsonl");
-    r = new Run("data", "convert", "--from", "release-candidates", "--input",
+    r = CliRun.of("data", "convert", "--from", "release-candidates", "--input",
         TestData.release(TestData.DC_INCORRECT).toString(), "--out", c.toString());
-    assertEquals(0, r.code, r.err);
-    assertTrue(r.out.startsWith("records: 8321, correct: 0,"), r.out);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("records: 8321, correct: 0,"), r.out());
     List<Candidate> cs = Candidate.read(c);
     assertEquals(8321, cs.size());
     assertEquals("genrm-release-q1-c64", cs.get(0).candidateId());

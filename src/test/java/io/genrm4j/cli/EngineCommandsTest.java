@@ -10,8 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.genrm4j.infer.Scoring;
 import io.genrm4j.model.Checkpoint;
 import io.genrm4j.util.Jsonl;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +17,6 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** create -> train -> sample -> logprobs through {@link Main#commandLine()}, with a tiny model on temp dirs. */
 class EngineCommandsTest {
@@ -27,17 +24,6 @@ class EngineCommandsTest {
   static Path base;
   static Path data;
 
-  record Run(int code, String out, String err) {}
-
-  static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
-  }
 
   @BeforeAll
   static void createModelAndData() throws Exception {
@@ -51,7 +37,7 @@ class EngineCommandsTest {
     }
     Files.write(data, lines);
     base = dir.resolve("base");
-    Run r = run("create", "--preset", "test", "--tokenizer", "char:0123456789+=", "--seed", "7", "--out",
+    CliRun r = CliRun.of("create", "--preset", "test", "--tokenizer", "char:0123456789+=", "--seed", "7", "--out",
         base.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("vocab 15"), r.out());
@@ -65,7 +51,7 @@ class EngineCommandsTest {
   @Test
   void createWithPhraseTokensAndAnUntiedHead() throws Exception {
     Path m = dir.resolve("phrases");
-    Run r = run("create", "--preset", "test", "--tokenizer", "char:01 ", "--phrase-tokens", "--untied-head", "--out",
+    CliRun r = CliRun.of("create", "--preset", "test", "--tokenizer", "char:01 ", "--phrase-tokens", "--untied-head", "--out",
         m.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("vocab 8 (2 phrases), untied head"), r.out()); // 3 specials, 3 characters, 2 phrases
@@ -77,7 +63,7 @@ class EngineCommandsTest {
       assertEquals(5, l.tokenizer().encode("1 " + io.genrm4j.task.Prompts.DECISION + " 0").length);
       assertFalse(l.model().config().tieWordEmbeddings());
     }
-    r = run("create", "--preset", "test", "--tokenizer", dir.toString(), "--phrase-tokens", "--out",
+    r = CliRun.of("create", "--preset", "test", "--tokenizer", dir.toString(), "--phrase-tokens", "--out",
         dir.resolve("refused").toString());
     assertEquals(2, r.code(), r.out());
     assertTrue(r.err().contains("--phrase-tokens: only for character tokenizers"), r.err());
@@ -86,7 +72,7 @@ class EngineCommandsTest {
   @Test
   void createTrainSampleLogprobs() throws Exception {
     Path trained = dir.resolve("trained");
-    Run t = run("train", "--model", base.toString(), "--data", data.toString(), "--out", trained.toString(),
+    CliRun t = CliRun.of("train", "--model", base.toString(), "--data", data.toString(), "--out", trained.toString(),
         "--steps", "12", "--batch-size", "5", "--lr", "1e-2", "--warmup", "1");
     assertEquals(0, t.code(), t.err());
     List<JsonNode> log = Jsonl.read(trained.resolve("train_log.jsonl"), n -> n);
@@ -98,7 +84,7 @@ class EngineCommandsTest {
     Path samples = dir.resolve("samples.jsonl");
     Path prompts = dir.resolve("prompts.jsonl");
     Files.write(prompts, List.of("{\"prompt\": \"3+4=\"}", "{\"prompt\": \"1+1=\"}"));
-    Run s = run("sample", "--model", trained.toString(), "--input", prompts.toString(), "--n", "3",
+    CliRun s = CliRun.of("sample", "--model", trained.toString(), "--input", prompts.toString(), "--n", "3",
         "--max-tokens", "4", "--temperature", "0.8", "--top-k", "5", "--seed", "3", "--out", samples.toString());
     assertEquals(0, s.code(), s.err());
     List<JsonNode> recs = Jsonl.read(samples, n -> n);
@@ -109,12 +95,12 @@ class EngineCommandsTest {
       String reason = c.get("finish_reason").asText();
       assertTrue(reason.equals("stop") || reason.equals("length") && c.get("text").asText().length() == 4, c.toString());
     }
-    Run greedy = run("sample", "--model", trained.toString(), "--prompt", "3+4=", "--temperature", "0",
+    CliRun greedy = CliRun.of("sample", "--model", trained.toString(), "--prompt", "3+4=", "--temperature", "0",
         "--max-tokens", "3");
     assertEquals(0, greedy.code(), greedy.err());
     assertEquals("3+4=", Jsonl.MAPPER.readTree(greedy.out()).get("prompt").asText());
 
-    Run lp = run("logprobs", "--model", trained.toString(), "--text", "3+4=7");
+    CliRun lp = CliRun.of("logprobs", "--model", trained.toString(), "--text", "3+4=7");
     assertEquals(0, lp.code(), lp.err());
     JsonNode toks = Jsonl.MAPPER.readTree(lp.out()).get("tokens");
     assertEquals(6, toks.size());
@@ -130,7 +116,7 @@ class EngineCommandsTest {
         assertEquals(ref[i - 1], toks.get(i).get("logprob").asDouble(), 1e-5);
       }
     }
-    Run noBos = run("logprobs", "--model", trained.toString(), "--text", "3+4=7", "--no-add-bos");
+    CliRun noBos = CliRun.of("logprobs", "--model", trained.toString(), "--text", "3+4=7", "--no-add-bos");
     JsonNode nb = Jsonl.MAPPER.readTree(noBos.out()).get("tokens");
     assertEquals(5, nb.size());
     assertEquals("3", nb.get(0).get("token").asText());
@@ -144,7 +130,7 @@ class EngineCommandsTest {
     lines.set(2, "{\"prompt\": \"1+2=\", \"completion\": ");
     Files.write(bad, lines);
     Path out = dir.resolve("never");
-    Run r = run("train", "--model", base.toString(), "--data", bad.toString(), "--out", out.toString(), "--steps", "2");
+    CliRun r = CliRun.of("train", "--model", base.toString(), "--data", bad.toString(), "--out", out.toString(), "--steps", "2");
     assertEquals(2, r.code());
     assertTrue(r.err().startsWith("error: " + bad + ":3: malformed JSON"), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -153,7 +139,7 @@ class EngineCommandsTest {
     lines = new ArrayList<>(Files.readAllLines(data).subList(0, 5));
     lines.set(3, "{\"prompt\": \"1+x=\", \"completion\": \"3\"}");
     Files.write(bad, lines);
-    r = run("train", "--model", base.toString(), "--data", bad.toString(), "--out", out.toString(), "--steps", "2");
+    r = CliRun.of("train", "--model", base.toString(), "--data", bad.toString(), "--out", out.toString(), "--steps", "2");
     assertEquals(2, r.code());
     assertTrue(r.err().startsWith("error: " + bad + ":4: character 'x'"), r.err());
     assertFalse(Files.exists(out));
@@ -161,7 +147,7 @@ class EngineCommandsTest {
     Path prompts = dir.resolve("bad-prompts.jsonl");
     Files.write(prompts, List.of("{\"prompt\": \"1+1=\"}", "", "{\"prompt\": \"1+x=\"}"));
     Path samples = dir.resolve("never.jsonl");
-    r = run("sample", "--model", base.toString(), "--input", prompts.toString(), "--out", samples.toString());
+    r = CliRun.of("sample", "--model", base.toString(), "--input", prompts.toString(), "--out", samples.toString());
     assertEquals(2, r.code());
     assertTrue(r.err().startsWith("error: " + prompts + ":3: character 'x'"), r.err());
     assertFalse(Files.exists(samples));
@@ -177,26 +163,26 @@ class EngineCommandsTest {
     String[] common = {"--model", base.toString(), "--data", data.toString(), "--steps", "6", "--batch-size", "3",
         "--lr", "5e-3", "--checkpoint-every", "2", "--seed", "11"};
     Path whole = dir.resolve("whole");
-    Run a = run(concat(new String[] {"train", "--out", whole.toString()}, common));
+    CliRun a = CliRun.of(concat(new String[] {"train", "--out", whole.toString()}, common));
     assertEquals(0, a.code(), a.err());
 
     Path crashed = dir.resolve("crashed");
-    Run b = run(concat(new String[] {"train", "--out", crashed.toString(), "--debug-crash-after-step", "3"}, common));
+    CliRun b = CliRun.of(concat(new String[] {"train", "--out", crashed.toString(), "--debug-crash-after-step", "3"}, common));
     assertEquals(1, b.code());
     assertTrue(b.err().contains("simulated crash"), b.err());
     assertEquals("step-2", Files.readString(crashed.resolve("checkpoints/latest")).trim());
     assertFalse(Files.exists(crashed.resolve("model.safetensors")), "no final model after a crash");
 
-    Run again = run(concat(new String[] {"train", "--out", crashed.toString()}, common));
+    CliRun again = CliRun.of(concat(new String[] {"train", "--out", crashed.toString()}, common));
     assertEquals(2, again.code(), "a non-empty run dir needs --resume");
 
     String[] otherLr = common.clone();
     otherLr[java.util.Arrays.asList(common).indexOf("--lr") + 1] = "1e-3";
-    Run other = run(concat(new String[] {"train", "--out", crashed.toString(), "--resume"}, otherLr));
+    CliRun other = CliRun.of(concat(new String[] {"train", "--out", crashed.toString(), "--resume"}, otherLr));
     assertEquals(2, other.code());
     assertTrue(other.err().contains("other settings"), other.err());
 
-    Run c = run(concat(new String[] {"train", "--out", crashed.toString(), "--resume"}, common));
+    CliRun c = CliRun.of(concat(new String[] {"train", "--out", crashed.toString(), "--resume"}, common));
     assertEquals(0, c.code(), c.err());
     assertTrue(c.out().contains("resumed at step 2"), c.out());
     List<JsonNode> wholeLog = Jsonl.read(whole.resolve("train_log.jsonl"), n -> n);
@@ -213,10 +199,10 @@ class EngineCommandsTest {
 
   @Test
   void helpAndBadFlags() {
-    Run h = run("train", "--help");
+    CliRun h = CliRun.of("train", "--help");
     assertEquals(0, h.code());
     assertTrue(h.out().contains("--checkpoint-every"));
-    Run missing = run("sample", "--model", dir.resolve("nope").toString(), "--prompt", "1");
+    CliRun missing = CliRun.of("sample", "--model", dir.resolve("nope").toString(), "--prompt", "1");
     assertEquals(2, missing.code());
     assertTrue(missing.err().startsWith("error: ") && missing.err().contains("no such model directory"),
         missing.err());

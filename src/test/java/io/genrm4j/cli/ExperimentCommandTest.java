@@ -4,36 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class ExperimentCommandTest {
   @TempDir Path tmp;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter o = new StringWriter();
-    StringWriter e = new StringWriter();
-    cl.setOut(new PrintWriter(o));
-    cl.setErr(new PrintWriter(e));
-    int code = cl.execute(args);
-    return new Run(code, o.toString(), e.toString());
-  }
 
   @Test
   void badTaskOrProfileIsAUserErrorAndWritesNothing() {
     Path out = tmp.resolve("run");
-    Run r = run("experiment", "--task", "gsm8k", "--profile", "mini", "--out", out.toString());
+    CliRun r = CliRun.of("experiment", "--task", "gsm8k", "--profile", "mini", "--out", out.toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("expected last-letter, word-sorting or all"), r.err());
-    r = run("experiment", "--task", "last-letter", "--profile", "huge", "--out", out.toString());
+    r = CliRun.of("experiment", "--task", "last-letter", "--profile", "huge", "--out", out.toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("mini, quick, full"), r.err());
     assertFalse(Files.exists(out));
@@ -41,7 +27,7 @@ class ExperimentCommandTest {
 
   @Test
   void helpListsTheProfiles() {
-    Run r = run("experiment", "--help");
+    CliRun r = CliRun.of("experiment", "--help");
     assertEquals(0, r.code());
     assertTrue(r.out().contains("--profile") && r.out().contains("mini"), r.out());
   }

@@ -25,10 +25,10 @@ class GradeCommandTest {
   @Test
   void gradesTheReleaseRecordsAsTheyAre() {
     Path out = dir.resolve("graded.jsonl");
-    var r = new DataCommandTest.Run("grade", "--task", "gsm8k", "--input",
+    var r = CliRun.of("grade", "--task", "gsm8k", "--input",
         TestData.release(TestData.DC_INCORRECT).toString(), "--out", out.toString());
-    assertEquals(0, r.code, r.err);
-    assertTrue(r.out.startsWith("records: 8321, correct: "), r.out);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("records: 8321, correct: "), r.out());
     List<ObjectNode> recs = Jsonl.readObjects(out);
     assertEquals(8321, recs.size());
     ObjectNode first = recs.get(0);
@@ -58,10 +58,10 @@ class GradeCommandTest {
     Path cf = dir.resolve("c.jsonl");
     Jsonl.write(cf, cands);
     Path out = dir.resolve("g.jsonl");
-    var r = new DataCommandTest.Run("grade", "--task", "word-sorting", "--input", cf.toString(), "--out",
+    var r = CliRun.of("grade", "--task", "word-sorting", "--input", cf.toString(), "--out",
         out.toString());
-    assertEquals(0, r.code, r.err);
-    assertEquals("records: 40, correct: 20, accuracy: 0.5000 -> " + out, r.out.strip());
+    assertEquals(0, r.code(), r.err());
+    assertEquals("records: 40, correct: 20, accuracy: 0.5000 -> " + out, r.out().strip());
     List<ObjectNode> g = Jsonl.readObjects(out);
     assertEquals("test", g.get(0).get("sampler").asText());
     assertTrue(g.get(0).get("correct").asBoolean());
@@ -79,15 +79,15 @@ class GradeCommandTest {
     Path gcf = dir.resolve("gc.jsonl");
     Jsonl.write(gcf, gc);
     Path gout = dir.resolve("gout.jsonl");
-    r = new DataCommandTest.Run("grade", "--task", "gsm8k", "--input", gcf.toString(), "--out", gout.toString());
-    assertEquals(2, r.code);
+    r = CliRun.of("grade", "--task", "gsm8k", "--input", gcf.toString(), "--out", gout.toString());
+    assertEquals(2, r.code());
     assertEquals("error: " + gcf + ":1: no reference answer: the record has no 'answer' or 'target' (pass --problems)",
-        r.err.strip());
+        r.err().strip());
     assertFalse(Files.exists(gout));
-    r = new DataCommandTest.Run("grade", "--task", "gsm8k", "--input", gcf.toString(), "--problems", gpf.toString(),
+    r = CliRun.of("grade", "--task", "gsm8k", "--input", gcf.toString(), "--problems", gpf.toString(),
         "--out", gout.toString());
-    assertEquals(0, r.code, r.err);
-    assertTrue(r.out.startsWith("records: 5, correct: 5, accuracy: 1.0000"), r.out);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("records: 5, correct: 5, accuracy: 1.0000"), r.out());
   }
 
   @Test
@@ -95,14 +95,14 @@ class GradeCommandTest {
     Path in = dir.resolve("in.jsonl");
     Files.writeString(in, "{\"text\":\"The answer is 3.\",\"answer\":\"3\"}\n{\"answer\":\"4\"}\n");
     Path out = dir.resolve("out.jsonl");
-    var r = new DataCommandTest.Run("grade", "--task", "gsm8k", "--input", in.toString(), "--out", out.toString());
-    assertEquals(2, r.code);
-    assertEquals("error: " + in + ":2: missing field 'text' (or 'model_output')", r.err.strip());
+    var r = CliRun.of("grade", "--task", "gsm8k", "--input", in.toString(), "--out", out.toString());
+    assertEquals(2, r.code());
+    assertEquals("error: " + in + ":2: missing field 'text' (or 'model_output')", r.err().strip());
     assertFalse(Files.exists(out));
     Files.writeString(in, "{\"text\":\"The answer is 3.\",\"answer\":\"3\"}\nnot json\n");
-    r = new DataCommandTest.Run("grade", "--task", "gsm8k", "--input", in.toString(), "--out", out.toString());
-    assertEquals(2, r.code);
-    assertTrue(r.err.startsWith("error: " + in + ":2: malformed JSON"), r.err);
+    r = CliRun.of("grade", "--task", "gsm8k", "--input", in.toString(), "--out", out.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().startsWith("error: " + in + ":2: malformed JSON"), r.err());
     assertFalse(Files.exists(out));
     try (var s = Files.list(dir)) {
       assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".out.jsonl")));
@@ -111,8 +111,8 @@ class GradeCommandTest {
 
   @Test
   void help() {
-    var r = new DataCommandTest.Run("grade", "--help");
-    assertEquals(0, r.code);
-    assertTrue(r.out.contains("--problems"), r.out);
+    var r = CliRun.of("grade", "--help");
+    assertEquals(0, r.code());
+    assertTrue(r.out().contains("--problems"), r.out());
   }
 }

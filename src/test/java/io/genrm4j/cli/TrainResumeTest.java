@@ -5,28 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.genrm4j.util.Jsonl;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** A resumed {@code genrm train}: its log continues the counts, and other data is refused (issue #22, #8). */
 class TrainResumeTest {
-  record Run(int code, String out, String err) {}
-
-  static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    return new Run(cl.execute(args), out.toString(), err.toString());
-  }
 
   static Path data(Path dir, String name, int shift) throws Exception {
     List<String> lines = new ArrayList<>();
@@ -47,22 +34,22 @@ class TrainResumeTest {
   @Test
   void resumedLogContinuesAndOtherDataIsRefused(@TempDir Path dir) throws Exception {
     Path base = dir.resolve("base");
-    assertEquals(0, run("create", "--preset", "test", "--tokenizer", "char:0123456789+=", "--out", base.toString())
+    assertEquals(0, CliRun.of("create", "--preset", "test", "--tokenizer", "char:0123456789+=", "--out", base.toString())
         .code());
     Path data = data(dir, "a.jsonl", 0);
     Path whole = dir.resolve("whole");
-    assertEquals(0, run(train(base, data, whole)).code());
+    assertEquals(0, CliRun.of(train(base, data, whole)).code());
     Path crashed = dir.resolve("crashed");
-    assertEquals(1, run(train(base, data, crashed, "--debug-crash-after-step", "3")).code());
+    assertEquals(1, CliRun.of(train(base, data, crashed, "--debug-crash-after-step", "3")).code());
 
     Path other = data(dir, "b.jsonl", 3);
-    Run refused = run(train(base, other, crashed, "--resume"));
+    CliRun refused = CliRun.of(train(base, other, crashed, "--resume"));
     System.out.println("probe | train --resume with other --data | exit " + refused.code() + ": "
         + refused.err().strip());
     assertEquals(2, refused.code(), refused.err());
     assertTrue(refused.err().contains("--data") && refused.err().strip().lines().count() == 1, refused.err());
 
-    Run resumed = run(train(base, data, crashed, "--resume"));
+    CliRun resumed = CliRun.of(train(base, data, crashed, "--resume"));
     assertEquals(0, resumed.code(), resumed.err());
     List<JsonNode> a = Jsonl.read(whole.resolve("train_log.jsonl"), n -> n);
     List<JsonNode> b = Jsonl.read(crashed.resolve("train_log.jsonl"), n -> n);

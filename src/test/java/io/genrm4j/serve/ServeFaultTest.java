@@ -14,6 +14,7 @@ import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.Presets;
 import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.model.tokenizer.TestTokenizers;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.verify.GenRmCot;
@@ -51,11 +52,7 @@ class ServeFaultTest {
 
   @BeforeAll
   static void start() {
-    StringBuilder a = new StringBuilder("\n");
-    for (char c = 32; c < 127; c++) {
-      a.append(c);
-    }
-    tok = CharTokenizer.of(a.toString());
+    tok = TestTokenizers.printableAscii();
     root = NDManager.newBaseManager();
     model = LlamaModel.init(Presets.get("test", tok.vocabSize()), 11, root);
     gen = new Generator(model, tok);

@@ -19,6 +19,7 @@ import io.genrm4j.infer.Scoring;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.Presets;
 import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.model.tokenizer.TestTokenizers;
 import io.genrm4j.serve.client.OpenAiClient;
 import io.genrm4j.serve.client.OpenAiException;
 import io.genrm4j.serve.client.PYes;
@@ -64,11 +65,7 @@ class ServeTest {
 
   @BeforeAll
   static void start() {
-    StringBuilder a = new StringBuilder("\n");
-    for (char c = 32; c < 127; c++) {
-      a.append(c);
-    }
-    tok = CharTokenizer.of(a.toString());
+    tok = TestTokenizers.printableAscii();
     root = NDManager.newBaseManager();
     model = LlamaModel.init(Presets.get("test", tok.vocabSize()), 11, root);
     gen = new Generator(model, tok);

@@ -9,6 +9,7 @@ import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.Presets;
 import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.model.tokenizer.TestTokenizers;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.train.TrainConfig;
 import java.io.ByteArrayOutputStream;
@@ -35,11 +36,7 @@ class ContextLengthTest {
 
   @BeforeAll
   static void init() {
-    StringBuilder a = new StringBuilder("\n");
-    for (char c = 32; c < 127; c++) {
-      a.append(c);
-    }
-    tok = CharTokenizer.of(a.toString());
+    tok = TestTokenizers.printableAscii();
     root = NDManager.newBaseManager();
     model = LlamaModel.init(Presets.get("test", tok.vocabSize()), 3, root);
     orm = model.withScoreHead(1);
