@@ -27,6 +27,13 @@ final class ReportMarkdown {
         MarkdownTable.pct(sm.pool().meanAccuracy()), sm.pool().problemsWithACorrectCandidate()));
     b.append("## Candidate pool\n\n").append(ct.render()).append("\n");
     b.append("Verifier training data: `").append(m.verifierData().toJson().toString()).append("`\n\n");
+    // a synthetic run directory may have no training examples
+    if (java.nio.file.Files.exists(dir.verifierTrain())) {
+      VerifierDataAudit audit = VerifierDataAudit.of(VerifierDataStage.read(dir));
+      b.append("Groups of the verifier training data with only one label (a shortcut a verifier can learn; all groups"
+        + " in `").append(dir.link(dir.verifierDataAudit())).append("`):\n\n")
+          .append(audit.singleLabel().isEmpty() ? "none\n" : audit.singleLabelTable().render()).append("\n");
+    }
     b.append("## Best-of-N, out of distribution (test-ood)\n\n").append(INTERVAL_NOTE)
         .append(curveTable(m.split(Split.TEST_OOD).bestOfN(), prof.ns(), m.split(Split.TEST_OOD).intervals())
             .render()).append("\n");
