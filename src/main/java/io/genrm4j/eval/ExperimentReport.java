@@ -365,4 +365,36 @@ public final class ExperimentReport {
     });
     return t;
   }
+
+  /**
+   * Several seeds side by side: per task and method, each seed's test-ood Best-of-N at the largest N with its 95%
+   * bootstrap interval, and the mean over seeds.
+   */
+  public static MarkdownTable seedsTable(Map<Long, List<Experiment.Result>> bySeed, ExperimentProfile prof) {
+    List<String> header = new ArrayList<>(List.of("task", "method (test-ood Best-of-" + prof.n() + ")"));
+    bySeed.keySet().forEach(s -> header.add("seed " + s));
+    header.add("mean");
+    MarkdownTable t = MarkdownTable.of(header.toArray(String[]::new));
+    String n = String.valueOf(prof.n());
+    List<Experiment.Result> first = bySeed.values().iterator().next();
+    for (int task = 0; task < first.size(); task++) {
+      JsonNode m0 = first.get(task).metrics();
+      for (var it = m0.get("best_of_n").fieldNames(); it.hasNext(); ) {
+        String method = it.next();
+        List<Object> row = new ArrayList<>(List.of(m0.get("task").asText(), method));
+        double sum = 0;
+        for (List<Experiment.Result> rs : bySeed.values()) {
+          JsonNode m = rs.get(task).metrics();
+          double v = m.get("best_of_n").get(method).get(n).asDouble();
+          JsonNode iv = m.get("intervals").get(Split.TEST_OOD.id()).get("best_of_n").get(method).get(n);
+          sum += v;
+          row.add(MarkdownTable.pct(v) + " [" + MarkdownTable.num(100 * iv.get(0).asDouble(), 1) + ", "
+              + MarkdownTable.num(100 * iv.get(1).asDouble(), 1) + "]");
+        }
+        row.add(MarkdownTable.pct(sum / bySeed.size()));
+        t.row(row.toArray());
+      }
+    }
+    return t;
+  }
 }
