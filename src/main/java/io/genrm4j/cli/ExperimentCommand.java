@@ -9,7 +9,10 @@ import io.genrm4j.task.Task;
 import io.genrm4j.task.Tasks;
 import io.genrm4j.util.UserException;
 import java.nio.file.Path;
+import io.genrm4j.util.AtomicFiles;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,6 +47,11 @@ public final class ExperimentCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "run seed (default: ${DEFAULT-VALUE})")
   long seed;
 
+  @Option(names = "--seeds", split = ",", description = "several run seeds, e.g. 1,2: one run per seed in "
+      + "OUT/seed-N and OUT/seeds.md (each seed's test-ood Best-of-N at the largest N with its interval, and the mean);"
+      + " replaces --seed")
+  List<Long> seeds;
+
   @Option(names = "--workers", description = "verifier stages run at once, each on one PyTorch thread (default: "
       + "cores / GENRM_THREADS, at most 4; here ${DEFAULT-VALUE})")
   int workers = Experiment.defaultWorkers();
@@ -59,8 +67,19 @@ public final class ExperimentCommand implements Callable<Integer> {
       case "last-letter", "word-sorting" -> List.of(Tasks.byName(task));
       default -> throw new UserException("unknown task '" + task + "' (expected last-letter, word-sorting or all)");
     };
-    List<Experiment.Result> results = Experiment.runTasks(tasks, prof, seed, workers, new RunDir(out), System.err);
     var outStream = spec.commandLine().getOut();
+    if (seeds != null && !seeds.isEmpty()) {
+      Map<Long, List<Experiment.Result>> bySeed = new LinkedHashMap<>();
+      for (long s : seeds) {
+        bySeed.put(s, Experiment.runTasks(tasks, prof, s, workers, new RunDir(out.resolve("seed-" + s)), System.err));
+      }
+      String table = ExperimentReport.seedsTable(bySeed, prof).render();
+      AtomicFiles.writeString(out.resolve("seeds.md"), table);
+      outStream.println(table);
+      outStream.flush();
+      return 0;
+    }
+    List<Experiment.Result> results = Experiment.runTasks(tasks, prof, seed, workers, new RunDir(out), System.err);
     for (Experiment.Result r : results) {
       long ran = r.stages().stream().filter(Stages.Record::ran).count();
       outStream.printf("%s: %d stages run, %d already done; report in %s%n", r.metrics().get("task").asText(), ran,

@@ -132,24 +132,57 @@ public final class ExperimentReport {
   /** Best-of-N curves of a split: pass@n, self-consistency, every verifier, and GenRM-CoT-weighted voting. */
   static Map<String, Map<Integer, Double>> bestOfN(List<Pool> pools, List<String> methods, int[] ns, long seed) {
     Map<String, Map<Integer, Double>> out = new LinkedHashMap<>();
-    out.put(PASS, BestOfN.passAtNCurve(pools, ns));
-    out.put(SC, BestOfN.majorityVoteCurve(pools, ns, seed));
+    estimators(methods, seed).forEach((m, e) -> out.put(m, BestOfN.curve(pools, ns, e)));
+    return out;
+  }
+
+  /** The per-problem estimator behind each Best-of-N curve, in the report's order. */
+  static Map<String, BestOfN.Estimator> estimators(List<String> methods, long seed) {
+    Map<String, BestOfN.Estimator> out = new LinkedHashMap<>();
+    out.put(PASS, (p, n) -> BestOfN.passAtN(p.correct(), n));
+    out.put(SC, (p, n) -> BestOfN.majorityVote(p.answers(), p.correct(), n, BestOfN.problemSeed(seed, p, n)));
     for (String m : methods) {
-      out.put(m, BestOfN.bestOfNCurve(pools, m, ns));
+      out.put(m, (p, n) -> BestOfN.bestOfN(p.scoresOf(m), p.correct(), n));
     }
-    if (methods.contains(VerifierKind.GENRM_COT.id())) {
-      // weights must be finite: an unscorable candidate gets weight 0
-      List<Pool> w = new ArrayList<>();
-      for (Pool p : pools) {
-        double[] s = p.scoresOf(VerifierKind.GENRM_COT.id()).clone();
-        for (int i = 0; i < s.length; i++) {
-          s[i] = Double.isFinite(s[i]) ? s[i] : 0;
-        }
-        w.add(p.withScores("weights", s));
-      }
-      out.put(WEIGHTED, BestOfN.weightedMajorityVoteCurve(w, "weights", ns, seed));
+    String cot = VerifierKind.GENRM_COT.id();
+    if (methods.contains(cot)) {
+      out.put(WEIGHTED, (p, n) -> BestOfN.weightedMajorityVote(p.answers(), finiteWeights(p.scoresOf(cot)),
+          p.correct(), n, BestOfN.problemSeed(seed, p, n)));
     }
     return out;
+  }
+
+  /** Weights must be finite: an unscorable candidate gets weight 0. */
+  private static double[] finiteWeights(double[] scores) {
+    double[] s = scores.clone();
+    for (int i = 0; i < s.length; i++) {
+      s[i] = Double.isFinite(s[i]) ? s[i] : 0;
+    }
+    return s;
+  }
+
+  /**
+   * 95% bootstrap intervals over problems of a split: each Best-of-N figure (per-problem values computed once, their
+   * mean resampled) and each verifier's AUROC (recomputed over the pooled candidates of the drawn problems).
+   */
+  static ReportMetrics.Intervals intervals(List<Pool> pools, List<String> methods, int[] ns, long seed,
+      long bootstrapSeed) {
+    int[][] draws = Bootstrap.resamples(pools.size(), Bootstrap.RESAMPLES, bootstrapSeed);
+    Map<String, Map<Integer, Bootstrap.Interval>> best = new LinkedHashMap<>();
+    estimators(methods, seed).forEach((m, e) -> {
+      Map<Integer, Bootstrap.Interval> byN = new LinkedHashMap<>();
+      for (int n : ns) {
+        double[] perProblem = pools.stream().mapToDouble(p -> e.estimate(p, n)).toArray();
+        byN.put(n, Bootstrap.meanInterval(perProblem, draws));
+      }
+      best.put(m, byN);
+    });
+    List<boolean[]> labels = pools.stream().map(Pool::correct).toList();
+    Map<String, Bootstrap.Interval> auroc = new LinkedHashMap<>();
+    for (String m : methods) {
+      auroc.put(m, Bootstrap.aurocInterval(pools.stream().map(p -> p.scoresOf(m)).toList(), labels, draws));
+    }
+    return new ReportMetrics.Intervals(best, auroc);
   }
 
   /** Writes metrics.json, the plots and report.md from a run directory whose score stages are done. */
@@ -241,7 +274,8 @@ public final class ExperimentReport {
     }).count();
     ReportMetrics.PoolStats pool = new ReportMetrics.PoolStats(pools.size(), y.length,
         y.length == 0 ? 0 : right / (double) y.length, withACorrect);
-    return new ReportMetrics.SplitMetrics(bestOfN(pools, methods, prof.ns(), seed), votes, quality, scoring, pool);
+    return new ReportMetrics.SplitMetrics(bestOfN(pools, methods, prof.ns(), seed), votes, quality, scoring, pool,
+        intervals(pools, methods, prof.ns(), seed, StageContext.seedOf(seed, "bootstrap-" + split.id())));
   }
 
   /** Whether each candidate is correct, pool after pool. */
@@ -329,6 +363,38 @@ public final class ExperimentReport {
       }
       t.row(row.toArray());
     });
+    return t;
+  }
+
+  /**
+   * Several seeds side by side: per task and method, each seed's test-ood Best-of-N at the largest N with its 95%
+   * bootstrap interval, and the mean over seeds.
+   */
+  public static MarkdownTable seedsTable(Map<Long, List<Experiment.Result>> bySeed, ExperimentProfile prof) {
+    List<String> header = new ArrayList<>(List.of("task", "method (test-ood Best-of-" + prof.n() + ")"));
+    bySeed.keySet().forEach(s -> header.add("seed " + s));
+    header.add("mean");
+    MarkdownTable t = MarkdownTable.of(header.toArray(String[]::new));
+    String n = String.valueOf(prof.n());
+    List<Experiment.Result> first = bySeed.values().iterator().next();
+    for (int task = 0; task < first.size(); task++) {
+      JsonNode m0 = first.get(task).metrics();
+      for (var it = m0.get("best_of_n").fieldNames(); it.hasNext(); ) {
+        String method = it.next();
+        List<Object> row = new ArrayList<>(List.of(m0.get("task").asText(), method));
+        double sum = 0;
+        for (List<Experiment.Result> rs : bySeed.values()) {
+          JsonNode m = rs.get(task).metrics();
+          double v = m.get("best_of_n").get(method).get(n).asDouble();
+          JsonNode iv = m.get("intervals").get(Split.TEST_OOD.id()).get("best_of_n").get(method).get(n);
+          sum += v;
+          row.add(MarkdownTable.pct(v) + " [" + MarkdownTable.num(100 * iv.get(0).asDouble(), 1) + ", "
+              + MarkdownTable.num(100 * iv.get(1).asDouble(), 1) + "]");
+        }
+        row.add(MarkdownTable.pct(sum / bySeed.size()));
+        t.row(row.toArray());
+      }
+    }
     return t;
   }
 }

@@ -73,7 +73,36 @@ final class ReportJson {
     o.set("verifier_data", m.verifierData().toJson());
     ObjectNode stages = o.putObject("stages");
     m.stageSeconds().forEach(stages::put);
+    o.set("intervals", intervals(m));
     return o;
+  }
+
+  /** split -> {best_of_n: method -> N -> [lo, hi], auroc: method -> [lo, hi]}; 95% bootstrap over problems. */
+  private static ObjectNode intervals(ReportMetrics m) {
+    ObjectNode o = Jsonl.MAPPER.createObjectNode();
+    o.put("level", Bootstrap.LEVEL);
+    o.put("resamples", Bootstrap.RESAMPLES);
+    m.splits().forEach((s, sm) -> {
+      ObjectNode so = o.putObject(s.id());
+      ObjectNode best = so.putObject("best_of_n");
+      sm.intervals().bestOfN().forEach((method, byN) -> {
+        ObjectNode c = best.putObject(method);
+        byN.forEach((n, iv) -> pair(c.putArray(String.valueOf(n)), iv));
+      });
+      ObjectNode auroc = so.putObject("auroc");
+      sm.intervals().auroc().forEach((method, iv) -> pair(auroc.putArray(method), iv));
+    });
+    return o;
+  }
+
+  private static void pair(com.fasterxml.jackson.databind.node.ArrayNode a, Bootstrap.Interval iv) {
+    for (double v : new double[] {iv.lo(), iv.hi()}) {
+      if (Double.isFinite(v)) {
+        a.add(v);
+      } else {
+        a.addNull();
+      }
+    }
   }
 
   /** method -> N -> accuracy. */

@@ -27,11 +27,20 @@ final class ReportMarkdown {
         MarkdownTable.pct(sm.pool().meanAccuracy()), sm.pool().problemsWithACorrectCandidate()));
     b.append("## Candidate pool\n\n").append(ct.render()).append("\n");
     b.append("Verifier training data: `").append(m.verifierData().toJson().toString()).append("`\n\n");
-    b.append("## Best-of-N, out of distribution (test-ood)\n\n")
-        .append(curveTable(m.split(Split.TEST_OOD).bestOfN(), prof.ns()).render()).append("\n");
+    // a synthetic run directory may have no training examples
+    if (java.nio.file.Files.exists(dir.verifierTrain())) {
+      VerifierDataAudit audit = VerifierDataAudit.of(VerifierDataStage.read(dir));
+      b.append("Groups of the verifier training data with only one label (a shortcut a verifier can learn; all groups"
+        + " in `").append(dir.link(dir.verifierDataAudit())).append("`):\n\n")
+          .append(audit.singleLabel().isEmpty() ? "none\n" : audit.singleLabelTable().render()).append("\n");
+    }
+    b.append("## Best-of-N, out of distribution (test-ood)\n\n").append(INTERVAL_NOTE)
+        .append(curveTable(m.split(Split.TEST_OOD).bestOfN(), prof.ns(), m.split(Split.TEST_OOD).intervals())
+            .render()).append("\n");
     b.append("![Best-of-N OOD](").append(dir.link(dir.bestOfNPlot(Split.TEST_OOD))).append(")\n\n");
-    b.append("## Best-of-N, in distribution (test-id)\n\n")
-        .append(curveTable(m.split(Split.TEST_ID).bestOfN(), prof.ns()).render()).append("\n");
+    b.append("## Best-of-N, in distribution (test-id)\n\n").append(INTERVAL_NOTE)
+        .append(curveTable(m.split(Split.TEST_ID).bestOfN(), prof.ns(), m.split(Split.TEST_ID).intervals())
+            .render()).append("\n");
     b.append("![Best-of-N ID](").append(dir.link(dir.bestOfNPlot(Split.TEST_ID))).append(")\n\n");
     b.append("## Best-of-").append(prof.n()).append(" vs number of rationales K\n\n");
     m.splits().forEach((s, sm) -> b.append("### ").append(s.id()).append("\n\n")
@@ -39,8 +48,9 @@ final class ReportMarkdown {
     b.append("![votes](").append(dir.link(dir.votesPlot(Split.TEST_OOD))).append(")\n\n");
     b.append("## Verifier metrics (per candidate; DPO accuracy at reward 0, no ECE)\n\n");
     m.splits().forEach((s, sm) -> {
-      MarkdownTable t = MarkdownTable.of("method", "accuracy", "AUROC", "ECE", "Brier", "unscored");
-      sm.verifiers().forEach((method, q) -> t.row(method, num(q.accuracy(), 3), num(q.auroc(), 3), num(q.ece(), 3),
+      MarkdownTable t = MarkdownTable.of("method", "accuracy", "AUROC [95% CI]", "ECE", "Brier", "unscored");
+      sm.verifiers().forEach((method, q) -> t.row(method, num(q.accuracy(), 3),
+          num(q.auroc(), 3) + interval(sm.intervals().auroc().get(method), 3, 1), num(q.ece(), 3),
           num(q.brier(), 3), q.unscored()));
       b.append("### ").append(s.id()).append("\n\n").append(t.render()).append("\n");
     });
@@ -67,8 +77,17 @@ final class ReportMarkdown {
     return b.toString();
   }
 
+  private static final String INTERVAL_NOTE = "At the largest N: accuracy [95% bootstrap interval over problems,"
+      + " " + Bootstrap.RESAMPLES + " resamples].\n\n";
+
   /** Curves as a table: method x N (or K). */
   static MarkdownTable curveTable(Map<String, Map<Integer, Double>> curves, int[] ns) {
+    return curveTable(curves, ns, null);
+  }
+
+  /** Curves as a table, the cell at the largest N followed by its interval when {@code intervals} is given. */
+  static MarkdownTable curveTable(Map<String, Map<Integer, Double>> curves, int[] ns,
+      ReportMetrics.Intervals intervals) {
     String[] header = new String[ns.length + 1];
     header[0] = "method";
     for (int i = 0; i < ns.length; i++) {
@@ -81,10 +100,22 @@ final class ReportMarkdown {
       for (int i = 0; i < ns.length; i++) {
         Double v = curve.get(ns[i]);
         row[i + 1] = v == null || !Double.isFinite(v) ? "-" : MarkdownTable.pct(v);
+        if (intervals != null && i == ns.length - 1 && intervals.bestOfN().containsKey(method)) {
+          row[i + 1] = row[i + 1] + interval(intervals.bestOfN().get(method).get(ns[i]), 1, 100);
+        }
       }
       t.row(row);
     });
     return t;
+  }
+
+  /** " [lo, hi]" of an interval scaled by {@code scale} (100 for percentages); "" when there is none. */
+  private static String interval(Bootstrap.Interval iv, int decimals, double scale) {
+    if (iv == null || !Double.isFinite(iv.lo())) {
+      return "";
+    }
+    return " [" + MarkdownTable.num(scale * iv.lo(), decimals) + ", " + MarkdownTable.num(scale * iv.hi(), decimals)
+        + "]";
   }
 
   /** A number with {@code decimals} decimals; "-" for one that does not exist (NaN, written as null). */

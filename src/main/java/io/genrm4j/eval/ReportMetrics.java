@@ -28,9 +28,20 @@ public record ReportMetrics(String task, ExperimentProfile profile, long seed, M
    * @param votes each vote-based method -> K rationales -> Best-of-(profile N) accuracy
    * @param verifiers per method: how well its scores classify the candidates
    * @param scoring per method: the tokens it processed to score the pool
+   * @param intervals 95% bootstrap intervals over problems of the Best-of-N figures and the AUROCs
    */
   public record SplitMetrics(Map<String, Map<Integer, Double>> bestOfN, Map<String, Map<Integer, Double>> votes,
-      Map<String, VerifierQuality> verifiers, Map<String, ScoringCost> scoring, PoolStats pool) {}
+      Map<String, VerifierQuality> verifiers, Map<String, ScoringCost> scoring, PoolStats pool,
+      Intervals intervals) {}
+
+  /**
+   * Bootstrap intervals of a split ({@link Bootstrap}).
+   *
+   * @param bestOfN method -> N -> interval, the methods of {@link SplitMetrics#bestOfN}
+   * @param auroc verifier -> interval of its per-candidate AUROC
+   */
+  public record Intervals(Map<String, Map<Integer, Bootstrap.Interval>> bestOfN,
+      Map<String, Bootstrap.Interval> auroc) {}
 
   /** Per-candidate classification metrics of one verifier ({@link VerifierMetrics}); ECE and Brier NaN for DPO. */
   public record VerifierQuality(double accuracy, double auroc, double ece, double brier, int unscored) {}

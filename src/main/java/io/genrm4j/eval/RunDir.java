@@ -21,6 +21,7 @@ import java.util.List;
  * candidates-SPLIT.jsonl               sampled, graded candidates
  * verifier-train.jsonl                 the verifiers' training examples
  * verifier-data.json                   counts of those examples
+ * verifier-data-audit.json             their label counts by surface feature (single-label groups are shortcuts)
  * scores/METHOD-SPLIT.jsonl            one verifier's scores of a split's candidates
  * generation.json                      greedy pass@1 per model and split
  * metrics.json, report.md              the report
@@ -71,6 +72,11 @@ public record RunDir(Path root) {
   /** Counts of the verifiers' training examples ({@link VerifierDataStats}). */
   public Path verifierDataStats() {
     return root.resolve("verifier-data.json");
+  }
+
+  /** Label counts of the verifiers' training examples by surface feature ({@link VerifierDataAudit}). */
+  public Path verifierDataAudit() {
+    return root.resolve("verifier-data-audit.json");
   }
 
   public Path scores(String method, Split s) {

@@ -22,6 +22,11 @@ record StageContext(Task task, Oracle oracle, ExperimentProfile prof, RunDir dir
 
   /** Every random choice is a function of the run seed and a fixed salt (a stage or method name). */
   long seedOf(String what) {
+    return seedOf(seed, what);
+  }
+
+  /** {@link #seedOf(String)} of a given run seed, for code that has the seed but no context (the report). */
+  static long seedOf(long seed, String what) {
     long h = seed * 0x9E3779B97F4A7C15L;
     for (char c : what.toCharArray()) {
       h = (h ^ c) * 0x100000001B3L;

@@ -78,6 +78,7 @@ final class VerifierDataStage {
     Jsonl.write(dir.verifierTrain(), rows);
     AtomicFiles.writeString(dir.verifierDataStats(), Experiment.pretty(new VerifierDataStats(rows.size(),
         sampledCorrect, sampledIncorrect, filledCorrect, filledIncorrect).toJson()));
+    AtomicFiles.writeString(dir.verifierDataAudit(), Experiment.pretty(VerifierDataAudit.of(read(dir)).toJson()));
   }
 
   /** The oracle rationale without its verdict line (the trainer appends the verdict). */

@@ -31,4 +31,18 @@ class ExperimentCommandTest {
     assertEquals(0, r.code());
     assertTrue(r.out().contains("--profile") && r.out().contains("mini"), r.out());
   }
+
+  @Test
+  void severalSeedsRunIntoTheirOwnDirectoriesWithASummary() throws Exception {
+    Path out = tmp.resolve("seeds");
+    Run r = run("experiment", "--task", "last-letter", "--profile", "mini", "--seeds", "1,2", "--workers", "1",
+        "--out", out.toString());
+    assertEquals(0, r.code(), r.err());
+    for (String s : new String[] {"seed-1", "seed-2"}) {
+      assertTrue(Files.exists(out.resolve(s).resolve("metrics.json")), s);
+    }
+    String table = Files.readString(out.resolve("seeds.md"));
+    assertTrue(table.contains("seed 1 |") && table.contains("seed 2 |") && table.contains("mean |"), table);
+    assertTrue(table.contains("genrm-cot") && table.contains("% ["), table);
+  }
 }

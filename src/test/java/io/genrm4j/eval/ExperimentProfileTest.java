@@ -27,9 +27,9 @@ class ExperimentProfileTest {
     assertPinned("quick", "word-sorting", """
         {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":20,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0}""");
     assertPinned("full", "last-letter", """
-        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":50,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0}""");
+        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0}""");
     assertPinned("full", "word-sorting", """
-        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":50,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0}""");
+        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0}""");
     assertEquals(List.of("mini", "quick", "full"), List.copyOf(ExperimentProfile.all().keySet()));
   }
 

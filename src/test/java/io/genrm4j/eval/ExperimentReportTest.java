@@ -62,7 +62,21 @@ class ExperimentReportTest {
           split);
       double auroc = m.get("verifier_metrics").get(split).get("genrm-cot").get("auroc").asDouble();
       assertTrue(auroc > 0.6, "averaged votes separate the classes: " + auroc);
+      // every Best-of-N figure and every AUROC has a bootstrap interval that contains it
+      JsonNode iv = m.get("intervals").get(split);
+      assertEquals(MetricsAssertions.fieldNames(bon), MetricsAssertions.fieldNames(iv.get("best_of_n")), split);
+      bon.fields().forEachRemaining(e -> e.getValue().fields().forEachRemaining(c -> {
+        JsonNode lohi = iv.get("best_of_n").get(e.getKey()).get(c.getKey());
+        assertTrue(lohi.get(0).asDouble() <= c.getValue().asDouble() + 1e-12
+            && c.getValue().asDouble() <= lohi.get(1).asDouble() + 1e-12, split + " " + e.getKey() + " " + lohi);
+      }));
+      for (String meth : Experiment.METHODS) {
+        JsonNode lohi = iv.get("auroc").get(meth);
+        double a = m.get("verifier_metrics").get(split).get(meth).get("auroc").asDouble();
+        assertTrue(lohi.get(0).asDouble() <= a && a <= lohi.get(1).asDouble(), split + " " + meth + " " + lohi);
+      }
     }
+    assertTrue(Files.readString(dir.report()).contains("% ["), "report.md shows the intervals");
     assertTrue(Files.exists(dir.bestOfNPlot(Split.TEST_OOD)));
     assertTrue(Files.readString(dir.report()).contains("| genrm-cot"));
     // the generator's actual stopping point, not the profile's maximum

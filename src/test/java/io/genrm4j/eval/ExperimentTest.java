@@ -112,10 +112,19 @@ class ExperimentTest {
       }
     }
     for (Path f : List.of(dir.config(), dir.report(), dir.bestOfNPlot(Split.TEST_OOD), dir.votesPlot(Split.TEST_OOD),
-        dir.verifierTrain(), dir.scores("genrm-cot", Split.TEST_OOD),
+        dir.verifierTrain(), dir.verifierDataAudit(), dir.scores("genrm-cot", Split.TEST_OOD),
         dir.checkpoint("generator").resolve("config.json"))) { // a Hugging Face checkpoint's config
       assertTrue(Files.exists(f), f.toString());
     }
+    // the audit counts every training example once per grouping
+    JsonNode audit = Jsonl.MAPPER.readTree(dir.verifierDataAudit().toFile());
+    int examples = Jsonl.readObjects(dir.verifierTrain()).size();
+    assertEquals(examples, audit.get("examples").asInt());
+    int counted = 0;
+    for (JsonNode c : audit.get("groupings").get(VerifierDataAudit.LINES_X_ANSWER_LENGTH)) {
+      counted += c.get("yes").asInt() + c.get("no").asInt();
+    }
+    assertEquals(examples, counted);
     String report = Files.readString(dir.report());
     String lambda = MarkdownTable.num(prof.lambda(), 1);
     assertTrue(java.util.regex.Pattern.compile("\\| genrm-unified +\\| +" + java.util.regex.Pattern.quote(lambda)
