@@ -35,7 +35,7 @@ class ExperimentCommandTest {
   @Test
   void severalSeedsRunIntoTheirOwnDirectoriesWithASummary() throws Exception {
     Path out = tmp.resolve("seeds");
-    Run r = run("experiment", "--task", "last-letter", "--profile", "mini", "--seeds", "1,2", "--workers", "1",
+    CliRun r = CliRun.of("experiment", "--task", "last-letter", "--profile", "mini", "--seeds", "1,2", "--workers", "1",
         "--out", out.toString());
     assertEquals(0, r.code(), r.err());
     for (String s : new String[] {"seed-1", "seed-2"}) {
