@@ -36,46 +36,52 @@ public final class GenRmDirect implements Verifier {
 
   @Override
   public List<List<VerifierScore>> scoreAll(List<String> questions, List<List<String>> solutions) {
+    List<Prompt> prompts = new ArrayList<>();
     for (int q = 0; q < questions.size(); q++) {
-      requireFits(questions.get(q), solutions.get(q));
+      List<Prompt> here = encode(questions.get(q), solutions.get(q));
+      here.forEach(this::requireFits); // every candidate before any tensor
+      prompts.addAll(here);
     }
-    List<String> prompts = new ArrayList<>();
-    for (int q = 0; q < questions.size(); q++) {
-      for (String s : solutions.get(q)) {
-        prompts.add(format.verifyDirect(questions.get(q), s));
-      }
+    return Verifier.regroup(scorePrompts(prompts), solutions);
+  }
+
+  /** A verification prompt encoded once: its ids, its label tokens, its index among the question's solutions. */
+  private record Prompt(int index, int[] ids, DecisionLabels labels) {}
+
+  private List<Prompt> encode(String question, List<String> solutions) {
+    List<Prompt> out = new ArrayList<>();
+    for (int i = 0; i < solutions.size(); i++) {
+      String p = format.verifyDirect(question, solutions.get(i));
+      out.add(new Prompt(i, tok.encodeWithBos(p), DecisionLabels.resolve(tok, p)));
     }
-    List<VerifierScore> flat = scorePrompts(prompts);
-    return Verifier.regroup(flat, solutions);
+    return out;
+  }
+
+  @Override
+  public void requireFits(String question, List<String> solutions) {
+    encode(question, solutions).forEach(this::requireFits);
   }
 
   /** Each prompt is fed whole, then the longer label but its last token: prompt + label - 1 positions. */
-  @Override
-  public void requireFits(String question, List<String> solutions) {
-    int limit = model.config().maxPositionEmbeddings();
-    for (int i = 0; i < solutions.size(); i++) {
-      String p = format.verifyDirect(question, solutions.get(i));
-      DecisionLabels labels = DecisionLabels.resolve(tok, p);
-      int prompt = tok.encodeWithBos(p).length;
-      int label = Math.max(labels.yes().length, labels.no().length);
-      ContextLengthException.require(i, prompt + label - 1, limit,
-          "its verification prompt of " + prompt + " tokens plus a " + label + "-token label");
-    }
+  private void requireFits(Prompt p) {
+    int label = Math.max(p.labels().yes().length, p.labels().no().length);
+    ContextLengthException.require(p.index(), p.ids().length + label - 1, model.config().maxPositionEmbeddings(),
+        "its verification prompt of " + p.ids().length + " tokens plus a " + label + "-token label");
   }
 
-  /** Scores prompts that end with the decision question. */
-  List<VerifierScore> scorePrompts(List<String> prompts) {
+  /** Scores prompts that end with the decision question, {@link #BATCH} at a time. */
+  private List<VerifierScore> scorePrompts(List<Prompt> prompts) {
     List<VerifierScore> out = new ArrayList<>();
     for (int start = 0; start < prompts.size(); start += BATCH) {
-      List<String> chunk = prompts.subList(start, Math.min(prompts.size(), start + BATCH));
-      DecisionLabels labels = DecisionLabels.resolve(tok, chunk.get(0));
+      List<Prompt> chunk = prompts.subList(start, Math.min(prompts.size(), start + BATCH));
+      DecisionLabels labels = chunk.get(0).labels();
       List<int[]> contexts = new ArrayList<>();
-      for (String p : chunk) {
-        DecisionLabels here = DecisionLabels.resolve(tok, p);
-        if (!java.util.Arrays.equals(here.yes(), labels.yes()) || !java.util.Arrays.equals(here.no(), labels.no())) {
+      for (Prompt p : chunk) {
+        if (!java.util.Arrays.equals(p.labels().yes(), labels.yes())
+            || !java.util.Arrays.equals(p.labels().no(), labels.no())) {
           throw new IllegalStateException("label tokens differ between prompts of one batch");
         }
-        contexts.add(tok.encodeWithBos(p));
+        contexts.add(p.ids());
       }
       double[][] lp = Scoring.continuationLogProbs(model, Math.max(0, tok.padId()), contexts,
           List.of(labels.yes(), labels.no()));

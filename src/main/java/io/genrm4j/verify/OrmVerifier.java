@@ -31,13 +31,11 @@ public final class OrmVerifier implements Verifier {
 
   @Override
   public List<VerifierScore> score(String question, List<String> solutions) {
-    requireFits(question, solutions);
+    List<int[]> all = encode(question, solutions);
+    requireFits(all); // every candidate before any tensor
     List<VerifierScore> out = new ArrayList<>();
-    for (int start = 0; start < solutions.size(); start += GenRmDirect.BATCH) {
-      List<int[]> rows = new ArrayList<>();
-      for (String s : solutions.subList(start, Math.min(solutions.size(), start + GenRmDirect.BATCH))) {
-        rows.add(tok.encodeWithBos(format.solve(question) + s));
-      }
+    for (int start = 0; start < all.size(); start += GenRmDirect.BATCH) {
+      List<int[]> rows = all.subList(start, Math.min(all.size(), start + GenRmDirect.BATCH));
       try (NDManager mgr = model.manager().newSubManager()) {
         float[] z = Losses.lastTokenScore(model, TokenBatch.rightPadded(rows, Math.max(0, tok.padId()), mgr), mgr)
             .toFloatArray();
@@ -49,12 +47,24 @@ public final class OrmVerifier implements Verifier {
     return out;
   }
 
-  /** Question + solution is fed whole: its length in positions. */
+  private List<int[]> encode(String question, List<String> solutions) {
+    List<int[]> out = new ArrayList<>();
+    for (String s : solutions) {
+      out.add(tok.encodeWithBos(format.solve(question) + s));
+    }
+    return out;
+  }
+
   @Override
   public void requireFits(String question, List<String> solutions) {
+    requireFits(encode(question, solutions));
+  }
+
+  /** Question + solution is fed whole: its length in positions. */
+  private void requireFits(List<int[]> rows) {
     int limit = model.config().maxPositionEmbeddings();
-    for (int i = 0; i < solutions.size(); i++) {
-      int n = tok.encodeWithBos(format.solve(question) + solutions.get(i)).length;
+    for (int i = 0; i < rows.size(); i++) {
+      int n = rows.get(i).length;
       ContextLengthException.require(i, n, limit, "question + solution of " + n + " tokens");
     }
   }
