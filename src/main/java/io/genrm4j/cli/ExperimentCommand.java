@@ -52,6 +52,11 @@ public final class ExperimentCommand implements Callable<Integer> {
       + " replaces --seed")
   List<Long> seeds;
 
+  @Option(names = "--set", paramLabel = "FIELD=VALUE", description = "change one profile field for this run, e.g. "
+      + "--set leakFreeVerifierData=false --set verLr=1e-3 (repeatable; fields: docs/experiment.md#profiles); the run's "
+      + "config.json records the result")
+  Map<String, String> set = new LinkedHashMap<>();
+
   @Option(names = "--workers", description = "verifier stages run at once, each on one PyTorch thread (default: "
       + "cores / GENRM_THREADS, at most 4; here ${DEFAULT-VALUE})")
   int workers = Experiment.defaultWorkers();
@@ -61,7 +66,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     if (workers < 1) {
       throw new UserException("--workers must be at least 1, got " + workers);
     }
-    ExperimentProfile prof = ExperimentProfile.named(profile);
+    ExperimentProfile prof = ExperimentProfile.named(profile).with(set);
     List<Task> tasks = switch (task) {
       case "all" -> List.of(Tasks.LAST_LETTER, Tasks.WORD_SORTING);
       case "last-letter", "word-sorting" -> List.of(Tasks.byName(task));

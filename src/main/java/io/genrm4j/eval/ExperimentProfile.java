@@ -48,12 +48,14 @@ import java.util.Map;
  * @param temperature candidate sampling temperature
  * @param cotTemperature rationale sampling temperature of GenRM-CoT and the judge
  * @param tokenCap at most this many generated tokens per solution or rationale (0 = as long as the task needs)
+ * @param leakFreeVerifierData drop sampled candidates outside the training problems' length range and any
+ *     (lines x answer length) group with one label from the verifier data ({@link VerifierDataStage}, issue #21)
  */
 // The component order is the field order of "profile" in a run's config.json, which a resumed run must reproduce.
 public record ExperimentProfile(String name, String preset, int trainProblems, int testProblems,
     int samplesPerTrainProblem, int maxPerClass, int n, int votes, int genSteps, double genTarget, int genBatch,
     double genLr, int verSteps, int verBatch, double verLr, double lambda, double cotReplay, String cotPositions,
-    double dpoBeta, double temperature, double cotTemperature, int tokenCap) {
+    double dpoBeta, double temperature, double cotTemperature, int tokenCap, boolean leakFreeVerifierData) {
 
   public ExperimentProfile {
     if (n < 1 || votes < 1 || trainProblems < 1 || testProblems < 1 || samplesPerTrainProblem < 1) {
@@ -123,7 +125,7 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
   }
 
   /** This profile with the given fields replaced (field name -> value, as in a profile file). */
-  private ExperimentProfile overriddenBy(ObjectNode fields) {
+  ExperimentProfile overriddenBy(ObjectNode fields) {
     ObjectNode tree = READER.valueToTree(this);
     tree.setAll(fields);
     try {
@@ -133,11 +135,50 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     }
   }
 
-  /** This profile as run on {@code task}: the same, except for the fields its file overrides for that task. */
+  /**
+   * This profile as run on {@code task}: the same, except for the fields its file overrides for that task; a field
+   * already changed from the named profile's value ({@link #with}) keeps its value.
+   */
   public ExperimentProfile forTask(String task) {
     ProfileFile f = NAMED.get(name);
     ObjectNode fields = f == null ? null : f.taskOverrides().get(task);
-    return fields == null ? this : overriddenBy(fields);
+    if (fields == null) {
+      return this;
+    }
+    ObjectNode mine = READER.valueToTree(this);
+    ObjectNode base = READER.valueToTree(f.profile());
+    ObjectNode unchanged = fields.deepCopy();
+    fields.fieldNames().forEachRemaining(k -> {
+      if (!mine.get(k).equals(base.get(k))) {
+        unchanged.remove(k);
+      }
+    });
+    return overriddenBy(unchanged);
+  }
+
+  /**
+   * This profile with fields set from text ({@code genrm experiment --set FIELD=VALUE}): a value that reads as a
+   * JSON number or boolean is one, anything else is a string; an unknown field or a wrong type is a
+   * {@link UserException}.
+   */
+  public ExperimentProfile with(Map<String, String> fields) {
+    ObjectNode o = READER.createObjectNode();
+    fields.forEach((k, v) -> {
+      JsonNode value;
+      try {
+        value = READER.readTree(v);
+      } catch (IOException e) {
+        value = null;
+      }
+      o.set(k, value != null && (value.isNumber() || value.isBoolean()) ? value : o.textNode(v));
+    });
+    try {
+      return overriddenBy(o);
+    } catch (IllegalArgumentException e) {
+      String msg = e.getMessage();
+      int cut = msg.indexOf(" (for ");
+      throw new UserException("--set: " + (cut > 0 ? msg.substring(0, cut) : msg).split("\n")[0]);
+    }
   }
 
   /** The named profile; a {@link UserException} listing the names when unknown. */

@@ -49,8 +49,7 @@ public record VerifierDataAudit(int examples, Map<String, Map<String, LabelCount
     Map<String, Function<String, String>> features = new LinkedHashMap<>();
     features.put(LINES, s -> pad(stepLines(s)));
     features.put(ANSWER_LENGTH, s -> answerLength(s) < 0 ? "none" : pad(answerLength(s)));
-    features.put(LINES_X_ANSWER_LENGTH, s -> pad(stepLines(s)) + " x "
-        + (answerLength(s) < 0 ? "none" : pad(answerLength(s))));
+    features.put(LINES_X_ANSWER_LENGTH, VerifierDataAudit::paddedJointGroup);
     features.put(CHARS, s -> pad(s.length() / CHAR_BUCKET * CHAR_BUCKET) + "-"
         + (s.length() / CHAR_BUCKET * CHAR_BUCKET + CHAR_BUCKET - 1));
     features.put(FORMAT, s -> endsWithAnswer(s) ? "ends with 'The answer is ...'" : "other ending");
@@ -73,6 +72,15 @@ public record VerifierDataAudit(int examples, Map<String, Map<String, LabelCount
       groupings.put(by, groups);
     });
     return new VerifierDataAudit(examples.size(), groupings, single);
+  }
+
+  /** A solution's group under {@link #LINES_X_ANSWER_LENGTH}, e.g. {@code "5 x 5"} or {@code "3 x none"}. */
+  static String jointGroup(String solution) {
+    return unpad(paddedJointGroup(solution));
+  }
+
+  private static String paddedJointGroup(String s) {
+    return pad(stepLines(s)) + " x " + (answerLength(s) < 0 ? "none" : pad(answerLength(s)));
   }
 
   /** Lines of a solution other than its answer line. */

@@ -10,10 +10,17 @@ import io.genrm4j.util.AtomicFiles;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.verify.VerifierData;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IntSummaryStatistics;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 /** Stage {@code verifier-data}: the verifiers' balanced training examples, with oracle rationales. */
 final class VerifierDataStage {
@@ -28,57 +35,139 @@ final class VerifierDataStage {
    * #incorrect) of each. A problem with no correct sample gets the reference solution as its correct one; a problem
    * with no incorrect sample gets a perturbed reference solution ({@link Task#perturb}); both are counted in
    * {@link VerifierDataStats}.
+   *
+   * <p>With the profile's {@code leakFreeVerifierData} (issue #21), no surface feature may tell the labels apart in
+   * a way that is wrong out of distribution: a sampled candidate whose step lines or answer length lie outside the
+   * range of the training problems' reference solutions is dropped (a generator that learned longer lists writes
+   * extra lines on short problems, and those were all No: "long means wrong"), and so is every candidate of a
+   * {@link VerifierDataAudit#LINES_X_ANSWER_LENGTH} group that ends up with one label only; the selection is redone
+   * until no new such group appears. Within a problem, candidates whose shape the other label also has are taken
+   * first. Fills are always kept: they have the reference's shape.
    */
   void write() {
     Task task = ctx.task();
     RunDir dir = ctx.dir();
-    Map<String, List<Candidate>> groups = CandidatePool.byProblem(CandidatePool.read(dir, Split.TRAIN));
+    Map<String, List<Candidate>> sampled = CandidatePool.byProblem(CandidatePool.read(dir, Split.TRAIN));
+    List<Problem> problems = ctx.problems(Split.TRAIN);
+    Shape range = Shape.rangeOf(problems.stream().map(task::solve).toList());
     Random rng = new Random(ctx.seedOf("fill"));
+    Map<String, String> perturbed = new HashMap<>(); // one perturbation per problem, whatever the round
+    Set<String> excluded = new TreeSet<>();
+    Selection sel;
+    while (true) {
+      sel = select(problems, sampled, range, excluded, p -> perturbed.computeIfAbsent(p.id(),
+          id -> task.perturb(task.solve(p), rng)));
+      if (!ctx.prof().leakFreeVerifierData()) {
+        break;
+      }
+      Set<String> single = new TreeSet<>();
+      VerifierDataAudit.of(sel.examples()).singleLabel().stream()
+          .filter(g -> g.by().equals(VerifierDataAudit.LINES_X_ANSWER_LENGTH)).forEach(g -> single.add(g.value()));
+      if (!excluded.addAll(single)) {
+        break;
+      }
+    }
     List<ObjectNode> rows = new ArrayList<>();
-    int filledCorrect = 0;
-    int filledIncorrect = 0;
-    int sampledCorrect = 0;
-    int sampledIncorrect = 0;
-    for (Problem p : ctx.problems(Split.TRAIN)) {
-      LinkedHashSet<String> good = new LinkedHashSet<>();
-      LinkedHashSet<String> bad = new LinkedHashSet<>();
-      for (Candidate c : groups.getOrDefault(p.id(), List.of())) {
-        (Boolean.TRUE.equals(c.correct()) ? good : bad).add(c.text());
+    for (int i = 0; i < sel.examples().size(); i++) {
+      VerifierData.Labeled e = sel.examples().get(i);
+      Problem p = sel.problemOf().get(i);
+      if (task.grade(p, e.solution()).correct() != e.correct()) {
+        throw new IllegalStateException("perturbation did not change correctness: " + e.solution());
       }
-      if (good.isEmpty()) {
-        good.add(task.solve(p));
-        filledCorrect++;
-      }
-      if (bad.isEmpty()) {
-        bad.add(task.perturb(task.solve(p), rng));
-        filledIncorrect++;
-      }
-      int k = Math.min(ctx.prof().maxPerClass(), Math.min(good.size(), bad.size()));
-      for (boolean label : new boolean[] {true, false}) {
-        int taken = 0;
-        for (String s : label ? good : bad) {
-          if (taken++ == k) {
-            break;
-          }
-          if (task.grade(p, s).correct() != label) {
-            throw new IllegalStateException("perturbation did not change correctness: " + s);
-          }
-          ObjectNode o = Jsonl.MAPPER.createObjectNode();
-          o.put("problem_id", p.id());
-          o.put("question", p.question());
-          o.put("solution", s);
-          o.put("correct", label);
-          o.put("rationale", rationaleBody(p, s, label));
-          rows.add(o);
-        }
-      }
-      sampledCorrect += good.size();
-      sampledIncorrect += bad.size();
+      ObjectNode o = Jsonl.MAPPER.createObjectNode();
+      o.put("problem_id", p.id());
+      o.put("question", p.question());
+      o.put("solution", e.solution());
+      o.put("correct", e.correct());
+      o.put("rationale", rationaleBody(p, e.solution(), e.correct()));
+      rows.add(o);
     }
     Jsonl.write(dir.verifierTrain(), rows);
-    AtomicFiles.writeString(dir.verifierDataStats(), Experiment.pretty(new VerifierDataStats(rows.size(),
-        sampledCorrect, sampledIncorrect, filledCorrect, filledIncorrect).toJson()));
+    AtomicFiles.writeString(dir.verifierDataStats(), Experiment.pretty(sel.stats(rows.size(), excluded).toJson()));
     AtomicFiles.writeString(dir.verifierDataAudit(), Experiment.pretty(VerifierDataAudit.of(read(dir)).toJson()));
+  }
+
+  /** The step-line and answer-length range of a set of solutions (the training problems' references). */
+  record Shape(int minLines, int maxLines, int minAnswer, int maxAnswer) {
+    static Shape rangeOf(List<String> solutions) {
+      IntSummaryStatistics lines = solutions.stream().mapToInt(VerifierDataAudit::stepLines).summaryStatistics();
+      IntSummaryStatistics answer = solutions.stream().mapToInt(VerifierDataAudit::answerLength).summaryStatistics();
+      return new Shape(lines.getMin(), lines.getMax(), answer.getMin(), answer.getMax());
+    }
+
+    boolean contains(String solution) {
+      int l = VerifierDataAudit.stepLines(solution);
+      int a = VerifierDataAudit.answerLength(solution);
+      return l >= minLines && l <= maxLines && a >= minAnswer && a <= maxAnswer;
+    }
+  }
+
+  /** The chosen examples (question, solution, label; rationale empty), the problem of each, and what was left. */
+  private record Selection(List<VerifierData.Labeled> examples, List<Problem> problemOf, int distinctCorrect,
+      int distinctIncorrect, int filledCorrect, int filledIncorrect, int outOfRange, int inExcludedGroups) {
+    VerifierDataStats stats(int rows, Set<String> excludedGroups) {
+      return new VerifierDataStats(rows, distinctCorrect, distinctIncorrect, filledCorrect, filledIncorrect,
+          outOfRange, inExcludedGroups, List.copyOf(excludedGroups));
+    }
+  }
+
+  /** One round of the balanced selection; with leak-free data, sampled candidates must fit range and groups. */
+  private Selection select(List<Problem> problems, Map<String, List<Candidate>> sampled, Shape range,
+      Set<String> excluded, Function<Problem, String> perturbation) {
+    boolean leakFree = ctx.prof().leakFreeVerifierData();
+    List<VerifierData.Labeled> examples = new ArrayList<>();
+    List<Problem> problemOf = new ArrayList<>();
+    int[] n = new int[6]; // distinct correct, distinct incorrect, filled correct, filled incorrect, out of range, excluded
+    for (Problem p : problems) {
+      LinkedHashSet<String> good = new LinkedHashSet<>();
+      LinkedHashSet<String> bad = new LinkedHashSet<>();
+      for (Candidate c : sampled.getOrDefault(p.id(), List.of())) {
+        LinkedHashSet<String> side = Boolean.TRUE.equals(c.correct()) ? good : bad;
+        if (side.contains(c.text())) {
+          continue;
+        }
+        if (leakFree && !range.contains(c.text())) {
+          n[4]++;
+        } else if (leakFree && excluded.contains(VerifierDataAudit.jointGroup(c.text()))) {
+          n[5]++;
+        } else {
+          side.add(c.text());
+        }
+      }
+      if (good.isEmpty()) {
+        good.add(ctx.task().solve(p));
+        n[2]++;
+      }
+      if (bad.isEmpty()) {
+        bad.add(perturbation.apply(p));
+        n[3]++;
+      }
+      int k = Math.min(ctx.prof().maxPerClass(), Math.min(good.size(), bad.size()));
+      List<String> goodFirst = leakFree ? shapeMatchedFirst(good, bad) : List.copyOf(good);
+      List<String> badFirst = leakFree ? shapeMatchedFirst(bad, good) : List.copyOf(bad);
+      for (boolean label : new boolean[] {true, false}) {
+        (label ? goodFirst : badFirst).stream().limit(k).forEach(s -> {
+          examples.add(new VerifierData.Labeled(p.question(), s, label, ""));
+          problemOf.add(p);
+        });
+      }
+      n[0] += good.size();
+      n[1] += bad.size();
+    }
+    return new Selection(examples, problemOf, n[0], n[1], n[2], n[3], n[4], n[5]);
+  }
+
+  /**
+   * {@code these} in sample order, those with the (lines x answer length) shape of one of {@code others} first: a
+   * problem's Yes and No examples then share their shape where its candidates allow it, so the shape does not tell
+   * the label (with one correct candidate and an extra-line wrong one sampled first, the wrong one used to be kept).
+   */
+  private static List<String> shapeMatchedFirst(Set<String> these, Set<String> others) {
+    Set<String> shapes = new HashSet<>();
+    others.forEach(s -> shapes.add(VerifierDataAudit.jointGroup(s)));
+    List<String> out = new ArrayList<>(these);
+    out.sort(Comparator.comparing(s -> shapes.contains(VerifierDataAudit.jointGroup(s)) ? 0 : 1));
+    return out;
   }
 
   /** The oracle rationale without its verdict line (the trainer appends the verdict). */

@@ -3,13 +3,27 @@ package io.genrm4j.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genrm4j.util.Jsonl;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Counts of the verifiers' training data ({@link RunDir#verifierDataStats}): written by the verifier-data stage,
  * copied into the report.
+ *
+ * @param examples training examples written
+ * @param distinctCorrect distinct correct solutions the examples were drawn from (fills included)
+ * @param distinctIncorrect distinct incorrect solutions the examples were drawn from (fills included)
+ * @param filledCorrectWithReference problems whose correct example is the reference solution
+ * @param filledIncorrectWithPerturbation problems whose incorrect example is a perturbed reference
+ * @param droppedOutOfRange distinct sampled candidates dropped for step lines or answer length outside the training
+ *     problems' range (leak-free data, issue #21)
+ * @param droppedSingleLabelGroup distinct sampled candidates dropped because their (lines x answer length) group had
+ *     one label only
+ * @param singleLabelGroups those groups, e.g. {@code "1 x 1"}
  */
 public record VerifierDataStats(int examples, int distinctCorrect, int distinctIncorrect,
-    int filledCorrectWithReference, int filledIncorrectWithPerturbation) {
+    int filledCorrectWithReference, int filledIncorrectWithPerturbation, int droppedOutOfRange,
+    int droppedSingleLabelGroup, List<String> singleLabelGroups) {
 
   public ObjectNode toJson() {
     ObjectNode o = Jsonl.MAPPER.createObjectNode();
@@ -18,12 +32,21 @@ public record VerifierDataStats(int examples, int distinctCorrect, int distinctI
     o.put("distinct_incorrect", distinctIncorrect);
     o.put("filled_correct_with_reference", filledCorrectWithReference);
     o.put("filled_incorrect_with_perturbation", filledIncorrectWithPerturbation);
+    o.put("dropped_out_of_range", droppedOutOfRange);
+    o.put("dropped_single_label_group", droppedSingleLabelGroup);
+    singleLabelGroups.forEach(o.putArray("single_label_groups")::add);
     return o;
   }
 
+  /** Reads {@link #toJson}; files from before leak-free data have no dropped counts (read as 0). */
   public static VerifierDataStats of(JsonNode n) {
+    List<String> groups = new ArrayList<>();
+    if (n.has("single_label_groups")) {
+      n.get("single_label_groups").forEach(g -> groups.add(g.asText()));
+    }
     return new VerifierDataStats(n.get("examples").asInt(), n.get("distinct_correct").asInt(),
         n.get("distinct_incorrect").asInt(), n.get("filled_correct_with_reference").asInt(),
-        n.get("filled_incorrect_with_perturbation").asInt());
+        n.get("filled_incorrect_with_perturbation").asInt(), n.path("dropped_out_of_range").asInt(0),
+        n.path("dropped_single_label_group").asInt(0), groups);
   }
 }

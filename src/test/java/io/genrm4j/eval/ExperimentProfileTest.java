@@ -14,22 +14,23 @@ import org.junit.jupiter.api.Test;
 class ExperimentProfileTest {
   /**
    * Every field of every named profile on both tasks, as the profiles were when they were positional Java
-   * constructors (commit f73aa1f), in the exact JSON {@link Experiment} writes into {@code config.json}.
+   * constructors (commit f73aa1f) plus leakFreeVerifierData (issue #21), in the exact JSON {@link Experiment} writes
+   * into {@code config.json}.
    */
   @Test
   void namedProfilesAndTheirConfigJsonAreUnchanged() throws Exception {
     assertPinned("mini", "last-letter", """
-        {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12}""");
+        {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12,"leakFreeVerifierData":true}""");
     assertPinned("mini", "word-sorting", """
-        {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12}""");
+        {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12,"leakFreeVerifierData":true}""");
     assertPinned("quick", "last-letter", """
-        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":20,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0}""");
+        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":20,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true}""");
     assertPinned("quick", "word-sorting", """
-        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":20,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0}""");
+        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":20,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true}""");
     assertPinned("full", "last-letter", """
-        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0}""");
+        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true}""");
     assertPinned("full", "word-sorting", """
-        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0}""");
+        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true}""");
     assertEquals(List.of("mini", "quick", "full"), List.copyOf(ExperimentProfile.all().keySet()));
   }
 
@@ -51,6 +52,23 @@ class ExperimentProfileTest {
     }
     ExperimentProfile mini = ExperimentProfile.named("mini");
     assertEquals(mini, mini.forTask("word-sorting"));
+  }
+
+  @Test
+  void setChangesFieldsWithTheirTypesAndWinsOverTaskOverrides() {
+    ExperimentProfile quick = ExperimentProfile.named("quick");
+    ExperimentProfile p = quick.with(java.util.Map.of("leakFreeVerifierData", "false", "verLr", "1e-3",
+        "cotPositions", "sequential", "genSteps", "500"));
+    assertEquals(false, p.leakFreeVerifierData());
+    assertEquals(1e-3, p.verLr());
+    assertEquals("sequential", p.cotPositions());
+    assertEquals(500, p.forTask("word-sorting").genSteps(), "a value set by hand is not overridden per task");
+    assertEquals(3000, quick.with(java.util.Map.of("verLr", "1e-3")).forTask("word-sorting").genSteps());
+    assertEquals(quick, quick.with(java.util.Map.of()));
+    UserException unknown = assertThrows(UserException.class, () -> quick.with(java.util.Map.of("nope", "1")));
+    assertTrue(unknown.getMessage().startsWith("--set: ") && unknown.getMessage().contains("nope")
+        && !unknown.getMessage().contains("\n"), unknown.getMessage());
+    assertThrows(UserException.class, () -> quick.with(java.util.Map.of("verSteps", "many")));
   }
 
   @Test

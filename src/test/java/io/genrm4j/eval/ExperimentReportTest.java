@@ -25,7 +25,8 @@ class ExperimentReportTest {
       {"name": "synthetic", "preset": "test", "trainProblems": 4, "testProblems": 12, "samplesPerTrainProblem": 4,
        "maxPerClass": 2, "n": 8, "votes": 4, "genSteps": 1, "genTarget": 0, "genBatch": 1, "genLr": 1e-3,
        "verSteps": 1, "verBatch": 1, "verLr": 1e-3, "lambda": 1.0, "cotReplay": 0.0, "cotPositions": "sequential",
-       "dpoBeta": 0.1, "temperature": 1, "cotTemperature": 0.7, "tokenCap": 0}""");
+       "dpoBeta": 0.1, "temperature": 1, "cotTemperature": 0.7, "tokenCap": 0,
+       "leakFreeVerifierData": true}""");
 
   @Test
   void metricsAreConsistentOnSyntheticScores() throws Exception {

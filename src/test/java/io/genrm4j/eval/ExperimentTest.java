@@ -125,6 +125,9 @@ class ExperimentTest {
       counted += c.get("yes").asInt() + c.get("no").asInt();
     }
     assertEquals(examples, counted);
+    assertEquals(0, VerifierDataAudit.of(VerifierDataStage.read(dir)).singleLabel().stream()
+        .filter(g -> g.by().equals(VerifierDataAudit.LINES_X_ANSWER_LENGTH)).count(),
+        "leak-free verifier data: no (lines x answer length) group with one label");
     String report = Files.readString(dir.report());
     String lambda = MarkdownTable.num(prof.lambda(), 1);
     assertTrue(java.util.regex.Pattern.compile("\\| genrm-unified +\\| +" + java.util.regex.Pattern.quote(lambda)
