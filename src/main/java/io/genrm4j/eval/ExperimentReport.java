@@ -3,6 +3,7 @@ package io.genrm4j.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genrm4j.task.Candidate;
+import io.genrm4j.task.Prompts;
 import io.genrm4j.task.Split;
 import io.genrm4j.util.AtomicFiles;
 import io.genrm4j.util.Jsonl;
@@ -229,7 +230,8 @@ public final class ExperimentReport {
     for (String m : methods) {
       scores.put(m, readScores(dir.scores(m, split)));
     }
-    List<Pool> pools = rankablePools(pools(Candidate.read(dir.candidates(split)), scores, ks));
+    List<Candidate> candidates = Candidate.read(dir.candidates(split));
+    List<Pool> pools = rankablePools(pools(candidates, scores, ks));
     Map<String, Map<Integer, Double>> votes = new LinkedHashMap<>();
     for (String m : VOTING) {
       Map<Integer, Double> c = new LinkedHashMap<>();
@@ -240,6 +242,7 @@ public final class ExperimentReport {
     }
     // per-candidate classification metrics
     boolean[] y = labels(pools);
+    boolean[] rightLength = rightAnswerLength(pools, candidates);
     Map<String, ReportMetrics.VerifierQuality> quality = new LinkedHashMap<>();
     Map<String, ReportMetrics.ScoringCost> scoring = new LinkedHashMap<>();
     for (String m : methods) {
@@ -255,7 +258,7 @@ public final class ExperimentReport {
         prob[i] = probabilities ? Math.max(0, Math.min(1, s[i])) : 1 / (1 + Math.exp(-s[i]));
       }
       quality.put(m, new ReportMetrics.VerifierQuality(VerifierMetrics.accuracy(prob, y), VerifierMetrics.auroc(s, y),
-          probabilities ? VerifierMetrics.expectedCalibrationError(prob, y) : Double.NaN,
+          aurocWhere(s, y, rightLength), probabilities ? VerifierMetrics.expectedCalibrationError(prob, y) : Double.NaN,
           probabilities ? VerifierMetrics.brier(prob, y) : Double.NaN, unscored));
       long tokens = scores.get(m).tokens();
       scoring.put(m, new ReportMetrics.ScoringCost(tokens, y.length == 0 ? 0 : tokens / (double) y.length));
@@ -279,6 +282,45 @@ public final class ExperimentReport {
   }
 
   /** Whether each candidate is correct, pool after pool. */
+  /**
+   * Per candidate, in {@link #labels} order: does its answer have the reference answer's length (letters, or items
+   * when it has several words)? Among these candidates length cannot tell right from wrong (issue #21).
+   */
+  private static boolean[] rightAnswerLength(List<Pool> pools, List<Candidate> candidates) {
+    Map<String, List<Candidate>> byProblem = CandidatePool.byProblem(candidates);
+    boolean[] out = new boolean[pools.stream().mapToInt(Pool::size).sum()];
+    int i = 0;
+    for (Pool p : pools) {
+      for (Candidate c : byProblem.get(p.problemId())) {
+        out[i++] = c.answer() != null && VerifierDataAudit.answerLength(c.text())
+            == VerifierDataAudit.answerLength(Prompts.ANSWER_PREFIX + c.answer() + ".");
+      }
+    }
+    return out;
+  }
+
+  /** AUROC of the candidates where {@code keep} holds; NaN when they have one label only. */
+  private static double aurocWhere(double[] scores, boolean[] labels, boolean[] keep) {
+    int n = 0;
+    for (boolean k : keep) {
+      n += k ? 1 : 0;
+    }
+    double[] s = new double[n];
+    boolean[] y = new boolean[n];
+    int j = 0;
+    boolean yes = false;
+    boolean no = false;
+    for (int i = 0; i < keep.length; i++) {
+      if (keep[i]) {
+        s[j] = scores[i];
+        y[j++] = labels[i];
+        yes |= labels[i];
+        no |= !labels[i];
+      }
+    }
+    return yes && no ? VerifierMetrics.auroc(s, y) : Double.NaN;
+  }
+
   private static boolean[] labels(List<Pool> pools) {
     boolean[] y = new boolean[pools.stream().mapToInt(Pool::size).sum()];
     int i = 0;

@@ -32,6 +32,7 @@ final class ReportJson {
         ObjectNode v = so.putObject(method);
         Experiment.putNum(v, "accuracy", q.accuracy());
         Experiment.putNum(v, "auroc", q.auroc());
+        Experiment.putNum(v, "auroc_right_length", q.aurocRightLength());
         Experiment.putNum(v, "ece", q.ece());
         Experiment.putNum(v, "brier", q.brier());
         v.put("unscored", q.unscored());

@@ -46,11 +46,14 @@ final class ReportMarkdown {
     m.splits().forEach((s, sm) -> b.append("### ").append(s.id()).append("\n\n")
         .append(curveTable(sm.votes(), prof.ks()).render()).append("\n"));
     b.append("![votes](").append(dir.link(dir.votesPlot(Split.TEST_OOD))).append(")\n\n");
-    b.append("## Verifier metrics (per candidate; DPO accuracy at reward 0, no ECE)\n\n");
+    b.append("## Verifier metrics (per candidate; DPO accuracy at reward 0, no ECE; right-length answers: as long as "
+        + "the reference answer, where length tells nothing)\n\n");
     m.splits().forEach((s, sm) -> {
-      MarkdownTable t = MarkdownTable.of("method", "accuracy", "AUROC [95% CI]", "ECE", "Brier", "unscored");
+      MarkdownTable t = MarkdownTable.of("method", "accuracy", "AUROC [95% CI]", "AUROC, right-length answers",
+          "ECE", "Brier", "unscored");
       sm.verifiers().forEach((method, q) -> t.row(method, num(q.accuracy(), 3),
-          num(q.auroc(), 3) + interval(sm.intervals().auroc().get(method), 3, 1), num(q.ece(), 3),
+          num(q.auroc(), 3) + interval(sm.intervals().auroc().get(method), 3, 1), num(q.aurocRightLength(), 3),
+          num(q.ece(), 3),
           num(q.brier(), 3), q.unscored()));
       b.append("### ").append(s.id()).append("\n\n").append(t.render()).append("\n");
     });

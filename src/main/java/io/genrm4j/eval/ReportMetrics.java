@@ -43,8 +43,13 @@ public record ReportMetrics(String task, ExperimentProfile profile, long seed, M
   public record Intervals(Map<String, Map<Integer, Bootstrap.Interval>> bestOfN,
       Map<String, Bootstrap.Interval> auroc) {}
 
-  /** Per-candidate classification metrics of one verifier ({@link VerifierMetrics}); ECE and Brier NaN for DPO. */
-  public record VerifierQuality(double accuracy, double auroc, double ece, double brier, int unscored) {}
+  /**
+   * Per-candidate classification metrics of one verifier ({@link VerifierMetrics}); ECE and Brier NaN for DPO.
+   * {@code aurocRightLength}: the AUROC among candidates whose answer has the reference answer's length, where a
+   * length shortcut cannot help (NaN with one label only).
+   */
+  public record VerifierQuality(double accuracy, double auroc, double aurocRightLength, double ece, double brier,
+      int unscored) {}
 
   public record ScoringCost(long tokens, double tokensPerCandidate) {}
 

@@ -61,6 +61,17 @@ class ExperimentReportTest {
       // both classes in every split: every AUROC exists
       MetricsAssertions.verifierMetrics(m.get("verifier_metrics").get(split), true, PROF.testProblems() * PROF.n(),
           split);
+      // the right-length AUROC is the AUROC of the candidates whose answer has 4 letters
+      List<Candidate> cands = Candidate.read(dir.candidates(Split.parse(split)));
+      java.util.Map<String, Double> ormScore = new java.util.HashMap<>();
+      Jsonl.readObjects(dir.scores("orm", Split.parse(split))).forEach(r -> ormScore.put(
+          r.get("candidate_id").asText(), r.get("score").asDouble()));
+      List<Candidate> fourLetters = cands.stream().filter(c -> c.text().endsWith("is good.")
+          || c.text().endsWith("is bad0.")).toList();
+      assertTrue(fourLetters.size() < cands.size() && fourLetters.stream().anyMatch(c -> !c.correct()));
+      assertEquals(VerifierMetrics.auroc(fourLetters.stream().mapToDouble(c -> ormScore.get(c.candidateId()))
+          .toArray(), toBooleans(fourLetters)), m.get("verifier_metrics").get(split).get("orm")
+          .get("auroc_right_length").asDouble(), 1e-12);
       double auroc = m.get("verifier_metrics").get(split).get("genrm-cot").get("auroc").asDouble();
       assertTrue(auroc > 0.6, "averaged votes separate the classes: " + auroc);
       // every Best-of-N figure and every AUROC has a bootstrap interval that contains it
@@ -88,6 +99,14 @@ class ExperimentReportTest {
     assertEquals(List.of("train-genrm-cot", "train-genrm"), toList(m.get("stages").fieldNames()));
   }
 
+  private static boolean[] toBooleans(List<Candidate> cs) {
+    boolean[] out = new boolean[cs.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = cs.get(i).correct();
+    }
+    return out;
+  }
+
   /**
    * A run directory whose stages up to scoring are done, with synthetic scores that separate the classes; returns the
    * mean candidate accuracy of test-ood and of test-id.
@@ -105,8 +124,10 @@ class ExperimentReportTest {
         for (int j = 0; j < PROF.n(); j++) {
           boolean ok = rng.nextDouble() < rate;
           right += ok ? 1 : 0;
-          String ans = ok ? "good" : rng.nextInt(5) == 0 ? null : "bad" + rng.nextInt(3);
-          Candidate c = new Candidate("p" + p, "p" + p + "-c" + j, "q" + p, "t", "good", ans, ok);
+          // wrong answers of the reference's length ("bad0") and longer ones ("bad10"), or none
+          String ans = ok ? "good" : rng.nextInt(5) == 0 ? null : rng.nextInt(3) == 0 ? "bad0" : "bad10";
+          String text = ans == null ? "t" : "x\nThe answer is " + ans + ".";
+          Candidate c = new Candidate("p" + p, "p" + p + "-c" + j, "q" + p, text, "good", ans, ok);
           cs.add(c);
           for (int m = 0; m < Experiment.METHODS.size(); m++) {
             double[] votes = new double[PROF.votes()];
