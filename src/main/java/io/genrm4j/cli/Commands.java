@@ -21,6 +21,7 @@ final class Commands {
     cl.addSubcommand(new VerifyCommand());
     // experiments
     cl.addSubcommand(new ExperimentCommand());
+    cl.addSubcommand(new CouplingCheckCommand());
     // serving
     cl.addSubcommand("serve", new io.genrm4j.serve.ServeCommand());
     cl.addSubcommand("loadtest", new io.genrm4j.serve.LoadTestCommand());
