@@ -37,17 +37,19 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code genrm coupling-check}: does position coupling let a generator trained on short lists solve long ones (issue
- * #21 step 4's quick check)? Two generators with the same data, seed and steps, one with sequential positions and
- * one with {@link CoupledPositions}, each greedy-solving held-out in-distribution and out-of-distribution problems.
+ * #21 step 4's quick check)? Generators with the same data, seed and steps, with sequential positions or with
+ * {@link CoupledPositions} (lines, or lines and running letters), each greedy-solving held-out in-distribution and
+ * out-of-distribution problems.
  */
 @Command(
     name = "coupling-check",
     mixinStandardHelpOptions = true,
     description = {
-      "Train two generators on in-distribution lengths only (last-letter: 2-4 names), one with sequential rotary "
-          + "positions and one with position coupling (question item k and solution line k share a block of "
-          + "positions), and count the held-out problems each solves greedily, in distribution and at the "
-          + "out-of-distribution length (last-letter: 6 names). The two train side by side, one thread each."
+      "Train three generators on in-distribution lengths only (last-letter: 2-4 names): with sequential rotary "
+          + "positions, with position coupling (question item k and solution line k share a block of positions), "
+          + "and with coupling that also puts letter j of every running string beside item j; count the held-out "
+          + "problems each solves greedily, in distribution and at the out-of-distribution length (last-letter: "
+          + "6 names). Two train at a time, one thread each."
     })
 public final class CouplingCheckCommand implements Callable<Integer> {
   @Option(names = "--task", defaultValue = "last-letter", description = "last-letter or word-sorting (default: "
@@ -79,10 +81,29 @@ public final class CouplingCheckCommand implements Callable<Integer> {
       + "${DEFAULT-VALUE})")
   long seed;
 
+  @Option(names = "--layouts", split = ",", description = "which to train, of sequential, coupled, coupled+letters "
+      + "(default: all three)")
+  List<String> layouts;
+
   @Option(names = "--out", description = "also write the results as JSON to this file")
   Path json;
 
   @Spec CommandSpec spec;
+
+  /** The rotary positions a generator trains and decodes with. */
+  enum Layout {
+    SEQUENTIAL("sequential"),
+    /** Question item k and solution line k share block k. */
+    COUPLED("coupled"),
+    /** As {@link #COUPLED}, and letter j of every running string sits beside item j. */
+    COUPLED_LETTERS("coupled+letters");
+
+    final String id;
+
+    Layout(String id) {
+      this.id = id;
+    }
+  }
 
   /** One generator's outcome. */
   record Outcome(String layout, int steps, double finalLoss, double seconds, int solvedId, int solvedOod,
@@ -100,16 +121,25 @@ public final class CouplingCheckCommand implements Callable<Integer> {
       throw new UserException("--task must be last-letter or word-sorting, got '" + task + "'");
     }
     Presets.get(preset, 64); // an unknown preset fails here, before any training
+    List<Layout> chosen = new ArrayList<>();
+    for (Layout l : Layout.values()) {
+      if (layouts == null || layouts.contains(l.id)) {
+        chosen.add(l);
+      }
+    }
+    if (layouts != null && chosen.size() != layouts.size()) {
+      throw new UserException("--layouts takes sequential, coupled and coupled+letters, got " + layouts);
+    }
     CharTokenizer tok = CharTokenizer.of(t.alphabet(), Prompts.PHRASE_TOKENS);
     List<Problem> train = t.problems(Split.TRAIN, trainProblems, seed);
     List<Problem> id = t.problems(Split.TEST_ID, problems, seed);
     List<Problem> ood = t.problems(Split.TEST_OOD, problems, seed);
     List<Outcome> outcomes = new ArrayList<>();
     ExecutorService pool = Executors.newFixedThreadPool(2);
-    try (ProgressBar bar = Cli.progress("coupling-check", 2L * steps, "steps")) {
+    try (ProgressBar bar = Cli.progress("coupling-check", (long) chosen.size() * steps, "steps")) {
       List<Future<Outcome>> fs = new ArrayList<>();
-      for (boolean coupled : new boolean[] {false, true}) {
-        fs.add(pool.submit(() -> run(t, tok, train, id, ood, coupled, bar)));
+      for (Layout layout : chosen) {
+        fs.add(pool.submit(() -> run(t, tok, train, id, ood, layout, bar)));
       }
       for (Future<Outcome> f : fs) {
         outcomes.add(f.get());
@@ -127,16 +157,17 @@ public final class CouplingCheckCommand implements Callable<Integer> {
   }
 
   private Outcome run(AlgorithmicTask t, CharTokenizer tok, List<Problem> train, List<Problem> id, List<Problem> ood,
-      boolean coupled, ProgressBar bar) {
+      Layout layout, ProgressBar bar) {
     Prompts.Format f = Prompts.Format.COMPACT;
     List<VerifierData.Labeled> refs = new ArrayList<>();
     train.forEach(p -> refs.add(new VerifierData.Labeled(p.question(), t.solve(p), true, null)));
     List<TokenExample> data = VerifierData.solutionSft(tok, f, refs, 1f);
-    if (coupled) {
+    if (layout != Layout.SEQUENTIAL) {
       for (int i = 0; i < data.size(); i++) {
         Problem p = train.get(i);
         data.set(i, data.get(i).withPositions(TextPositions.ofTokens(tok, data.get(i).ids(),
-            CoupledPositions.of(f.solve(p.question()), t.words(p.question()), t.solve(p)))));
+            CoupledPositions.of(f.solve(p.question()), t.words(p.question()), t.solve(p),
+                layout == Layout.COUPLED_LETTERS))));
       }
     }
     long t0 = System.nanoTime();
@@ -144,29 +175,30 @@ public final class CouplingCheckCommand implements Callable<Integer> {
         LlamaModel m = LlamaModel.init(Presets.get(preset, tok.vocabSize()).withTiedEmbeddings(false), seed, root)) {
       Trainer.Result r = VerifierTrainer.sft(m, tok, data, TrainConfig.defaults(steps, batch, lr, seed + 1),
           l -> bar.step());
-      Solved idRight = solved(m, tok, t, id, coupled);
-      Solved oodRight = solved(m, tok, t, ood, coupled);
-      return new Outcome(coupled ? "coupled" : "sequential", (int) r.steps(), r.finalLoss(),
+      Solved idRight = solved(m, tok, t, id, layout);
+      Solved oodRight = solved(m, tok, t, ood, layout);
+      return new Outcome(layout.id, (int) r.steps(), r.finalLoss(),
           (System.nanoTime() - t0) / 1e9, idRight.right(), oodRight.right(), oodRight.examples());
     }
   }
 
   /** Greedy solutions of {@code ps}, graded, in chunks of 32 problems; the first 3 solutions kept as examples. */
-  private static Solved solved(LlamaModel m, CharTokenizer tok, AlgorithmicTask t, List<Problem> ps, boolean coupled) {
+  private static Solved solved(LlamaModel m, CharTokenizer tok, AlgorithmicTask t, List<Problem> ps,
+      Layout layout) {
     Prompts.Format f = Prompts.Format.COMPACT;
     int right = 0;
     List<String> examples = new ArrayList<>();
     for (int from = 0; from < ps.size(); from += 32) {
       List<Problem> part = ps.subList(from, Math.min(ps.size(), from + 32));
       List<String> prompts = new ArrayList<>();
-      List<Function<String, int[]>> positions = coupled ? new ArrayList<>() : null;
+      List<Function<String, int[]>> positions = layout == Layout.SEQUENTIAL ? null : new ArrayList<>();
       int longest = 0;
       for (Problem p : part) {
         String prompt = f.solve(p.question());
         prompts.add(prompt);
         List<String> items = t.words(p.question());
-        if (coupled) {
-          positions.add(s -> CoupledPositions.of(prompt, items, s));
+        if (positions != null) {
+          positions.add(s -> CoupledPositions.of(prompt, items, s, layout == Layout.COUPLED_LETTERS));
         }
         longest = Math.max(longest, tok.encode(t.solve(p)).length);
       }

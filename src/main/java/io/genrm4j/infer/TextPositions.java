@@ -53,18 +53,27 @@ public final class TextPositions {
     prompts.forEach(p -> out.add(new ArrayList<>()));
     boolean[] done = new boolean[prompts.size()];
     int eos = tok.eosId().orElse(-1);
+    int context = m.config().maxPositionEmbeddings();
     for (int step = 0; step < maxTokens; step++) {
       List<int[]> rows = new ArrayList<>();
       List<int[]> positions = new ArrayList<>();
       for (int r = 0; r < prompts.size(); r++) {
         int[] ids = concat(prompt.get(r), out.get(r));
-        rows.add(ids);
+        int[] pos;
         if (positionsOf == null) {
-          positions.add(java.util.stream.IntStream.range(0, ids.length).toArray());
+          pos = java.util.stream.IntStream.range(0, ids.length).toArray();
         } else {
           String continuation = tok.decode(out.get(r).stream().mapToInt(Integer::intValue).toArray());
-          positions.add(ofTokens(tok, ids, positionsOf.get(r).apply(continuation)));
+          pos = ofTokens(tok, ids, positionsOf.get(r).apply(continuation));
         }
+        if (java.util.Arrays.stream(pos).max().orElse(0) >= context) {
+          // the text ran past the model's positions (a long, wrong continuation): the row ends where it is
+          done[r] = true;
+          ids = prompt.get(r);
+          pos = java.util.Arrays.copyOf(pos, ids.length);
+        }
+        rows.add(ids);
+        positions.add(pos);
       }
       float[][] logits = lastLogits(m, tok, rows, positions);
       boolean any = false;

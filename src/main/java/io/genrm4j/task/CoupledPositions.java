@@ -31,6 +31,18 @@ public final class CoupledPositions {
    * @param solution the solution so far (may be empty or end mid-line)
    */
   public static int[] of(String prompt, List<String> items, String solution) {
+    return of(prompt, items, solution, false);
+  }
+
+  /** Where letter j of a running string sits inside block j, with {@code letters}: after any line's step text. */
+  public static final int LETTER_SLOT = 32;
+
+  /**
+   * As {@link #of(String, List, String)}; with {@code letters}, also letter j of every running string (the text
+   * after a step line's second {@code " -> "}, and after {@code The answer is }) sits at {@code block(j) +
+   * LETTER_SLOT}, beside item j, and what follows it (newline, final period) one position after the letter before.
+   */
+  public static int[] of(String prompt, List<String> items, String solution, boolean letters) {
     int[] out = new int[prompt.length() + solution.length()];
     int[] start = new int[items.size()];
     int from = 0;
@@ -56,15 +68,34 @@ public final class CoupledPositions {
       }
     }
     int line = 0;
-    int col = 0;
+    int lineStart = 0;
     for (int i = 0; i < solution.length(); i++) {
-      out[prompt.length() + i] = block(line) + col++;
+      int col = i - lineStart;
+      int running = letters ? runningStart(solution.substring(lineStart, i)) : -1;
+      int at = prompt.length() + i;
+      if (running < 0) {
+        out[at] = block(line) + col;
+      } else if (Character.isLetter(solution.charAt(i))) {
+        out[at] = block(col - running) + LETTER_SLOT;
+      } else {
+        out[at] = out[at - 1] + 1;
+      }
       if (solution.charAt(i) == '\n') {
         line++;
-        col = 0;
+        lineStart = i + 1;
       }
     }
     return out;
+  }
+
+  /** Where a line's running string starts, given the line's text so far; -1 while it has not started. */
+  private static int runningStart(String lineSoFar) {
+    if (lineSoFar.startsWith(Prompts.ANSWER_PREFIX)) {
+      return Prompts.ANSWER_PREFIX.length();
+    }
+    int first = lineSoFar.indexOf(" -> ");
+    int second = first < 0 ? -1 : lineSoFar.indexOf(" -> ", first + 4);
+    return second < 0 ? -1 : second + 4;
   }
 
   /** The first position of block k. */

@@ -11,14 +11,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CouplingCheckCommandTest {
   @Test
-  void runsBothLayoutsEndToEndAndWritesTheTable(@TempDir Path tmp) throws Exception {
+  void runsEveryLayoutEndToEndAndWritesTheTable(@TempDir Path tmp) throws Exception {
     Path json = tmp.resolve("coupling.json");
     CliRun r = CliRun.of("coupling-check", "--preset", "test", "--steps", "2", "--problems", "2",
         "--train-problems", "8", "--out", json.toString());
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("| sequential | ") && r.out().contains("| coupled | "), r.out());
+    assertTrue(r.out().contains("| sequential | ") && r.out().contains("| coupled | ")
+        && r.out().contains("| coupled+letters | "), r.out());
     JsonNode rows = Jsonl.MAPPER.readTree(json.toFile());
-    assertEquals(2, rows.size());
+    assertEquals(3, rows.size());
     for (JsonNode row : rows) {
       assertEquals(2, row.get("steps").asInt());
       assertTrue(row.get("solvedOod").asInt() >= 0 && row.get("solvedOod").asInt() <= 2);

@@ -45,6 +45,26 @@ class TextPositionsTest {
     }
   }
 
+  /** A row whose next positions would pass the model's context ends with what it has written. */
+  @Test
+  void aRowEndsWhereItsPositionsLeaveTheContext() {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 7, root)) {
+      String prompt = "the quick";
+      Function<String, int[]> beyond = s -> {
+        int[] r = range(1, prompt.length() + s.length());
+        for (int i = prompt.length() + 4; i < r.length; i++) {
+          r[i] = m.config().maxPositionEmbeddings() + i;
+        }
+        return r;
+      };
+      String free = TextPositions.greedy(m, TOK, List.of(prompt), null, 12).get(0);
+      String cut = TextPositions.greedy(m, TOK, List.of(prompt), List.of(beyond), 12).get(0);
+      assertEquals(12, free.length());
+      assertEquals(free.substring(0, 5), cut, "4 characters at positions in the context, then the 5th is written");
+    }
+  }
+
   /** The batched last-token logits are the single-row reference's, and other positions give other logits. */
   @Test
   void lastLogitsUseTheGivenPositions() {

@@ -41,15 +41,42 @@ class CoupledPositionsTest {
   }
 
   @Test
+  void withLettersEveryRunningLetterJSitsBesideItemJ() {
+    Problem p = TASK.problems(Split.TEST_OOD, 1, 3).get(0);
+    String prompt = Prompts.Format.COMPACT.solve(p.question());
+    String solution = TASK.solve(p);
+    int[] pos = CoupledPositions.of(prompt, TASK.words(p.question()), solution, true);
+    int[] plain = CoupledPositions.of(prompt, TASK.words(p.question()), solution);
+    String[] lines = solution.split("\n");
+    int lineStart = prompt.length();
+    for (int k = 0; k < lines.length; k++) {
+      String line = lines[k];
+      int running = k < 6 ? line.lastIndexOf(" -> ") + 4 : Prompts.ANSWER_PREFIX.length();
+      assertEquals(plain[lineStart], pos[lineStart], "the line's step text is placed as without letters");
+      int letters = k < 6 ? k + 1 : 6;
+      for (int j = 0; j < letters; j++) {
+        assertEquals(CoupledPositions.block(j) + CoupledPositions.LETTER_SLOT, pos[lineStart + running + j],
+            "line " + k + " letter " + j);
+      }
+      // the newline (or the answer's period) follows the last letter's position
+      assertEquals(CoupledPositions.block(letters - 1) + CoupledPositions.LETTER_SLOT + 1,
+          pos[lineStart + running + letters], "after line " + k);
+      lineStart += line.length() + 1;
+    }
+  }
+
+  @Test
   void thePositionsOfAPrefixAreAPrefixOfThePositions() {
     Problem p = TASK.problems(Split.TRAIN, 1, 5).get(0);
     String prompt = Prompts.Format.COMPACT.solve(p.question());
     List<String> items = TASK.words(p.question());
     String solution = TASK.solve(p);
-    int[] all = CoupledPositions.of(prompt, items, solution);
-    for (int n = 0; n <= solution.length(); n++) {
-      assertArrayEquals(Arrays.copyOf(all, prompt.length() + n),
-          CoupledPositions.of(prompt, items, solution.substring(0, n)), "prefix of " + n);
+    for (boolean letters : new boolean[] {false, true}) {
+      int[] all = CoupledPositions.of(prompt, items, solution, letters);
+      for (int n = 0; n <= solution.length(); n++) {
+        assertArrayEquals(Arrays.copyOf(all, prompt.length() + n),
+            CoupledPositions.of(prompt, items, solution.substring(0, n), letters), "prefix of " + n);
+      }
     }
   }
 
