@@ -2,6 +2,7 @@ package io.genrm4j.eval;
 
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -162,8 +163,14 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
    * {@link UserException}.
    */
   public ExperimentProfile with(Map<String, String> fields) {
+    ObjectNode mine = READER.valueToTree(this);
     ObjectNode o = READER.createObjectNode();
     fields.forEach((k, v) -> {
+      if (!mine.has(k)) {
+        List<String> known = new java.util.ArrayList<>();
+        mine.fieldNames().forEachRemaining(known::add);
+        throw new UserException("--set: unknown profile field '" + k + "' (fields: " + String.join(", ", known) + ")");
+      }
       JsonNode value;
       try {
         value = READER.readTree(v);
@@ -175,9 +182,8 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     try {
       return overriddenBy(o);
     } catch (IllegalArgumentException e) {
-      String msg = e.getMessage();
-      int cut = msg.indexOf(" (for ");
-      throw new UserException("--set: " + (cut > 0 ? msg.substring(0, cut) : msg).split("\n")[0]);
+      String why = e.getCause() instanceof JsonMappingException j ? j.getOriginalMessage() : e.getMessage();
+      throw new UserException("--set " + fields + ": " + why.lines().findFirst().orElse(""));
     }
   }
 

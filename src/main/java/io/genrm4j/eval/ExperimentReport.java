@@ -3,7 +3,6 @@ package io.genrm4j.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genrm4j.task.Candidate;
-import io.genrm4j.task.Prompts;
 import io.genrm4j.task.Split;
 import io.genrm4j.util.AtomicFiles;
 import io.genrm4j.util.Jsonl;
@@ -281,7 +280,6 @@ public final class ExperimentReport {
         intervals(pools, methods, prof.ns(), seed, StageContext.seedOf(seed, "bootstrap-" + split.id())));
   }
 
-  /** Whether each candidate is correct, pool after pool. */
   /**
    * Per candidate, in {@link #labels} order: does its answer have the reference answer's length (letters, or items
    * when it has several words)? Among these candidates length cannot tell right from wrong (issue #21).
@@ -292,8 +290,8 @@ public final class ExperimentReport {
     int i = 0;
     for (Pool p : pools) {
       for (Candidate c : byProblem.get(p.problemId())) {
-        out[i++] = c.answer() != null && VerifierDataAudit.answerLength(c.text())
-            == VerifierDataAudit.answerLength(Prompts.ANSWER_PREFIX + c.answer() + ".");
+        out[i++] = c.answer() != null
+            && VerifierDataAudit.answerLength(c.text()) == VerifierDataAudit.answerItems(c.answer());
       }
     }
     return out;
@@ -321,6 +319,7 @@ public final class ExperimentReport {
     return yes && no ? VerifierMetrics.auroc(s, y) : Double.NaN;
   }
 
+  /** Whether each candidate is correct, pool after pool. */
   private static boolean[] labels(List<Pool> pools) {
     boolean[] y = new boolean[pools.stream().mapToInt(Pool::size).sum()];
     int i = 0;

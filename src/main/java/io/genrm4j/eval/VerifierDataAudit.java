@@ -110,14 +110,16 @@ public record VerifierDataAudit(int examples, Map<String, Map<String, LabelCount
     return a.endsWith(".") ? a.substring(0, a.length() - 1) : a;
   }
 
-  /** Items of the answer when it has several words (word sorting), else its letters (last letters); -1: none. */
+  /** The {@link #answerItems} of a solution's answer; -1 when it has none. */
   static int answerLength(String solution) {
     String a = answer(solution);
-    if (a == null) {
-      return -1;
-    }
-    String[] words = a.strip().split("\\s+");
-    return words.length > 1 ? words.length : a.strip().length();
+    return a == null ? -1 : answerItems(a);
+  }
+
+  /** Items of an answer when it has several words (word sorting), else its letters (last letters). */
+  static int answerItems(String answer) {
+    String[] words = answer.strip().split("\\s+");
+    return words.length > 1 ? words.length : answer.strip().length();
   }
 
   private static String pad(int n) {
