@@ -22,6 +22,7 @@ final class Commands {
     // experiments
     cl.addSubcommand(new ExperimentCommand());
     cl.addSubcommand(new CouplingCheckCommand());
+    cl.addSubcommand(new PretrainCommand());
     // serving
     cl.addSubcommand("serve", new io.genrm4j.serve.ServeCommand());
     cl.addSubcommand("loadtest", new io.genrm4j.serve.LoadTestCommand());

@@ -130,7 +130,7 @@ public final class CouplingCheckCommand implements Callable<Integer> {
     if (layouts != null && chosen.size() != layouts.size()) {
       throw new UserException("--layouts takes sequential, coupled and coupled+letters, got " + layouts);
     }
-    CharTokenizer tok = CharTokenizer.of(t.alphabet(), Prompts.PHRASE_TOKENS);
+    CharTokenizer tok = io.genrm4j.eval.Experiment.tokenizer(t);
     List<Problem> train = t.problems(Split.TRAIN, trainProblems, seed);
     List<Problem> id = t.problems(Split.TEST_ID, problems, seed);
     List<Problem> ood = t.problems(Split.TEST_OOD, problems, seed);

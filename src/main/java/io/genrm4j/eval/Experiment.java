@@ -99,12 +99,17 @@ public final class Experiment {
     this.seed = seed;
     this.dir = dir;
     this.err = err;
-    this.tok = CharTokenizer.of(task.alphabet(), Prompts.PHRASE_TOKENS);
+    this.tok = tokenizer(task);
     this.stages = new Stages(dir, err);
     this.ctx = new StageContext(task, oracle, this.prof, dir, tok, seed, err);
     this.generator = new GeneratorStage(ctx);
     this.pool = new CandidatePool(ctx);
     this.verifierDataStage = new VerifierDataStage(ctx);
+  }
+
+  /** The tokenizer of an experiment on {@code task} (and of a base for it): its characters and the phrase tokens. */
+  public static CharTokenizer tokenizer(Task task) {
+    return CharTokenizer.of(task.alphabet(), Prompts.PHRASE_TOKENS);
   }
 
   /**
@@ -208,6 +213,9 @@ public final class Experiment {
     c.put("format", FORMAT.name().toLowerCase(java.util.Locale.ROOT));
     c.put("tokenizer", "characters + phrase tokens " + tok.phrases());
     c.put("tied_embeddings", GeneratorStage.TIED_EMBEDDINGS);
+    if (!BaseRecipe.NONE.equals(prof.base())) {
+      c.put("base_dir", Pretraining.dir(BaseRecipe.named(prof.base()), prof.preset(), tok).getFileName().toString());
+    }
     c.put("methods", String.join(",", METHODS));
     Path f = dir.config();
     if (Files.exists(f)) {

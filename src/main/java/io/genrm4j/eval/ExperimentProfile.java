@@ -51,16 +51,22 @@ import java.util.Map;
  * @param tokenCap at most this many generated tokens per solution or rationale (0 = as long as the task needs)
  * @param leakFreeVerifierData drop sampled candidates outside the training problems' length range and any
  *     (lines x answer length) group with one label from the verifier data ({@link VerifierDataStage}, issue #21)
+ * @param base the pretrained base the generator starts from, a {@link BaseRecipe} name ({@link Pretraining}), or
+ *     {@code none} for random weights
  */
 // The component order is the field order of "profile" in a run's config.json, which a resumed run must reproduce.
 public record ExperimentProfile(String name, String preset, int trainProblems, int testProblems,
     int samplesPerTrainProblem, int maxPerClass, int n, int votes, int genSteps, double genTarget, int genBatch,
     double genLr, int verSteps, int verBatch, double verLr, double lambda, double cotReplay, String cotPositions,
-    double dpoBeta, double temperature, double cotTemperature, int tokenCap, boolean leakFreeVerifierData) {
+    double dpoBeta, double temperature, double cotTemperature, int tokenCap, boolean leakFreeVerifierData,
+    String base) {
 
   public ExperimentProfile {
     if (n < 1 || votes < 1 || trainProblems < 1 || testProblems < 1 || samplesPerTrainProblem < 1) {
       throw new IllegalArgumentException("profile sizes must be positive");
+    }
+    if (!BaseRecipe.NONE.equals(base)) {
+      BaseRecipe.named(base); // an unknown base fails when the profile is read, not after hours
     }
   }
 

@@ -2,13 +2,14 @@ package io.genrm4j.eval;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genrm4j.infer.Generation;
 import io.genrm4j.infer.Generator;
 import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.LlamaModel;
-import io.genrm4j.model.Presets;
 import io.genrm4j.task.AlgorithmicTask;
+import io.genrm4j.task.BaseCorpus;
 import io.genrm4j.task.Problem;
 import io.genrm4j.task.Split;
 import io.genrm4j.train.TokenExample;
@@ -18,6 +19,7 @@ import io.genrm4j.util.Jsonl;
 import io.genrm4j.verify.VerifierData;
 import io.genrm4j.verify.VerifierTrainer;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,7 +30,8 @@ import me.tongfei.progressbar.ProgressBar;
 
 /**
  * The generator: its own training problems (written with the problems stage) and stage {@code generator}, solution
- * SFT of a randomly initialised model on reference solutions, until its samples reach the profile's target.
+ * SFT on reference solutions of a randomly initialised model or of the profile's pretrained base, until its samples
+ * reach the profile's target.
  */
 final class GeneratorStage {
   /**
@@ -104,8 +107,8 @@ final class GeneratorStage {
     RunDir dir = ctx.dir();
     List<TokenExample> data = VerifierData.solutionSft(tok, Experiment.FORMAT, references(), 1f);
     try (NDManager root = NDManager.newBaseManager();
-        LlamaModel m = LlamaModel.init(Presets.get(prof.preset(), tok.vocabSize()).withTiedEmbeddings(TIED_EMBEDDINGS),
-            ctx.seedOf("init"), root)) {
+        LlamaModel m = Pretraining.freshModel(prof.preset(), tok, ctx.seedOf("init"), root)) {
+      ObjectNode base = startFromBase(m, progress);
       TrainConfig cfg = TrainConfig.defaults(prof.genSteps(), prof.genBatch(), prof.genLr(),
           ctx.seedOf("generator-sft"));
       List<Problem> dev = prof.genTarget() > 0 && Files.exists(dir.generatorDevProblems())
@@ -130,8 +133,31 @@ final class GeneratorStage {
         });
       }
       Checkpoint.save(m, tok, dir.checkpoint("generator"));
-      ctx.writeTrainLog("generator", r, data.size(), checks);
+      ctx.writeTrainLog("generator", r, data.size(), checks, base);
     }
+  }
+
+  /**
+   * Loads the profile's base into {@code m} (built first when the cache lacks it); what the base is and can do, and
+   * how many test-ood problems its corpus holds (0 expected: lists of 6 of ~2,000 names), or null without a base.
+   */
+  private ObjectNode startFromBase(LlamaModel m, Stages.Progress progress) {
+    if (BaseRecipe.NONE.equals(ctx.prof().base())) {
+      return null;
+    }
+    BaseRecipe r = BaseRecipe.named(ctx.prof().base());
+    Path dir = Pretraining.ensure(r, ctx.prof().preset(), ctx.tok(), progress::bar, ctx.err());
+    Checkpoint.loadWeightsInto(m, dir);
+    ObjectNode o = Jsonl.MAPPER.createObjectNode();
+    o.put("dir", dir.toString());
+    o.set("info", Pretraining.readInfo(dir));
+    Set<String> corpus = BaseCorpus.questions(BaseCorpus.items(r.corpus()));
+    long inCorpus = ctx.problems(Split.TEST_OOD).stream().filter(p -> corpus.contains(p.question())).count();
+    o.put("test_ood_problems_in_corpus", inCorpus);
+    if (inCorpus > 0) {
+      ctx.err().println("warning: " + inCorpus + " test-ood problems are in the base's corpus (as solutions)");
+    }
+    return o;
   }
 
   /** The fraction of correct samples, {@link #DEV_SAMPLES} per problem at the candidates' temperature. */

@@ -49,12 +49,20 @@ record StageContext(Task task, Oracle oracle, ExperimentProfile prof, RunDir dir
 
   /** train-NAME.json: the size of the data, the cost, every step's loss and, for the generator, its dev checks. */
   void writeTrainLog(String name, Trainer.Result r, int examples, ArrayNode devChecks) {
+    writeTrainLog(name, r, examples, devChecks, null);
+  }
+
+  /** As above, with the pretrained base the model started from (null: none). */
+  void writeTrainLog(String name, Trainer.Result r, int examples, ArrayNode devChecks, ObjectNode base) {
     ObjectNode o = Jsonl.MAPPER.createObjectNode();
     o.put("examples", examples);
     o.put("steps", r.steps());
     o.put("tokens", r.tokens());
     o.put("seconds", r.seconds());
     o.put("final_loss", r.finalLoss());
+    if (base != null) {
+      o.set("base", base);
+    }
     if (devChecks != null && !devChecks.isEmpty()) {
       o.set("dev_checks", devChecks);
     }

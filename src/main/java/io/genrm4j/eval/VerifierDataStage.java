@@ -3,7 +3,6 @@ package io.genrm4j.eval;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genrm4j.task.Candidate;
 import io.genrm4j.task.Problem;
-import io.genrm4j.task.Prompts;
 import io.genrm4j.task.Split;
 import io.genrm4j.task.Task;
 import io.genrm4j.util.AtomicFiles;
@@ -79,7 +78,7 @@ final class VerifierDataStage {
       o.put("question", p.question());
       o.put("solution", e.solution());
       o.put("correct", e.correct());
-      o.put("rationale", rationaleBody(p, e.solution(), e.correct()));
+      o.put("rationale", ctx.oracle().rationaleBody(p, e.solution(), e.correct()));
       rows.add(o);
     }
     Jsonl.write(dir.verifierTrain(), rows);
@@ -168,16 +167,6 @@ final class VerifierDataStage {
     List<String> out = new ArrayList<>(these);
     out.sort(Comparator.comparing(s -> shapes.contains(VerifierDataAudit.jointGroup(s)) ? 0 : 1));
     return out;
-  }
-
-  /** The oracle rationale without its verdict line (the trainer appends the verdict). */
-  private String rationaleBody(Problem p, String candidate, boolean correct) {
-    String r = ctx.oracle().rationale(p, candidate);
-    String tail = Prompts.VERDICT_SEPARATOR + Prompts.verdictLine(correct);
-    if (!r.endsWith(tail)) {
-      throw new IllegalStateException("oracle rationale does not end with the grader's verdict: " + r);
-    }
-    return r.substring(0, r.length() - tail.length());
   }
 
   /** The training examples written by {@link #write}. */

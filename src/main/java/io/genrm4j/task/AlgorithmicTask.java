@@ -209,6 +209,23 @@ public abstract class AlgorithmicTask implements Task, Oracle {
         words -> !inTestIdHalf(words) && !exclude.contains(question(words)));
   }
 
+  /**
+   * A random problem of exactly {@code items} words from the training half of the problem space (never an
+   * in-distribution test list; a pretraining corpus or a probe draws these).
+   */
+  public Problem randomProblem(int items, Random rng) {
+    List<String> pool = pool();
+    while (true) {
+      List<String> words = new ArrayList<>(items);
+      for (int i = 0; i < items; i++) {
+        words.add(pool.get(rng.nextInt(pool.size())));
+      }
+      if (!inTestIdHalf(words)) {
+        return new Problem(name + "-random", name, question(words), answer(words), "random", solve(words));
+      }
+    }
+  }
+
   private List<Problem> draw(String splitId, int count, Random rng, int minLen, int maxLen,
       java.util.function.Predicate<List<String>> keep) {
     if (count <= 0) {
@@ -282,7 +299,7 @@ public abstract class AlgorithmicTask implements Task, Oracle {
     return render(lines(steps), steps.get(steps.size() - 1).sofar());
   }
 
-  private List<String> lines(List<Step> steps) {
+  protected List<String> lines(List<Step> steps) {
     List<String> lines = new ArrayList<>();
     steps.forEach(st -> lines.add(line(st)));
     return lines;
@@ -356,6 +373,78 @@ public abstract class AlgorithmicTask implements Task, Oracle {
       }
     }
     return render(lines, wrongAnswer(old == null ? "" : old, rng));
+  }
+
+  /** Error types of a wrong candidate, each common among the generator's own ({@link #withMistake}). */
+  public enum Mistake {
+    /** One item's letter picked wrongly, carried through the running string. */
+    WRONG_PICK,
+    /** One item copied as another pool word, with that word's letter (the line agrees with itself). */
+    MISCOPIED_ITEM,
+    /** One item's line left out. */
+    DROPPED_LINE,
+    /** A line for an item the question does not have. */
+    EXTRA_LINE,
+    /** One running string written with a letter changed, the later lines building on it. */
+    RUNNING_SLIP,
+    /** The answer line differs from the last running string. */
+    WRONG_ANSWER
+  }
+
+  /** The running string after {@code sofar} takes {@code pick} (last-letter appends it). */
+  protected String extend(String sofar, String pick) {
+    return sofar + pick;
+  }
+
+  /**
+   * A solution of {@code words} carrying {@code m} (its grade may still be correct, e.g. a mis-copied item with the
+   * same letter; the corpus labels candidates with the grader).
+   */
+  public String withMistake(List<String> words, Mistake m, Random rng) {
+    if (!writesSoFar() && m == Mistake.RUNNING_SLIP || words.size() == 1 && m == Mistake.DROPPED_LINE) {
+      m = Mistake.WRONG_ANSWER; // no running string to slip, no line that can go
+    }
+    int k = rng.nextInt(words.size());
+    String wrongPick = otherPick(steps(words, -1, null).get(k), rng);
+    if (m == Mistake.WRONG_PICK && wrongPick == null) {
+      m = Mistake.WRONG_ANSWER; // nothing else to pick at k
+    }
+    List<String> w = new ArrayList<>(words);
+    List<String> pool = pool();
+    return switch (m) {
+      case WRONG_PICK -> render(steps(words, k, wrongPick));
+      case MISCOPIED_ITEM -> {
+        String other;
+        do {
+          other = pool.get(rng.nextInt(pool.size()));
+        } while (other.equals(words.get(k)));
+        w.set(k, other);
+        yield render(steps(w, -1, null));
+      }
+      case DROPPED_LINE -> {
+        w.remove(k);
+        yield render(steps(w, -1, null));
+      }
+      case EXTRA_LINE -> {
+        w.add(rng.nextInt(w.size() + 1), pool.get(rng.nextInt(pool.size())));
+        yield render(steps(w, -1, null));
+      }
+      case RUNNING_SLIP -> {
+        List<Step> s = new ArrayList<>(steps(words, -1, null));
+        String slipped = wrongAnswer(s.get(k).sofar(), rng);
+        s.set(k, new Step(s.get(k).left(), s.get(k).pick(), slipped));
+        for (int i = k + 1; i < s.size(); i++) {
+          Step t = s.get(i);
+          String prev = s.get(i - 1).sofar();
+          s.set(i, new Step(t.left(), t.pick(), extend(prev, t.pick())));
+        }
+        yield render(s);
+      }
+      case WRONG_ANSWER -> {
+        List<Step> s = steps(words, -1, null);
+        yield render(lines(s), wrongAnswer(s.get(s.size() - 1).sofar(), rng));
+      }
+    };
   }
 
   /** A random lowercase letter other than {@code not}. */

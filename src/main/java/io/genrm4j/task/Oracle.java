@@ -8,4 +8,14 @@ package io.genrm4j.task;
  */
 public interface Oracle {
   String rationale(Problem problem, String candidate);
+
+  /** The rationale without its verdict line (what CoT training data holds; the trainer appends the verdict). */
+  default String rationaleBody(Problem problem, String candidate, boolean correct) {
+    String r = rationale(problem, candidate);
+    String tail = Prompts.VERDICT_SEPARATOR + Prompts.verdictLine(correct);
+    if (!r.endsWith(tail)) {
+      throw new IllegalStateException("oracle rationale does not end with the grader's verdict: " + r);
+    }
+    return r.substring(0, r.length() - tail.length());
+  }
 }

@@ -1,0 +1,90 @@
+package io.genrm4j.eval;
+
+import io.genrm4j.task.BaseCorpus;
+import io.genrm4j.task.RelatedListTask;
+import io.genrm4j.util.UserException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How a pretrained base is built ({@link Pretraining}): its corpus ({@link BaseCorpus}) and its training. Named
+ * recipes are the registry below; the profile field {@code base} names one ({@code none}: the generator starts from
+ * random weights, as before issue #21 step 2).
+ *
+ * @param name registry name
+ * @param corpus what the base reads
+ * @param steps training steps
+ * @param batch batch size
+ * @param lr peak learning rate
+ */
+public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int batch, double lr) {
+  /** The profile value for no base. */
+  public static final String NONE = "none";
+
+  /** Solutions of these related tasks and of last-letter; {@code verified} written in {@code kinds}; 1-10 items. */
+  private static BaseCorpus.Spec relatedLists(List<String> solved, List<String> verified,
+      List<BaseCorpus.Kind> kinds, int perTaskAndKind) {
+    List<String> solutions = new ArrayList<>(solved);
+    solutions.add("last-letter");
+    return new BaseCorpus.Spec(solutions, verified, kinds, RelatedListTask.MIN_ITEMS, RelatedListTask.MAX_ITEMS,
+        perTaskAndKind, 20261204L);
+  }
+
+  private static final Map<String, BaseRecipe> NAMED = new LinkedHashMap<>();
+
+  static {
+    List<String> all = RelatedListTask.NAMES;
+    List<String> notClosest = all.subList(0, all.size() - 1);
+    List<BaseCorpus.Kind> direct = List.of(BaseCorpus.Kind.DIRECT);
+    List<BaseCorpus.Kind> both = List.of(BaseCorpus.Kind.DIRECT, BaseCorpus.Kind.COT);
+    // Direct verification only: CoT items (up to ~650 tokens at 10 items) made every batch 2-3x longer; measured
+    // 1.6 s a step on 2 cores with them (3,000 steps = 83 min), ~0.5 s without.
+    add(new BaseRecipe("related-lists", relatedLists(all, all, direct, 3000), 2000, 16, 3e-3));
+    add(new BaseRecipe("related-lists-cot", relatedLists(all, all, both, 3000), 3000, 16, 3e-3));
+    // Ablations (issue #21): no verification text at all, and without the related task closest to last-letter.
+    add(new BaseRecipe("related-lists-no-verification", relatedLists(all, List.of(), direct, 3000), 2000, 16,
+        3e-3));
+    add(new BaseRecipe("related-lists-no-closest", relatedLists(notClosest, notClosest, direct, 3000), 2000, 16,
+        3e-3));
+    // For tests: the same corpus shape, a few dozen items and steps.
+    add(new BaseRecipe("test", relatedLists(all, all, both, 8), 4, 4, 3e-3));
+  }
+
+  private static void add(BaseRecipe r) {
+    NAMED.put(r.name(), r);
+  }
+
+  /** The recipe named {@code name}; a {@link UserException} listing the names when unknown. */
+  public static BaseRecipe named(String name) {
+    BaseRecipe r = NAMED.get(name);
+    if (r == null) {
+      throw new UserException("unknown base '" + name + "' (known: " + NONE + ", "
+          + String.join(", ", NAMED.keySet()) + ")");
+    }
+    return r;
+  }
+
+  public static List<String> names() {
+    return List.copyOf(NAMED.keySet());
+  }
+
+  /**
+   * The first 12 hex digits of the SHA-256 of everything that decides the base's weights: this recipe, the model
+   * preset and the tokenizer (any change gives another cache directory).
+   */
+  public String hash(String preset, String tokenizer) {
+    String key = this + "|" + preset + "|" + tokenizer + "|" + Pretraining.FORMAT + "|" + Pretraining.COT_POSITIONS;
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d).substring(0, 12);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,211 @@
+package io.genrm4j.eval;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.genrm4j.infer.Generation;
+import io.genrm4j.infer.Generator;
+import io.genrm4j.infer.SamplingParams;
+import io.genrm4j.model.Checkpoint;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.Presets;
+import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.task.AlgorithmicTask;
+import io.genrm4j.task.BaseCorpus;
+import io.genrm4j.task.Problem;
+import io.genrm4j.task.Prompts;
+import io.genrm4j.task.RelatedListTask;
+import io.genrm4j.task.Tasks;
+import io.genrm4j.train.TokenExample;
+import io.genrm4j.train.TrainConfig;
+import io.genrm4j.train.Trainer;
+import io.genrm4j.util.AtomicFiles;
+import io.genrm4j.util.Jsonl;
+import io.genrm4j.verify.GenRmDirect;
+import io.genrm4j.verify.RationalePositions;
+import io.genrm4j.verify.VerifierData;
+import io.genrm4j.verify.VerifierScore;
+import io.genrm4j.verify.VerifierTrainer;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.LongFunction;
+import me.tongfei.progressbar.ProgressBar;
+
+/**
+ * A pretrained base (issue #21 step 2): a model of the experiment's shape and tokenizer trained on a
+ * {@link BaseCorpus}, from which the generator (and through it every verifier) starts. Built once per machine in a
+ * cache directory named by the recipe and a hash of everything that decides its weights, and shared by every task,
+ * profile and seed; {@code base.json} beside the checkpoint says how it was built and what it can do.
+ */
+public final class Pretraining {
+  private Pretraining() {}
+
+  static final Prompts.Format FORMAT = Experiment.FORMAT;
+  /** CoT corpus items are placed as the experiment's GenRM-CoT training places them (quick and full). */
+  static final RationalePositions COT_POSITIONS = RationalePositions.SOLUTION;
+  /** The file that marks a finished base (written last). */
+  public static final String BASE_JSON = "base.json";
+
+  /** Where bases are kept: {@code -Dgenrm4j.cache}, else {@code $GENRM4J_CACHE}, else {@code ~/.cache/genrm4j}. */
+  public static Path cacheRoot() {
+    String p = System.getProperty("genrm4j.cache");
+    if (p == null || p.isBlank()) {
+      p = System.getenv("GENRM4J_CACHE");
+    }
+    return p == null || p.isBlank() ? Path.of(System.getProperty("user.home"), ".cache", "genrm4j") : Path.of(p);
+  }
+
+  /** What identifies the tokenizer in a base's hash: its alphabet and phrase tokens. */
+  private static String tokenizerKey(CharTokenizer tok) {
+    return tok.alphabet() + "|" + tok.phrases();
+  }
+
+  /** The checkpoint directory of a base (built or not). */
+  public static Path dir(BaseRecipe r, String preset, CharTokenizer tok) {
+    return cacheRoot().resolve("bases").resolve(r.name() + "-" + preset + "-" + r.hash(preset, tokenizerKey(tok)));
+  }
+
+  /** The base's directory, built first when missing; {@code bars} makes a progress bar of that many steps. */
+  public static synchronized Path ensure(BaseRecipe r, String preset, CharTokenizer tok, LongFunction<ProgressBar> bars,
+      PrintStream err) {
+    Path dir = dir(r, preset, tok);
+    if (Files.exists(dir.resolve(BASE_JSON))) {
+      return dir;
+    }
+    err.println("building base '" + r.name() + "' (" + preset + ", " + r.steps() + " steps) in " + dir);
+    build(r, preset, tok, dir, bars);
+    return dir;
+  }
+
+  /** A built base's {@code base.json}. */
+  public static com.fasterxml.jackson.databind.JsonNode readInfo(Path dir) {
+    try {
+      return Jsonl.MAPPER.readTree(dir.resolve(BASE_JSON).toFile());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read " + dir.resolve(BASE_JSON) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The fresh model every base and every generator starts from. */
+  static LlamaModel freshModel(String preset, CharTokenizer tok, long seed, NDManager root) {
+    return LlamaModel.init(Presets.get(preset, tok.vocabSize()).withTiedEmbeddings(GeneratorStage.TIED_EMBEDDINGS),
+        seed, root);
+  }
+
+  /** The corpus as token examples: solutions (loss on the solution), direct (label), CoT (rationale + verdict). */
+  static List<TokenExample> examples(CharTokenizer tok, List<BaseCorpus.Item> items) {
+    List<TokenExample> out = new ArrayList<>();
+    for (BaseCorpus.Item i : items) {
+      var l = new VerifierData.Labeled(i.problem().question(), i.candidate(), i.correct(), i.rationaleBody());
+      out.addAll(switch (i.kind()) {
+        case SOLUTION -> VerifierData.solutionSft(tok, FORMAT, List.of(l), 1f);
+        case DIRECT -> VerifierData.direct(tok, FORMAT, List.of(l));
+        case COT -> VerifierData.cot(tok, FORMAT, List.of(l), COT_POSITIONS);
+      });
+    }
+    return out;
+  }
+
+  private static void build(BaseRecipe r, String preset, CharTokenizer tok, Path dir, LongFunction<ProgressBar> bars) {
+    List<BaseCorpus.Item> items = BaseCorpus.items(r.corpus());
+    List<TokenExample> data = examples(tok, items);
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = freshModel(preset, tok, r.corpus().seed(), root)) {
+      TrainConfig cfg = TrainConfig.defaults(r.steps(), r.batch(), r.lr(), r.corpus().seed() + 1);
+      Trainer.Result res;
+      try (ProgressBar bar = bars.apply(r.steps())) {
+        res = VerifierTrainer.sft(m, tok, data, cfg, l -> {
+          bar.stepTo(l.step());
+          bar.setExtraMessage(String.format(Locale.ROOT, "loss %.3f", l.loss()));
+        });
+      }
+      ObjectNode o = Jsonl.MAPPER.createObjectNode();
+      o.put("recipe", r.name());
+      o.put("recipe_spec", r.toString());
+      o.put("preset", preset);
+      o.put("hash", r.hash(preset, tokenizerKey(tok)));
+      Map<BaseCorpus.Kind, Integer> byKind = new EnumMap<>(BaseCorpus.Kind.class);
+      items.forEach(i -> byKind.merge(i.kind(), 1, Integer::sum));
+      ObjectNode counts = o.putObject("corpus");
+      byKind.forEach((k, v) -> counts.put(k.name().toLowerCase(Locale.ROOT), v));
+      o.put("steps", res.steps());
+      o.put("tokens", res.tokens());
+      o.put("seconds", res.seconds());
+      o.put("final_loss", res.finalLoss());
+      o.set("abilities", abilities(m, tok, r.corpus().seed() + 2, r.name().equals("test") ? 4 : 32));
+      Checkpoint.save(m, tok, dir);
+      AtomicFiles.writeString(dir.resolve(BASE_JSON), Experiment.pretty(o));
+    }
+  }
+
+  /**
+   * What the base can do before any fine-tuning, on fresh problems: greedy last-letter solutions at 6 and 8-10
+   * names; direct verification of the closest related task at 8-10 items; and direct verification of last-letter at
+   * 6 names, which it never read (only transfer can make that AUROC exceed 0.5).
+   */
+  static ObjectNode abilities(LlamaModel m, CharTokenizer tok, long seed, int count) {
+    ObjectNode o = Jsonl.MAPPER.createObjectNode();
+    AlgorithmicTask last = Tasks.LAST_LETTER;
+    Random rng = new Random(seed);
+    ObjectNode solved = o.putObject("last_letter_greedy_solved");
+    for (int n : new int[] {6, 8, 10}) {
+      List<Problem> ps = fresh(last, n, count, rng);
+      List<String> prompts = ps.stream().map(p -> FORMAT.solve(p.question())).toList();
+      int max = tok.encode(ps.get(0).referenceSolution()).length * 3 / 2 + 16;
+      List<Generation> gens = new Generator(m, tok).generate(prompts, SamplingParams.greedy(max));
+      int right = 0;
+      for (int i = 0; i < ps.size(); i++) {
+        right += last.grade(ps.get(i), gens.get(i).text()).correct() ? 1 : 0;
+      }
+      solved.put(String.valueOf(n), right / (double) ps.size());
+    }
+    AlgorithmicTask closest = RelatedListTask.named(RelatedListTask.NAMES.get(RelatedListTask.NAMES.size() - 1));
+    o.set(closest.name() + "_direct_8_to_10", directQuality(m, tok, closest, new int[] {8, 9, 10}, count * 2, rng));
+    o.set("last_letter_direct_6_zero_shot", directQuality(m, tok, last, new int[] {6}, count * 2, rng));
+    return o;
+  }
+
+  /** GenRM-direct AUROC and accuracy at 0.5 on half correct, half one-mistake candidates. */
+  private static ObjectNode directQuality(LlamaModel m, CharTokenizer tok, AlgorithmicTask t, int[] lengths,
+      int count, Random rng) {
+    List<String> qs = new ArrayList<>();
+    List<List<String>> cands = new ArrayList<>();
+    List<Boolean> labels = new ArrayList<>();
+    AlgorithmicTask.Mistake[] mistakes = AlgorithmicTask.Mistake.values();
+    for (int i = 0; i < count; i++) {
+      Problem p = fresh(t, lengths[i % lengths.length], 1, rng).get(0);
+      List<String> words = t.words(p.question());
+      String c = i % 2 == 0 ? p.referenceSolution() : t.withMistake(words, mistakes[rng.nextInt(mistakes.length)], rng);
+      qs.add(p.question());
+      cands.add(List.of(c));
+      labels.add(t.grade(p, c).correct());
+    }
+    List<List<VerifierScore>> s = new GenRmDirect(m, tok, FORMAT).scoreAll(qs, cands);
+    double[] scores = new double[count];
+    boolean[] y = new boolean[count];
+    for (int i = 0; i < count; i++) {
+      scores[i] = s.get(i).get(0).pYes();
+      y[i] = labels.get(i);
+    }
+    ObjectNode o = Jsonl.MAPPER.createObjectNode();
+    o.put("candidates", count);
+    o.put("auroc", VerifierMetrics.auroc(scores, y));
+    o.put("accuracy", VerifierMetrics.accuracy(scores, y, 0.5));
+    return o;
+  }
+
+  /** {@code count} random problems of {@code n} items (the corpus drew its own with another seed). */
+  private static List<Problem> fresh(AlgorithmicTask t, int n, int count, Random rng) {
+    List<Problem> out = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      out.add(t.randomProblem(n, rng));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,92 @@
+package io.genrm4j.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.task.Tasks;
+import io.genrm4j.util.Jsonl;
+import io.genrm4j.util.UserException;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The pretrained base: built once into the cache, and the experiment's generator really starts from it. */
+class PretrainingTest {
+  @TempDir Path tmp;
+  private String before;
+
+  @BeforeEach
+  void useATemporaryCache() {
+    before = System.getProperty("genrm4j.cache");
+    System.setProperty("genrm4j.cache", tmp.resolve("cache").toString());
+  }
+
+  @AfterEach
+  void restoreTheCache() {
+    if (before == null) {
+      System.clearProperty("genrm4j.cache");
+    } else {
+      System.setProperty("genrm4j.cache", before);
+    }
+  }
+
+  private static ExperimentProfile mini(String base) {
+    return ExperimentProfile.named("mini").with(Map.of("base", base));
+  }
+
+  @Test
+  void aBaseIsBuiltOnceAndItsHashFollowsTheRecipeAndPreset() throws Exception {
+    CharTokenizer tok = Experiment.tokenizer(Tasks.LAST_LETTER);
+    BaseRecipe r = BaseRecipe.named("test");
+    ByteArrayOutputStream said = new ByteArrayOutputStream();
+    PrintStream err = new PrintStream(said, true, StandardCharsets.UTF_8);
+    Path dir = Pretraining.ensure(r, "test", tok, n -> new me.tongfei.progressbar.ProgressBar("t", n), err);
+    assertTrue(Files.exists(dir.resolve(Pretraining.BASE_JSON)) && Files.exists(dir.resolve("model.safetensors")));
+    long built = Files.getLastModifiedTime(dir.resolve("model.safetensors")).toMillis();
+    assertEquals(dir, Pretraining.ensure(r, "test", tok, n -> new me.tongfei.progressbar.ProgressBar("t", n), err));
+    assertEquals(built, Files.getLastModifiedTime(dir.resolve("model.safetensors")).toMillis(), "not rebuilt");
+    assertEquals(1, said.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("building base")).count());
+    JsonNode info = Pretraining.readInfo(dir);
+    assertEquals("test", info.get("recipe").asText());
+    assertEquals(r.steps(), info.get("steps").asInt());
+    JsonNode a = info.get("abilities");
+    for (String k : new String[] {"second-to-last-letters_direct_8_to_10", "last_letter_direct_6_zero_shot"}) {
+      double auroc = a.get(k).get("auroc").asDouble();
+      assertTrue(auroc >= 0 && auroc <= 1, k);
+    }
+    assertNotEquals(r.hash("test", "x"), r.hash("tiny", "x"));
+    assertNotEquals(r.hash("test", "x"), BaseRecipe.named("related-lists").hash("test", "x"));
+    assertThrows(UserException.class, () -> BaseRecipe.named("nope"));
+    assertThrows(UserException.class, () -> mini("nope"), "an unknown base fails when the profile is made");
+  }
+
+  @Test
+  void theGeneratorStartsFromTheBase() throws Exception {
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    RunDir withBase = new RunDir(tmp.resolve("with"));
+    RunDir without = new RunDir(tmp.resolve("without"));
+    Experiment.run(Tasks.LAST_LETTER, mini("test"), 3, 1, withBase, quiet);
+    Experiment.run(Tasks.LAST_LETTER, mini(BaseRecipe.NONE), 3, 1, without, quiet);
+    JsonNode log = Jsonl.MAPPER.readTree(withBase.trainLog("generator").toFile());
+    JsonNode base = log.get("base");
+    assertEquals("test", base.get("info").get("recipe").asText());
+    assertEquals(0, base.get("test_ood_problems_in_corpus").asInt());
+    assertTrue(Jsonl.MAPPER.readTree(withBase.config().toFile()).get("base_dir").asText().startsWith("test-test-"));
+    JsonNode plain = Jsonl.MAPPER.readTree(without.trainLog("generator").toFile());
+    assertFalse(plain.has("base"));
+    // Same seed, data and order: only the starting weights differ, so the first loss tells them apart.
+    assertNotEquals(plain.get("losses").get(0).asDouble(), log.get("losses").get(0).asDouble());
+  }
+}
