@@ -72,8 +72,10 @@ public final class PretrainCommand implements Callable<Integer> {
         b.get("seconds").asDouble(), b.get("final_loss").asDouble(), b.get("corpus"));
     JsonNode a = b.get("abilities");
     JsonNode solved = a.get("last_letter_greedy_solved");
-    out.printf(Locale.ROOT, "last-letter solved greedily: 6 names %.0f%%, 8 names %.0f%%, 10 names %.0f%%%n",
-        100 * solved.get("6").asDouble(), 100 * solved.get("8").asDouble(), 100 * solved.get("10").asDouble());
+    StringBuilder line = new StringBuilder("last-letter solved greedily:");
+    solved.fields().forEachRemaining(e -> line.append(String.format(Locale.ROOT, " %s names %.0f%%,", e.getKey(),
+        100 * e.getValue().asDouble())));
+    out.println(line.substring(0, line.length() - 1));
     a.fields().forEachRemaining(e -> {
       if (e.getValue().has("auroc")) {
         out.printf(Locale.ROOT, "%s: AUROC %.3f, accuracy %.3f (%d candidates)%n", e.getKey(),

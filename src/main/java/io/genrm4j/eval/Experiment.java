@@ -9,6 +9,7 @@ import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.task.BaseCorpus;
 import io.genrm4j.task.Candidate;
 import io.genrm4j.task.Oracle;
 import io.genrm4j.task.Problem;
@@ -16,6 +17,7 @@ import io.genrm4j.task.Prompts;
 import io.genrm4j.task.Score;
 import io.genrm4j.task.Split;
 import io.genrm4j.task.Task;
+import io.genrm4j.train.TokenExample;
 import io.genrm4j.train.TrainConfig;
 import io.genrm4j.train.Trainer;
 import io.genrm4j.util.AtomicFiles;
@@ -33,8 +35,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.function.Consumer;
 import me.tongfei.progressbar.ProgressBar;
 
@@ -287,7 +291,8 @@ public final class Experiment {
     List<VerifierData.Labeled> data = verifierData();
     TrainConfig cfg = TrainConfig.defaults(prof.verSteps(), prof.verBatch(), prof.verLr(), seedOf("train-" + method));
     VerifierRecipe.TrainOptions options = new VerifierRecipe.TrainOptions(prof.lambda(), prof.dpoBeta(),
-        cotPositions(), prof.cotReplay() > 0 ? generatorReferences() : List.of(), prof.cotReplay());
+        cotPositions(), prof.cotReplay() > 0 ? generatorReferences() : List.of(), prof.cotReplay(),
+        baseReplay(kind, data.size()));
     try (NDManager root = NDManager.newBaseManager();
         Checkpoint.Loaded gen = Checkpoint.load(dir.checkpoint("generator"), root);
         ProgressBar bar = progress.bar(cfg.steps());
@@ -296,6 +301,20 @@ public final class Experiment {
       VerifierRecipe.save(kind, m, tok, dir.checkpoint(method), options);
       writeTrainLog(method, t.result(), t.examples());
     }
+  }
+
+  /**
+   * Items of the base's corpus for a verifier trained on {@code examples} verifier examples: {@code baseReplay} of
+   * the mix, drawn with the method's own seed; none for the ORM and DPO (their losses take no token examples).
+   */
+  private List<TokenExample> baseReplay(VerifierKind kind, int examples) {
+    if (prof.baseReplay() == 0 || kind == VerifierKind.ORM || kind == VerifierKind.DPO) {
+      return List.of();
+    }
+    List<BaseCorpus.Item> items = new ArrayList<>(BaseCorpus.items(BaseRecipe.named(prof.base()).corpus()));
+    Collections.shuffle(items, new Random(seedOf("replay-" + kind.id())));
+    int n = (int) Math.min(items.size(), Math.round(examples * prof.baseReplay() / (1 - prof.baseReplay())));
+    return Pretraining.examples(tok, items.subList(0, n));
   }
 
   private RationalePositions cotPositions() {

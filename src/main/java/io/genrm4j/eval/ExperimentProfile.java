@@ -53,13 +53,15 @@ import java.util.Map;
  *     (lines x answer length) group with one label from the verifier data ({@link VerifierDataStage}, issue #21)
  * @param base the pretrained base the generator starts from, a {@link BaseRecipe} name ({@link Pretraining}), or
  *     {@code none} for random weights
+ * @param baseReplay the fraction of each GenRM, unified and GenRM-CoT verifier's training examples drawn from the
+ *     base's own corpus (issue #21 step 3: fine-tuning that keeps the base); 0 = none; needs a base
  */
 // The component order is the field order of "profile" in a run's config.json, which a resumed run must reproduce.
 public record ExperimentProfile(String name, String preset, int trainProblems, int testProblems,
     int samplesPerTrainProblem, int maxPerClass, int n, int votes, int genSteps, double genTarget, int genBatch,
     double genLr, int verSteps, int verBatch, double verLr, double lambda, double cotReplay, String cotPositions,
     double dpoBeta, double temperature, double cotTemperature, int tokenCap, boolean leakFreeVerifierData,
-    String base) {
+    String base, double baseReplay) {
 
   public ExperimentProfile {
     if (n < 1 || votes < 1 || trainProblems < 1 || testProblems < 1 || samplesPerTrainProblem < 1) {
@@ -67,6 +69,12 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     }
     if (!BaseRecipe.NONE.equals(base)) {
       BaseRecipe.named(base); // an unknown base fails when the profile is read, not after hours
+    }
+    if (!(baseReplay >= 0 && baseReplay < 1)) {
+      throw new UserException("baseReplay must be in [0, 1), got " + baseReplay);
+    }
+    if (baseReplay > 0 && BaseRecipe.NONE.equals(base)) {
+      throw new UserException("baseReplay " + baseReplay + " needs a base (--set base=NAME)");
     }
   }
 

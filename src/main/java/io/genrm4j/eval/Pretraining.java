@@ -145,16 +145,16 @@ public final class Pretraining {
   }
 
   /**
-   * What the base can do before any fine-tuning, on fresh problems: greedy last-letter solutions at 6 and 8-10
-   * names; direct verification of the closest related task at 8-10 items; and direct verification of last-letter at
-   * 6 names, which it never read (only transfer can make that AUROC exceed 0.5).
+   * What the base can do before any fine-tuning, on fresh problems: greedy last-letter solutions at 3 (in
+   * distribution), 6, 8 and 10 names; direct verification of the closest related task at 8-10 items; and direct
+   * verification of last-letter at 6 names, which it never read (only transfer can make that AUROC exceed 0.5).
    */
   static ObjectNode abilities(LlamaModel m, CharTokenizer tok, long seed, int count) {
     ObjectNode o = Jsonl.MAPPER.createObjectNode();
     AlgorithmicTask last = Tasks.LAST_LETTER;
     Random rng = new Random(seed);
     ObjectNode solved = o.putObject("last_letter_greedy_solved");
-    for (int n : new int[] {6, 8, 10}) {
+    for (int n : new int[] {3, 6, 8, 10}) {
       List<Problem> ps = fresh(last, n, count, rng);
       List<String> prompts = ps.stream().map(p -> FORMAT.solve(p.question())).toList();
       int max = tok.encode(ps.get(0).referenceSolution()).length * 3 / 2 + 16;

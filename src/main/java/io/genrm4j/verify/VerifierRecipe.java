@@ -33,9 +33,17 @@ public final class VerifierRecipe {
    * @param cotPositions genrm-cot: where the rationale sits in position space (recorded in the checkpoint)
    * @param cotReplay genrm-cot: solutions (e.g. the generator's own data) mixed in as solution SFT; empty = none
    * @param cotReplayWeight genrm-cot: the loss weight of the replayed solutions
+   * @param replay genrm, genrm-unified, genrm-cot: token examples mixed into the training data as they are (e.g. a
+   *     pretrained base's own corpus, so fine-tuning keeps what the base can do); empty = none
    */
   public record TrainOptions(double lambda, double dpoBeta, RationalePositions cotPositions,
-      List<VerifierData.Labeled> cotReplay, double cotReplayWeight) {}
+      List<VerifierData.Labeled> cotReplay, double cotReplayWeight, List<TokenExample> replay) {
+    /** Without replay of token examples. */
+    public TrainOptions(double lambda, double dpoBeta, RationalePositions cotPositions,
+        List<VerifierData.Labeled> cotReplay, double cotReplayWeight) {
+      this(lambda, dpoBeta, cotPositions, cotReplay, cotReplayWeight, List.of());
+    }
+  }
 
   /** A training run's outcome and the number of examples it drew batches from. */
   public record Trained(Trainer.Result result, int examples) {}
@@ -69,12 +77,13 @@ public final class VerifierRecipe {
             l -> VerifierData.solutionSft(tok, f, List.of(l), 1f).get(0).ids().length, m, kind, warnings);
         yield new Trained(VerifierTrainer.dpo(m, tok, f, fit, o.dpoBeta(), cfg, log), fit.size());
       }
-      case GENRM -> sft(m, tok, fitting(VerifierData.direct(tok, f, data), m, kind, warnings), cfg, log);
+      case GENRM -> sft(m, tok, withReplay(fitting(VerifierData.direct(tok, f, data), m, kind, warnings), o, m, kind,
+          warnings), cfg, log);
       case GENRM_UNIFIED -> {
         List<TokenExample> mix = fitting(VerifierData.direct(tok, f, data), m, kind, warnings);
         mix.addAll(fitting(VerifierData.solutionSft(tok, f,
             data.stream().filter(VerifierData.Labeled::correct).toList(), (float) o.lambda()), m, kind, warnings));
-        yield sft(m, tok, mix, cfg, log);
+        yield sft(m, tok, withReplay(mix, o, m, kind, warnings), cfg, log);
       }
       case GENRM_COT -> {
         // Replay of the generator's data keeps the re-solving skill at the lengths the CoT data lacks: without it
@@ -84,10 +93,20 @@ public final class VerifierRecipe {
           mix.addAll(fitting(VerifierData.solutionSft(tok, f, o.cotReplay(), (float) o.cotReplayWeight()), m, kind,
               warnings));
         }
-        yield sft(m, tok, mix, cfg, log);
+        yield sft(m, tok, withReplay(mix, o, m, kind, warnings), cfg, log);
       }
       case LLM_JUDGE -> throw notTrainable(kind);
     };
+  }
+
+  /** {@code mix} with the options' replayed token examples (those that fit) added. */
+  private static List<TokenExample> withReplay(List<TokenExample> mix, TrainOptions o, LlamaModel m,
+      VerifierKind kind, PrintStream warnings) {
+    if (!o.replay().isEmpty()) {
+      mix = new ArrayList<>(mix);
+      mix.addAll(fitting(o.replay(), m, kind, warnings));
+    }
+    return mix;
   }
 
   /** Fails unless {@code kind} is trained (the judge is the generator prompted to verify). */

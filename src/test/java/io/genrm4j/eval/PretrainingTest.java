@@ -89,4 +89,20 @@ class PretrainingTest {
     // Same seed, data and order: only the starting weights differ, so the first loss tells them apart.
     assertNotEquals(plain.get("losses").get(0).asDouble(), log.get("losses").get(0).asDouble());
   }
+
+  @Test
+  void replayAddsBaseCorpusItemsToTheSftVerifiersOnly() throws Exception {
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    RunDir dir = new RunDir(tmp.resolve("replay"));
+    ExperimentProfile p = ExperimentProfile.named("mini").with(Map.of("base", "test", "baseReplay", "0.5"));
+    Experiment.run(Tasks.LAST_LETTER, p, 3, 1, dir, quiet);
+    int orm = Jsonl.MAPPER.readTree(dir.trainLog("orm").toFile()).get("examples").asInt();
+    int genrm = Jsonl.MAPPER.readTree(dir.trainLog("genrm").toFile()).get("examples").asInt();
+    assertTrue(orm > 0);
+    assertEquals(2 * orm, genrm, "half of GenRM's examples are replayed base items, the ORM gets none");
+    assertThrows(UserException.class, () -> ExperimentProfile.named("mini").with(Map.of("baseReplay", "0.3")),
+        "replay needs a base");
+    assertThrows(UserException.class, () -> ExperimentProfile.named("mini").with(Map.of("base", "test",
+        "baseReplay", "1")));
+  }
 }
