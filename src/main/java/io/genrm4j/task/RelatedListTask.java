@@ -1,9 +1,7 @@
 package io.genrm4j.task;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -15,7 +13,7 @@ import java.util.function.Supplier;
  * <p>Its candidates with one of the generator's real error types ({@link #withMistake}) let a base learn what a wrong
  * line looks like at every length without ever seeing the target task verified.
  */
-public final class RelatedListTask extends AlgorithmicTask {
+public final class RelatedListTask extends LetterListTask {
   /** The shortest and longest list in the corpus. */
   public static final int MIN_ITEMS = 1;
   public static final int MAX_ITEMS = 10;
@@ -67,31 +65,8 @@ public final class RelatedListTask extends AlgorithmicTask {
   }
 
   @Override
-  protected List<Step> steps(List<String> words, int at, String forced) {
-    List<Step> out = new ArrayList<>();
-    String sofar = "";
-    for (int i = 0; i < words.size(); i++) {
-      String p = i == at ? forced : pick.apply(words.get(i));
-      sofar = extend(sofar, p);
-      out.add(new Step(words.get(i), p, sofar));
-    }
-    return out;
-  }
-
-  @Override
-  protected List<String> wordsOf(List<Step> steps) {
-    return steps.stream().map(Step::left).toList();
-  }
-
-  @Override
-  protected String otherPick(Step truth, Random rng) {
-    return String.valueOf(otherLetter(truth.pick().charAt(0), rng));
-  }
-
-  @Override
-  protected String wrongAnswer(String answer, Random rng) {
-    int j = rng.nextInt(answer.length());
-    return answer.substring(0, j) + otherLetter(answer.charAt(j), rng) + answer.substring(j + 1);
+  protected String letterOf(String word) {
+    return pick.apply(word);
   }
 
   @Override
