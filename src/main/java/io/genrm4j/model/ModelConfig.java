@@ -185,6 +185,15 @@ public record ModelConfig(
     if (scaling != null && !scaling.isNull()) {
       throw new UserException(file + ": rope_scaling is not supported yet (found " + scaling + ")");
     }
+    int maxPositions = n.path("max_position_embeddings").asInt(2048);
+    JsonNode window = n.get("sliding_window");
+    // Mistral always uses its window; Qwen2 only with use_sliding_window. A window at least as long as the context
+    // is full attention; a shorter one would be silently ignored by this engine's full attention.
+    boolean windowed = type.equals("mistral") || n.path("use_sliding_window").asBoolean(false);
+    if (windowed && window != null && window.isNumber() && window.asInt() < maxPositions) {
+      throw new UserException(file + ": sliding_window " + window.asInt() + " (shorter than max_position_embeddings "
+          + maxPositions + ") is not supported: this engine attends to the whole context");
+    }
     int hidden = requiredInt(n, file, "hidden_size");
     int heads = requiredInt(n, file, "num_attention_heads");
     try {
@@ -199,7 +208,7 @@ public record ModelConfig(
           .headDim(n.path("head_dim").isNumber() ? n.get("head_dim").asInt() : hidden / heads)
           .rmsNormEps(n.path("rms_norm_eps").asDouble(1e-6))
           .ropeTheta(n.path("rope_theta").asDouble(10000.0))
-          .maxPositionEmbeddings(n.path("max_position_embeddings").asInt(2048))
+          .maxPositionEmbeddings(maxPositions)
           .tieWordEmbeddings(n.path("tie_word_embeddings").asBoolean(false))
           .attentionBias(n.path("attention_bias").asBoolean(false))
           .numLabels(n.path("num_labels").asInt(n.has("id2label") ? n.get("id2label").size() : 0) == 1 ? 1 : 0)

@@ -85,4 +85,22 @@ class CheckpointTest {
       assertFalse(e.getMessage().contains("\n"));
     }
   }
+
+  @Test
+  void aSlidingWindowShorterThanTheContextIsRefusedNotIgnored(@TempDir Path tmp) throws Exception {
+    String common = "\"vocab_size\": 8, \"hidden_size\": 8, \"intermediate_size\": 16, \"num_hidden_layers\": 1, "
+        + "\"num_attention_heads\": 2, \"max_position_embeddings\": 64";
+    Path f = tmp.resolve("config.json");
+    Files.writeString(f, "{\"model_type\": \"mistral\", \"sliding_window\": 16, " + common + "}");
+    UserException e = assertThrows(UserException.class, () -> ModelConfig.read(f));
+    assertTrue(e.getMessage().contains("sliding_window 16"), e.getMessage());
+    Files.writeString(f, "{\"model_type\": \"qwen2\", \"use_sliding_window\": true, \"sliding_window\": 16, "
+        + common + "}");
+    assertThrows(UserException.class, () -> ModelConfig.read(f));
+    // Qwen2 without use_sliding_window, and a window as long as the context, are full attention: they load.
+    Files.writeString(f, "{\"model_type\": \"qwen2\", \"sliding_window\": 16, " + common + "}");
+    assertEquals(64, ModelConfig.read(f).maxPositionEmbeddings());
+    Files.writeString(f, "{\"model_type\": \"mistral\", \"sliding_window\": 64, " + common + "}");
+    assertEquals("mistral", ModelConfig.read(f).modelType());
+  }
 }
