@@ -311,7 +311,7 @@ public final class Experiment {
     if (prof.baseReplay() == 0 || kind == VerifierKind.ORM || kind == VerifierKind.DPO) {
       return List.of();
     }
-    List<BaseCorpus.Item> items = new ArrayList<>(BaseCorpus.items(BaseRecipe.named(prof.base()).corpus()));
+    List<BaseCorpus.Item> items = new ArrayList<>(Pretraining.corpus(BaseRecipe.named(prof.base())));
     Collections.shuffle(items, new Random(seedOf("replay-" + kind.id())));
     int n = (int) Math.min(items.size(), Math.round(examples * prof.baseReplay() / (1 - prof.baseReplay())));
     return Pretraining.examples(tok, items.subList(0, n));

@@ -151,7 +151,7 @@ final class GeneratorStage {
     ObjectNode o = Jsonl.MAPPER.createObjectNode();
     o.put("dir", dir.toString());
     o.set("info", Pretraining.readInfo(dir));
-    Set<String> corpus = BaseCorpus.questions(BaseCorpus.items(r.corpus()));
+    Set<String> corpus = BaseCorpus.questions(Pretraining.corpus(r));
     long inCorpus = ctx.problems(Split.TEST_OOD).stream().filter(p -> corpus.contains(p.question())).count();
     o.put("test_ood_problems_in_corpus", inCorpus);
     if (inCorpus > 0) {

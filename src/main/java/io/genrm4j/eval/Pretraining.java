@@ -1,6 +1,7 @@
 package io.genrm4j.eval;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genrm4j.infer.Generation;
 import io.genrm4j.infer.Generator;
@@ -25,7 +26,9 @@ import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.VerifierData;
 import io.genrm4j.verify.VerifierScore;
 import io.genrm4j.verify.VerifierTrainer;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,6 +37,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongFunction;
 import me.tongfei.progressbar.ProgressBar;
 
@@ -84,12 +88,20 @@ public final class Pretraining {
   }
 
   /** A built base's {@code base.json}. */
-  public static com.fasterxml.jackson.databind.JsonNode readInfo(Path dir) {
+  public static JsonNode readInfo(Path dir) {
     try {
       return Jsonl.MAPPER.readTree(dir.resolve(BASE_JSON).toFile());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot read " + dir.resolve(BASE_JSON) + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + dir.resolve(BASE_JSON) + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Corpora already drawn, by spec: a run's generator and each replaying verifier read the same one. */
+  private static final Map<BaseCorpus.Spec, List<BaseCorpus.Item>> CORPORA = new ConcurrentHashMap<>();
+
+  /** A recipe's corpus (unmodifiable), drawn once per JVM (54,000 items for related-lists). */
+  static List<BaseCorpus.Item> corpus(BaseRecipe r) {
+    return CORPORA.computeIfAbsent(r.corpus(), spec -> List.copyOf(BaseCorpus.items(spec)));
   }
 
   /** The fresh model every base and every generator starts from. */
@@ -113,7 +125,7 @@ public final class Pretraining {
   }
 
   private static void build(BaseRecipe r, String preset, CharTokenizer tok, Path dir, LongFunction<ProgressBar> bars) {
-    List<BaseCorpus.Item> items = BaseCorpus.items(r.corpus());
+    List<BaseCorpus.Item> items = corpus(r);
     List<TokenExample> data = examples(tok, items);
     try (NDManager root = NDManager.newBaseManager();
         LlamaModel m = freshModel(preset, tok, r.corpus().seed(), root)) {
