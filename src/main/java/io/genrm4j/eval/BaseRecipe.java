@@ -22,8 +22,9 @@ import java.util.Map;
  * @param steps training steps
  * @param batch batch size
  * @param lr peak learning rate
+ * @param labelWeight loss weight of a direct verification item's label token (a solution's tokens weigh 1 each)
  */
-public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int batch, double lr) {
+public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int batch, double lr, double labelWeight) {
   /** The profile value for no base. */
   public static final String NONE = "none";
 
@@ -46,15 +47,19 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
     // Direct verification only: CoT items (up to ~650 tokens at 10 items) made every batch 2-3x longer; measured
     // 1.6 s a step on 2 cores with them, 0.38 s without. 2,000 steps (761 s) were too few: the base wrote every
     // name after the first with a wrong first letter (Noah Paul -> Boah Maul) and solved 0% of 6-name problems.
-    add(new BaseRecipe("related-lists", relatedLists(all, all, direct, 6000), 6000, 16, 3e-3));
-    add(new BaseRecipe("related-lists-cot", relatedLists(all, all, both, 3000), 3000, 16, 3e-3));
+    add(new BaseRecipe("related-lists", relatedLists(all, all, direct, 6000), 6000, 16, 3e-3, 1));
+    // The same with each label weighing 50 tokens: in the token-mean loss above one label weighed ~1/100 of a
+    // solution, 0.6% of the loss, and the base verified its own related task at 8-10 items with AUROC 0.63. At 50
+    // the labels are ~25% of the loss (30,000 solutions of ~100 target tokens, 24,000 labels).
+    add(new BaseRecipe("related-lists-weighted", relatedLists(all, all, direct, 6000), 6000, 16, 3e-3, 50));
+    add(new BaseRecipe("related-lists-cot", relatedLists(all, all, both, 3000), 3000, 16, 3e-3, 1));
     // Ablations (issue #21): no verification text at all, and without the related task closest to last-letter.
     add(new BaseRecipe("related-lists-no-verification", relatedLists(all, List.of(), direct, 3000), 2000, 16,
-        3e-3));
+        3e-3, 1));
     add(new BaseRecipe("related-lists-no-closest", relatedLists(notClosest, notClosest, direct, 3000), 2000, 16,
-        3e-3));
+        3e-3, 1));
     // For tests: the same corpus shape, a few dozen items and steps.
-    add(new BaseRecipe("test", relatedLists(all, all, both, 8), 4, 4, 3e-3));
+    add(new BaseRecipe("test", relatedLists(all, all, both, 8), 4, 4, 3e-3, 1));
   }
 
   private static void add(BaseRecipe r) {

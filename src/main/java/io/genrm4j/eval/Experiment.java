@@ -314,7 +314,7 @@ public final class Experiment {
     List<BaseCorpus.Item> items = new ArrayList<>(Pretraining.corpus(BaseRecipe.named(prof.base())));
     Collections.shuffle(items, new Random(seedOf("replay-" + kind.id())));
     int n = (int) Math.min(items.size(), Math.round(examples * prof.baseReplay() / (1 - prof.baseReplay())));
-    return Pretraining.examples(tok, items.subList(0, n));
+    return Pretraining.examples(tok, items.subList(0, n), 1); // reweighted to the verifier's own examples
   }
 
   private RationalePositions cotPositions() {

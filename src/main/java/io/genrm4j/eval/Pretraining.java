@@ -110,14 +110,17 @@ public final class Pretraining {
         seed, root);
   }
 
-  /** The corpus as token examples: solutions (loss on the solution), direct (label), CoT (rationale + verdict). */
-  static List<TokenExample> examples(CharTokenizer tok, List<BaseCorpus.Item> items) {
+  /**
+   * The corpus as token examples: solutions (loss on the solution), direct (the label, weighing {@code labelWeight}
+   * tokens), CoT (rationale + verdict).
+   */
+  static List<TokenExample> examples(CharTokenizer tok, List<BaseCorpus.Item> items, double labelWeight) {
     List<TokenExample> out = new ArrayList<>();
     for (BaseCorpus.Item i : items) {
       var l = new VerifierData.Labeled(i.problem().question(), i.candidate(), i.correct(), i.rationaleBody());
       out.addAll(switch (i.kind()) {
         case SOLUTION -> VerifierData.solutionSft(tok, FORMAT, List.of(l), 1f);
-        case DIRECT -> VerifierData.direct(tok, FORMAT, List.of(l));
+        case DIRECT -> List.of(VerifierData.direct(tok, FORMAT, List.of(l)).get(0).withWeight((float) labelWeight));
         case COT -> VerifierData.cot(tok, FORMAT, List.of(l), COT_POSITIONS);
       });
     }
@@ -126,7 +129,7 @@ public final class Pretraining {
 
   private static void build(BaseRecipe r, String preset, CharTokenizer tok, Path dir, LongFunction<ProgressBar> bars) {
     List<BaseCorpus.Item> items = corpus(r);
-    List<TokenExample> data = examples(tok, items);
+    List<TokenExample> data = examples(tok, items, r.labelWeight());
     try (NDManager root = NDManager.newBaseManager();
         LlamaModel m = freshModel(preset, tok, r.corpus().seed(), root)) {
       TrainConfig cfg = TrainConfig.defaults(r.steps(), r.batch(), r.lr(), r.corpus().seed() + 1);

@@ -33,8 +33,9 @@ public final class VerifierRecipe {
    * @param cotPositions genrm-cot: where the rationale sits in position space (recorded in the checkpoint)
    * @param cotReplay genrm-cot: solutions (e.g. the generator's own data) mixed in as solution SFT; empty = none
    * @param cotReplayWeight genrm-cot: the loss weight of the replayed solutions
-   * @param replay genrm, genrm-unified, genrm-cot: token examples mixed into the training data as they are (e.g. a
-   *     pretrained base's own corpus, so fine-tuning keeps what the base can do); empty = none
+   * @param replay genrm, genrm-unified, genrm-cot: token examples mixed into the training data (e.g. a pretrained
+   *     base's own corpus, so fine-tuning keeps what the base can do), each weighted as an average example of the
+   *     verifier's own data ({@link TokenExample#weighedLike}); empty = none
    */
   public record TrainOptions(double lambda, double dpoBeta, RationalePositions cotPositions,
       List<VerifierData.Labeled> cotReplay, double cotReplayWeight, List<TokenExample> replay) {
@@ -99,12 +100,13 @@ public final class VerifierRecipe {
     };
   }
 
-  /** {@code mix} with the options' replayed token examples (those that fit) added. */
+  /** {@code mix} with the options' replayed token examples (those that fit) added, each weighing one example. */
   private static List<TokenExample> withReplay(List<TokenExample> mix, TrainOptions o, LlamaModel m,
       VerifierKind kind, PrintStream warnings) {
     if (!o.replay().isEmpty()) {
+      List<TokenExample> replay = TokenExample.weighedLike(mix, fitting(o.replay(), m, kind, warnings));
       mix = new ArrayList<>(mix);
-      mix.addAll(fitting(o.replay(), m, kind, warnings));
+      mix.addAll(replay);
     }
     return mix;
   }

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.task.BaseCorpus;
 import io.genrm4j.task.Tasks;
+import io.genrm4j.train.TokenExample;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
 import java.io.ByteArrayOutputStream;
@@ -16,6 +18,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,6 +71,14 @@ class PretrainingTest {
     }
     assertNotEquals(r.hash("test", "x"), r.hash("tiny", "x"));
     assertNotEquals(r.hash("test", "x"), BaseRecipe.named("related-lists").hash("test", "x"));
+    assertNotEquals(BaseRecipe.named("related-lists").hash("tiny", "x"),
+        BaseRecipe.named("related-lists-weighted").hash("tiny", "x"), "the label weight is part of the hash");
+    List<BaseCorpus.Item> items = Pretraining.corpus(r);
+    List<TokenExample> weighted = Pretraining.examples(tok, items, 50);
+    for (int i = 0; i < items.size(); i++) {
+      assertEquals(items.get(i).kind() == BaseCorpus.Kind.DIRECT ? 50f : 1f, weighted.get(i).weight(),
+          items.get(i).kind() + " item " + i);
+    }
     assertThrows(UserException.class, () -> BaseRecipe.named("nope"));
     assertThrows(UserException.class, () -> mini("nope"), "an unknown base fails when the profile is made");
   }
