@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A Llama-family decoder (Llama, Qwen2) written out in plain DJL ops: RMSNorm, rotate-half RoPE, grouped-query
- * attention with causal + padding masks, SwiGLU MLP, tied or untied LM head, and an optional scalar score head.
+ * A Llama-family decoder (Llama 2/3.x, Qwen2, Qwen3, Mistral) written out in plain DJL ops: RMSNorm, rotate-half
+ * RoPE (with Llama 3 frequency scaling), grouped-query attention with causal + padding masks (Qwen3: RMSNorm on each
+ * query and key head first), SwiGLU MLP, tied or untied LM head, and an optional scalar score head.
  * Parameters are kept under their Hugging Face names, so checkpoints load in transformers and vLLM unchanged.
  *
  * <p>Every op result belongs to its first operand's manager, so activations always come first: they then live in
@@ -37,10 +38,10 @@ public final class LlamaModel implements AutoCloseable {
     int maxPos = config.maxPositionEmbeddings();
     float[] cos = new float[maxPos * hd];
     float[] sin = new float[maxPos * hd];
+    double[] invFreq = config.inverseFrequencies();
     for (int p = 0; p < maxPos; p++) {
       for (int i = 0; i < hd / 2; i++) {
-        double invFreq = Math.pow(config.ropeTheta(), -2.0 * i / hd);
-        double angle = p * invFreq;
+        double angle = p * invFreq[i];
         // HF layout: the two halves of the head dimension share frequencies (rotate_half).
         cos[p * hd + i] = cos[p * hd + i + hd / 2] = (float) Math.cos(angle);
         sin[p * hd + i] = sin[p * hd + i + hd / 2] = (float) Math.sin(angle);
@@ -67,6 +68,10 @@ public final class LlamaModel implements AutoCloseable {
         s.put(p + "self_attn.q_proj.bias", new Shape(q));
         s.put(p + "self_attn.k_proj.bias", new Shape(kv));
         s.put(p + "self_attn.v_proj.bias", new Shape(kv));
+      }
+      if (c.qkNorm()) {
+        s.put(p + "self_attn.q_norm.weight", new Shape(c.headDim()));
+        s.put(p + "self_attn.k_norm.weight", new Shape(c.headDim()));
       }
       s.put(p + "self_attn.o_proj.weight", new Shape(d, q));
       if (c.oBias()) {
@@ -101,7 +106,7 @@ public final class LlamaModel implements AutoCloseable {
       String name = e.getKey();
       Shape shape = e.getValue();
       float[] w = new float[Math.toIntExact(shape.size())];
-      if (name.endsWith("layernorm.weight") || name.equals("model.norm.weight")) {
+      if (name.endsWith("norm.weight")) { // layernorms, q/k norms, the final norm
         java.util.Arrays.fill(w, 1f);
       } else if (!name.endsWith(".bias")) {
         double std = name.endsWith("o_proj.weight") || name.endsWith("down_proj.weight") ? residualStd : 0.02;
@@ -272,6 +277,10 @@ public final class LlamaModel implements AutoCloseable {
     NDArray q = linear(h, p + "self_attn.q_proj").reshape(c.batch(), c.t(), heads, hd); // [B, T, H, hd]
     NDArray k = linear(h, p + "self_attn.k_proj").reshape(c.batch(), c.t(), kvHeads, hd); // [B, T, KV, hd]
     NDArray v = linear(h, p + "self_attn.v_proj").reshape(c.batch(), c.t(), kvHeads, hd);
+    if (config.qkNorm()) { // over each head's hd features
+      q = rmsNorm(q, params.get(p + "self_attn.q_norm.weight"), c.eps());
+      k = rmsNorm(k, params.get(p + "self_attn.k_norm.weight"), c.eps());
+    }
     q = rope(q, c.cos(), c.sin(), hd).transpose(0, 2, 1, 3); // [B, H, T, hd]
     k = rope(k, c.cos(), c.sin(), hd).transpose(0, 2, 1, 3); // [B, KV, T, hd]
     v = v.transpose(0, 2, 1, 3); // [B, KV, T, hd]

@@ -10,9 +10,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * A Llama-family decoder's shape, mirroring Hugging Face {@code LlamaConfig} (and {@code Qwen2Config}, whose q/k/v
- * projections carry biases). {@code numLabels = 1} adds a scalar head {@code score.weight} as in HF's
- * {@code LlamaForSequenceClassification}; the discriminative reward model uses it.
+ * A Llama-family decoder's shape, mirroring Hugging Face {@code LlamaConfig} (Llama 2 and 3.x, whose
+ * {@code rope_scaling} is {@link RopeScaling}), {@code Qwen2Config} (q/k/v projections carry biases),
+ * {@code Qwen3Config} (a per-head RMSNorm on queries and keys before RoPE) and {@code MistralConfig}.
+ * {@code numLabels = 1} adds a scalar head {@code score.weight} as in HF's {@code LlamaForSequenceClassification};
+ * the discriminative reward model uses it.
  */
 public record ModelConfig(
     String modelType,
@@ -25,6 +27,7 @@ public record ModelConfig(
     int headDim,
     double rmsNormEps,
     double ropeTheta,
+    RopeScaling ropeScaling,
     int maxPositionEmbeddings,
     boolean tieWordEmbeddings,
     boolean attentionBias,
@@ -52,6 +55,54 @@ public record ModelConfig(
         + "in [1, " + MAX_POSITIONS + "], got " + maxPositionEmbeddings);
   }
 
+  /**
+   * How rotary frequencies are rescaled for a longer context, as HF's {@code rope_scaling}: {@code default} (none),
+   * {@code linear} (every frequency divided by {@code factor}) or {@code llama3} (long wavelengths divided by
+   * {@code factor}, short ones kept, a smooth blend between; Llama 3.1-3.3). The others (yarn, dynamic, longrope)
+   * change more than the frequencies and are refused by {@link #read}.
+   */
+  public record RopeScaling(String type, double factor, double lowFreqFactor, double highFreqFactor,
+      int originalMaxPositions) {
+    public static final RopeScaling NONE = new RopeScaling("default", 1, 0, 0, 0);
+
+    public RopeScaling {
+      require(type.equals("default") || type.equals("linear") || type.equals("llama3"),
+          "rope_scaling type '" + type + "' is not supported (default, linear, llama3)");
+      require(factor > 0, "rope_scaling factor must be positive");
+      require(!type.equals("llama3") || highFreqFactor > lowFreqFactor && lowFreqFactor > 0
+          && originalMaxPositions > 0, "rope_scaling llama3 needs 0 < low_freq_factor < high_freq_factor and "
+          + "original_max_position_embeddings");
+    }
+
+    /** The scaled inverse frequency of one rotary pair whose unscaled inverse frequency is {@code invFreq}. */
+    double apply(double invFreq) {
+      return switch (type) {
+        case "linear" -> invFreq / factor;
+        case "llama3" -> {
+          double wavelen = 2 * Math.PI / invFreq;
+          if (wavelen < originalMaxPositions / highFreqFactor) {
+            yield invFreq; // high frequency: kept
+          }
+          if (wavelen > originalMaxPositions / lowFreqFactor) {
+            yield invFreq / factor; // low frequency: interpolated
+          }
+          double smooth = (originalMaxPositions / wavelen - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
+          yield (1 - smooth) * invFreq / factor + smooth * invFreq;
+        }
+        default -> invFreq;
+      };
+    }
+  }
+
+  /** The rotary inverse frequencies of pairs (i, i + headDim/2), i < headDim/2, after {@link #ropeScaling}. */
+  public double[] inverseFrequencies() {
+    double[] f = new double[headDim / 2];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = ropeScaling.apply(Math.pow(ropeTheta, -2.0 * i / headDim));
+    }
+    return f;
+  }
+
   private static void require(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);
@@ -61,6 +112,11 @@ public record ModelConfig(
   /** Q/K/V projections have biases (Qwen2 always; Llama when {@code attention_bias}). */
   public boolean qkvBias() {
     return attentionBias || "qwen2".equals(modelType);
+  }
+
+  /** Queries and keys get a per-head RMSNorm ({@code q_norm}, {@code k_norm}, [head_dim]) before RoPE (Qwen3). */
+  public boolean qkNorm() {
+    return "qwen3".equals(modelType);
   }
 
   /** The output projection has a bias (Llama with {@code attention_bias} only). */
@@ -98,7 +154,7 @@ public record ModelConfig(
     return new Builder().modelType(modelType).vocabSize(vocabSize).hiddenSize(hiddenSize)
         .intermediateSize(intermediateSize).numHiddenLayers(numHiddenLayers).numAttentionHeads(numAttentionHeads)
         .numKeyValueHeads(numKeyValueHeads).headDim(headDim).rmsNormEps(rmsNormEps).ropeTheta(ropeTheta)
-        .maxPositionEmbeddings(maxPositionEmbeddings).tieWordEmbeddings(tieWordEmbeddings)
+        .ropeScaling(ropeScaling).maxPositionEmbeddings(maxPositionEmbeddings).tieWordEmbeddings(tieWordEmbeddings)
         .attentionBias(attentionBias).numLabels(numLabels).bosTokenId(bosTokenId).eosTokenId(eosTokenId)
         .padTokenId(padTokenId);
   }
@@ -115,6 +171,7 @@ public record ModelConfig(
     private int headDim = -1; // -1 = hiddenSize / numAttentionHeads
     private double rmsNormEps = 1e-6;
     private double ropeTheta = 10000.0;
+    private RopeScaling ropeScaling = RopeScaling.NONE;
     private int maxPositionEmbeddings = 2048;
     private boolean tieWordEmbeddings = false;
     private boolean attentionBias = false;
@@ -135,6 +192,7 @@ public record ModelConfig(
     public Builder headDim(int v) { headDim = v; return this; }
     public Builder rmsNormEps(double v) { rmsNormEps = v; return this; }
     public Builder ropeTheta(double v) { ropeTheta = v; return this; }
+    public Builder ropeScaling(RopeScaling v) { ropeScaling = v; return this; }
     public Builder maxPositionEmbeddings(int v) { maxPositionEmbeddings = v; return this; }
     public Builder tieWordEmbeddings(boolean v) { tieWordEmbeddings = v; return this; }
     public Builder attentionBias(boolean v) { attentionBias = v; return this; }
@@ -147,7 +205,7 @@ public record ModelConfig(
       int kvHeads = numKeyValueHeads != -1 ? numKeyValueHeads : numAttentionHeads;
       int dim = headDim != -1 ? headDim : numAttentionHeads > 0 ? hiddenSize / numAttentionHeads : 0;
       return new ModelConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
-          kvHeads, dim, rmsNormEps, ropeTheta, maxPositionEmbeddings, tieWordEmbeddings, attentionBias, numLabels,
+          kvHeads, dim, rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings, attentionBias, numLabels,
           bosTokenId, eosTokenId, padTokenId);
     }
   }
@@ -159,12 +217,12 @@ public record ModelConfig(
     long kv = (long) numKeyValueHeads * headDim;
     long attn = d * q + 2 * d * kv + q * d + (qkvBias() ? q + 2 * kv : 0) + (oBias() ? d : 0);
     long mlp = 3 * d * intermediateSize;
-    long layer = attn + mlp + 2 * d;
+    long layer = attn + mlp + 2 * d + (qkNorm() ? 2L * headDim : 0);
     long emb = (long) vocabSize * d;
     return emb + (tieWordEmbeddings ? 0 : emb) + numHiddenLayers * layer + d + (long) numLabels * d;
   }
 
-  /** Reads {@code config.json} of a Hugging Face Llama or Qwen2 checkpoint. */
+  /** Reads {@code config.json} of a Hugging Face Llama, Qwen2, Qwen3 or Mistral checkpoint. */
   public static ModelConfig read(Path file) {
     JsonNode n;
     try {
@@ -178,18 +236,22 @@ public record ModelConfig(
       throw new UserException(file + ": expected a JSON object");
     }
     String type = n.path("model_type").asText("llama");
-    if (!type.equals("llama") && !type.equals("qwen2") && !type.equals("mistral")) {
-      throw new UserException(file + ": model_type '" + type + "' is not supported (llama, qwen2, mistral)");
+    if (!SUPPORTED_TYPES.contains(type)) {
+      throw new UserException(file + ": model_type '" + type + "' is not supported (" + String.join(", ",
+          SUPPORTED_TYPES) + ")");
     }
-    JsonNode scaling = n.get("rope_scaling");
-    if (scaling != null && !scaling.isNull()) {
-      throw new UserException(file + ": rope_scaling is not supported yet (found " + scaling + ")");
+    if (n.path("mlp_bias").asBoolean(false)) {
+      throw new UserException(file + ": mlp_bias true is not supported");
+    }
+    if (!n.path("hidden_act").asText("silu").equals("silu")) {
+      throw new UserException(file + ": hidden_act '" + n.get("hidden_act").asText() + "' is not supported (silu)");
     }
     int maxPositions = n.path("max_position_embeddings").asInt(2048);
     JsonNode window = n.get("sliding_window");
     // Mistral always uses its window; Qwen2 only with use_sliding_window. A window at least as long as the context
     // is full attention; a shorter one would be silently ignored by this engine's full attention.
     boolean windowed = type.equals("mistral") || n.path("use_sliding_window").asBoolean(false);
+    RopeScaling scaling = ropeScaling(n.get("rope_scaling"), file);
     if (windowed && window != null && window.isNumber() && window.asInt() < maxPositions) {
       throw new UserException(file + ": sliding_window " + window.asInt() + " (shorter than max_position_embeddings "
           + maxPositions + ") is not supported: this engine attends to the whole context");
@@ -208,6 +270,7 @@ public record ModelConfig(
           .headDim(n.path("head_dim").isNumber() ? n.get("head_dim").asInt() : hidden / heads)
           .rmsNormEps(n.path("rms_norm_eps").asDouble(1e-6))
           .ropeTheta(n.path("rope_theta").asDouble(10000.0))
+          .ropeScaling(scaling)
           .maxPositionEmbeddings(maxPositions)
           .tieWordEmbeddings(n.path("tie_word_embeddings").asBoolean(false))
           .attentionBias(n.path("attention_bias").asBoolean(false))
@@ -217,6 +280,30 @@ public record ModelConfig(
               : n.path("eos_token_id").asInt(-1))
           .padTokenId(n.path("pad_token_id").asInt(-1))
           .build();
+    } catch (IllegalArgumentException e) {
+      throw new UserException(file + ": " + e.getMessage());
+    }
+  }
+
+  /** The model types {@link #read} accepts. */
+  public static final java.util.List<String> SUPPORTED_TYPES = java.util.List.of("llama", "qwen2", "qwen3", "mistral");
+
+  /** HF's {@code rope_scaling} object (null or absent: none); any other kind is a one-line error naming it. */
+  private static RopeScaling ropeScaling(JsonNode r, Path file) {
+    if (r == null || r.isNull()) {
+      return RopeScaling.NONE;
+    }
+    // transformers wrote "type" before 4.45 and "rope_type" since; both name the same thing
+    String type = r.path("rope_type").asText(r.path("type").asText("default"));
+    try {
+      return switch (type) {
+        case "default" -> RopeScaling.NONE;
+        case "linear" -> new RopeScaling(type, r.path("factor").asDouble(1), 0, 0, 0);
+        case "llama3" -> new RopeScaling(type, r.path("factor").asDouble(0), r.path("low_freq_factor").asDouble(0),
+            r.path("high_freq_factor").asDouble(0), r.path("original_max_position_embeddings").asInt(0));
+        default -> throw new IllegalArgumentException("rope_scaling type '" + type
+            + "' is not supported (default, linear, llama3)");
+      };
     } catch (IllegalArgumentException e) {
       throw new UserException(file + ": " + e.getMessage());
     }
@@ -237,8 +324,13 @@ public record ModelConfig(
   public String toJson() {
     ObjectNode n = Jsonl.MAPPER.createObjectNode();
     boolean classifier = numLabels == 1;
-    n.putArray("architectures").add(
-        ("qwen2".equals(modelType) ? "Qwen2" : "Llama") + (classifier ? "ForSequenceClassification" : "ForCausalLM"));
+    String family = switch (modelType) {
+      case "qwen2" -> "Qwen2";
+      case "qwen3" -> "Qwen3";
+      case "mistral" -> "Mistral";
+      default -> "Llama";
+    };
+    n.putArray("architectures").add(family + (classifier ? "ForSequenceClassification" : "ForCausalLM"));
     n.put("model_type", modelType);
     n.put("vocab_size", vocabSize);
     n.put("hidden_size", hiddenSize);
@@ -250,7 +342,18 @@ public record ModelConfig(
     n.put("hidden_act", "silu");
     n.put("rms_norm_eps", rmsNormEps);
     n.put("rope_theta", ropeTheta);
-    n.putNull("rope_scaling");
+    if (ropeScaling.type().equals("default")) {
+      n.putNull("rope_scaling");
+    } else {
+      ObjectNode r = n.putObject("rope_scaling");
+      r.put("rope_type", ropeScaling.type());
+      r.put("factor", ropeScaling.factor());
+      if (ropeScaling.type().equals("llama3")) {
+        r.put("low_freq_factor", ropeScaling.lowFreqFactor());
+        r.put("high_freq_factor", ropeScaling.highFreqFactor());
+        r.put("original_max_position_embeddings", ropeScaling.originalMaxPositions());
+      }
+    }
     n.put("max_position_embeddings", maxPositionEmbeddings);
     n.put("tie_word_embeddings", tieWordEmbeddings);
     n.put("attention_bias", attentionBias);

@@ -103,4 +103,47 @@ class CheckpointTest {
     Files.writeString(f, "{\"model_type\": \"mistral\", \"sliding_window\": 64, " + common + "}");
     assertEquals("mistral", ModelConfig.read(f).modelType());
   }
+
+  @Test
+  void llama3ScalingAndQwen3NormsSurviveASaveAndLoad(@TempDir Path tmp) throws Exception {
+    long[] ids = {1, 4, 5, 6, 3, 2, 2, 7};
+    for (ModelConfig c : new ModelConfig[] {LlamaModelTest.LLAMA3, LlamaModelTest.QWEN3}) {
+      ModelConfig cfg = c.withVocabSize(TOK.vocabSize());
+      Path dir = tmp.resolve(cfg.modelType() + cfg.ropeScaling().type());
+      try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 9, root);
+          NDManager mgr = root.newSubManager()) {
+        Checkpoint.save(m, TOK, dir);
+        try (Checkpoint.Loaded l = Checkpoint.load(dir, root)) {
+          assertEquals(cfg, l.model().config());
+          assertArrayEquals(LlamaModelTest.logits(m, mgr, ids), LlamaModelTest.logits(l.model(), mgr, ids), 0f);
+        }
+      }
+    }
+    String config = Files.readString(tmp.resolve("llamallama3").resolve("config.json"));
+    assertTrue(config.contains("\"rope_type\" : \"llama3\"") && config.contains("original_max_position_embeddings"),
+        config);
+    assertTrue(Files.readString(tmp.resolve("qwen3default").resolve("config.json")).contains("Qwen3ForCausalLM"));
+  }
+
+  @Test
+  void ropeScalingIsReadAsHfWritesItAndOtherKindsAreRefusedByName(@TempDir Path tmp) throws Exception {
+    String common = "\"vocab_size\": 8, \"hidden_size\": 8, \"intermediate_size\": 16, \"num_hidden_layers\": 1, "
+        + "\"num_attention_heads\": 2, \"max_position_embeddings\": 64";
+    Path f = tmp.resolve("config.json");
+    // Llama 3.2's own rope_scaling, and the pre-4.45 spelling "type"
+    Files.writeString(f, "{\"rope_scaling\": {\"factor\": 32.0, \"high_freq_factor\": 4.0, \"low_freq_factor\": "
+        + "1.0, \"original_max_position_embeddings\": 8192, \"rope_type\": \"llama3\"}, " + common + "}");
+    assertEquals(new ModelConfig.RopeScaling("llama3", 32, 1, 4, 8192), ModelConfig.read(f).ropeScaling());
+    Files.writeString(f, "{\"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}, " + common + "}");
+    assertEquals("linear", ModelConfig.read(f).ropeScaling().type());
+    Files.writeString(f, "{\"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0}, " + common + "}");
+    UserException e = assertThrows(UserException.class, () -> ModelConfig.read(f));
+    assertTrue(e.getMessage().contains("'yarn'") && !e.getMessage().contains("\n"), e.getMessage());
+    Files.writeString(f, "{\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}, " + common + "}");
+    assertThrows(UserException.class, () -> ModelConfig.read(f), "llama3 without its frequency factors");
+    Files.writeString(f, "{\"model_type\": \"gemma\", " + common + "}");
+    assertTrue(assertThrows(UserException.class, () -> ModelConfig.read(f)).getMessage().contains("'gemma'"));
+    Files.writeString(f, "{\"hidden_act\": \"gelu\", " + common + "}");
+    assertTrue(assertThrows(UserException.class, () -> ModelConfig.read(f)).getMessage().contains("gelu"));
+  }
 }

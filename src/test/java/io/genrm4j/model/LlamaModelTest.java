@@ -15,6 +15,15 @@ class LlamaModelTest {
       .intermediateSize(48).numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(1).rmsNormEps(1e-6)
       .ropeTheta(1e6).maxPositionEmbeddings(128).tieWordEmbeddings(true).build();
 
+  /** Llama 3.x shape: llama3 rope scaling with hd 8 puts one rotary pair in each regime (kept, blended, divided). */
+  static final ModelConfig LLAMA3 = ModelConfig.builder().vocabSize(37).hiddenSize(32).intermediateSize(64)
+      .numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2).rmsNormEps(1e-5).ropeTheta(10000)
+      .ropeScaling(new ModelConfig.RopeScaling("llama3", 8, 1, 4, 64)).maxPositionEmbeddings(128).build();
+  /** Qwen3 shape: per-head q/k RMSNorm, head_dim (16) wider than hidden / heads (8), no biases. */
+  static final ModelConfig QWEN3 = ModelConfig.builder().modelType("qwen3").vocabSize(37).hiddenSize(32)
+      .intermediateSize(48).numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2).headDim(16).rmsNormEps(1e-6)
+      .ropeTheta(1e6).maxPositionEmbeddings(128).tieWordEmbeddings(true).build();
+
   static float[] logits(LlamaModel m, NDManager mgr, long[] ids) {
     int t = ids.length;
     long[] pos = new long[t];
@@ -30,7 +39,7 @@ class LlamaModelTest {
 
   @Test
   void kvCacheDecodingMatchesFullForward() {
-    for (ModelConfig cfg : new ModelConfig[] {GQA, QWEN}) {
+    for (ModelConfig cfg : new ModelConfig[] {GQA, QWEN, LLAMA3, QWEN3}) {
       try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 7, root);
           NDManager mgr = root.newSubManager()) {
         long[] ids = {1, 5, 9, 3, 3, 20, 11, 2, 30, 4};

@@ -1,5 +1,6 @@
 package io.genrm4j.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -8,28 +9,34 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Our DJL decoder against a straightforward double-precision Java transcription of Hugging Face's LlamaModel /
- * Qwen2Model forward (rotate_half RoPE, repeat_kv, RMSNorm in float64, SwiGLU), on tiny random configs.
+ * Qwen2Model / Qwen3Model forward (rotate_half RoPE with the Llama 3 frequency rule, repeat_kv, RMSNorm in float64,
+ * Qwen3's per-head q/k norm, SwiGLU), on tiny random configs.
  */
 class ReferenceForwardTest {
 
   @Test
   void logitsMatchTheReferenceImplementation() {
-    for (ModelConfig cfg : new ModelConfig[] {LlamaModelTest.GQA, LlamaModelTest.QWEN}) {
+    for (ModelConfig cfg : new ModelConfig[] {LlamaModelTest.GQA, LlamaModelTest.QWEN, LlamaModelTest.LLAMA3,
+        LlamaModelTest.QWEN3}) {
       try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 11, root);
           NDManager mgr = root.newSubManager()) {
-        if (cfg.qkvBias()) { // random biases so they are exercised
+        { // random biases and q/k norm gains so they are exercised
           java.util.SplittableRandom r = new java.util.SplittableRandom(5);
           for (Map.Entry<String, ai.djl.ndarray.NDArray> e : m.parameters().entrySet()) {
-            if (e.getKey().endsWith(".bias")) {
+            if (e.getKey().endsWith(".bias") || e.getKey().endsWith("q_norm.weight")
+                || e.getKey().endsWith("k_norm.weight")) {
               float[] b = new float[(int) e.getValue().size()];
               for (int i = 0; i < b.length; i++) {
-                b[i] = (float) (r.nextDouble() - 0.5);
+                b[i] = (float) (r.nextDouble() - 0.5 + (e.getKey().endsWith("norm.weight") ? 1 : 0));
               }
               e.getValue().set(b);
             }
           }
         }
-        long[] ids = {3, 17, 4, 4, 30, 1, 8};
+        // N(0, 0.02) weights leave attention nearly uniform, so the logits barely feel RoPE: the frequencies
+        // themselves are compared as well
+        assertArrayEquals(invFreq(cfg), cfg.inverseFrequencies(), 1e-12, cfg.modelType() + " rotary frequencies");
+        long[] ids = {3, 17, 4, 4, 30, 1, 8, 9, 2, 12, 5, 5, 21, 36, 0, 7, 19, 3, 3, 11};
         float[] ours = LlamaModelTest.logits(m, mgr, ids);
         double[] ref = reference(cfg, m, ids);
         double max = 0;
@@ -78,14 +85,48 @@ class ReferenceForwardTest {
     return y;
   }
 
+  /**
+   * HF's inv_freq: theta^(-2j/hd), then for rope_type llama3 (_compute_llama3_parameters) wavelengths above
+   * original/low_freq_factor divided by factor, below original/high_freq_factor kept, and between them
+   * (1 - s) * f / factor + s * f with s = (original / wavelen - low) / (high - low).
+   */
+  static double[] invFreq(ModelConfig c) {
+    int hd = c.headDim();
+    double[] f = new double[hd / 2];
+    ModelConfig.RopeScaling r = c.ropeScaling();
+    for (int j = 0; j < f.length; j++) {
+      double base = 1.0 / Math.pow(c.ropeTheta(), (2.0 * j) / hd);
+      f[j] = base;
+      if (r.type().equals("llama3")) {
+        double wavelen = 2 * Math.PI / base;
+        double lowWavelen = r.originalMaxPositions() / r.lowFreqFactor();
+        double highWavelen = r.originalMaxPositions() / r.highFreqFactor();
+        double scaled = wavelen > lowWavelen ? base / r.factor() : base;
+        double s = (r.originalMaxPositions() / wavelen - r.lowFreqFactor()) / (r.highFreqFactor() - r.lowFreqFactor());
+        boolean medium = !(wavelen < highWavelen) && !(wavelen > lowWavelen);
+        f[j] = medium ? (1 - s) * scaled / r.factor() + s * scaled : scaled;
+      }
+    }
+    return f;
+  }
+
   /** HF apply_rotary_pos_emb on one head vector at position p. */
-  static double[] rope(double[] x, int off, int hd, int p, double theta) {
+  static double[] rope(double[] x, int off, int hd, int p, double[] invFreq) {
     double[] y = new double[hd];
     for (int i = 0; i < hd; i++) {
       int j = i % (hd / 2);
-      double ang = p * Math.pow(theta, -2.0 * j / hd);
+      double ang = p * invFreq[j];
       double rot = i < hd / 2 ? -x[off + i + hd / 2] : x[off + i - hd / 2];
       y[i] = x[off + i] * Math.cos(ang) + rot * Math.sin(ang);
+    }
+    return y;
+  }
+
+  static double[] perHeadRms(double[] x, double[] g, int hd, double eps) {
+    double[] y = new double[x.length];
+    for (int off = 0; off < x.length; off += hd) {
+      double[] head = rms(java.util.Arrays.copyOfRange(x, off, off + hd), g, eps);
+      System.arraycopy(head, 0, y, off, hd);
     }
     return y;
   }
@@ -96,6 +137,7 @@ class ReferenceForwardTest {
     int h = c.numAttentionHeads();
     int kvh = c.numKeyValueHeads();
     int hd = c.headDim();
+    double[] freq = invFreq(c);
     double[] emb = w(m, "model.embed_tokens.weight");
     double[][] x = new double[t][d];
     for (int i = 0; i < t; i++) {
@@ -111,16 +153,20 @@ class ReferenceForwardTest {
         q[i] = linear(w(m, p + "self_attn.q_proj.weight"), c.qkvBias() ? w(m, p + "self_attn.q_proj.bias") : null, hn, h * hd);
         k[i] = linear(w(m, p + "self_attn.k_proj.weight"), c.qkvBias() ? w(m, p + "self_attn.k_proj.bias") : null, hn, kvh * hd);
         v[i] = linear(w(m, p + "self_attn.v_proj.weight"), c.qkvBias() ? w(m, p + "self_attn.v_proj.bias") : null, hn, kvh * hd);
+        if (c.modelType().equals("qwen3")) { // Qwen3Attention: q_norm / k_norm over each head, before RoPE
+          q[i] = perHeadRms(q[i], w(m, p + "self_attn.q_norm.weight"), hd, c.rmsNormEps());
+          k[i] = perHeadRms(k[i], w(m, p + "self_attn.k_norm.weight"), hd, c.rmsNormEps());
+        }
       }
       double[][] attnOut = new double[t][h * hd];
       for (int head = 0; head < h; head++) {
         int kvHead = head / (h / kvh); // repeat_kv
         for (int i = 0; i < t; i++) {
-          double[] qi = rope(q[i], head * hd, hd, i, c.ropeTheta());
+          double[] qi = rope(q[i], head * hd, hd, i, freq);
           double[] s = new double[i + 1];
           double max = Double.NEGATIVE_INFINITY;
           for (int j = 0; j <= i; j++) {
-            double[] kj = rope(k[j], kvHead * hd, hd, j, c.ropeTheta());
+            double[] kj = rope(k[j], kvHead * hd, hd, j, freq);
             double dot = 0;
             for (int z = 0; z < hd; z++) {
               dot += qi[z] * kj[z];
