@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A Llama-family decoder (Llama 2/3.x, Qwen2, Qwen3, Mistral) written out in plain DJL ops: RMSNorm, rotate-half
- * RoPE (with Llama 3 frequency scaling), grouped-query attention with causal + padding masks (Qwen3: RMSNorm on each
- * query and key head first), SwiGLU MLP, tied or untied LM head, and an optional scalar score head.
+ * A Llama-family decoder (Llama 2/3.x, Qwen2, Qwen3, Mistral, Gemma, Gemma2) written out in plain DJL ops: RMSNorm,
+ * rotate-half RoPE (with Llama 3 frequency scaling), grouped-query attention with causal + padding (+ sliding window)
+ * masks (Qwen3: RMSNorm on each query and key head first; Gemma2: soft-capped logits), SwiGLU or GeGLU MLP, tied or untied LM head, and an optional scalar score head.
  * Parameters are kept under their Hugging Face names, so checkpoints load in transformers and vLLM unchanged.
  *
  * <p>Every op result belongs to its first operand's manager, so activations always come first: they then live in
@@ -78,6 +78,10 @@ public final class LlamaModel implements AutoCloseable {
         s.put(p + "self_attn.o_proj.bias", new Shape(d));
       }
       s.put(p + "post_attention_layernorm.weight", new Shape(d));
+      if (c.sandwichNorms()) {
+        s.put(p + "pre_feedforward_layernorm.weight", new Shape(d));
+        s.put(p + "post_feedforward_layernorm.weight", new Shape(d));
+      }
       s.put(p + "mlp.gate_proj.weight", new Shape(c.intermediateSize(), d));
       s.put(p + "mlp.up_proj.weight", new Shape(c.intermediateSize(), d));
       s.put(p + "mlp.down_proj.weight", new Shape(d, c.intermediateSize()));
@@ -94,8 +98,8 @@ public final class LlamaModel implements AutoCloseable {
 
   /**
    * A freshly initialised model, reproducible from {@code seed} alone: weights ~ N(0, 0.02) drawn in Java (so the
-   * draw does not depend on the engine), output projections scaled by 1/sqrt(2 * layers) as in GPT-2, norms at 1,
-   * biases at 0.
+   * draw does not depend on the engine), output projections scaled by 1/sqrt(2 * layers) as in GPT-2, norm gains at
+   * 1 (Gemma stores gain - 1: 0), biases at 0.
    */
   public static LlamaModel init(ModelConfig c, long seed, NDManager parent) {
     NDManager m = parent.newSubManager();
@@ -107,7 +111,7 @@ public final class LlamaModel implements AutoCloseable {
       Shape shape = e.getValue();
       float[] w = new float[Math.toIntExact(shape.size())];
       if (name.endsWith("norm.weight")) { // layernorms, q/k norms, the final norm
-        java.util.Arrays.fill(w, 1f);
+        java.util.Arrays.fill(w, c.gemma() ? 0f : 1f);
       } else if (!name.endsWith(".bias")) {
         double std = name.endsWith("o_proj.weight") || name.endsWith("down_proj.weight") ? residualStd : 0.02;
         for (int i = 0; i < w.length; i++) {
@@ -196,9 +200,10 @@ public final class LlamaModel implements AutoCloseable {
    *
    * @param cos [B, T, 1, headDim], broadcast over heads; likewise {@code sin}
    * @param mask [B, 1, T, S] additive, S = past + T
+   * @param slidingMask the same for sliding-window layers (null when the model has none)
    */
-  private record Chunk(long batch, long t, long s, NDArray cos, NDArray sin, NDArray mask, NDArray scale,
-      NDArray eps) {}
+  private record Chunk(long batch, long t, long s, NDArray cos, NDArray sin, NDArray mask, NDArray slidingMask,
+      NDArray scale, NDArray eps) {}
 
   /**
    * Runs the decoder over a chunk of tokens.
@@ -214,18 +219,23 @@ public final class LlamaModel implements AutoCloseable {
     long batch = ids.getShape().get(0);
     long t = ids.getShape().get(1);
     NDArray x = lookup(ids, params.get("model.embed_tokens.weight")); // [B, T, D]
+    if (config.gemma()) { // HF rounds the normalizer to the activations' dtype first
+      x = x.mul(fm.full(new Shape(), (float) Math.sqrt(config.hiddenSize())));
+    }
     NDArray cos = lookup(positions, ropeCos).expandDims(2); // [B, T, 1, headDim]
     NDArray sin = lookup(positions, ropeSin).expandDims(2);
     CacheWrite write = new CacheWrite(cache, t);
     NDArray keyValid = write.keyValid(valid); // [B, S]
-    NDArray mask = causalMask(keyValid, batch, write.past(), t, fm); // [B, 1, T, S]
-    NDArray scale = fm.full(new Shape(), (float) (1.0 / Math.sqrt(config.headDim())));
+    NDArray mask = causalMask(keyValid, batch, write.past(), t, 0, fm); // [B, 1, T, S]
+    NDArray slidingMask = config.slidingWindow() > 0
+        ? causalMask(keyValid, batch, write.past(), t, config.slidingWindow(), fm) : null;
+    NDArray scale = fm.full(new Shape(), (float) config.attentionScale());
     NDArray eps = fm.full(new Shape(), (float) config.rmsNormEps());
     KvCache next = write.nextCache(keyValid, valid);
     if (write.inPlace()) {
       keyValid.attach(fm); // the view is this call's; the buffer stays the cache's
     }
-    Chunk c = new Chunk(batch, t, write.past() + t, cos, sin, mask, scale, eps);
+    Chunk c = new Chunk(batch, t, write.past() + t, cos, sin, mask, slidingMask, scale, eps);
 
     // Without autograd nothing needs a layer's intermediates once the layer is done, but DJL frees an array only
     // with its manager: each layer then works in its own sub-manager (results follow their first operand, the
@@ -238,22 +248,23 @@ public final class LlamaModel implements AutoCloseable {
         x.attach(layer);
       }
       x = x.add(attention(p, l, x, c, write, layer != null ? layer : fm)); // [B, T, D]
-      x = x.add(mlp(p, x, eps));
+      x = x.add(mlp(p, x, c));
       if (layer != null) {
         x.attach(fm);
         write.keepLayer(l, layer, fm);
         layer.close();
       }
     }
-    return new Output(rmsNorm(x, params.get("model.norm.weight"), eps), next);
+    return new Output(norm(x, "model.norm.weight", eps), next);
   }
 
   /**
    * Additive attention mask [B, 1, T, S]: key slot s is visible from the query at slot past + t iff s <= past + t and
-   * the slot holds a real token ({@code keyValid} [B, S]). 0 where visible, -1e9 where not (finite: no NaN on rows
-   * that are all padding).
+   * the slot holds a real token ({@code keyValid} [B, S]), and, with a {@code window} > 0, fewer than {@code window}
+   * real tokens lie after it up to the query (counted over real tokens, so padding between appended chunks does not
+   * shorten the window). 0 where visible, -1e9 where not (finite: no NaN on rows that are all padding).
    */
-  private static NDArray causalMask(NDArray keyValid, long batch, int past, long t, NDManager fm) {
+  private static NDArray causalMask(NDArray keyValid, long batch, int past, long t, int window, NDManager fm) {
     long s = past + t;
     NDArray qIdx = fm.arange(past, (int) s).reshape(t, 1);
     NDArray kIdx = fm.arange(0, (int) s).reshape(1, s);
@@ -261,6 +272,12 @@ public final class LlamaModel implements AutoCloseable {
     NDArray keyValidView = keyValid.reshape(batch, 1, 1, s);
     keyValidView.attach(fm); // keyValid may belong to the cache's manager
     NDArray visible = keyValidView.mul(causal.reshape(1, 1, t, s)); // [B, 1, T, S]
+    if (window > 0) {
+      NDArray count = keyValidView.reshape(batch, s).cumSum(1); // [B, S]: real tokens up to and including slot s
+      NDArray queries = count.get(":, " + past + ":").reshape(batch, 1, t, 1);
+      NDArray near = queries.sub(count.reshape(batch, 1, 1, s)).lt(fm.full(new Shape(), (float) window));
+      visible = visible.mul(near.toType(DataType.FLOAT32, false));
+    }
     NDArray big = fm.full(new Shape(), 1e9f);
     return visible.mul(big).sub(big);
   }
@@ -273,7 +290,7 @@ public final class LlamaModel implements AutoCloseable {
     int heads = config.numAttentionHeads();
     int kvHeads = config.numKeyValueHeads();
     int hd = config.headDim();
-    NDArray h = rmsNorm(x, params.get(p + "input_layernorm.weight"), c.eps());
+    NDArray h = norm(x, p + "input_layernorm.weight", c.eps());
     NDArray q = linear(h, p + "self_attn.q_proj").reshape(c.batch(), c.t(), heads, hd); // [B, T, H, hd]
     NDArray k = linear(h, p + "self_attn.k_proj").reshape(c.batch(), c.t(), kvHeads, hd); // [B, T, KV, hd]
     NDArray v = linear(h, p + "self_attn.v_proj").reshape(c.batch(), c.t(), kvHeads, hd);
@@ -285,8 +302,10 @@ public final class LlamaModel implements AutoCloseable {
     k = rope(k, c.cos(), c.sin(), hd).transpose(0, 2, 1, 3); // [B, KV, T, hd]
     v = v.transpose(0, 2, 1, 3); // [B, KV, T, hd]
     CacheWrite.KeysValues kv = write.store(l, k, v, scratch); // [B, KV, S, hd] each
-    NDArray y = groupedAttention(q, kv, c, scratch); // [B, T, H*hd]
-    return linear(y, p + "self_attn.o_proj");
+    NDArray y = groupedAttention(q, kv, c, c.slidingMask() != null && config.slidingLayer(l) ? c.slidingMask()
+        : c.mask(), scratch); // [B, T, H*hd]
+    NDArray out = linear(y, p + "self_attn.o_proj");
+    return config.sandwichNorms() ? norm(out, p + "post_attention_layernorm.weight", c.eps()) : out;
   }
 
   /**
@@ -294,7 +313,7 @@ public final class LlamaModel implements AutoCloseable {
    * GQA without materialising repeat_kv: the G = H / KV query heads that share key/value head j are stacked along
    * the query axis (head h = j * G + g, as in HF's repeat_interleave), so each key/value head is read once.
    */
-  private NDArray groupedAttention(NDArray q, CacheWrite.KeysValues kv, Chunk c, NDManager scratch) {
+  private NDArray groupedAttention(NDArray q, CacheWrite.KeysValues kv, Chunk c, NDArray mask, NDManager scratch) {
     int heads = config.numAttentionHeads();
     int kvHeads = config.numKeyValueHeads();
     int hd = config.headDim();
@@ -307,19 +326,41 @@ public final class LlamaModel implements AutoCloseable {
     // move every decode step would leak a copy of the cache until the generation ends.
     kT.attach(scratch);
     NDArray qg = q.reshape(batch, kvHeads, (long) g * t, hd); // [B, KV, G*T, hd]
-    NDArray att = qg.matMul(kT).mul(c.scale()).reshape(batch, kvHeads, g, t, s)
-        .add(c.mask().reshape(batch, 1, 1, t, s)).softmax(4).reshape(batch, kvHeads, (long) g * t, s);
+    NDArray att = softcap(qg.matMul(kT).mul(c.scale()), config.attnLogitSoftcapping()).reshape(batch, kvHeads, g, t, s)
+        .add(mask.reshape(batch, 1, 1, t, s)).softmax(4).reshape(batch, kvHeads, (long) g * t, s);
     return att.matMul(kv.values()).reshape(batch, heads, t, hd) // [B, H, T, hd]
         .transpose(0, 2, 1, 3).reshape(batch, t, (long) heads * hd); // [B, T, H*hd]
   }
 
-  /** Layer {@code p}'s SwiGLU MLP on the pre-norm residual stream {@code x} [B, T, D]: the update, [B, T, D]. */
-  private NDArray mlp(String p, NDArray x, NDArray eps) {
-    NDArray h = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"), eps);
+  /**
+   * Layer {@code p}'s gated MLP on the pre-norm residual stream {@code x} [B, T, D]: the update, [B, T, D]. SwiGLU,
+   * or for Gemma GeGLU with tanh-approximated GELU; Gemma2 norms before (its own norm) and after.
+   */
+  private NDArray mlp(String p, NDArray x, Chunk c) {
+    NDArray h = norm(x, p + (config.sandwichNorms() ? "pre_feedforward_layernorm" : "post_attention_layernorm")
+        + ".weight", c.eps());
     NDArray gate = linear(h, p + "mlp.gate_proj"); // [B, T, I]
     NDArray up = linear(h, p + "mlp.up_proj");
-    NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up); // silu(gate) * up
-    return linear(act, p + "mlp.down_proj");
+    NDArray act = (config.gemma() ? geluTanh(gate) : gate.mul(gate.getNDArrayInternal().sigmoid())).mul(up);
+    NDArray out = linear(act, p + "mlp.down_proj");
+    return config.sandwichNorms() ? norm(out, p + "post_feedforward_layernorm.weight", c.eps()) : out;
+  }
+
+  /** 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), PyTorch's gelu(approximate="tanh"). */
+  private static NDArray geluTanh(NDArray x) {
+    NDManager m = x.getManager();
+    NDArray inner = x.mul(x).mul(x).mul(m.full(new Shape(), 0.044715f)).add(x)
+        .mul(m.full(new Shape(), (float) Math.sqrt(2 / Math.PI)));
+    return x.mul(inner.tanh().add(m.full(new Shape(), 1f))).mul(m.full(new Shape(), 0.5f));
+  }
+
+  /** cap * tanh(x / cap); x itself when cap is 0 (no soft-capping). */
+  private static NDArray softcap(NDArray x, double cap) {
+    if (cap <= 0) {
+      return x;
+    }
+    NDArray c = x.getManager().full(new Shape(), (float) cap);
+    return x.div(c).tanh().mul(c);
   }
 
   /** Rows of {@code table} [N, E] at {@code idx} [B, T] (int64): [B, T, E]. */
@@ -336,10 +377,11 @@ public final class LlamaModel implements AutoCloseable {
     return forward(tb.ids(), tb.valid(), tb.positions(), cache);
   }
 
-  /** Next-token logits, [B, T, vocab]. */
+  /** Next-token logits, [B, T, vocab] (Gemma2: soft-capped). */
   public NDArray logits(NDArray hidden) {
     NDArray head = config.tieWordEmbeddings() ? params.get("model.embed_tokens.weight") : params.get("lm_head.weight");
-    return hidden.getNDArrayInternal().linear(hidden, head, null).singletonOrThrow();
+    return softcap(hidden.getNDArrayInternal().linear(hidden, head, null).singletonOrThrow(),
+        config.finalLogitSoftcapping());
   }
 
   /** The scalar score head's logit, [B, T] (discriminative reward models). */
@@ -357,10 +399,20 @@ public final class LlamaModel implements AutoCloseable {
         .singletonOrThrow();
   }
 
-  /** x * rsqrt(mean(x^2) + eps) * weight, over the last axis. */
+  /** The RMSNorm {@code name}: gain w, or for Gemma (1 + w), which it stores. */
+  private NDArray norm(NDArray x, String name, NDArray eps) {
+    if (!config.gemma()) {
+      return rmsNorm(x, params.get(name), eps);
+    }
+    NDArray n = rmsNorm(x, null, eps);
+    return n.mul(params.get(name)).add(n); // n (1 + w), activations first (see the class comment)
+  }
+
+  /** x * rsqrt(mean(x^2) + eps) * weight (none when null), over the last axis. */
   private static NDArray rmsNorm(NDArray x, NDArray weight, NDArray eps) {
     NDArray ms = x.square().mean(new int[] {-1}, true);
-    return x.div(ms.add(eps).sqrt()).mul(weight);
+    NDArray n = x.div(ms.add(eps).sqrt());
+    return weight == null ? n : n.mul(weight);
   }
 
   /** Rotate-half RoPE on [B, T, heads, hd] with cos/sin [B, T, 1, hd]. */

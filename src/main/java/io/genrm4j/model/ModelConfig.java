@@ -12,7 +12,10 @@ import java.nio.file.Path;
 /**
  * A Llama-family decoder's shape, mirroring Hugging Face {@code LlamaConfig} (Llama 2 and 3.x, whose
  * {@code rope_scaling} is {@link RopeScaling}), {@code Qwen2Config} (q/k/v projections carry biases),
- * {@code Qwen3Config} (a per-head RMSNorm on queries and keys before RoPE) and {@code MistralConfig}.
+ * {@code Qwen3Config} (a per-head RMSNorm on queries and keys before RoPE), {@code MistralConfig} (a sliding
+ * window on every layer), {@code GemmaConfig} (embeddings scaled by sqrt(hidden), RMSNorm gains stored as w - 1,
+ * tanh-GELU MLP) and {@code Gemma2Config} (also soft-capped attention and output logits, a query scale of its own,
+ * norms after attention and around the MLP, a sliding window on every even layer).
  * {@code numLabels = 1} adds a scalar head {@code score.weight} as in HF's {@code LlamaForSequenceClassification};
  * the discriminative reward model uses it.
  */
@@ -29,6 +32,10 @@ public record ModelConfig(
     double ropeTheta,
     RopeScaling ropeScaling,
     int maxPositionEmbeddings,
+    int slidingWindow,
+    double queryPreAttnScalar,
+    double attnLogitSoftcapping,
+    double finalLogitSoftcapping,
     boolean tieWordEmbeddings,
     boolean attentionBias,
     int numLabels,
@@ -53,6 +60,29 @@ public record ModelConfig(
     require(numLabels == 0 || numLabels == 1, "num_labels must be 0 (none) or 1 (a scalar score head)");
     require(maxPositionEmbeddings >= 1 && maxPositionEmbeddings <= MAX_POSITIONS, "max_position_embeddings must be "
         + "in [1, " + MAX_POSITIONS + "], got " + maxPositionEmbeddings);
+    require(slidingWindow >= 0, "sliding_window must be positive (0: none)");
+    require(queryPreAttnScalar >= 0 && attnLogitSoftcapping >= 0 && finalLogitSoftcapping >= 0,
+        "query_pre_attn_scalar and the soft-capping values must be positive (0: none)");
+  }
+
+  /** Gemma or Gemma2: embeddings scaled by sqrt(hidden), RMSNorm by (1 + w), tanh-approximated GELU gate. */
+  public boolean gemma() {
+    return "gemma".equals(modelType) || "gemma2".equals(modelType);
+  }
+
+  /** Gemma2's four norms per layer: the attention's and the MLP's outputs are normed before the residual add. */
+  public boolean sandwichNorms() {
+    return "gemma2".equals(modelType);
+  }
+
+  /** Whether layer {@code l} attends only to the last {@link #slidingWindow} tokens (Mistral: all; Gemma2: even). */
+  public boolean slidingLayer(int l) {
+    return slidingWindow > 0 && slidingWindow < maxPositionEmbeddings && (!sandwichNorms() || l % 2 == 0);
+  }
+
+  /** The attention logits' scale: 1 / sqrt(query_pre_attn_scalar) where set (Gemma2), else 1 / sqrt(head_dim). */
+  public double attentionScale() {
+    return 1.0 / Math.sqrt(queryPreAttnScalar > 0 ? queryPreAttnScalar : headDim);
   }
 
   /**
@@ -154,7 +184,9 @@ public record ModelConfig(
     return new Builder().modelType(modelType).vocabSize(vocabSize).hiddenSize(hiddenSize)
         .intermediateSize(intermediateSize).numHiddenLayers(numHiddenLayers).numAttentionHeads(numAttentionHeads)
         .numKeyValueHeads(numKeyValueHeads).headDim(headDim).rmsNormEps(rmsNormEps).ropeTheta(ropeTheta)
-        .ropeScaling(ropeScaling).maxPositionEmbeddings(maxPositionEmbeddings).tieWordEmbeddings(tieWordEmbeddings)
+        .ropeScaling(ropeScaling).maxPositionEmbeddings(maxPositionEmbeddings).slidingWindow(slidingWindow)
+        .queryPreAttnScalar(queryPreAttnScalar).attnLogitSoftcapping(attnLogitSoftcapping)
+        .finalLogitSoftcapping(finalLogitSoftcapping).tieWordEmbeddings(tieWordEmbeddings)
         .attentionBias(attentionBias).numLabels(numLabels).bosTokenId(bosTokenId).eosTokenId(eosTokenId)
         .padTokenId(padTokenId);
   }
@@ -173,6 +205,10 @@ public record ModelConfig(
     private double ropeTheta = 10000.0;
     private RopeScaling ropeScaling = RopeScaling.NONE;
     private int maxPositionEmbeddings = 2048;
+    private int slidingWindow = 0; // 0 = none
+    private double queryPreAttnScalar = 0; // 0 = head_dim
+    private double attnLogitSoftcapping = 0; // 0 = none
+    private double finalLogitSoftcapping = 0;
     private boolean tieWordEmbeddings = false;
     private boolean attentionBias = false;
     private int numLabels = 0;
@@ -194,6 +230,10 @@ public record ModelConfig(
     public Builder ropeTheta(double v) { ropeTheta = v; return this; }
     public Builder ropeScaling(RopeScaling v) { ropeScaling = v; return this; }
     public Builder maxPositionEmbeddings(int v) { maxPositionEmbeddings = v; return this; }
+    public Builder slidingWindow(int v) { slidingWindow = v; return this; }
+    public Builder queryPreAttnScalar(double v) { queryPreAttnScalar = v; return this; }
+    public Builder attnLogitSoftcapping(double v) { attnLogitSoftcapping = v; return this; }
+    public Builder finalLogitSoftcapping(double v) { finalLogitSoftcapping = v; return this; }
     public Builder tieWordEmbeddings(boolean v) { tieWordEmbeddings = v; return this; }
     public Builder attentionBias(boolean v) { attentionBias = v; return this; }
     public Builder numLabels(int v) { numLabels = v; return this; }
@@ -205,7 +245,8 @@ public record ModelConfig(
       int kvHeads = numKeyValueHeads != -1 ? numKeyValueHeads : numAttentionHeads;
       int dim = headDim != -1 ? headDim : numAttentionHeads > 0 ? hiddenSize / numAttentionHeads : 0;
       return new ModelConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
-          kvHeads, dim, rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings, attentionBias, numLabels,
+          kvHeads, dim, rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, slidingWindow, queryPreAttnScalar,
+          attnLogitSoftcapping, finalLogitSoftcapping, tieWordEmbeddings, attentionBias, numLabels,
           bosTokenId, eosTokenId, padTokenId);
     }
   }
@@ -217,12 +258,12 @@ public record ModelConfig(
     long kv = (long) numKeyValueHeads * headDim;
     long attn = d * q + 2 * d * kv + q * d + (qkvBias() ? q + 2 * kv : 0) + (oBias() ? d : 0);
     long mlp = 3 * d * intermediateSize;
-    long layer = attn + mlp + 2 * d + (qkNorm() ? 2L * headDim : 0);
+    long layer = attn + mlp + (sandwichNorms() ? 4 : 2) * d + (qkNorm() ? 2L * headDim : 0);
     long emb = (long) vocabSize * d;
     return emb + (tieWordEmbeddings ? 0 : emb) + numHiddenLayers * layer + d + (long) numLabels * d;
   }
 
-  /** Reads {@code config.json} of a Hugging Face Llama, Qwen2, Qwen3 or Mistral checkpoint. */
+  /** Reads {@code config.json} of a Hugging Face Llama, Qwen2, Qwen3, Mistral, Gemma or Gemma2 checkpoint. */
   public static ModelConfig read(Path file) {
     JsonNode n;
     try {
@@ -243,18 +284,27 @@ public record ModelConfig(
     if (n.path("mlp_bias").asBoolean(false)) {
       throw new UserException(file + ": mlp_bias true is not supported");
     }
-    if (!n.path("hidden_act").asText("silu").equals("silu")) {
-      throw new UserException(file + ": hidden_act '" + n.get("hidden_act").asText() + "' is not supported (silu)");
+    boolean gemma = type.startsWith("gemma");
+    // Gemma's MLP uses hidden_activation (tanh GELU when unset) whatever hidden_act says; the others use hidden_act
+    String act = gemma ? n.path("hidden_activation").asText("gelu_pytorch_tanh") : n.path("hidden_act").asText("silu");
+    if (!act.equals(gemma ? "gelu_pytorch_tanh" : "silu")) {
+      throw new UserException(file + ": " + (gemma ? "hidden_activation" : "hidden_act") + " '" + act
+          + "' is not supported for " + type + " (" + (gemma ? "gelu_pytorch_tanh" : "silu") + ")");
     }
     int maxPositions = n.path("max_position_embeddings").asInt(2048);
     JsonNode window = n.get("sliding_window");
-    // Mistral always uses its window; Qwen2 only with use_sliding_window. A window at least as long as the context
-    // is full attention; a shorter one would be silently ignored by this engine's full attention.
-    boolean windowed = type.equals("mistral") || n.path("use_sliding_window").asBoolean(false);
+    // Mistral uses its window on every layer, Gemma2 on every even one: both are built. Qwen2/Qwen3 with
+    // use_sliding_window window only the layers from max_window_layers on, which is not built: refused, since full
+    // attention there would be a silently different forward.
     RopeScaling scaling = ropeScaling(n.get("rope_scaling"), file);
-    if (windowed && window != null && window.isNumber() && window.asInt() < maxPositions) {
+    boolean windowed = type.equals("mistral") || type.equals("gemma2");
+    if (!windowed && n.path("use_sliding_window").asBoolean(false) && window != null && window.isNumber()
+        && window.asInt() < maxPositions) {
       throw new UserException(file + ": sliding_window " + window.asInt() + " (shorter than max_position_embeddings "
-          + maxPositions + ") is not supported: this engine attends to the whole context");
+          + maxPositions + ") with use_sliding_window is not supported for " + type);
+    }
+    if (type.equals("gemma2") && !n.has("sliding_window")) {
+      throw new UserException(file + ": missing field 'sliding_window' (gemma2)");
     }
     int hidden = requiredInt(n, file, "hidden_size");
     int heads = requiredInt(n, file, "num_attention_heads");
@@ -267,12 +317,17 @@ public record ModelConfig(
           .numHiddenLayers(requiredInt(n, file, "num_hidden_layers"))
           .numAttentionHeads(heads)
           .numKeyValueHeads(n.path("num_key_value_heads").isNumber() ? n.get("num_key_value_heads").asInt() : heads)
-          .headDim(n.path("head_dim").isNumber() ? n.get("head_dim").asInt() : hidden / heads)
+          .headDim(n.path("head_dim").isNumber() ? n.get("head_dim").asInt() : gemma ? 256 : hidden / heads)
           .rmsNormEps(n.path("rms_norm_eps").asDouble(1e-6))
           .ropeTheta(n.path("rope_theta").asDouble(10000.0))
           .ropeScaling(scaling)
           .maxPositionEmbeddings(maxPositions)
-          .tieWordEmbeddings(n.path("tie_word_embeddings").asBoolean(false))
+          .slidingWindow(windowed && window != null && window.isNumber() ? window.asInt() : 0)
+          // Gemma2Config's defaults where a field is absent; null turns soft-capping off
+          .queryPreAttnScalar(type.equals("gemma2") ? gemma2Field(n, "query_pre_attn_scalar", 256) : 0)
+          .attnLogitSoftcapping(type.equals("gemma2") ? gemma2Field(n, "attn_logit_softcapping", 50) : 0)
+          .finalLogitSoftcapping(type.equals("gemma2") ? gemma2Field(n, "final_logit_softcapping", 30) : 0)
+          .tieWordEmbeddings(n.path("tie_word_embeddings").asBoolean(gemma)) // Gemma ties by default
           .attentionBias(n.path("attention_bias").asBoolean(false))
           .numLabels(n.path("num_labels").asInt(n.has("id2label") ? n.get("id2label").size() : 0) == 1 ? 1 : 0)
           .bosTokenId(n.path("bos_token_id").asInt(-1))
@@ -286,7 +341,13 @@ public record ModelConfig(
   }
 
   /** The model types {@link #read} accepts. */
-  public static final java.util.List<String> SUPPORTED_TYPES = java.util.List.of("llama", "qwen2", "qwen3", "mistral");
+  public static final java.util.List<String> SUPPORTED_TYPES =
+      java.util.List.of("llama", "qwen2", "qwen3", "mistral", "gemma", "gemma2");
+
+  private static double gemma2Field(JsonNode n, String field, double absent) {
+    JsonNode v = n.get(field);
+    return v == null ? absent : v.isNull() ? 0 : v.asDouble();
+  }
 
   /** HF's {@code rope_scaling} object (null or absent: none); any other kind is a one-line error naming it. */
   private static RopeScaling ropeScaling(JsonNode r, Path file) {
@@ -320,6 +381,14 @@ public record ModelConfig(
     return v.asInt();
   }
 
+  private static void putCap(ObjectNode n, String field, double cap) {
+    if (cap > 0) {
+      n.put(field, cap);
+    } else {
+      n.putNull(field);
+    }
+  }
+
   /** The HF {@code config.json} text of this config. */
   public String toJson() {
     ObjectNode n = Jsonl.MAPPER.createObjectNode();
@@ -328,6 +397,8 @@ public record ModelConfig(
       case "qwen2" -> "Qwen2";
       case "qwen3" -> "Qwen3";
       case "mistral" -> "Mistral";
+      case "gemma" -> "Gemma";
+      case "gemma2" -> "Gemma2";
       default -> "Llama";
     };
     n.putArray("architectures").add(family + (classifier ? "ForSequenceClassification" : "ForCausalLM"));
@@ -339,7 +410,18 @@ public record ModelConfig(
     n.put("num_attention_heads", numAttentionHeads);
     n.put("num_key_value_heads", numKeyValueHeads);
     n.put("head_dim", headDim);
-    n.put("hidden_act", "silu");
+    n.put("hidden_act", gemma() ? "gelu_pytorch_tanh" : "silu");
+    if (gemma()) {
+      n.put("hidden_activation", "gelu_pytorch_tanh");
+    }
+    if (slidingWindow > 0) {
+      n.put("sliding_window", slidingWindow);
+    }
+    if (sandwichNorms()) {
+      n.put("query_pre_attn_scalar", queryPreAttnScalar > 0 ? queryPreAttnScalar : headDim);
+      putCap(n, "attn_logit_softcapping", attnLogitSoftcapping);
+      putCap(n, "final_logit_softcapping", finalLogitSoftcapping);
+    }
     n.put("rms_norm_eps", rmsNormEps);
     n.put("rope_theta", ropeTheta);
     if (ropeScaling.type().equals("default")) {

@@ -87,16 +87,19 @@ class CheckpointTest {
   }
 
   @Test
-  void aSlidingWindowShorterThanTheContextIsRefusedNotIgnored(@TempDir Path tmp) throws Exception {
+  void aSlidingWindowIsUsedWhereBuiltAndRefusedWhereNot(@TempDir Path tmp) throws Exception {
     String common = "\"vocab_size\": 8, \"hidden_size\": 8, \"intermediate_size\": 16, \"num_hidden_layers\": 1, "
         + "\"num_attention_heads\": 2, \"max_position_embeddings\": 64";
     Path f = tmp.resolve("config.json");
     Files.writeString(f, "{\"model_type\": \"mistral\", \"sliding_window\": 16, " + common + "}");
-    UserException e = assertThrows(UserException.class, () -> ModelConfig.read(f));
-    assertTrue(e.getMessage().contains("sliding_window 16"), e.getMessage());
+    ModelConfig mistral = ModelConfig.read(f);
+    assertEquals(16, mistral.slidingWindow());
+    assertTrue(mistral.slidingLayer(0), "Mistral windows every layer");
+    // Qwen2 windows only the layers from max_window_layers on: not built, so refused rather than run unwindowed
     Files.writeString(f, "{\"model_type\": \"qwen2\", \"use_sliding_window\": true, \"sliding_window\": 16, "
         + common + "}");
-    assertThrows(UserException.class, () -> ModelConfig.read(f));
+    UserException e = assertThrows(UserException.class, () -> ModelConfig.read(f));
+    assertTrue(e.getMessage().contains("sliding_window 16"), e.getMessage());
     // Qwen2 without use_sliding_window, and a window as long as the context, are full attention: they load.
     Files.writeString(f, "{\"model_type\": \"qwen2\", \"sliding_window\": 16, " + common + "}");
     assertEquals(64, ModelConfig.read(f).maxPositionEmbeddings());
@@ -105,9 +108,10 @@ class CheckpointTest {
   }
 
   @Test
-  void llama3ScalingAndQwen3NormsSurviveASaveAndLoad(@TempDir Path tmp) throws Exception {
+  void newerFamiliesSurviveASaveAndLoad(@TempDir Path tmp) throws Exception {
     long[] ids = {1, 4, 5, 6, 3, 2, 2, 7};
-    for (ModelConfig c : new ModelConfig[] {LlamaModelTest.LLAMA3, LlamaModelTest.QWEN3}) {
+    for (ModelConfig c : new ModelConfig[] {LlamaModelTest.LLAMA3, LlamaModelTest.QWEN3, LlamaModelTest.GEMMA,
+        LlamaModelTest.GEMMA2}) {
       ModelConfig cfg = c.withVocabSize(TOK.vocabSize());
       Path dir = tmp.resolve(cfg.modelType() + cfg.ropeScaling().type());
       try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 9, root);
@@ -123,6 +127,7 @@ class CheckpointTest {
     assertTrue(config.contains("\"rope_type\" : \"llama3\"") && config.contains("original_max_position_embeddings"),
         config);
     assertTrue(Files.readString(tmp.resolve("qwen3default").resolve("config.json")).contains("Qwen3ForCausalLM"));
+    assertTrue(Files.readString(tmp.resolve("gemma2default").resolve("config.json")).contains("\"sliding_window\" : 5"));
   }
 
   @Test
@@ -141,9 +146,22 @@ class CheckpointTest {
     assertTrue(e.getMessage().contains("'yarn'") && !e.getMessage().contains("\n"), e.getMessage());
     Files.writeString(f, "{\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}, " + common + "}");
     assertThrows(UserException.class, () -> ModelConfig.read(f), "llama3 without its frequency factors");
-    Files.writeString(f, "{\"model_type\": \"gemma\", " + common + "}");
-    assertTrue(assertThrows(UserException.class, () -> ModelConfig.read(f)).getMessage().contains("'gemma'"));
+    Files.writeString(f, "{\"model_type\": \"gemma3_text\", " + common + "}");
+    assertTrue(assertThrows(UserException.class, () -> ModelConfig.read(f)).getMessage().contains("'gemma3_text'"));
     Files.writeString(f, "{\"hidden_act\": \"gelu\", " + common + "}");
     assertTrue(assertThrows(UserException.class, () -> ModelConfig.read(f)).getMessage().contains("gelu"));
+    // Gemma 1's own config says hidden_act "gelu" but its MLP uses tanh GELU (hidden_activation unset): loads
+    Files.writeString(f, "{\"model_type\": \"gemma\", \"hidden_act\": \"gelu\", \"hidden_activation\": null, "
+        + common + "}");
+    ModelConfig gemma = ModelConfig.read(f);
+    assertTrue(gemma.tieWordEmbeddings() && gemma.headDim() == 256, gemma.toString());
+    // Gemma2 without the soft-capping fields gets Gemma2Config's defaults; null turns one off
+    Files.writeString(f, "{\"model_type\": \"gemma2\", \"sliding_window\": 32, \"final_logit_softcapping\": null, "
+        + common + "}");
+    ModelConfig gemma2 = ModelConfig.read(f);
+    assertEquals(50.0, gemma2.attnLogitSoftcapping());
+    assertEquals(0.0, gemma2.finalLogitSoftcapping());
+    assertEquals(256.0, gemma2.queryPreAttnScalar());
+    assertTrue(gemma2.slidingLayer(0) && !gemma2.slidingLayer(1));
   }
 }

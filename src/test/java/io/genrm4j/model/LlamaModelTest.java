@@ -24,6 +24,14 @@ class LlamaModelTest {
       .intermediateSize(48).numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2).headDim(16).rmsNormEps(1e-6)
       .ropeTheta(1e6).maxPositionEmbeddings(128).tieWordEmbeddings(true).build();
 
+  /** Gemma shape: (1 + w) norms, sqrt(hidden) embedding scale, tanh-GELU gate, head_dim 16 (not hidden / heads). */
+  static final ModelConfig GEMMA = ModelConfig.builder().modelType("gemma").vocabSize(37).hiddenSize(32)
+      .intermediateSize(48).numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(1).headDim(16).rmsNormEps(1e-6)
+      .maxPositionEmbeddings(128).tieWordEmbeddings(true).build();
+  /** Gemma2 shape: soft-caps small enough to bend tiny logits, a 5-token window on layers 0 and 2, 3 layers. */
+  static final ModelConfig GEMMA2 = GEMMA.toBuilder().modelType("gemma2").numHiddenLayers(3).numKeyValueHeads(2)
+      .slidingWindow(5).queryPreAttnScalar(24).attnLogitSoftcapping(0.02).finalLogitSoftcapping(0.3).build();
+
   static float[] logits(LlamaModel m, NDManager mgr, long[] ids) {
     int t = ids.length;
     long[] pos = new long[t];
@@ -39,7 +47,7 @@ class LlamaModelTest {
 
   @Test
   void kvCacheDecodingMatchesFullForward() {
-    for (ModelConfig cfg : new ModelConfig[] {GQA, QWEN, LLAMA3, QWEN3}) {
+    for (ModelConfig cfg : new ModelConfig[] {GQA, QWEN, LLAMA3, QWEN3, GEMMA, GEMMA2}) {
       try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 7, root);
           NDManager mgr = root.newSubManager()) {
         long[] ids = {1, 5, 9, 3, 3, 20, 11, 2, 30, 4};
@@ -70,6 +78,38 @@ class LlamaModelTest {
         assertEquals(ids.length, fed);
         assertTrue(maxDiff < 1e-4, "max abs diff " + maxDiff);
       }
+    }
+  }
+
+  @Test
+  void aSlidingWindowCountsRealTokensWhenPaddingSitsBetweenAppendedChunks() {
+    // rows of different lengths appended to one cache are left-padded per chunk, so row 0 gets padding slots in the
+    // middle of its sequence (chunk 2); its window of 5 must still cover its last 5 tokens, not its last 5 slots
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(GEMMA2, 7, root);
+        NDManager mgr = root.newSubManager()) {
+      int[][][] chunks = {{{1, 5, 9, 3, 3, 20}, {11, 2}}, {{30}, {4, 8, 8}}, {{6, 7}, {2}}, {{9}, {10}}};
+      KvCache cache = m.emptyCache(2);
+      java.util.List<java.util.List<Integer>> seen = java.util.List.of(new java.util.ArrayList<>(),
+          new java.util.ArrayList<>());
+      int v = GEMMA2.vocabSize();
+      double maxDiff = 0;
+      for (int[][] chunk : chunks) {
+        LlamaModel.Output out = m.append(cache, java.util.List.of(chunk[0], chunk[1]), 0, mgr);
+        cache = out.cache();
+        float[] lg = m.logits(out.hidden()).toFloatArray(); // [2, T, V], rows right-aligned
+        long t = out.hidden().getShape().get(1);
+        for (int r = 0; r < 2; r++) {
+          for (int id : chunk[r]) {
+            seen.get(r).add(id);
+          }
+          long[] all = seen.get(r).stream().mapToLong(Integer::longValue).toArray();
+          float[] full = logits(m, mgr, all);
+          for (int i = 0; i < v; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(lg[(int) ((r * t + t - 1) * v + i)] - full[(all.length - 1) * v + i]));
+          }
+        }
+      }
+      assertTrue(maxDiff < 1e-4, "max abs diff " + maxDiff);
     }
   }
 

@@ -9,25 +9,26 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Our DJL decoder against a straightforward double-precision Java transcription of Hugging Face's LlamaModel /
- * Qwen2Model / Qwen3Model forward (rotate_half RoPE with the Llama 3 frequency rule, repeat_kv, RMSNorm in float64,
- * Qwen3's per-head q/k norm, SwiGLU), on tiny random configs.
+ * Qwen2Model / Qwen3Model / GemmaModel / Gemma2Model forward (rotate_half RoPE with the Llama 3 frequency rule,
+ * repeat_kv, RMSNorm in float64 (Gemma: x (1 + w)), Qwen3's per-head q/k norm, SwiGLU or tanh-GELU GeGLU, Gemma2's
+ * soft-capping, query_pre_attn_scalar, sandwich norms and sliding window on even layers), on tiny random configs.
  */
 class ReferenceForwardTest {
 
   @Test
   void logitsMatchTheReferenceImplementation() {
     for (ModelConfig cfg : new ModelConfig[] {LlamaModelTest.GQA, LlamaModelTest.QWEN, LlamaModelTest.LLAMA3,
-        LlamaModelTest.QWEN3}) {
+        LlamaModelTest.QWEN3, LlamaModelTest.GEMMA, LlamaModelTest.GEMMA2}) {
       try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 11, root);
           NDManager mgr = root.newSubManager()) {
         { // random biases and q/k norm gains so they are exercised
           java.util.SplittableRandom r = new java.util.SplittableRandom(5);
           for (Map.Entry<String, ai.djl.ndarray.NDArray> e : m.parameters().entrySet()) {
-            if (e.getKey().endsWith(".bias") || e.getKey().endsWith("q_norm.weight")
-                || e.getKey().endsWith("k_norm.weight")) {
+            if (e.getKey().endsWith(".bias") || e.getKey().endsWith("norm.weight")) {
               float[] b = new float[(int) e.getValue().size()];
               for (int i = 0; i < b.length; i++) {
-                b[i] = (float) (r.nextDouble() - 0.5 + (e.getKey().endsWith("norm.weight") ? 1 : 0));
+                // gains near 1 (Gemma stores gain - 1: near 0)
+                b[i] = (float) (r.nextDouble() - 0.5 + (e.getKey().endsWith("norm.weight") && !cfg.gemma() ? 1 : 0));
               }
               e.getValue().set(b);
             }
@@ -122,6 +123,18 @@ class ReferenceForwardTest {
     return y;
   }
 
+  /** LlamaRMSNorm (x / rms * w) or GemmaRMSNorm (x / rms * (1 + w)). */
+  static double[] norm(ModelConfig c, double[] x, double[] g) {
+    if (!c.modelType().startsWith("gemma")) {
+      return rms(x, g, c.rmsNormEps());
+    }
+    double[] onePlus = new double[g.length];
+    for (int i = 0; i < g.length; i++) {
+      onePlus[i] = 1 + g[i];
+    }
+    return rms(x, onePlus, c.rmsNormEps());
+  }
+
   static double[] perHeadRms(double[] x, double[] g, int hd, double eps) {
     double[] y = new double[x.length];
     for (int off = 0; off < x.length; off += hd) {
@@ -140,8 +153,13 @@ class ReferenceForwardTest {
     double[] freq = invFreq(c);
     double[] emb = w(m, "model.embed_tokens.weight");
     double[][] x = new double[t][d];
+    boolean gemma = c.modelType().startsWith("gemma");
+    boolean gemma2 = c.modelType().equals("gemma2");
     for (int i = 0; i < t; i++) {
       System.arraycopy(emb, (int) ids[i] * d, x[i], 0, d);
+      for (int z = 0; z < d && gemma; z++) {
+        x[i][z] *= (float) Math.sqrt(d); // GemmaModel: normalizer = tensor(hidden_size ** 0.5, dtype=float32)
+      }
     }
     for (int l = 0; l < c.numHiddenLayers(); l++) {
       String p = "model.layers." + l + ".";
@@ -149,7 +167,7 @@ class ReferenceForwardTest {
       double[][] k = new double[t][];
       double[][] v = new double[t][];
       for (int i = 0; i < t; i++) {
-        double[] hn = rms(x[i], w(m, p + "input_layernorm.weight"), c.rmsNormEps());
+        double[] hn = norm(c, x[i], w(m, p + "input_layernorm.weight"));
         q[i] = linear(w(m, p + "self_attn.q_proj.weight"), c.qkvBias() ? w(m, p + "self_attn.q_proj.bias") : null, hn, h * hd);
         k[i] = linear(w(m, p + "self_attn.k_proj.weight"), c.qkvBias() ? w(m, p + "self_attn.k_proj.bias") : null, hn, kvh * hd);
         v[i] = linear(w(m, p + "self_attn.v_proj.weight"), c.qkvBias() ? w(m, p + "self_attn.v_proj.bias") : null, hn, kvh * hd);
@@ -159,6 +177,9 @@ class ReferenceForwardTest {
         }
       }
       double[][] attnOut = new double[t][h * hd];
+      // Gemma2DecoderLayer: is_sliding = not layer_idx % 2; key j is masked when j <= i - sliding_window
+      int window = gemma2 && l % 2 == 0 ? c.slidingWindow() : Integer.MAX_VALUE;
+      double scaling = gemma2 ? Math.pow(c.queryPreAttnScalar(), -0.5) : 1 / Math.sqrt(hd);
       for (int head = 0; head < h; head++) {
         int kvHead = head / (h / kvh); // repeat_kv
         for (int i = 0; i < t; i++) {
@@ -166,12 +187,19 @@ class ReferenceForwardTest {
           double[] s = new double[i + 1];
           double max = Double.NEGATIVE_INFINITY;
           for (int j = 0; j <= i; j++) {
+            if (j <= i - window) {
+              s[j] = Double.NEGATIVE_INFINITY;
+              continue;
+            }
             double[] kj = rope(k[j], kvHead * hd, hd, j, freq);
             double dot = 0;
             for (int z = 0; z < hd; z++) {
               dot += qi[z] * kj[z];
             }
-            s[j] = dot / Math.sqrt(hd);
+            s[j] = dot * scaling;
+            if (gemma2 && c.attnLogitSoftcapping() > 0) {
+              s[j] = Math.tanh(s[j] / c.attnLogitSoftcapping()) * c.attnLogitSoftcapping();
+            }
             max = Math.max(max, s[j]);
           }
           double sum = 0;
@@ -188,16 +216,26 @@ class ReferenceForwardTest {
       }
       for (int i = 0; i < t; i++) {
         double[] o = linear(w(m, p + "self_attn.o_proj.weight"), null, attnOut[i], d);
+        if (gemma2) { // Gemma2: post_attention_layernorm on the attention output, before the residual add
+          o = norm(c, o, w(m, p + "post_attention_layernorm.weight"));
+        }
         for (int z = 0; z < d; z++) {
           x[i][z] += o[z];
         }
-        double[] hn = rms(x[i], w(m, p + "post_attention_layernorm.weight"), c.rmsNormEps());
+        double[] hn = norm(c, x[i], w(m, p + (gemma2 ? "pre_feedforward_layernorm" : "post_attention_layernorm")
+            + ".weight"));
         double[] g = linear(w(m, p + "mlp.gate_proj.weight"), null, hn, c.intermediateSize());
         double[] u = linear(w(m, p + "mlp.up_proj.weight"), null, hn, c.intermediateSize());
         for (int z = 0; z < g.length; z++) {
-          g[z] = g[z] / (1 + Math.exp(-g[z])) * u[z];
+          double act = gemma // gelu_pytorch_tanh
+              ? 0.5 * g[z] * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g[z] + 0.044715 * Math.pow(g[z], 3))))
+              : g[z] / (1 + Math.exp(-g[z]));
+          g[z] = act * u[z];
         }
         double[] dn = linear(w(m, p + "mlp.down_proj.weight"), null, g, d);
+        if (gemma2) {
+          dn = norm(c, dn, w(m, p + "post_feedforward_layernorm.weight"));
+        }
         for (int z = 0; z < d; z++) {
           x[i][z] += dn[z];
         }
@@ -206,8 +244,11 @@ class ReferenceForwardTest {
     double[] head = c.tieWordEmbeddings() ? emb : w(m, "lm_head.weight");
     double[] out = new double[t * c.vocabSize()];
     for (int i = 0; i < t; i++) {
-      double[] hn = rms(x[i], w(m, "model.norm.weight"), c.rmsNormEps());
+      double[] hn = norm(c, x[i], w(m, "model.norm.weight"));
       double[] lg = linear(head, null, hn, c.vocabSize());
+      for (int z = 0; z < lg.length && gemma2 && c.finalLogitSoftcapping() > 0; z++) {
+        lg[z] = Math.tanh(lg[z] / c.finalLogitSoftcapping()) * c.finalLogitSoftcapping();
+      }
       System.arraycopy(lg, 0, out, i * c.vocabSize(), lg.length);
     }
     return out;
