@@ -45,7 +45,8 @@ public final class Checkpoint {
       for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
         tensors.put(e.getKey(), new FloatTensor(e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
       }
-      SafetensorsWriter.write(tmp.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+      SafetensorsWriter.write(tmp.resolve("model.safetensors"), FusedProjections.fuse(model.config(), tensors),
+          Map.of("format", "pt"));
       tokenizer.save(tmp);
       AtomicFiles.writeString(tmp.resolve("config.json"), model.config().toJson());
       if (Files.exists(abs)) {
@@ -88,7 +89,7 @@ public final class Checkpoint {
   }
 
   private static Map<String, float[]> readTensors(Path dir, ModelConfig cfg) {
-    Map<String, Shape> expected = LlamaModel.parameterShapes(cfg);
+    Map<String, Shape> expected = FusedProjections.onDisk(cfg);
     Map<String, float[]> out = new LinkedHashMap<>();
     try (SafetensorsReader r = SafetensorsReader.open(dir)) {
       for (Map.Entry<String, Shape> e : expected.entrySet()) {
@@ -105,7 +106,7 @@ public final class Checkpoint {
         out.put(name, r.readFloats(name));
       }
     }
-    return out;
+    return FusedProjections.split(cfg, out);
   }
 
   public static void deleteRecursively(Path p) throws IOException {

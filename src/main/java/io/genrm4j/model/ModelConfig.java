@@ -12,8 +12,9 @@ import java.nio.file.Path;
 /**
  * A Llama-family decoder's shape, mirroring Hugging Face {@code LlamaConfig} (Llama 2 and 3.x, whose
  * {@code rope_scaling} is {@link RopeScaling}), {@code Qwen2Config} (q/k/v projections carry biases),
- * {@code Qwen3Config} (a per-head RMSNorm on queries and keys before RoPE), {@code MistralConfig} (a sliding
- * window on every layer), {@code GemmaConfig} (embeddings scaled by sqrt(hidden), RMSNorm gains stored as w - 1,
+ * {@code Qwen3Config} (a per-head RMSNorm on queries and keys before RoPE), {@code MistralConfig} and
+ * {@code Phi3Config} (a sliding window on every layer; Phi-3 fuses q/k/v and gate/up on disk: {@link
+ * FusedProjections}), {@code GemmaConfig} (embeddings scaled by sqrt(hidden), RMSNorm gains stored as w - 1,
  * tanh-GELU MLP) and {@code Gemma2Config} (also soft-capped attention and output logits, a query scale of its own,
  * norms after attention and around the MLP, a sliding window on every even layer).
  * {@code numLabels = 1} adds a scalar head {@code score.weight} as in HF's {@code LlamaForSequenceClassification};
@@ -263,7 +264,7 @@ public record ModelConfig(
     return emb + (tieWordEmbeddings ? 0 : emb) + numHiddenLayers * layer + d + (long) numLabels * d;
   }
 
-  /** Reads {@code config.json} of a Hugging Face Llama, Qwen2, Qwen3, Mistral, Gemma or Gemma2 checkpoint. */
+  /** Reads {@code config.json} of a Hugging Face Llama, Qwen2, Qwen3, Mistral, Phi-3, Gemma or Gemma2 checkpoint. */
   public static ModelConfig read(Path file) {
     JsonNode n;
     try {
@@ -297,7 +298,11 @@ public record ModelConfig(
     // use_sliding_window window only the layers from max_window_layers on, which is not built: refused, since full
     // attention there would be a silently different forward.
     RopeScaling scaling = ropeScaling(n.get("rope_scaling"), file);
-    boolean windowed = type.equals("mistral") || type.equals("gemma2");
+    boolean windowed = type.equals("mistral") || type.equals("gemma2") || type.equals("phi3");
+    if (n.path("partial_rotary_factor").asDouble(1) != 1) {
+      throw new UserException(file + ": partial_rotary_factor " + n.get("partial_rotary_factor")
+          + " is not supported (rotary embeddings on the whole head)");
+    }
     if (!windowed && n.path("use_sliding_window").asBoolean(false) && window != null && window.isNumber()
         && window.asInt() < maxPositions) {
       throw new UserException(file + ": sliding_window " + window.asInt() + " (shorter than max_position_embeddings "
@@ -342,7 +347,7 @@ public record ModelConfig(
 
   /** The model types {@link #read} accepts. */
   public static final java.util.List<String> SUPPORTED_TYPES =
-      java.util.List.of("llama", "qwen2", "qwen3", "mistral", "gemma", "gemma2");
+      java.util.List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma", "gemma2");
 
   private static double gemma2Field(JsonNode n, String field, double absent) {
     JsonNode v = n.get(field);
@@ -397,6 +402,7 @@ public record ModelConfig(
       case "qwen2" -> "Qwen2";
       case "qwen3" -> "Qwen3";
       case "mistral" -> "Mistral";
+      case "phi3" -> "Phi3";
       case "gemma" -> "Gemma";
       case "gemma2" -> "Gemma2";
       default -> "Llama";

@@ -16,6 +16,7 @@ import io.genrm4j.model.tokenizer.CharTokenizer;
 import io.genrm4j.util.UserException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -111,7 +112,7 @@ class CheckpointTest {
   void newerFamiliesSurviveASaveAndLoad(@TempDir Path tmp) throws Exception {
     long[] ids = {1, 4, 5, 6, 3, 2, 2, 7};
     for (ModelConfig c : new ModelConfig[] {LlamaModelTest.LLAMA3, LlamaModelTest.QWEN3, LlamaModelTest.GEMMA,
-        LlamaModelTest.GEMMA2}) {
+        LlamaModelTest.GEMMA2, LlamaModelTest.PHI3}) {
       ModelConfig cfg = c.withVocabSize(TOK.vocabSize());
       Path dir = tmp.resolve(cfg.modelType() + cfg.ropeScaling().type());
       try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 9, root);
@@ -128,6 +129,31 @@ class CheckpointTest {
         config);
     assertTrue(Files.readString(tmp.resolve("qwen3default").resolve("config.json")).contains("Qwen3ForCausalLM"));
     assertTrue(Files.readString(tmp.resolve("gemma2default").resolve("config.json")).contains("\"sliding_window\" : 5"));
+  }
+
+  @Test
+  void phi3IsSavedInItsFusedLayoutAndSplitOnLoad(@TempDir Path tmp) throws Exception {
+    ModelConfig cfg = LlamaModelTest.PHI3.withVocabSize(TOK.vocabSize());
+    Path dir = tmp.resolve("phi3");
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 9, root)) {
+      Checkpoint.save(m, TOK, dir);
+      try (SafetensorsReader r = SafetensorsReader.open(dir)) {
+        assertFalse(r.contains("model.layers.0.self_attn.q_proj.weight"), "Phi-3 has no separate q_proj on disk");
+        int d = cfg.hiddenSize();
+        int q = cfg.numAttentionHeads() * cfg.headDim();
+        int kv = cfg.numKeyValueHeads() * cfg.headDim();
+        assertArrayEquals(new long[] {q + 2L * kv, d}, r.shape("model.layers.1.self_attn.qkv_proj.weight"));
+        assertArrayEquals(new long[] {2L * cfg.intermediateSize(), d}, r.shape("model.layers.1.mlp.gate_up_proj.weight"));
+        float[] qkv = r.readFloats("model.layers.1.self_attn.qkv_proj.weight");
+        float[] gateUp = r.readFloats("model.layers.1.mlp.gate_up_proj.weight");
+        // rows: q, then k, then v; gate, then up (Phi3Attention / Phi3MLP slice them in this order)
+        assertArrayEquals(m.parameters().get("model.layers.1.self_attn.k_proj.weight").toFloatArray(),
+            Arrays.copyOfRange(qkv, q * d, (q + kv) * d), 0f);
+        assertArrayEquals(m.parameters().get("model.layers.1.mlp.up_proj.weight").toFloatArray(),
+            Arrays.copyOfRange(gateUp, cfg.intermediateSize() * d, gateUp.length), 0f);
+      }
+      assertTrue(Files.readString(dir.resolve("config.json")).contains("Phi3ForCausalLM"));
+    }
   }
 
   @Test

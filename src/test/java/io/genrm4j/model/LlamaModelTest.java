@@ -32,6 +32,9 @@ class LlamaModelTest {
   static final ModelConfig GEMMA2 = GEMMA.toBuilder().modelType("gemma2").numHiddenLayers(3).numKeyValueHeads(2)
       .slidingWindow(5).queryPreAttnScalar(24).attnLogitSoftcapping(0.02).finalLogitSoftcapping(0.3).build();
 
+  /** Phi-3 shape: Llama's forward over fused qkv / gate_up tensors on disk, a 6-token window on every layer. */
+  static final ModelConfig PHI3 = GQA.toBuilder().modelType("phi3").slidingWindow(6).build();
+
   static float[] logits(LlamaModel m, NDManager mgr, long[] ids) {
     int t = ids.length;
     long[] pos = new long[t];
@@ -47,7 +50,7 @@ class LlamaModelTest {
 
   @Test
   void kvCacheDecodingMatchesFullForward() {
-    for (ModelConfig cfg : new ModelConfig[] {GQA, QWEN, LLAMA3, QWEN3, GEMMA, GEMMA2}) {
+    for (ModelConfig cfg : new ModelConfig[] {GQA, QWEN, LLAMA3, QWEN3, GEMMA, GEMMA2, PHI3}) {
       try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 7, root);
           NDManager mgr = root.newSubManager()) {
         long[] ids = {1, 5, 9, 3, 3, 20, 11, 2, 30, 4};

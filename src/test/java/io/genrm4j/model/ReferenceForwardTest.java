@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Our DJL decoder against a straightforward double-precision Java transcription of Hugging Face's LlamaModel /
- * Qwen2Model / Qwen3Model / GemmaModel / Gemma2Model forward (rotate_half RoPE with the Llama 3 frequency rule,
+ * Qwen2Model / Qwen3Model / Phi3Model / GemmaModel / Gemma2Model forward (rotate_half RoPE with the Llama 3 frequency rule,
  * repeat_kv, RMSNorm in float64 (Gemma: x (1 + w)), Qwen3's per-head q/k norm, SwiGLU or tanh-GELU GeGLU, Gemma2's
  * soft-capping, query_pre_attn_scalar, sandwich norms and sliding window on even layers), on tiny random configs.
  */
@@ -18,7 +18,7 @@ class ReferenceForwardTest {
   @Test
   void logitsMatchTheReferenceImplementation() {
     for (ModelConfig cfg : new ModelConfig[] {LlamaModelTest.GQA, LlamaModelTest.QWEN, LlamaModelTest.LLAMA3,
-        LlamaModelTest.QWEN3, LlamaModelTest.GEMMA, LlamaModelTest.GEMMA2}) {
+        LlamaModelTest.QWEN3, LlamaModelTest.GEMMA, LlamaModelTest.GEMMA2, LlamaModelTest.PHI3}) {
       try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 11, root);
           NDManager mgr = root.newSubManager()) {
         { // random biases and q/k norm gains so they are exercised
@@ -178,7 +178,8 @@ class ReferenceForwardTest {
       }
       double[][] attnOut = new double[t][h * hd];
       // Gemma2DecoderLayer: is_sliding = not layer_idx % 2; key j is masked when j <= i - sliding_window
-      int window = gemma2 && l % 2 == 0 ? c.slidingWindow() : Integer.MAX_VALUE;
+      // Phi3 (as Mistral): the window on every layer
+      int window = gemma2 && l % 2 == 0 || c.modelType().equals("phi3") ? c.slidingWindow() : Integer.MAX_VALUE;
       double scaling = gemma2 ? Math.pow(c.queryPreAttnScalar(), -0.5) : 1 / Math.sqrt(hd);
       for (int head = 0; head < h; head++) {
         int kvHead = head / (h / kvh); // repeat_kv
