@@ -26,6 +26,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,24 +47,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP server: GenRM verify/rerank, OpenAI-compatible completions, vLLM-style /tokenize, health and Prometheus
- * metrics. Every model call runs on the single {@link ModelWorker} thread. Binds 127.0.0.1 unless told otherwise.
+ * The HTTP server: GenRM verify/rerank, OpenAI-compatible completions, vLLM-style /tokenize, OpenRLHF's remote
+ * reward route /get_reward, health and Prometheus metrics. Every model call runs on the single {@link ModelWorker} thread. Binds 127.0.0.1 unless told otherwise.
  * Client mistakes are 4xx naming the problem; a 5xx is a server fault, logged as one line with the request id that
  * the response carries (X-Request-Id, and {@code request_id} in every error body).
  */
 public final class GenrmServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GenrmServer.class);
   static final Set<String> ROUTES = Set.of("/health", "/metrics", "/v1/models", "/v1/completions", "/v1/verify",
-      "/v1/rerank", "/tokenize");
+      "/v1/rerank", "/tokenize", "/get_reward");
   private static final String REQUEST_ID = "genrm.requestId";
   private static final String BODY = "genrm.body";
   private static final String AUTHORIZED = "genrm.authorized";
   private static final int FREE_HTTP_THREADS = 16;
   private static final Set<String> LOOPBACK_NAMES = Set.of("localhost", "127.0.0.1", "::1", "localhost.");
 
-  /** Server settings; {@code defaultMode} is a name {@link VerifierKind#parse} accepts. */
+  /**
+   * Server settings; {@code defaultMode} is a name {@link VerifierKind#parse} accepts; {@code rewardSeparator} splits
+   * a /get_reward query into prompt and response at its last occurrence (null: requests must send "prompts").
+   */
   public record Options(String host, int port, String apiKey, String modelName, String defaultMode,
-      int defaultVotes, ServeLimits limits, boolean logprobTokenIds) {
+      int defaultVotes, ServeLimits limits, boolean logprobTokenIds, String rewardSeparator) {
     /** Settings under which every request would fail, or auth would be off without saying so, are refused. */
     public Options {
       if (apiKey != null && apiKey.isBlank()) {
@@ -78,30 +82,39 @@ public final class GenrmServer implements AutoCloseable {
             + defaultVotes);
       }
       VerifierKind.parse(defaultMode);
+      if (rewardSeparator != null && rewardSeparator.isEmpty()) {
+        throw new IllegalArgumentException("an empty reward separator splits nothing; pass null for none");
+      }
     }
 
     public static Options loopback(int port) {
-      return new Options("127.0.0.1", port, null, "genrm", "direct", 8, ServeLimits.defaults(), true);
+      return new Options("127.0.0.1", port, null, "genrm", "direct", 8, ServeLimits.defaults(), true, null);
     }
 
     public Options withApiKey(String key) {
-      return new Options(host, port, key, modelName, defaultMode, defaultVotes, limits, logprobTokenIds);
+      return new Options(host, port, key, modelName, defaultMode, defaultVotes, limits, logprobTokenIds, rewardSeparator);
     }
 
     public Options withLimits(ServeLimits l) {
-      return new Options(host, port, apiKey, modelName, defaultMode, defaultVotes, l, logprobTokenIds);
+      return new Options(host, port, apiKey, modelName, defaultMode, defaultVotes, l, logprobTokenIds,
+          rewardSeparator);
     }
 
     public Options withLogprobTokenIds(boolean on) {
-      return new Options(host, port, apiKey, modelName, defaultMode, defaultVotes, limits, on);
+      return new Options(host, port, apiKey, modelName, defaultMode, defaultVotes, limits, on, rewardSeparator);
     }
 
     public Options withModelName(String name) {
-      return new Options(host, port, apiKey, name, defaultMode, defaultVotes, limits, logprobTokenIds);
+      return new Options(host, port, apiKey, name, defaultMode, defaultVotes, limits, logprobTokenIds, rewardSeparator);
     }
 
     public Options withDefaultMode(String mode) {
-      return new Options(host, port, apiKey, modelName, mode, defaultVotes, limits, logprobTokenIds);
+      return new Options(host, port, apiKey, modelName, mode, defaultVotes, limits, logprobTokenIds, rewardSeparator);
+    }
+
+    public Options withRewardSeparator(String separator) {
+      return new Options(host, port, apiKey, modelName, defaultMode, defaultVotes, limits, logprobTokenIds,
+          separator);
     }
   }
 
@@ -158,6 +171,7 @@ public final class GenrmServer implements AutoCloseable {
     app.post("/v1/verify", ctx -> verify(ctx, false));
     app.post("/v1/rerank", ctx -> verify(ctx, true));
     app.post("/tokenize", this::tokenize);
+    app.post("/get_reward", this::reward);
     app.exception(ApiError.class, (e, ctx) -> {
       if (e.status() >= 500 && e.getCause() != null) {
         fault(ctx, e.getCause());
@@ -452,6 +466,86 @@ public final class GenrmServer implements AutoCloseable {
     }
     out.set("scores", arr);
     out.put("mode", mode);
+    out.put("kind", kind.id());
+    out.put("timing_ms", (System.nanoTime() - t0) / 1e6);
+    json(ctx, 200, out);
+  }
+
+  /**
+   * OpenRLHF's remote reward model ({@code --remote_rm_url}): {@code {"query": [prompt + response, ...],
+   * "prompts": [...]}} -> {@code {"rewards": [...]}}, each reward the score of the server's default mode. A query
+   * is split into the verifier's question and solution by its prompt (it must start with it) or, without
+   * "prompts", at the last {@code --reward-separator}. Queries sharing a prompt are scored as one request, so CoT
+   * votes and batching see them together.
+   */
+  private void reward(Context ctx) {
+    long t0 = System.nanoTime();
+    JsonNode body = body(ctx);
+    int max = opt.limits().maxCandidates();
+    List<String> queries = Req.stringList(body, "query", max);
+    JsonNode p = body.get("prompts");
+    List<String> prompts = p == null || p.isNull() ? null : Req.stringList(body, "prompts", max);
+    if (prompts != null && prompts.size() != queries.size()) {
+      throw ApiError.badRequest("'prompts' has " + prompts.size() + " entries, 'query' " + queries.size());
+    }
+    Map<String, List<Integer>> byPrompt = new LinkedHashMap<>();
+    List<String> responses = new ArrayList<>();
+    for (int i = 0; i < queries.size(); i++) {
+      String q = queries.get(i);
+      String prompt;
+      String response;
+      if (prompts != null) {
+        prompt = prompts.get(i);
+        if (!q.startsWith(prompt)) {
+          throw ApiError.badRequest("'query'[" + i + "] does not start with 'prompts'[" + i + "]");
+        }
+        response = q.substring(prompt.length());
+      } else if (opt.rewardSeparator() != null) {
+        int at = q.lastIndexOf(opt.rewardSeparator());
+        if (at < 0) {
+          throw ApiError.badRequest("'query'[" + i + "] does not contain the reward separator "
+              + Jsonl.toJson(Jsonl.MAPPER.getNodeFactory().textNode(opt.rewardSeparator())));
+        }
+        prompt = q.substring(0, at);
+        response = q.substring(at + opt.rewardSeparator().length());
+      } else {
+        throw ApiError.badRequest("'prompts' is required: this server has no --reward-separator to split 'query'");
+      }
+      responses.add(response);
+      byPrompt.computeIfAbsent(prompt, k -> new ArrayList<>()).add(i);
+    }
+    VerifierKind kind = VerifierKind.parse(opt.defaultMode());
+    int votes = kind.samplesVotes() ? opt.defaultVotes() : 1;
+    Object key = kind.samplesVotes() ? null : new VerifyKey(kind, votes);
+    List<String> order = new ArrayList<>(byPrompt.keySet());
+    List<CompletableFuture<List<VerifierScore>>> jobs = new ArrayList<>();
+    for (String prompt : order) {
+      List<String> sols = byPrompt.get(prompt).stream().map(responses::get).toList();
+      jobs.add(worker.submit(verifyRunner, key, new VerifyRequest(prompt, sols, kind, votes), sols.size()));
+    }
+    double[] rewards = new double[queries.size()];
+    try {
+      for (int g = 0; g < order.size(); g++) {
+        List<VerifierScore> scores = await(jobs.get(g));
+        List<Integer> idx = byPrompt.get(order.get(g));
+        for (int j = 0; j < idx.size(); j++) {
+          rewards[idx.get(j)] = scores.get(j).score();
+        }
+      }
+    } finally {
+      jobs.forEach(j -> j.cancel(false)); // after a failed group the others' work is not wanted (no-op when done)
+    }
+    ObjectNode out = Jsonl.MAPPER.createObjectNode();
+    ArrayNode r = out.putArray("rewards");
+    for (double x : rewards) {
+      if (Double.isFinite(x)) {
+        r.add(x);
+      } else {
+        r.addNull();
+      }
+    }
+    out.set("scores", r.deepCopy()); // newer OpenRLHF reads "scores" (for filtering) beside "rewards"
+    out.put("mode", opt.defaultMode());
     out.put("kind", kind.id());
     out.put("timing_ms", (System.nanoTime() - t0) / 1e6);
     json(ctx, 200, out);

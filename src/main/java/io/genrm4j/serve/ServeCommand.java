@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 /** {@code genrm serve}: the HTTP server over one checkpoint. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Serve a checkpoint over HTTP: /v1/verify, /v1/rerank, OpenAI-compatible /v1/completions, "
-        + "/tokenize, /v1/models, /health, /metrics. Binds 127.0.0.1 unless --host is given. The bearer token comes "
+        + "/tokenize, /v1/models, /get_reward (OpenRLHF's remote reward model), /health, /metrics. Binds 127.0.0.1 unless --host is given. The bearer token comes "
         + "from --api-key-file or --api-key (visible to other users in ps), else the environment variable "
         + "GENRM_API_KEY; without one, only requests whose Host names this server are served. Request limits: "
         + "docs/serving.md (printed at start).")
@@ -49,6 +49,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "seed of CoT rationale sampling; default ${DEFAULT-VALUE}")
   long seed;
   @Option(names = "--model-name", description = "name reported by /v1/models (default: the directory name)") String modelName;
+  @Option(names = "--reward-separator", description = "/get_reward: split each query into prompt and response at "
+      + "the last occurrence of this text (e.g. the chat template's assistant header); without it requests must send "
+      + "\"prompts\"") String rewardSeparator;
 
   @Override
   public Integer call() throws Exception {
@@ -65,7 +68,11 @@ public final class ServeCommand implements Callable<Integer> {
     Prompts.Format fmt = chosen != null ? chosen
         : loaded.tokenizer() instanceof CharTokenizer ? Prompts.Format.COMPACT : Prompts.Format.PAPER;
     VerifierFactory factory = cliVerifiers(loaded, fmt, maxRationaleTokens, seed, RationalePositions.of(model));
-    GenrmServer.Options opt = new GenrmServer.Options(host, port, key, name, mode, votes, limits, true);
+    if (rewardSeparator != null && rewardSeparator.isEmpty()) {
+      throw new UserException("--reward-separator must not be empty");
+    }
+    GenrmServer.Options opt = new GenrmServer.Options(host, port, key, name, mode, votes, limits, true,
+        rewardSeparator);
     GenrmServer server = new GenrmServer(loaded.model(), gen, factory, opt).start();
     if (!isLoopback(host) && key == null) {
       System.err.println("warning: listening on " + host + " without an API key");

@@ -78,7 +78,8 @@ class ServeTest {
     };
     ServeLimits wide = ServeLimits.defaults().withMaxLogprobs(128).withRequestTimeoutMs(30_000)
         .withIdleTimeoutMs(10_000).withQueueCapacity(256).withMaxBatchRows(64).withBatchWindowMs(5);
-    server = new GenrmServer(model, gen, vf, GenrmServer.Options.loopback(0).withLimits(wide)).start();
+    server = new GenrmServer(model, gen, vf, GenrmServer.Options.loopback(0).withLimits(wide)
+        .withRewardSeparator("\nA: ")).start();
     strict = new GenrmServer(model, gen, vf, GenrmServer.Options.loopback(0).withApiKey(KEY)
         .withLogprobTokenIds(false).withLimits(wide.withRequestTimeoutMs(1000))).start();
     client = new OpenAiClient(server.baseUrl(), null, Duration.ofSeconds(30), 16, 0);
@@ -242,6 +243,45 @@ class ServeTest {
     }
     assertError(post("/v1/verify", "{\"question\":\"q\",\"solutions\":[\"a\"],\"mode\":\"cot\"}"), 400);
     assertError(post("/v1/verify", "{\"question\":\"q\",\"solutions\":[\"a\"],\"mode\":\"nope\"}"), 400);
+  }
+
+  @Test
+  void getRewardScoresEachQueryAsVerifyWouldInOpenRlhfsShape() throws Exception {
+    String q1 = "What is 2+3?";
+    String q2 = "What is 4+4?";
+    List<String> s1 = List.of("2+3=5. The answer is 5.", "The answer is 7.");
+    List<String> s2 = List.of("4+4=8. The answer is 8.");
+    var direct = new GenRmDirect(model, gen.tokenizer(), Prompts.Format.PAPER);
+    double[] want = {direct.score(q1, s1).get(0).score(), direct.score(q2, s2).get(0).score(),
+        direct.score(q1, s1).get(1).score()};
+    // with "prompts": each query is its prompt + response, in any order of prompts
+    ObjectNode req = Jsonl.MAPPER.createObjectNode();
+    req.putArray("query").add(q1 + s1.get(0)).add(q2 + s2.get(0)).add(q1 + s1.get(1));
+    req.putArray("prompts").add(q1).add(q2).add(q1);
+    req.putArray("labels").add("").add("").add(""); // OpenRLHF sends these too; unused
+    Resp r = post("/get_reward", Jsonl.toJson(req));
+    assertEquals(200, r.status(), r.raw());
+    JsonNode rewards = r.body().path("rewards");
+    assertEquals(3, rewards.size());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(want[i], rewards.get(i).asDouble(), 1e-6, "reward " + i);
+      assertEquals(want[i], r.body().path("scores").get(i).asDouble(), 1e-6, "score " + i);
+    }
+    // without "prompts": split at the server's --reward-separator ("\nA: " here)
+    ObjectNode split = Jsonl.MAPPER.createObjectNode();
+    split.putArray("query").add(q1 + "\nA: " + s1.get(0));
+    Resp rs = post("/get_reward", Jsonl.toJson(split));
+    assertEquals(200, rs.status(), rs.raw());
+    assertEquals(want[0], rs.body().path("rewards").get(0).asDouble(), 1e-6);
+    // client mistakes are 400s naming the field
+    ObjectNode wrong = Jsonl.MAPPER.createObjectNode();
+    wrong.putArray("query").add("something else");
+    wrong.putArray("prompts").add(q1);
+    assertError(post("/get_reward", Jsonl.toJson(wrong)), 400);
+    assertError(post("/get_reward", "{\"query\":[\"no separator here\"]}"), 400);
+    assertError(post("/get_reward", "{\"query\":[\"a\"],\"prompts\":[\"a\",\"b\"]}"), 400);
+    assertError(post("/get_reward", "{\"query\":[]}"), 400);
+    assertError(post("/get_reward", "{\"query\":\"x\"}"), 400);
   }
 
   /**
