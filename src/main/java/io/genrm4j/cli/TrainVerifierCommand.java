@@ -6,6 +6,8 @@ import io.genrm4j.model.LlamaModel;
 import io.genrm4j.task.Candidate;
 import io.genrm4j.task.Oracle;
 import io.genrm4j.task.Problem;
+import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.ChatTemplate;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.task.Task;
 import io.genrm4j.task.Tasks;
@@ -52,13 +54,17 @@ public final class TrainVerifierCommand implements Callable<Integer> {
       + "paper) or solution (the rationale's positions restart where the solution's did: a length-generalisation "
       + "trick for models trained from scratch; recorded in the checkpoint); default ${DEFAULT-VALUE}")
   String rationalePositions;
+  @Option(names = "--chat-template", defaultValue = "auto", description = "wrap prompts in a chat format: auto (the "
+      + "model's own, detected from its tokenizer_config.json; none for models without one), none, chatml, llama3, "
+      + "gemma; default ${DEFAULT-VALUE}") String chatTemplate;
   @Option(names = "--seed", defaultValue = "0", description = "data order and score-head init; default ${DEFAULT-VALUE}")
   long seed;
 
   @Override
   public Integer call() {
     VerifierKind k = kindToTrain();
-    Prompts.Format f = Prompts.Format.parse(format);
+    Prompts.Format f = Prompts.Format.parse(format).withChat(ChatTemplate.choose(chatTemplate,
+        model == null ? null : Tokenizer.chatTemplate(model)));
     RationalePositions rp = RationalePositions.of(rationalePositions);
     Cli.requireFreshDir(out, false, "");
     List<VerifierData.Labeled> labeled = readLabeled(k);

@@ -3,6 +3,8 @@ package io.genrm4j.cli;
 import io.genrm4j.eval.VerifierMetrics;
 import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.task.Candidate;
+import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.ChatTemplate;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.task.Score;
 import io.genrm4j.util.Jsonl;
@@ -45,6 +47,9 @@ public final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "scores JSONL (written atomically)") Path out;
   @Option(names = "--format", defaultValue = "compact", description = "prompt format: compact|paper; default "
       + "${DEFAULT-VALUE}") String format;
+  @Option(names = "--chat-template", defaultValue = "auto", description = "wrap prompts in a chat format: auto (the "
+      + "model's own, detected from its tokenizer_config.json; none for models without one), none, chatml, llama3, "
+      + "gemma; default ${DEFAULT-VALUE}") String chatTemplate;
   @Option(names = "--temperature", defaultValue = "0.7", description = "rationale sampling temperature; default "
       + "${DEFAULT-VALUE}") double temperature;
   @Option(names = "--top-p", defaultValue = "1.0", description = "rationale nucleus sampling; default ${DEFAULT-VALUE}")
@@ -72,7 +77,8 @@ public final class VerifyCommand implements Callable<Integer> {
     if (votes < 1) {
       throw new UserException("--votes must be >= 1");
     }
-    Prompts.Format f = Prompts.Format.parse(format);
+    Prompts.Format f = Prompts.Format.parse(format).withChat(ChatTemplate.choose(chatTemplate,
+        model == null ? null : Tokenizer.chatTemplate(model)));
     List<Candidate> cands = Candidate.read(input);
     int[] lines = Jsonl.recordLines(input);
     Map<String, List<Candidate>> byProblem = new LinkedHashMap<>();

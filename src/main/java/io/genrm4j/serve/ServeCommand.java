@@ -5,6 +5,8 @@ import io.genrm4j.infer.Generator;
 import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.ChatTemplate;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.util.UserException;
 import io.genrm4j.verify.RationalePositions;
@@ -44,6 +46,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--request-timeout-s", defaultValue = "120", description = "503 after this; default ${DEFAULT-VALUE}") long timeoutS;
   @Option(names = "--format", description = "prompt format: paper|compact (default: compact for character-level "
       + "models, paper otherwise)") String format;
+  @Option(names = "--chat-template", defaultValue = "auto", description = "wrap prompts in a chat format: auto (the "
+      + "model's own, detected from its tokenizer_config.json; none for models without one), none, chatml, llama3, "
+      + "gemma; default ${DEFAULT-VALUE}") String chatTemplate;
   @Option(names = "--max-rationale-tokens", defaultValue = "256", description = "CoT rationale length cap; default "
       + "${DEFAULT-VALUE}") int maxRationaleTokens;
   @Option(names = "--seed", defaultValue = "0", description = "seed of CoT rationale sampling; default ${DEFAULT-VALUE}")
@@ -65,8 +70,9 @@ public final class ServeCommand implements Callable<Integer> {
     NDManager root = NDManager.newBaseManager();
     Checkpoint.Loaded loaded = Checkpoint.load(model, root);
     Generator gen = new Generator(loaded.model(), loaded.tokenizer());
-    Prompts.Format fmt = chosen != null ? chosen
-        : loaded.tokenizer() instanceof CharTokenizer ? Prompts.Format.COMPACT : Prompts.Format.PAPER;
+    Prompts.Format fmt = (chosen != null ? chosen
+        : loaded.tokenizer() instanceof CharTokenizer ? Prompts.Format.COMPACT : Prompts.Format.PAPER)
+        .withChat(ChatTemplate.choose(chatTemplate, Tokenizer.chatTemplate(model)));
     VerifierFactory factory = cliVerifiers(loaded, fmt, maxRationaleTokens, seed, RationalePositions.of(model));
     if (rewardSeparator != null && rewardSeparator.isEmpty()) {
       throw new UserException("--reward-separator must not be empty");

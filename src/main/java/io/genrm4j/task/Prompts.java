@@ -92,34 +92,64 @@ public final class Prompts {
         + "\nExpected Answer: " + referenceSolution;
   }
 
-  /** The prompt formats. */
-  public enum Format {
+  /**
+   * A prompt format: the text style ({@link #PAPER}: the authors' strings; {@link #COMPACT}: {@code Q: ...\nA: }) and
+   * the chat template it is wrapped in ({@link ChatTemplate#NONE} for both constants). With a template, the
+   * question (and solution) form the user's turn and the verification request opens the assistant's.
+   *
+   * @param style {@code paper} or {@code compact}
+   * @param chat the chat wrapping
+   */
+  public record Format(String style, ChatTemplate chat) {
     /** The paper's strings: preamble, {@code Q: ...\nA: Let's think step by step.\n}. */
-    PAPER {
-      @Override
-      public String solve(String question) {
-        return PREAMBLE + "\n\nQ: " + question + "\nA: Let's think step by step.\n";
-      }
-    },
+    public static final Format PAPER = new Format("paper", ChatTemplate.NONE);
     /** {@code Q: ...\nA: } and nothing else. */
-    COMPACT {
-      @Override
-      public String solve(String question) {
-        return "Q: " + question + "\nA: ";
+    public static final Format COMPACT = new Format("compact", ChatTemplate.NONE);
+
+    public Format {
+      if (!style.equals("paper") && !style.equals("compact")) {
+        throw new IllegalArgumentException("style must be paper or compact, got " + style);
       }
-    };
+    }
+
+    /** This style wrapped in {@code c}. */
+    public Format withChat(ChatTemplate c) {
+      return new Format(style, c);
+    }
+
+    /** {@code PAPER} or {@code COMPACT}, with {@code +CHATML} etc. when wrapped. */
+    public String name() {
+      String s = style.toUpperCase(java.util.Locale.ROOT);
+      return chat == ChatTemplate.NONE ? s : s + "+" + chat.name();
+    }
+
+    /** {@link #name()}: what run configs and base hashes recorded when this was an enum. */
+    @Override
+    public String toString() {
+      return name();
+    }
+
+    /** The solving prompt's text, unwrapped. */
+    private String question(String question) {
+      return style.equals("paper") ? PREAMBLE + "\n\nQ: " + question + "\nA: Let's think step by step.\n"
+          : "Q: " + question + "\nA: ";
+    }
 
     /** The prompt a generator completes with a solution. */
-    public abstract String solve(String question);
+    public String solve(String question) {
+      return chat.wrap(question(question));
+    }
 
     /** The direct-verification prompt; the next token is {@link #YES} or {@link #NO}. */
     public String verifyDirect(String question, String solution) {
-      return solve(question) + solution + DIRECT_SUFFIX;
+      return chat == ChatTemplate.NONE ? solve(question) + solution + DIRECT_SUFFIX
+          : chat.wrap(question(question) + solution) + DECISION;
     }
 
     /** The CoT-verification prompt; the continuation is a rationale ending in the verdict line. */
     public String verifyCot(String question, String solution) {
-      return solve(question) + solution + COT_SUFFIX;
+      return chat == ChatTemplate.NONE ? solve(question) + solution + COT_SUFFIX
+          : chat.wrap(question(question) + solution) + COT_REQUEST + "\n";
     }
 
     /** The prompt after a rationale, up to the decision: what p(Yes) is read after in CoT scoring. */
@@ -127,11 +157,10 @@ public final class Prompts {
       return verifyCot(question, solution) + rationaleBody + VERDICT_SEPARATOR + DECISION;
     }
 
-    /** Parses {@code paper} or {@code compact}. */
     /** {@code compact} or {@code paper} (any case); another name is a one-line {@link UserException}. */
     public static Format parse(String s) {
-      for (Format f : values()) {
-        if (f.name().equalsIgnoreCase(s)) {
+      for (Format f : new Format[] {COMPACT, PAPER}) {
+        if (f.style.equalsIgnoreCase(s)) {
           return f;
         }
       }

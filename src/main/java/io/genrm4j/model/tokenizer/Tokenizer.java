@@ -54,6 +54,28 @@ public interface Tokenizer {
   void save(Path dir);
 
   /**
+   * The Jinja {@code chat_template} of a model directory's {@code tokenizer_config.json} (or its separate
+   * {@code chat_template.jinja}); the texts of a list of named templates joined; null when there is none.
+   */
+  static String chatTemplate(Path dir) {
+    Path jinja = dir.resolve("chat_template.jinja");
+    if (Files.isRegularFile(jinja)) {
+      return TokenizerFiles.readString(jinja);
+    }
+    JsonNode t = TokenizerFiles.readJsonIfExists(dir.resolve(TOKENIZER_CONFIG_JSON));
+    t = t == null ? null : t.get("chat_template");
+    if (t == null || t.isNull()) {
+      return null;
+    }
+    if (t.isArray()) {
+      StringBuilder b = new StringBuilder();
+      t.forEach(e -> b.append(e.path("template").asText("")).append('\n'));
+      return b.toString();
+    }
+    return t.asText();
+  }
+
+  /**
    * Loads the tokenizer of a model directory: our {@link CharTokenizer} when the files are ours (marker in
    * {@code tokenizer_config.json}, or a {@code tokenizer.json} with the char-tokenizer structure), else an
    * {@link HfTokenizer} over the Rust Hugging Face tokenizers library.

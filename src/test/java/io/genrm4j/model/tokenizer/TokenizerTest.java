@@ -235,4 +235,17 @@ class TokenizerTest {
     UserException e = assertThrows(UserException.class, () -> Tokenizer.load(dir.resolve("missing")));
     assertTrue(e.getMessage().endsWith("no tokenizer.json"), e.getMessage());
   }
+
+  @Test
+  void aModelsChatTemplateIsReadFromItsTokenizerConfigOrJinjaFile() throws IOException {
+    CharTokenizer.of("ab").save(dir);
+    assertEquals(null, Tokenizer.chatTemplate(dir), "our tokenizers have none");
+    Files.writeString(dir.resolve("tokenizer_config.json"), "{\"chat_template\": \"{{ '<|im_start|>' }}\"}");
+    assertEquals("{{ '<|im_start|>' }}", Tokenizer.chatTemplate(dir));
+    Files.writeString(dir.resolve("tokenizer_config.json"),
+        "{\"chat_template\": [{\"name\": \"default\", \"template\": \"A\"}, {\"name\": \"rag\", \"template\": \"B\"}]}");
+    assertEquals("A\nB\n", Tokenizer.chatTemplate(dir));
+    Files.writeString(dir.resolve("chat_template.jinja"), "<start_of_turn>");
+    assertEquals("<start_of_turn>", Tokenizer.chatTemplate(dir), "the separate file (transformers >= 4.43) wins");
+  }
 }
