@@ -265,10 +265,6 @@ public final class Experiment {
     };
   }
 
-  private void writeTrainLog(String name, Trainer.Result r, int examples) {
-    ctx.writeTrainLog(name, r, examples, null);
-  }
-
   // ---- stages 2 and 3: candidates and verifier training data ({@link CandidatePool}, {@link VerifierDataStage})
 
   List<Candidate> candidates(Split s) {
@@ -297,10 +293,22 @@ public final class Experiment {
         Checkpoint.Loaded gen = Checkpoint.load(dir.checkpoint("generator"), root);
         ProgressBar bar = progress.bar(cfg.steps());
         LlamaModel m = kind.hasScoreHead() ? gen.model().withScoreHead(seedOf("orm-head")) : gen.model().copy()) {
-      VerifierRecipe.Trained t = VerifierRecipe.train(kind, m, tok, FORMAT, data, options, cfg, steps(bar), err);
+      VerifierCurve curve = VerifierCurve.applies(kind) ? curve() : null;
+      if (curve != null) {
+        curve.measure(0, kind, m, tok, FORMAT);
+      }
+      VerifierRecipe.Trained t = VerifierRecipe.train(kind, m, tok, FORMAT, data, options, cfg, steps(bar), err,
+          curve == null ? l -> false : curve.every(kind, m, tok, FORMAT));
       VerifierRecipe.save(kind, m, tok, dir.checkpoint(method), options);
-      writeTrainLog(method, t.result(), t.examples());
+      ctx.writeTrainLog(method, t.result(), t.examples(), null, null, curve == null ? null : curve.points());
     }
+  }
+
+  /** Fixed pools of the test splits' candidates, the same for every verifier of the run. */
+  private VerifierCurve curve() {
+    Map<Split, List<Candidate>> cs = new java.util.EnumMap<>(Split.class);
+    TEST_SPLITS.forEach(s -> cs.put(s, candidates(s)));
+    return new VerifierCurve(cs, seedOf("curve"));
   }
 
   /**

@@ -54,6 +54,12 @@ record StageContext(Task task, Oracle oracle, ExperimentProfile prof, RunDir dir
 
   /** As above, with the pretrained base the model started from (null: none). */
   void writeTrainLog(String name, Trainer.Result r, int examples, ArrayNode devChecks, ObjectNode base) {
+    writeTrainLog(name, r, examples, devChecks, base, null);
+  }
+
+  /** As above, with the AUROC curve measured while training ({@link VerifierCurve}; null: none). */
+  void writeTrainLog(String name, Trainer.Result r, int examples, ArrayNode devChecks, ObjectNode base,
+      ArrayNode curve) {
     ObjectNode o = Jsonl.MAPPER.createObjectNode();
     o.put("examples", examples);
     o.put("steps", r.steps());
@@ -65,6 +71,9 @@ record StageContext(Task task, Oracle oracle, ExperimentProfile prof, RunDir dir
     }
     if (devChecks != null && !devChecks.isEmpty()) {
       o.set("dev_checks", devChecks);
+    }
+    if (curve != null && !curve.isEmpty()) {
+      o.set("auroc_curve", curve);
     }
     ArrayNode losses = o.putArray("losses");
     r.losses().forEach(losses::add);

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 
 /**
@@ -67,11 +68,21 @@ public final class VerifierRecipe {
   public static Trained train(VerifierKind kind, LlamaModel m, Tokenizer tok, Prompts.Format f,
       List<VerifierData.Labeled> data, TrainOptions o, TrainConfig cfg, Consumer<Trainer.StepLog> log,
       PrintStream warnings) {
+    return train(kind, m, tok, f, data, o, cfg, log, warnings, s -> false);
+  }
+
+  /**
+   * As above; {@code after} sees every step's log outside autograd recording (e.g. to measure the model being
+   * trained) and ends training when it returns true. DPO ignores it.
+   */
+  public static Trained train(VerifierKind kind, LlamaModel m, Tokenizer tok, Prompts.Format f,
+      List<VerifierData.Labeled> data, TrainOptions o, TrainConfig cfg, Consumer<Trainer.StepLog> log,
+      PrintStream warnings, Predicate<Trainer.StepLog> after) {
     return switch (kind) {
       case ORM -> {
         List<VerifierData.Labeled> fit = fitting(data, l -> VerifierData.orm(tok, f, List.of(l)).get(0).ids().length,
             m, kind, warnings);
-        yield new Trained(VerifierTrainer.orm(m, tok, f, fit, cfg, log), fit.size());
+        yield new Trained(VerifierTrainer.orm(m, tok, f, fit, cfg, log, after), fit.size());
       }
       case DPO -> {
         List<VerifierData.Labeled> fit = fitting(data,
@@ -79,12 +90,12 @@ public final class VerifierRecipe {
         yield new Trained(VerifierTrainer.dpo(m, tok, f, fit, o.dpoBeta(), cfg, log), fit.size());
       }
       case GENRM -> sft(m, tok, withReplay(fitting(VerifierData.direct(tok, f, data), m, kind, warnings), o, m, kind,
-          warnings), cfg, log);
+          warnings), cfg, log, after);
       case GENRM_UNIFIED -> {
         List<TokenExample> mix = fitting(VerifierData.direct(tok, f, data), m, kind, warnings);
         mix.addAll(fitting(VerifierData.solutionSft(tok, f,
             data.stream().filter(VerifierData.Labeled::correct).toList(), (float) o.lambda()), m, kind, warnings));
-        yield sft(m, tok, withReplay(mix, o, m, kind, warnings), cfg, log);
+        yield sft(m, tok, withReplay(mix, o, m, kind, warnings), cfg, log, after);
       }
       case GENRM_COT -> {
         // Replay of the generator's data keeps the re-solving skill at the lengths the CoT data lacks: without it
@@ -94,7 +105,7 @@ public final class VerifierRecipe {
           mix.addAll(fitting(VerifierData.solutionSft(tok, f, o.cotReplay(), (float) o.cotReplayWeight()), m, kind,
               warnings));
         }
-        yield sft(m, tok, withReplay(mix, o, m, kind, warnings), cfg, log);
+        yield sft(m, tok, withReplay(mix, o, m, kind, warnings), cfg, log, after);
       }
       case LLM_JUDGE -> throw notTrainable(kind);
     };
@@ -124,8 +135,8 @@ public final class VerifierRecipe {
   }
 
   private static Trained sft(LlamaModel m, Tokenizer tok, List<TokenExample> data, TrainConfig cfg,
-      Consumer<Trainer.StepLog> log) {
-    return new Trained(VerifierTrainer.sft(m, tok, data, cfg, log), data.size());
+      Consumer<Trainer.StepLog> log, Predicate<Trainer.StepLog> after) {
+    return new Trained(VerifierTrainer.sft(m, tok, data, cfg, log, after), data.size());
   }
 
   /**

@@ -33,6 +33,12 @@ public final class VerifierTrainer {
   /** Discriminative RM: BCE on the score head, classes balanced by repeating the smaller one. */
   public static Trainer.Result orm(LlamaModel m, Tokenizer tok, Prompts.Format f, List<VerifierData.Labeled> data,
       TrainConfig cfg, Consumer<Trainer.StepLog> log) {
+    return orm(m, tok, f, data, cfg, log, s -> false);
+  }
+
+  /** As above, ending after the first step for which {@code stopAfter} is true. */
+  public static Trainer.Result orm(LlamaModel m, Tokenizer tok, Prompts.Format f, List<VerifierData.Labeled> data,
+      TrainConfig cfg, Consumer<Trainer.StepLog> log, java.util.function.Predicate<Trainer.StepLog> stopAfter) {
     List<Losses.LabeledSequence> seqs = VerifierData.orm(tok, f, data);
     List<Losses.LabeledSequence> pos = new ArrayList<>();
     List<Losses.LabeledSequence> neg = new ArrayList<>();
@@ -47,7 +53,7 @@ public final class VerifierTrainer {
       balanced.add(neg.get(i % neg.size()));
     }
     return Trainer.train(m, null, balanced, Losses.bce(Math.max(0, tok.padId())), cfg, null, false, log,
-        s -> s.ids().length);
+        s -> s.ids().length, stopAfter);
   }
 
   /**

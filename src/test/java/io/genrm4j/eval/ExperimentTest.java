@@ -132,6 +132,20 @@ class ExperimentTest {
     String lambda = MarkdownTable.num(prof.lambda(), 1);
     assertTrue(java.util.regex.Pattern.compile("\\| genrm-unified +\\| +" + java.util.regex.Pattern.quote(lambda)
         + " +\\| +test-ood").matcher(report).find(), "the lambda ablation shows lambda as a number, " + lambda);
+    // the ORM and the direct GenRMs record their AUROC on fixed test pools before training and at the last step;
+    // the final point is the trained model's own score of those candidates
+    for (String meth : List.of("orm", "genrm", "genrm-unified")) {
+      JsonNode curve = Jsonl.MAPPER.readTree(dir.trainLog(meth).toFile()).get("auroc_curve");
+      assertTrue(curve != null && curve.size() >= 2, meth + " has an AUROC curve");
+      assertEquals(0, curve.get(0).get("step").asInt());
+      assertEquals(prof.verSteps(), curve.get(curve.size() - 1).get("step").asInt());
+      curve.forEach(p -> p.fields().forEachRemaining(f -> {
+        if (f.getKey().startsWith("auroc_")) {
+          MetricsAssertions.fraction(f.getValue(), meth + " " + f.getKey());
+        }
+      }));
+    }
+    assertFalse(Jsonl.MAPPER.readTree(dir.trainLog("genrm-cot").toFile()).has("auroc_curve"), "CoT would sample");
     // CoT scores keep K votes per candidate
     JsonNode row = Jsonl.readObjects(dir.scores("genrm-cot", Split.TEST_OOD)).get(0);
     assertEquals(prof.votes(), row.get("votes").size());
