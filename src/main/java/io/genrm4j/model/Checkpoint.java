@@ -36,6 +36,9 @@ public final class Checkpoint {
   }
 
   public static void save(LlamaModel model, Tokenizer tokenizer, Path dir) {
+    if (model.lora() != null) { // the adapters are not parameters: saving would silently drop them
+      throw new IllegalStateException("a model with LoRA adapters is saved with LoraAdapter.save or as merged()");
+    }
     Path abs = dir.toAbsolutePath();
     Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
     try {
@@ -69,10 +72,16 @@ public final class Checkpoint {
     }
   }
 
-  /** Loads config, weights (widened to FP32) and tokenizer from a checkpoint directory. */
+  /**
+   * Loads config, weights (widened to FP32) and tokenizer from a checkpoint directory, or a PEFT LoRA adapter
+   * directory on top of the base it names ({@link LoraAdapter}).
+   */
   public static Loaded load(Path dir, NDManager parent) {
     if (!Files.isDirectory(dir)) {
       throw new UserException(dir + ": not a checkpoint directory");
+    }
+    if (!Files.exists(dir.resolve("config.json")) && Files.exists(dir.resolve(LoraAdapter.CONFIG))) {
+      return LoraAdapter.load(dir, parent);
     }
     ModelConfig cfg = ModelConfig.read(dir.resolve("config.json"));
     Tokenizer tok = Tokenizer.load(dir);

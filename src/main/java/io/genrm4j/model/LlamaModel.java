@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -29,6 +30,9 @@ public final class LlamaModel implements AutoCloseable {
   private final Map<String, NDArray> params; // HF name -> tensor, insertion order = checkpoint order
   private final NDArray ropeCos; // [maxPos, headDim]
   private final NDArray ropeSin; // [maxPos, headDim]
+  private Lora lora; // null: no adapters
+  /** LoRA adapters by PEFT-style name without the {@code base_model.model.} prefix, e.g. {@code ...q_proj.lora_A.weight}. */
+  private final Map<String, NDArray> adapters = new LinkedHashMap<>();
 
   private LlamaModel(ModelConfig config, NDManager manager, Map<String, NDArray> params) {
     this.config = config;
@@ -181,8 +185,103 @@ public final class LlamaModel implements AutoCloseable {
     return Collections.unmodifiableMap(params);
   }
 
+  /** With LoRA adapters only they train (the base weights never get gradients); without, every parameter. */
   public void setRequiresGradient(boolean on) {
-    params.values().forEach(a -> a.setRequiresGradient(on));
+    params.values().forEach(a -> a.setRequiresGradient(on && lora == null));
+    adapters.values().forEach(a -> a.setRequiresGradient(on));
+  }
+
+  /** What training updates: the LoRA adapters when attached, else {@link #parameters()}. */
+  public Map<String, NDArray> trainableParameters() {
+    return Collections.unmodifiableMap(lora == null ? params : adapters);
+  }
+
+  /** The attached LoRA configuration, or null. */
+  public Lora lora() {
+    return lora;
+  }
+
+  /** The LoRA adapters by name (read-only view; empty without LoRA). */
+  public Map<String, NDArray> adapters() {
+    return Collections.unmodifiableMap(adapters);
+  }
+
+  /**
+   * Attaches LoRA adapters to every linear layer named in {@code cfg.targets()}: A [r, in] drawn as PEFT draws it
+   * (kaiming-uniform, bound 1/sqrt(in)) from {@code seed}, B [out, r] zero, so the model computes what it did
+   * before until B trains; or, with {@code weights}, the given adapters (PEFT names without the
+   * {@code base_model.model.} prefix).
+   */
+  public void attachLora(Lora cfg, long seed, Map<String, float[]> weights) {
+    if (lora != null) {
+      throw new IllegalStateException("LoRA adapters are already attached");
+    }
+    SplittableRandom rng = new SplittableRandom(seed);
+    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      String name = e.getKey();
+      if (!name.endsWith(".weight") || !cfg.targets(name)) {
+        continue;
+      }
+      String module = name.substring(0, name.length() - ".weight".length());
+      long out = e.getValue().getShape().get(0);
+      long in = e.getValue().getShape().get(1);
+      float[] a = new float[Math.toIntExact(cfg.rank() * in)];
+      float[] b = new float[Math.toIntExact(out * cfg.rank())];
+      if (weights == null) {
+        double bound = 1 / Math.sqrt(in);
+        for (int i = 0; i < a.length; i++) {
+          a[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
+        }
+      } else {
+        a = require(weights, module + ".lora_A.weight", a.length);
+        b = require(weights, module + ".lora_B.weight", b.length);
+      }
+      adapters.put(module + ".lora_A.weight", manager.create(a, new Shape(cfg.rank(), in)));
+      adapters.put(module + ".lora_B.weight", manager.create(b, new Shape(out, cfg.rank())));
+    }
+    if (adapters.isEmpty()) {
+      throw new IllegalArgumentException("no linear layer matches the LoRA targets " + cfg.targetModules());
+    }
+    if (weights != null && weights.size() != adapters.size()) {
+      List<String> extra = weights.keySet().stream().filter(k -> !adapters.containsKey(k)).toList();
+      adapters.clear();
+      throw new IllegalArgumentException("adapter tensors the targets do not name: " + extra);
+    }
+    lora = cfg;
+  }
+
+  private static float[] require(Map<String, float[]> w, String name, int size) {
+    float[] v = w.get(name);
+    if (v == null || v.length != size) {
+      throw new IllegalArgumentException("adapter tensor '" + name + "' is " + (v == null ? "missing"
+          : "of " + v.length + " values, expected " + size));
+    }
+    return v;
+  }
+
+  /** A copy without adapters whose weights are W + (alpha / r) B A: the same function in the base's layout. */
+  public LlamaModel merged() {
+    Map<String, float[]> w = floatWeights();
+    if (lora != null) {
+      for (Map.Entry<String, float[]> e : w.entrySet()) {
+        String module = e.getKey().substring(0, Math.max(0, e.getKey().length() - ".weight".length()));
+        NDArray a = adapters.get(module + ".lora_A.weight");
+        if (a == null) {
+          continue;
+        }
+        try (NDManager tmp = manager.newSubManager()) {
+          NDArray product = adapters.get(module + ".lora_B.weight").matMul(a); // [out, in]
+          product.attach(tmp);
+          NDArray delta = product.mul((float) lora.scale()); // not in a graph: a Number is fine here
+          float[] d = delta.toFloatArray();
+          float[] base = e.getValue();
+          for (int i = 0; i < base.length; i++) {
+            base[i] += d[i];
+          }
+        }
+      }
+    }
+    return of(config, manager.getParentManager(), w);
   }
 
   /** An empty cache for {@code batch} rows. */
@@ -372,7 +471,7 @@ public final class LlamaModel implements AutoCloseable {
    * Appends token rows of different lengths to a cache: rows are right-aligned (left-padded with masked slots), and
    * each row's positions continue from where that row stopped. Prefill, decode steps and label scoring all use this.
    */
-  public Output append(KvCache cache, java.util.List<int[]> rows, int padId, NDManager mgr) {
+  public Output append(KvCache cache, List<int[]> rows, int padId, NDManager mgr) {
     TokenBatch tb = TokenBatch.leftPadded(rows, padId, cache.nextPosition(), mgr);
     return forward(tb.ids(), tb.valid(), tb.positions(), cache);
   }
@@ -394,9 +493,17 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   private NDArray linear(NDArray x, String prefix) {
-    return x.getNDArrayInternal()
+    NDArray y = x.getNDArrayInternal()
         .linear(x, params.get(prefix + ".weight"), params.get(prefix + ".bias"))
         .singletonOrThrow();
+    NDArray a = lora == null ? null : adapters.get(prefix + ".lora_A.weight");
+    if (a == null) {
+      return y;
+    }
+    NDArray down = x.getNDArrayInternal().linear(x, a, null).singletonOrThrow(); // [.., r]
+    NDArray up = down.getNDArrayInternal().linear(down, adapters.get(prefix + ".lora_B.weight"), null)
+        .singletonOrThrow(); // [.., out]
+    return y.add(up.mul(x.getManager().full(new Shape(), (float) lora.scale())));
   }
 
   /** The RMSNorm {@code name}: gain w, or for Gemma (1 + w), which it stores. */

@@ -78,7 +78,7 @@ public final class Trainer {
     }
     NDManager root = model.manager();
     model.setRequiresGradient(true);
-    AdamW opt = new AdamW(model.parameters(), root, 0.9, 0.95, 1e-8, cfg.weightDecay());
+    AdamW opt = new AdamW(model.trainableParameters(), root, 0.9, 0.95, 1e-8, cfg.weightDecay());
     try {
       long start = 0;
       if (resume && runDir != null) {
