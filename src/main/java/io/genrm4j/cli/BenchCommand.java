@@ -245,10 +245,21 @@ final class BenchCommand implements Runnable {
     @Option(names = "--breakdown", description = "also time forward+loss, backward and the AdamW step separately")
     boolean breakdown;
 
+    @Option(names = "--lora-rank", defaultValue = "0", description = "train LoRA adapters of this rank (alpha 2r) on "
+        + "every linear layer instead of all weights; 0 = full training (default: ${DEFAULT-VALUE})")
+    int loraRank;
+
     @Override
     public Integer call() {
+      if (loraRank < 0) {
+        throw new UserException("--lora-rank must be >= 0");
+      }
       Setup s = setup(o);
       try (NDManager mgr = s.mgr; LlamaModel model = s.model) {
+        if (loraRank > 0) {
+          model.attachLora(new io.genrm4j.model.Lora(loraRank, 2.0 * loraRank, io.genrm4j.model.Lora.ALL_LINEAR), 0,
+              null);
+        }
         List<TokenExample> data = new ArrayList<>();
         for (int[] ids : randomRows(o.batchSize * 4, o.seqLen, o.vocab, 1)) {
           boolean[] t = new boolean[ids.length];
@@ -268,6 +279,10 @@ final class BenchCommand implements Runnable {
         double tokPerS = (double) o.batchSize * o.seqLen / secs;
         double fpt = 6.0 * flopParams(s.cfg) + attnFlops(s.cfg, o.seqLen, 12);
         String[][] rows = throughput(tokPerS, fpt, s.peak(), "6N + 12LTd", secs);
+        long trainable = model.trainableParameters().values().stream().mapToLong(NDArray::size).sum();
+        rows = concat(rows, new String[][] {
+          {"trainable parameters", String.format("%,d", trainable) + (loraRank > 0 ? " (LoRA r " + loraRank + ")" : "")},
+          {"AdamW state (MB, two FP32 moments)", String.format("%.1f", trainable * 8 / 1e6)}});
         if (breakdown) {
           rows = concat(rows, breakdown(model, data.subList(0, o.batchSize), o.steps));
         }
@@ -282,7 +297,8 @@ final class BenchCommand implements Runnable {
   static String[][] breakdown(LlamaModel model, List<TokenExample> batch, int steps) {
     NDManager root = model.manager();
     model.setRequiresGradient(true);
-    io.genrm4j.train.AdamW opt = new io.genrm4j.train.AdamW(model.parameters(), root, 0.9, 0.95, 1e-8, 0.01);
+    io.genrm4j.train.AdamW opt = new io.genrm4j.train.AdamW(model.trainableParameters(), root, 0.9, 0.95, 1e-8,
+        0.01);
     double fwd = 0;
     double bwd = 0;
     double upd = 0;

@@ -3,17 +3,19 @@ package io.genrm4j.cli;
 import ai.djl.ndarray.NDManager;
 import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.Lora;
+import io.genrm4j.model.tokenizer.Tokenizer;
 import io.genrm4j.task.Candidate;
+import io.genrm4j.task.ChatTemplate;
 import io.genrm4j.task.Oracle;
 import io.genrm4j.task.Problem;
-import io.genrm4j.model.tokenizer.Tokenizer;
-import io.genrm4j.task.ChatTemplate;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.task.Task;
 import io.genrm4j.task.Tasks;
 import io.genrm4j.train.TrainConfig;
 import io.genrm4j.train.Trainer;
 import io.genrm4j.util.Jsonl;
+import io.genrm4j.util.UserException;
 import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.VerifierData;
 import io.genrm4j.verify.VerifierKind;
@@ -57,12 +59,22 @@ public final class TrainVerifierCommand implements Callable<Integer> {
   @Option(names = "--chat-template", defaultValue = "auto", description = "wrap prompts in a chat format: auto (the "
       + "model's own, detected from its tokenizer_config.json; none for models without one), none, chatml, llama3, "
       + "gemma; default ${DEFAULT-VALUE}") String chatTemplate;
+  @Option(names = "--lora-rank", defaultValue = "0", description = "train LoRA adapters of this rank instead of every "
+      + "weight (genrm, genrm-unified, genrm-cot); --out then holds a PEFT adapter on --model; 0 = full fine-tuning; "
+      + "default ${DEFAULT-VALUE}") int loraRank;
+  @Option(names = "--lora-alpha", description = "LoRA alpha (the update is scaled by alpha / rank); default 2 x rank")
+  Double loraAlpha;
+  @Option(names = "--lora-targets", split = ",", description = "modules that get adapters; default all linear layers: "
+      + "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj") List<String> loraTargets;
+  @Option(names = "--merge", description = "with --lora-rank: write the merged model (a plain checkpoint) to --out "
+      + "instead of the adapter") boolean merge;
   @Option(names = "--seed", defaultValue = "0", description = "data order and score-head init; default ${DEFAULT-VALUE}")
   long seed;
 
   @Override
   public Integer call() {
     VerifierKind k = kindToTrain();
+    Lora lora = lora(k);
     Prompts.Format f = Prompts.Format.parse(format).withChat(ChatTemplate.choose(chatTemplate,
         model == null ? null : Tokenizer.chatTemplate(model)));
     RationalePositions rp = RationalePositions.of(rationalePositions);
@@ -75,16 +87,48 @@ public final class TrainVerifierCommand implements Callable<Integer> {
         ProgressBar bar = Cli.progress("train " + k.id(), steps, "step")) {
       var tok = start.tokenizer();
       LlamaModel m = k.hasScoreHead() ? start.model().withScoreHead(seed) : start.model();
+      if (lora != null) {
+        m.attachLora(lora, seed, null);
+      }
       java.util.function.Consumer<Trainer.StepLog> log = s -> {
         bar.stepTo(s.step());
         bar.setExtraMessage(String.format(" loss %.4f", s.loss()));
       };
       Trainer.Result r = VerifierRecipe.train(k, m, tok, f, labeled, options, cfg, log, System.err).result();
-      VerifierRecipe.save(k, m, tok, out, options);
+      if (lora != null && merge) {
+        try (LlamaModel merged = m.merged()) {
+          VerifierRecipe.save(k, merged, tok, out, options);
+        }
+      } else {
+        VerifierRecipe.save(k, m, tok, out, options, model);
+      }
       System.out.printf("trained %s on %d candidates: %d steps, final loss %.4f, %.1f s -> %s%n", k.id(),
           labeled.size(), steps, r.finalLoss(), r.seconds(), out);
     }
     return 0;
+  }
+
+  /** The LoRA configuration of the flags, or null for full fine-tuning. */
+  private Lora lora(VerifierKind k) {
+    if (loraRank == 0) {
+      if (loraAlpha != null || loraTargets != null || merge) {
+        throw new UserException("--lora-alpha, --lora-targets and --merge need --lora-rank");
+      }
+      return null;
+    }
+    if (loraRank < 0) {
+      throw new UserException("--lora-rank must be >= 0, got " + loraRank);
+    }
+    if (k.hasScoreHead() || k.needsReference()) {
+      throw new UserException(k.id() + " with LoRA is not built (its score head or reference would not train as "
+          + "PEFT saves it); use genrm, genrm-unified or genrm-cot");
+    }
+    try {
+      return new Lora(loraRank, loraAlpha == null ? 2.0 * loraRank : loraAlpha,
+          loraTargets == null ? Lora.ALL_LINEAR : loraTargets);
+    } catch (IllegalArgumentException e) {
+      throw new UserException(e.getMessage());
+    }
   }
 
   /** The kind of {@code --kind}: genrm with a positive lambda is genrm-unified; the judge is never trained. */

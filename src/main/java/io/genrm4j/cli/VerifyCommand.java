@@ -2,8 +2,8 @@ package io.genrm4j.cli;
 
 import io.genrm4j.eval.VerifierMetrics;
 import io.genrm4j.infer.SamplingParams;
-import io.genrm4j.task.Candidate;
 import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.Candidate;
 import io.genrm4j.task.ChatTemplate;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.task.Score;

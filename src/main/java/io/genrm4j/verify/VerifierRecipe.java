@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.LoraAdapter;
 import io.genrm4j.model.tokenizer.Tokenizer;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.train.TokenExample;
@@ -167,7 +168,19 @@ public final class VerifierRecipe {
 
   /** Saves a trained verifier; a kind that samples rationales also records where they sit in position space. */
   public static void save(VerifierKind kind, LlamaModel m, Tokenizer tok, Path dir, TrainOptions o) {
-    Checkpoint.save(m, tok, dir);
+    save(kind, m, tok, dir, o, null);
+  }
+
+  /**
+   * As above; a model with LoRA adapters saves them alone, in PEFT's layout, naming {@code base} (the checkpoint it
+   * was loaded from) as their base.
+   */
+  public static void save(VerifierKind kind, LlamaModel m, Tokenizer tok, Path dir, TrainOptions o, Path base) {
+    if (m.lora() != null) {
+      LoraAdapter.save(m, tok, base, dir);
+    } else {
+      Checkpoint.save(m, tok, dir);
+    }
     if (kind.samplesVotes()) {
       o.cotPositions().save(dir);
     }
