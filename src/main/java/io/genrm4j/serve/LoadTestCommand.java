@@ -29,7 +29,7 @@ public final class LoadTestCommand implements Callable<Integer> {
   @Option(names = "--requests", defaultValue = "200") int requests;
   @Option(names = "--concurrency", defaultValue = "8") int concurrency;
   @Option(names = "--duration-s", defaultValue = "60") double durationS;
-  @Option(names = "--route", defaultValue = "verify", description = "verify|completions|rerank") String route;
+  @Option(names = "--route", defaultValue = "verify", description = "verify|completions|rerank|reward (/get_reward)") String route;
   @Option(names = "--candidates", defaultValue = "4", description = "solutions per verify request") int candidates;
   @Option(names = "--max-tokens", defaultValue = "16", description = "max_tokens per completion") int maxTokens;
   @Option(names = "--temperature", defaultValue = "0", description = "completion temperature (0 = greedy, batchable)") double temperature;
@@ -54,12 +54,24 @@ public final class LoadTestCommand implements Callable<Integer> {
         }
         body = s.append("]}").toString();
       }
+      case "reward" -> { // OpenRLHF's shape: query = prompt + response, one prompt's candidates per request
+        path = "/get_reward";
+        StringBuilder q = new StringBuilder("{\"query\":[");
+        StringBuilder p = new StringBuilder("\"prompts\":[");
+        for (int i = 0; i < candidates; i++) {
+          String prompt = "What is 2 + 3?";
+          q.append(i == 0 ? "" : ",").append("\"").append(prompt).append(" 2 + 3 = ").append(4 + i % 3)
+              .append(". The answer is ").append(4 + i % 3).append(".\"");
+          p.append(i == 0 ? "" : ",").append("\"").append(prompt).append("\"");
+        }
+        body = q.append("],").append(p).append("]}").toString();
+      }
       case "completions" -> {
         path = "/v1/completions";
         body = "{\"prompt\":\"Q: What is 2 + 3?\\nA:\",\"max_tokens\":" + maxTokens + ",\"temperature\":"
             + temperature + ",\"seed\":1}";
       }
-      default -> throw new UserException("--route must be verify, rerank or completions");
+      default -> throw new UserException("--route must be verify, rerank, reward or completions");
     }
     String key = apiKey != null ? apiKey : System.getenv("GENRM_API_KEY");
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
