@@ -82,6 +82,11 @@ public final class MarkdownTable {
   }
 
   /** A fraction as a percentage with one decimal, e.g. 0.1234 -> "12.3%"; NaN -> "–". */
+  /** Rows added so far. */
+  public int rowCount() {
+    return rows.size();
+  }
+
   public static String pct(double fraction) {
     if (Double.isNaN(fraction)) {
       return MISSING;

@@ -1,6 +1,12 @@
 package io.genrm4j.eval;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.genrm4j.task.Split;
+import io.genrm4j.util.Jsonl;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 
@@ -57,6 +63,7 @@ final class ReportMarkdown {
           num(q.brier(), 3), q.unscored()));
       b.append("### ").append(s.id()).append("\n\n").append(t.render()).append("\n");
     });
+    b.append(trainingCurves(dir));
     b.append("## Lambda ablation (GenRM lambda = 0 vs unified lambda = ").append(prof.lambda()).append(")\n\n");
     MarkdownTable lt = MarkdownTable.of("model", "lambda", "split", "Best-of-" + prof.n(), "AUROC",
         "greedy pass@1 as a solver");
@@ -78,6 +85,34 @@ final class ReportMarkdown {
     m.stageSeconds().forEach((stage, seconds) -> st.row(stage, num(seconds, 1)));
     b.append("## Timing (seconds per stage, as first run)\n\n").append(st.render()).append("\n");
     return b.toString();
+  }
+
+  /**
+   * The AUROC curves the ORM and direct GenRMs recorded while training ({@link VerifierCurve}), one row per
+   * measured step; empty when no train log has one (runs before the curve existed).
+   */
+  static String trainingCurves(RunDir dir) {
+    MarkdownTable t = MarkdownTable.of("verifier", "step", "test-id AUROC", "test-ood AUROC");
+    for (String method : Experiment.METHODS) {
+      Path f = dir.trainLog(method);
+      if (!Files.exists(f)) {
+        continue;
+      }
+      JsonNode curve;
+      try {
+        curve = Jsonl.MAPPER.readTree(f.toFile()).path("auroc_curve");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      curve.forEach(p -> t.row(method, p.path("step").asLong(), auroc(p.get("auroc_test_id")),
+          auroc(p.get("auroc_test_ood"))));
+    }
+    return t.rowCount() == 0 ? "" : "## AUROC while training (fixed pools of " + VerifierCurve.POOL
+        + " candidates per split; a rise then a decay out of distribution is forgetting)\n\n" + t.render() + "\n";
+  }
+
+  private static String auroc(JsonNode v) {
+    return v == null || v.isNull() ? MarkdownTable.MISSING : num(v.asDouble(), 3);
   }
 
   private static final String INTERVAL_NOTE = "At the largest N: accuracy [95% bootstrap interval over problems,"

@@ -146,6 +146,7 @@ class ExperimentTest {
       }));
     }
     assertFalse(Jsonl.MAPPER.readTree(dir.trainLog("genrm-cot").toFile()).has("auroc_curve"), "CoT would sample");
+    assertTrue(Files.readString(dir.report()).contains("## AUROC while training"), "the report shows the curves");
     // CoT scores keep K votes per candidate
     JsonNode row = Jsonl.readObjects(dir.scores("genrm-cot", Split.TEST_OOD)).get(0);
     assertEquals(prof.votes(), row.get("votes").size());
