@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genrm4j.model.Checkpoint;
+import io.genrm4j.model.Lora;
+import io.genrm4j.model.LoraAdapter;
 import io.genrm4j.model.tokenizer.Tokenizer;
 import io.genrm4j.train.Losses;
 import io.genrm4j.train.TokenExample;
@@ -84,6 +86,15 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "continue from the latest checkpoint in OUT/checkpoints")
   boolean resume;
 
+  @Option(names = "--lora-rank", defaultValue = "0", description = "train LoRA adapters of this rank (alpha 2r unless "
+      + "--lora-alpha) instead of every weight; OUT then holds a PEFT adapter on --model; 0 = full fine-tuning "
+      + "(default: ${DEFAULT-VALUE})") int loraRank;
+
+  @Option(names = "--lora-alpha", description = "LoRA alpha (the update is scaled by alpha / rank)") Double loraAlpha;
+
+  @Option(names = "--lora-targets", split = ",", description = "modules that get adapters (default: all linear "
+      + "layers)") List<String> loraTargets;
+
   /** Test hook: fail right after step N has been computed, as a kill would (checkpoints on disk stay). */
   @Option(names = "--debug-crash-after-step", hidden = true) Integer crashAfterStep;
 
@@ -110,8 +121,12 @@ final class TrainCommand implements Callable<Integer> {
     TrainConfig cfg = defaults.withGradAccum(gradAccum).withMinLrRatio(minLrRatio)
         .withWarmupSteps(warmup != null ? warmup : defaults.warmupSteps()).withWeightDecay(weightDecay)
         .withClipNorm(clipNorm).withCheckpointEvery(checkpointEvery);
+    Lora lora = Cli.lora(loraRank, loraAlpha, loraTargets);
     try (NDManager mgr = Cli.manager(); Checkpoint.Loaded loaded = Cli.load(model, mgr)) {
       Tokenizer tok = loaded.tokenizer();
+      if (lora != null) {
+        loaded.model().attachLora(lora, seed, null);
+      }
       List<TokenExample> examples = readExamples(data, tok); // before anything is written
       int maxLen = examples.stream().mapToInt(e -> e.ids().length).max().orElse(0);
       if (maxLen > loaded.model().config().maxPositionEmbeddings()) {
@@ -274,16 +289,22 @@ final class TrainCommand implements Callable<Integer> {
    * temporary name, then its files are renamed in one by one with config.json last, so OUT looks like a model only
    * once every file is there.
    */
-  private static void saveFinal(Checkpoint.Loaded loaded, Path out) {
+  private void saveFinal(Checkpoint.Loaded loaded, Path out) {
     Path tmp = out.resolve(".final-" + ProcessHandle.current().pid());
-    Checkpoint.save(loaded.model(), loaded.tokenizer(), tmp);
+    boolean adapter = loaded.model().lora() != null; // then OUT is a PEFT adapter on --model
+    String marker = adapter ? LoraAdapter.CONFIG : "config.json";
+    if (adapter) {
+      LoraAdapter.save(loaded.model(), loaded.tokenizer(), model, tmp);
+    } else {
+      Checkpoint.save(loaded.model(), loaded.tokenizer(), tmp);
+    }
     try {
-      Files.deleteIfExists(out.resolve("config.json"));
+      Files.deleteIfExists(out.resolve(marker));
       List<Path> files = new ArrayList<>();
       try (var s = Files.list(tmp)) {
         s.forEach(files::add);
       }
-      files.sort((a, b) -> Boolean.compare(a.endsWith("config.json"), b.endsWith("config.json")));
+      files.sort((a, b) -> Boolean.compare(a.endsWith(marker), b.endsWith(marker)));
       for (Path f : files) {
         AtomicFiles.moveIntoPlace(f, out.resolve(f.getFileName()));
       }

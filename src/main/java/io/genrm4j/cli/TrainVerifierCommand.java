@@ -110,25 +110,15 @@ public final class TrainVerifierCommand implements Callable<Integer> {
 
   /** The LoRA configuration of the flags, or null for full fine-tuning. */
   private Lora lora(VerifierKind k) {
-    if (loraRank == 0) {
-      if (loraAlpha != null || loraTargets != null || merge) {
-        throw new UserException("--lora-alpha, --lora-targets and --merge need --lora-rank");
-      }
-      return null;
+    if (loraRank == 0 && merge) {
+      throw new UserException("--merge needs --lora-rank");
     }
-    if (loraRank < 0) {
-      throw new UserException("--lora-rank must be >= 0, got " + loraRank);
-    }
-    if (k.hasScoreHead() || k.needsReference()) {
+    Lora l = Cli.lora(loraRank, loraAlpha, loraTargets);
+    if (l != null && (k.hasScoreHead() || k.needsReference())) {
       throw new UserException(k.id() + " with LoRA is not built (its score head or reference would not train as "
           + "PEFT saves it); use genrm, genrm-unified or genrm-cot");
     }
-    try {
-      return new Lora(loraRank, loraAlpha == null ? 2.0 * loraRank : loraAlpha,
-          loraTargets == null ? Lora.ALL_LINEAR : loraTargets);
-    } catch (IllegalArgumentException e) {
-      throw new UserException(e.getMessage());
-    }
+    return l;
   }
 
   /** The kind of {@code --kind}: genrm with a positive lambda is genrm-unified; the judge is never trained. */

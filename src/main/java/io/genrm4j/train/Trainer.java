@@ -164,6 +164,9 @@ public final class Trainer {
 
   // ---- resumable checkpoints ----
 
+  /** A LoRA run's resumable checkpoint holds its adapters here (the base is the run's --model). */
+  static final String ADAPTERS = "adapters.safetensors";
+
   static Path checkpointsDir(Path runDir) {
     return runDir.resolve("checkpoints");
   }
@@ -171,7 +174,18 @@ public final class Trainer {
   private static void saveCheckpoint(Path runDir, long step, LlamaModel model, Tokenizer tokenizer, AdamW opt,
       TrainConfig cfg) {
     Path dir = checkpointsDir(runDir).resolve("step-" + step);
-    Checkpoint.save(model, tokenizer, dir);
+    if (model.lora() == null) {
+      Checkpoint.save(model, tokenizer, dir);
+    } else { // the base does not change: the adapters alone, in the trainer's own file (the run saves PEFT's)
+      Map<String, FloatTensor> a = new LinkedHashMap<>();
+      model.adapters().forEach((k, v) -> a.put(k, new FloatTensor(v.getShape().getShape(), v.toFloatArray())));
+      try {
+        Files.createDirectories(dir);
+      } catch (IOException e) {
+        throw new UserException(dir + ": cannot create: " + e.getMessage());
+      }
+      SafetensorsWriter.write(dir.resolve(ADAPTERS), a, Map.of());
+    }
     Map<String, FloatTensor> state = new LinkedHashMap<>();
     opt.state().forEach((k, a) -> state.put(k, new FloatTensor(a.getShape().getShape(), a.toFloatArray())));
     SafetensorsWriter.write(dir.resolve("optimizer.safetensors"), state, Map.of("step", Long.toString(step)));
@@ -203,7 +217,22 @@ public final class Trainer {
     try {
       Path dir = checkpointsDir(runDir).resolve(Files.readString(latest).trim());
       JsonNode state = Jsonl.MAPPER.readTree(Files.readString(dir.resolve("trainer_state.json")));
-      Checkpoint.loadWeightsInto(model, dir);
+      if (model.lora() == null) {
+        Checkpoint.loadWeightsInto(model, dir);
+      } else {
+        if (!Files.exists(dir.resolve(ADAPTERS))) {
+          throw new UserException(dir + ": not a LoRA checkpoint; resume with the options the run started with");
+        }
+        try (SafetensorsReader r = SafetensorsReader.open(dir.resolve(ADAPTERS))) {
+          for (Map.Entry<String, NDArray> e : model.adapters().entrySet()) {
+            if (!r.contains(e.getKey())) {
+              throw new UserException(dir + ": adapter '" + e.getKey() + "' is missing; resume with the same LoRA "
+                  + "options");
+            }
+            e.getValue().set(r.readFloats(e.getKey()));
+          }
+        }
+      }
       Map<String, float[]> moments = new HashMap<>();
       try (SafetensorsReader r = SafetensorsReader.open(dir.resolve("optimizer.safetensors"))) {
         for (String name : r.names()) {

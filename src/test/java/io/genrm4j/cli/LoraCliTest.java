@@ -59,7 +59,7 @@ class LoraCliTest {
     CliRun.assertOneLineError(CliRun.of("train", "verifier", "--kind", "orm", "--model", base.toString(), "--data",
         data.toString(), "--out", dir.resolve("x").toString(), "--lora-rank", "4"), "not built");
     CliRun.assertOneLineError(CliRun.of("train", "verifier", "--kind", "genrm", "--model", base.toString(), "--data",
-        data.toString(), "--out", dir.resolve("y").toString(), "--merge"), "need --lora-rank");
+        data.toString(), "--out", dir.resolve("y").toString(), "--merge"), "needs --lora-rank");
     CliRun.assertOneLineError(CliRun.of("train", "verifier", "--kind", "genrm", "--model", base.toString(), "--data",
         data.toString(), "--out", dir.resolve("z").toString(), "--lora-rank", "2", "--lora-targets", "qkv"), "qkv");
   }

@@ -65,4 +65,38 @@ class TrainResumeTest {
         .map(n -> n.get("tokens").asText()).toList() + " (uninterrupted " + a.stream()
         .map(n -> n.get("tokens").asText()).toList() + ")");
   }
+
+  @Test
+  void aLoraRunResumesToTheSameAdaptersAndSavesThemInPeftLayout(@TempDir Path dir) throws Exception {
+    Path base = dir.resolve("base");
+    assertEquals(0, CliRun.of("create", "--preset", "test", "--tokenizer", "char:0123456789+=", "--out", base.toString())
+        .code());
+    Path data = data(dir, "a.jsonl", 0);
+    String[] lora = {"--lora-rank", "4", "--lr", "1e-2"};
+    Path whole = dir.resolve("whole");
+    CliRun w = CliRun.of(train(base, data, whole, lora));
+    assertEquals(0, w.code(), w.err());
+    assertTrue(Files.exists(whole.resolve(io.genrm4j.model.LoraAdapter.CONFIG))
+        && !Files.exists(whole.resolve("config.json")), "OUT is an adapter on --model");
+    Path crashed = dir.resolve("crashed");
+    String[] crash = {"--lora-rank", "4", "--lr", "1e-2", "--debug-crash-after-step", "3"};
+    assertEquals(1, CliRun.of(train(base, data, crashed, crash)).code());
+    CliRun resumed = CliRun.of(train(base, data, crashed, "--lora-rank", "4", "--lr", "1e-2", "--resume"));
+    assertEquals(0, resumed.code(), resumed.err());
+    assertTrue(resumed.out().contains("resumed at step 2"), resumed.out());
+    try (ai.djl.ndarray.NDManager root = ai.djl.ndarray.NDManager.newBaseManager();
+        io.genrm4j.model.Checkpoint.Loaded a = io.genrm4j.model.Checkpoint.load(whole, root);
+        io.genrm4j.model.Checkpoint.Loaded b = io.genrm4j.model.Checkpoint.load(crashed, root);
+        io.genrm4j.model.Checkpoint.Loaded start = io.genrm4j.model.Checkpoint.load(base, root)) {
+      for (var e : a.model().adapters().entrySet()) {
+        float[] x = e.getValue().toFloatArray();
+        float[] y = b.model().adapters().get(e.getKey()).toFloatArray();
+        for (int i = 0; i < x.length; i++) {
+          assertEquals(x[i], y[i], 1e-6, e.getKey() + " after a resume");
+        }
+      }
+      start.model().parameters().forEach((k, v) -> org.junit.jupiter.api.Assertions.assertArrayEquals(
+          v.toFloatArray(), b.model().parameters().get(k).toFloatArray(), 0f, k + ": the base is untouched"));
+    }
+  }
 }
