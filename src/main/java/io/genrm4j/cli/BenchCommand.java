@@ -84,6 +84,22 @@ final class BenchCommand implements Runnable {
     @Option(names = "--threads", description = "PyTorch intra-op threads (default: engine default)")
     Integer threads;
 
+    @Option(names = "--model", description = "the shape of this Hugging Face checkpoint's config.json (any supported "
+        + "family) instead of --preset/--vocab; weights are random, so a random-weight directory converted for "
+        + "llama.cpp compares on the same shape")
+    java.nio.file.Path model;
+
+    /** The benched shape: {@code --model}'s config (its vocabulary and name then stand for --vocab/--preset). */
+    ModelConfig shape() {
+      if (model == null) {
+        return Presets.get(preset, vocab);
+      }
+      ModelConfig c = ModelConfig.read(model.resolve("config.json")).withNumLabels(0);
+      vocab = c.vocabSize();
+      preset = model.getFileName() + " (" + c.modelType() + ")";
+      return c;
+    }
+
     void check() {
       if (vocab < 4 || seqLen < 2 || batchSize <= 0 || steps <= 0 || warmupSteps < 0) {
         throw new UserException("--vocab >= 4, --seq-len >= 2, --batch-size and --steps > 0, --warmup-steps >= 0");
@@ -121,7 +137,7 @@ final class BenchCommand implements Runnable {
     if (o.threads != null) {
       JniUtils.setNumThreads(o.threads);
     }
-    ModelConfig cfg = Presets.get(o.preset, o.vocab);
+    ModelConfig cfg = o.shape();
     if (o.seqLen > cfg.maxPositionEmbeddings()) {
       throw new UserException("--seq-len exceeds max_position_embeddings " + cfg.maxPositionEmbeddings());
     }
@@ -470,8 +486,13 @@ final class BenchCommand implements Runnable {
       String alphabet = chars.codePoints().distinct().collect(StringBuilder::new, StringBuilder::appendCodePoint,
           StringBuilder::append).toString();
       CharTokenizer tok = CharTokenizer.of(alphabet);
-      ModelConfig cfg = Presets.get(o.preset, tok.vocabSize()).toBuilder()
-          .maxPositionEmbeddings(2048).build(); // paper prompts are long
+      ModelConfig cfg = o.model == null ? Presets.get(o.preset, tok.vocabSize()).toBuilder()
+          .maxPositionEmbeddings(2048).build() // paper prompts are long
+          : o.shape();
+      if (cfg.vocabSize() < tok.vocabSize()) {
+        throw new UserException("--model's vocabulary (" + cfg.vocabSize() + ") is smaller than the bench's "
+            + "character tokenizer (" + tok.vocabSize() + ")");
+      }
       double peak = matmulGflops(mgr);
       try (mgr; LlamaModel model = LlamaModel.init(cfg, 0, mgr)) {
         io.genrm4j.task.Prompts.Format f = io.genrm4j.task.Prompts.Format.PAPER;

@@ -198,6 +198,19 @@ class EngineCommandsTest {
   }
 
   @Test
+  void benchRunsOnTheShapeOfAnyCheckpointsConfig() throws Exception {
+    Path qwen3 = dir.resolve("qwen3-shape");
+    Files.createDirectories(qwen3);
+    Files.writeString(qwen3.resolve("config.json"), "{\"model_type\": \"qwen3\", \"vocab_size\": 300, "
+        + "\"hidden_size\": 32, \"intermediate_size\": 64, \"num_hidden_layers\": 2, \"num_attention_heads\": 4, "
+        + "\"num_key_value_heads\": 2, \"head_dim\": 16, \"max_position_embeddings\": 64}");
+    CliRun r = CliRun.of("bench", "forward", "--model", qwen3.toString(), "--seq-len", "16", "--batch-size", "1",
+        "--steps", "1", "--warmup-steps", "0", "--threads", "1");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("qwen3-shape (qwen3)") && r.out().contains("tokens/s"), r.out());
+  }
+
+  @Test
   void helpAndBadFlags() {
     CliRun h = CliRun.of("train", "--help");
     assertEquals(0, h.code());
