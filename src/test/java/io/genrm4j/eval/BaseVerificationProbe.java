@@ -59,8 +59,8 @@ public final class BaseVerificationProbe {
           AlgorithmicTask.Mistake[] ms = AlgorithmicTask.Mistake.values();
           for (int i = 0; i < per; i++) {
             Problem p = t.randomProblem(n, rng);
-            String c = i % 2 == 0 ? p.referenceSolution()
-                : t.withMistake(t.words(p.question()), ms[rng.nextInt(ms.length)], rng);
+            AlgorithmicTask.Mistake m = ms[rng.nextInt(ms.length)]; // drawn for every candidate
+            String c = i % 2 == 0 ? p.referenceSolution() : t.withMistake(t.words(p.question()), m, rng);
             qs.add(p.question());
             cs.add(List.of(c));
             y[i] = t.grade(p, c).correct();
