@@ -21,8 +21,9 @@ import java.util.Random;
  * Not a test: the diagnostic behind the 2026-12-04 weighted-base page. {@code probe DIR PER} prints a checkpoint's
  * GenRM-direct AUROC and mean p(Yes) of right and wrong candidates at 1-10 items, for second-to-last letters (a
  * task the base verifies in its corpus) and last-letter (never verified there: any AUROC above 0.5 is transfer);
- * half the candidates are the reference, half carry one of the generator's error types. {@code corpus N FILE}
- * writes N direct-verification items per related task (1-10 items, a seed of its own) as genrm train JSONL.
+ * half the candidates are the reference, half carry one of the generator's error types. {@code corpus N FILE [S]}
+ * writes N direct-verification items per related task (1-10 items, a seed of its own) as genrm train JSONL, and
+ * with S also S solutions per task (the related tasks and last-letter) to replay solving.
  *
  * <pre>
  * ./mvnw -q -o test-compile
@@ -37,11 +38,20 @@ public final class BaseVerificationProbe {
     if (a[0].equals("corpus")) {
       var spec = new BaseCorpus.Spec(List.of(), RelatedListTask.NAMES, List.of(BaseCorpus.Kind.DIRECT), 1, 10,
           Integer.parseInt(a[1]), 99L);
+      List<BaseCorpus.Item> items = new ArrayList<>(BaseCorpus.items(spec));
+      if (a.length > 3) {
+        List<String> solved = new ArrayList<>(RelatedListTask.NAMES);
+        solved.add("last-letter");
+        items.addAll(BaseCorpus.items(new BaseCorpus.Spec(solved, List.of(), List.of(BaseCorpus.Kind.DIRECT), 1, 10,
+            Integer.parseInt(a[3]), 98L)).stream().filter(i -> i.kind() == BaseCorpus.Kind.SOLUTION).toList());
+      }
       StringBuilder out = new StringBuilder();
-      for (BaseCorpus.Item i : BaseCorpus.items(spec)) {
+      for (BaseCorpus.Item i : items) {
+        boolean direct = i.kind() == BaseCorpus.Kind.DIRECT;
         out.append(Jsonl.toJson(Jsonl.MAPPER.createObjectNode()
-            .put("prompt", Prompts.Format.COMPACT.verifyDirect(i.problem().question(), i.candidate()))
-            .put("completion", Prompts.label(i.correct())))).append('\n');
+            .put("prompt", direct ? Prompts.Format.COMPACT.verifyDirect(i.problem().question(), i.candidate())
+                : Prompts.Format.COMPACT.solve(i.problem().question()))
+            .put("completion", direct ? Prompts.label(i.correct()) : i.candidate()))).append('\n');
       }
       AtomicFiles.writeString(Path.of(a[2]), out.toString());
       return;
