@@ -83,7 +83,7 @@ public final class Pretraining {
       return dir;
     }
     err.println("building base '" + r.name() + "' (" + preset + ", " + r.steps() + " steps) in " + dir);
-    build(r, preset, tok, dir, bars);
+    build(r, preset, tok, dir, bars, err);
     return dir;
   }
 
@@ -127,11 +127,14 @@ public final class Pretraining {
     return out;
   }
 
-  private static void build(BaseRecipe r, String preset, CharTokenizer tok, Path dir, LongFunction<ProgressBar> bars) {
+  private static void build(BaseRecipe r, String preset, CharTokenizer tok, Path dir, LongFunction<ProgressBar> bars,
+      PrintStream err) {
+    Path first = r.from() == null ? null : ensure(BaseRecipe.named(r.from()), preset, tok, bars, err);
     List<BaseCorpus.Item> items = corpus(r);
     List<TokenExample> data = examples(tok, items, r.labelWeight());
     try (NDManager root = NDManager.newBaseManager();
-        LlamaModel m = freshModel(preset, tok, r.corpus().seed(), root)) {
+        LlamaModel m = first == null ? freshModel(preset, tok, r.corpus().seed(), root)
+            : Checkpoint.load(first, root).model()) {
       TrainConfig cfg = TrainConfig.defaults(r.steps(), r.batch(), r.lr(), r.corpus().seed() + 1);
       Trainer.Result res;
       try (ProgressBar bar = bars.apply(r.steps())) {
@@ -143,6 +146,9 @@ public final class Pretraining {
       ObjectNode o = Jsonl.MAPPER.createObjectNode();
       o.put("recipe", r.name());
       o.put("recipe_spec", r.toString());
+      if (r.from() != null) {
+        o.put("from", first.getFileName().toString());
+      }
       o.put("preset", preset);
       o.put("hash", r.hash(preset, tokenizerKey(tok)));
       Map<BaseCorpus.Kind, Integer> byKind = new EnumMap<>(BaseCorpus.Kind.class);

@@ -84,6 +84,31 @@ class PretrainingTest {
   }
 
   @Test
+  void aSecondPhaseContinuesTheFirstPhasesBase() throws Exception {
+    CharTokenizer tok = Experiment.tokenizer(Tasks.LAST_LETTER);
+    ByteArrayOutputStream said = new ByteArrayOutputStream();
+    PrintStream err = new PrintStream(said, true, StandardCharsets.UTF_8);
+    Path second = Pretraining.ensure(BaseRecipe.named("test-second-phase"), "test", tok,
+        n -> new me.tongfei.progressbar.ProgressBar("t", n), err);
+    Path first = Pretraining.dir(BaseRecipe.named("test"), "test", tok);
+    assertTrue(Files.exists(first.resolve(Pretraining.BASE_JSON)), "the first phase is built on the way");
+    assertEquals(first.getFileName().toString(), Pretraining.readInfo(second).get("from").asText());
+    try (ai.djl.ndarray.NDManager root = ai.djl.ndarray.NDManager.newBaseManager();
+        io.genrm4j.model.Checkpoint.Loaded a = io.genrm4j.model.Checkpoint.load(first, root);
+        io.genrm4j.model.Checkpoint.Loaded b = io.genrm4j.model.Checkpoint.load(second, root)) {
+      String w = "model.layers.0.mlp.up_proj.weight";
+      float[] x = a.model().parameters().get(w).toFloatArray();
+      float[] y = b.model().parameters().get(w).toFloatArray();
+      double moved = 0;
+      for (int i = 0; i < x.length; i++) {
+        moved = Math.max(moved, Math.abs(x[i] - y[i]));
+      }
+      assertTrue(moved > 0 && moved < 0.05, "two steps at lr 1e-3 from the first phase's weights: " + moved);
+    }
+    assertNotEquals(BaseRecipe.named("test").hash("test", "x"), BaseRecipe.named("test-second-phase").hash("test", "x"));
+  }
+
+  @Test
   void theGeneratorStartsFromTheBase() throws Exception {
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
     RunDir withBase = new RunDir(tmp.resolve("with"));
