@@ -44,10 +44,7 @@ public final class Checkpoint {
     try {
       deleteRecursively(tmp);
       Files.createDirectories(tmp);
-      Map<String, FloatTensor> tensors = new LinkedHashMap<>();
-      for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-        tensors.put(e.getKey(), new FloatTensor(e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
-      }
+      Map<String, FloatTensor> tensors = hostTensors(model.parameters(), "");
       SafetensorsWriter.write(tmp.resolve("model.safetensors"), FusedProjections.fuse(model.config(), tensors),
           Map.of("format", "pt"));
       tokenizer.save(tmp);
@@ -70,6 +67,13 @@ public final class Checkpoint {
         // nothing under the final name depends on it
       }
     }
+  }
+
+  /** Copies of {@code arrays} as host tensors, in order, each name prefixed with {@code prefix}: what is saved. */
+  public static Map<String, FloatTensor> hostTensors(Map<String, NDArray> arrays, String prefix) {
+    Map<String, FloatTensor> out = new LinkedHashMap<>();
+    arrays.forEach((k, a) -> out.put(prefix + k, new FloatTensor(a.getShape().getShape(), a.toFloatArray())));
+    return out;
   }
 
   /**

@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
 /**
  * A Llama-family decoder (Llama 2/3.x, Qwen2, Qwen3, Mistral, Gemma, Gemma2) written out in plain DJL ops: RMSNorm,
  * rotate-half RoPE (with Llama 3 frequency scaling), grouped-query attention with causal + padding (+ sliding window)
- * masks (Qwen3: RMSNorm on each query and key head first; Gemma2: soft-capped logits), SwiGLU or GeGLU MLP, tied or untied LM head, and an optional scalar score head.
+ * masks (Qwen3: RMSNorm on each query and key head first; Gemma2: soft-capped logits), SwiGLU or GeGLU MLP, tied or
+ * untied LM head, and an optional scalar score head.
  * Parameters are kept under their Hugging Face names, so checkpoints load in transformers and vLLM unchanged.
  *
  * <p>Every op result belongs to its first operand's manager, so activations always come first: they then live in
@@ -299,7 +300,7 @@ public final class LlamaModel implements AutoCloseable {
    *
    * @param cos [B, T, 1, headDim], broadcast over heads; likewise {@code sin}
    * @param mask [B, 1, T, S] additive, S = past + T
-   * @param slidingMask the same for sliding-window layers (null when the model has none)
+   * @param slidingMask the same for sliding-window layers ({@code mask} when the window covers every key)
    */
   private record Chunk(long batch, long t, long s, NDArray cos, NDArray sin, NDArray mask, NDArray slidingMask,
       NDArray scale, NDArray eps) {}
@@ -326,8 +327,9 @@ public final class LlamaModel implements AutoCloseable {
     CacheWrite write = new CacheWrite(cache, t);
     NDArray keyValid = write.keyValid(valid); // [B, S]
     NDArray mask = causalMask(keyValid, batch, write.past(), t, 0, fm); // [B, 1, T, S]
-    NDArray slidingMask = config.slidingWindow() > 0
-        ? causalMask(keyValid, batch, write.past(), t, config.slidingWindow(), fm) : null;
+    // a window covering every key of this call changes nothing: the full mask serves the sliding layers too
+    NDArray slidingMask = config.slidingWindow() > 0 && config.slidingWindow() < write.past() + t
+        ? causalMask(keyValid, batch, write.past(), t, config.slidingWindow(), fm) : mask;
     NDArray scale = fm.full(new Shape(), (float) config.attentionScale());
     NDArray eps = fm.full(new Shape(), (float) config.rmsNormEps());
     KvCache next = write.nextCache(keyValid, valid);
@@ -401,8 +403,7 @@ public final class LlamaModel implements AutoCloseable {
     k = rope(k, c.cos(), c.sin(), hd).transpose(0, 2, 1, 3); // [B, KV, T, hd]
     v = v.transpose(0, 2, 1, 3); // [B, KV, T, hd]
     CacheWrite.KeysValues kv = write.store(l, k, v, scratch); // [B, KV, S, hd] each
-    NDArray y = groupedAttention(q, kv, c, c.slidingMask() != null && config.slidingLayer(l) ? c.slidingMask()
-        : c.mask(), scratch); // [B, T, H*hd]
+    NDArray y = groupedAttention(q, kv, c, config.slidingLayer(l) ? c.slidingMask() : c.mask(), scratch); // [B, T, H*hd]
     NDArray out = linear(y, p + "self_attn.o_proj");
     return config.sandwichNorms() ? norm(out, p + "post_attention_layernorm.weight", c.eps()) : out;
   }

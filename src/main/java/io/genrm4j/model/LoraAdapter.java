@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.genrm4j.model.io.FloatTensor;
 import io.genrm4j.model.io.SafetensorsReader;
 import io.genrm4j.model.io.SafetensorsWriter;
 import io.genrm4j.model.tokenizer.Tokenizer;
@@ -44,10 +43,8 @@ public final class LoraAdapter {
     try {
       Checkpoint.deleteRecursively(tmp);
       Files.createDirectories(tmp);
-      Map<String, FloatTensor> t = new LinkedHashMap<>();
-      model.adapters().forEach((name, a) -> t.put(PREFIX + name, new FloatTensor(a.getShape().getShape(),
-          a.toFloatArray())));
-      SafetensorsWriter.write(tmp.resolve(WEIGHTS), t, Map.of("format", "pt"));
+      SafetensorsWriter.write(tmp.resolve(WEIGHTS), Checkpoint.hostTensors(model.adapters(), PREFIX),
+          Map.of("format", "pt"));
       ObjectNode c = Jsonl.MAPPER.createObjectNode();
       c.put("peft_type", "LORA");
       c.put("task_type", "CAUSAL_LM");

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genrm4j.model.Autograd;
 import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.LlamaModel;
-import io.genrm4j.model.io.FloatTensor;
 import io.genrm4j.model.io.SafetensorsReader;
 import io.genrm4j.model.io.SafetensorsWriter;
 import io.genrm4j.model.tokenizer.Tokenizer;
@@ -21,7 +20,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -177,18 +175,15 @@ public final class Trainer {
     if (model.lora() == null) {
       Checkpoint.save(model, tokenizer, dir);
     } else { // the base does not change: the adapters alone, in the trainer's own file (the run saves PEFT's)
-      Map<String, FloatTensor> a = new LinkedHashMap<>();
-      model.adapters().forEach((k, v) -> a.put(k, new FloatTensor(v.getShape().getShape(), v.toFloatArray())));
       try {
         Files.createDirectories(dir);
       } catch (IOException e) {
         throw new UserException(dir + ": cannot create: " + e.getMessage());
       }
-      SafetensorsWriter.write(dir.resolve(ADAPTERS), a, Map.of());
+      SafetensorsWriter.write(dir.resolve(ADAPTERS), Checkpoint.hostTensors(model.adapters(), ""), Map.of());
     }
-    Map<String, FloatTensor> state = new LinkedHashMap<>();
-    opt.state().forEach((k, a) -> state.put(k, new FloatTensor(a.getShape().getShape(), a.toFloatArray())));
-    SafetensorsWriter.write(dir.resolve("optimizer.safetensors"), state, Map.of("step", Long.toString(step)));
+    SafetensorsWriter.write(dir.resolve("optimizer.safetensors"), Checkpoint.hostTensors(opt.state(), ""),
+        Map.of("step", Long.toString(step)));
     ObjectNode s = Jsonl.MAPPER.createObjectNode();
     s.put("step", step);
     s.put("optimizer_step", opt.stepCount());

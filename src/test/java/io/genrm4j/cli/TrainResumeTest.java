@@ -24,6 +24,14 @@ class TrainResumeTest {
     return Files.write(dir.resolve(name), lines);
   }
 
+  /** A fresh test-preset model over the digits and + =. */
+  static Path base(Path dir) {
+    Path base = dir.resolve("base");
+    assertEquals(0, CliRun.of("create", "--preset", "test", "--tokenizer", "char:0123456789+=", "--out", base.toString())
+        .code());
+    return base;
+  }
+
   static String[] train(Path base, Path data, Path out, String... more) {
     List<String> a = new ArrayList<>(List.of("train", "--model", base.toString(), "--data", data.toString(), "--out",
         out.toString(), "--steps", "5", "--batch-size", "2", "--checkpoint-every", "2", "--seed", "3"));
@@ -33,9 +41,7 @@ class TrainResumeTest {
 
   @Test
   void resumedLogContinuesAndOtherDataIsRefused(@TempDir Path dir) throws Exception {
-    Path base = dir.resolve("base");
-    assertEquals(0, CliRun.of("create", "--preset", "test", "--tokenizer", "char:0123456789+=", "--out", base.toString())
-        .code());
+    Path base = base(dir);
     Path data = data(dir, "a.jsonl", 0);
     Path whole = dir.resolve("whole");
     assertEquals(0, CliRun.of(train(base, data, whole)).code());
@@ -68,9 +74,7 @@ class TrainResumeTest {
 
   @Test
   void aLoraRunResumesToTheSameAdaptersAndSavesThemInPeftLayout(@TempDir Path dir) throws Exception {
-    Path base = dir.resolve("base");
-    assertEquals(0, CliRun.of("create", "--preset", "test", "--tokenizer", "char:0123456789+=", "--out", base.toString())
-        .code());
+    Path base = base(dir);
     Path data = data(dir, "a.jsonl", 0);
     String[] lora = {"--lora-rank", "4", "--lr", "1e-2"};
     Path whole = dir.resolve("whole");
