@@ -403,7 +403,8 @@ public final class LlamaModel implements AutoCloseable {
     k = rope(k, c.cos(), c.sin(), hd).transpose(0, 2, 1, 3); // [B, KV, T, hd]
     v = v.transpose(0, 2, 1, 3); // [B, KV, T, hd]
     CacheWrite.KeysValues kv = write.store(l, k, v, scratch); // [B, KV, S, hd] each
-    NDArray y = groupedAttention(q, kv, c, config.slidingLayer(l) ? c.slidingMask() : c.mask(), scratch); // [B, T, H*hd]
+    NDArray mask = config.slidingLayer(l) ? c.slidingMask() : c.mask();
+    NDArray y = groupedAttention(q, kv, c, mask, scratch); // [B, T, H*hd]
     NDArray out = linear(y, p + "self_attn.o_proj");
     return config.sandwichNorms() ? norm(out, p + "post_attention_layernorm.weight", c.eps()) : out;
   }
