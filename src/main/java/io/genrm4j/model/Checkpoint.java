@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.genrm4j.model.io.FloatTensor;
+import io.genrm4j.model.io.SafetensorsDtype;
 import io.genrm4j.model.io.SafetensorsReader;
 import io.genrm4j.model.io.SafetensorsWriter;
 import io.genrm4j.model.tokenizer.Tokenizer;
@@ -35,7 +36,13 @@ public final class Checkpoint {
     }
   }
 
+  /** Saves with F32 weights. */
   public static void save(LlamaModel model, Tokenizer tokenizer, Path dir) {
+    save(model, tokenizer, dir, SafetensorsDtype.F32);
+  }
+
+  /** Saves with weights stored as {@code dtype}: F32, F16 or BF16 (narrowed to nearest). */
+  public static void save(LlamaModel model, Tokenizer tokenizer, Path dir, SafetensorsDtype dtype) {
     if (model.lora() != null) { // the adapters are not parameters: saving would silently drop them
       throw new IllegalStateException("a model with LoRA adapters is saved with LoraAdapter.save or as merged()");
     }
@@ -46,9 +53,9 @@ public final class Checkpoint {
       Files.createDirectories(tmp);
       Map<String, FloatTensor> tensors = hostTensors(model.parameters(), "");
       SafetensorsWriter.write(tmp.resolve("model.safetensors"), FusedProjections.fuse(model.config(), tensors),
-          Map.of("format", "pt"));
+          Map.of("format", "pt"), dtype);
       tokenizer.save(tmp);
-      AtomicFiles.writeString(tmp.resolve("config.json"), model.config().toJson());
+      AtomicFiles.writeString(tmp.resolve("config.json"), model.config().toJson(dtype));
       if (Files.exists(abs)) {
         Path old = abs.resolveSibling("." + abs.getFileName() + ".old-" + ProcessHandle.current().pid());
         deleteRecursively(old);

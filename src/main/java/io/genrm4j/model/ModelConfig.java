@@ -2,6 +2,7 @@ package io.genrm4j.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.genrm4j.model.io.SafetensorsDtype;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
 import java.io.IOException;
@@ -394,8 +395,13 @@ public record ModelConfig(
     }
   }
 
-  /** The HF {@code config.json} text of this config. */
+  /** The HF {@code config.json} text of this config, for F32 weights. */
   public String toJson() {
+    return toJson(SafetensorsDtype.F32);
+  }
+
+  /** The HF {@code config.json} text of this config, for weights stored as {@code dtype} (F32, F16 or BF16). */
+  public String toJson(SafetensorsDtype dtype) {
     ObjectNode n = Jsonl.MAPPER.createObjectNode();
     boolean classifier = numLabels == 1;
     String family = switch (modelType) {
@@ -447,7 +453,11 @@ public record ModelConfig(
     n.put("attention_bias", attentionBias);
     n.put("mlp_bias", false);
     n.put("initializer_range", 0.02);
-    n.put("torch_dtype", "float32");
+    n.put("torch_dtype", switch (dtype) {
+      case F16 -> "float16";
+      case BF16 -> "bfloat16";
+      default -> "float32";
+    });
     if (bosTokenId >= 0) {
       n.put("bos_token_id", bosTokenId);
     }

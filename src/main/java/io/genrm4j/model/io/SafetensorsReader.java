@@ -406,6 +406,45 @@ public final class SafetensorsReader implements AutoCloseable {
     return Float.intBitsToFloat((bf16 & 0xffff) << 16);
   }
 
+  /**
+   * Narrows a float to the nearest IEEE 754 binary16 (ties to even; overflow to infinity, NaN stays NaN): what
+   * {@code torch.Tensor.half()} does. Java 17 has no {@code Float.floatToFloat16}.
+   */
+  public static short floatToHalf(float f) {
+    int bits = Float.floatToRawIntBits(f);
+    int sign = (bits >>> 16) & 0x8000;
+    int exp = (bits >>> 23) & 0xff;
+    int mant = bits & 0x7fffff;
+    if (exp == 0xff) { // infinity, or NaN kept quiet with the top of its payload
+      return (short) (sign | 0x7c00 | (mant == 0 ? 0 : 0x200 | (mant >>> 13)));
+    }
+    int e = exp - 127 + 15; // the binary16 exponent field
+    if (e >= 0x1f) {
+      return (short) (sign | 0x7c00);
+    }
+    if (e <= 0) { // subnormal in binary16 (or zero): value = m * 2^-24
+      if (e < -10) {
+        return (short) sign;
+      }
+      int m = mant | 0x800000;
+      int shift = 14 - e;
+      int rounded = m + (1 << (shift - 1)) - 1 + ((m >>> shift) & 1);
+      return (short) (sign | (rounded >>> shift));
+    }
+    // a carry out of the mantissa bumps the exponent, and from 30 to 31 gives infinity: both correct
+    int rounded = mant + 0xfff + ((mant >>> 13) & 1);
+    return (short) (sign | ((e << 10) + (rounded >>> 13)));
+  }
+
+  /** Narrows a float to the nearest bfloat16 (ties to even; NaN stays NaN), as {@code torch.Tensor.bfloat16()}. */
+  public static short floatToBf16(float f) {
+    int bits = Float.floatToRawIntBits(f);
+    if ((bits & 0x7fffffff) > 0x7f800000) {
+      return (short) ((bits >>> 16) | 0x40);
+    }
+    return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
+  }
+
   private static void readFully(Path file, FileChannel ch, ByteBuffer buf, long pos) throws IOException {
     while (buf.hasRemaining()) {
       int r = ch.read(buf, pos);

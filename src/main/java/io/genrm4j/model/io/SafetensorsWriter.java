@@ -17,28 +17,37 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes FP32 safetensors files: header padded with spaces to a multiple of 8 bytes, tensors in the map's iteration
+ * Writes safetensors files of F32, F16 or BF16 from FP32 values (narrowed to nearest, ties to even): header padded with spaces to a multiple of 8 bytes, tensors in the map's iteration
  * order, little-endian data streamed tensor by tensor (offsets are {@code long}, so files over 2 GiB work). Every file
  * is written atomically (temporary sibling, then rename), so a failed write leaves nothing under the target name.
  */
 public final class SafetensorsWriter {
   private static final int CHUNK_FLOATS = 1 << 16;
-  /** The one type written. */
+  /** The type of sharded checkpoints and of {@link #write(Path, Map, Map)}. */
   private static final SafetensorsDtype DTYPE = SafetensorsDtype.F32;
 
   private SafetensorsWriter() {}
 
-  /** Writes one safetensors file; {@code metadata} (may be null or empty) becomes {@code __metadata__}. */
+  /** Writes one F32 safetensors file; {@code metadata} (may be null or empty) becomes {@code __metadata__}. */
   public static void write(Path file, Map<String, FloatTensor> tensors, Map<String, String> metadata) {
+    write(file, tensors, metadata, DTYPE);
+  }
+
+  /** Writes one safetensors file of {@code dtype}: F32, F16 or BF16. */
+  public static void write(Path file, Map<String, FloatTensor> tensors, Map<String, String> metadata,
+      SafetensorsDtype dtype) {
+    if (dtype != SafetensorsDtype.F32 && dtype != SafetensorsDtype.F16 && dtype != SafetensorsDtype.BF16) {
+      throw new IllegalArgumentException("safetensors are written as F32, F16 or BF16, not " + dtype);
+    }
     List<Map.Entry<String, FloatTensor>> list = validate(file, tensors);
-    byte[] header = header(list, metadata);
+    byte[] header = header(list, metadata, dtype);
     AtomicFiles.write(file, out -> {
       ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
       out.write(len.array());
       out.write(header);
-      ByteBuffer buf = ByteBuffer.allocate(CHUNK_FLOATS * DTYPE.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer buf = ByteBuffer.allocate(CHUNK_FLOATS * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
       for (Map.Entry<String, FloatTensor> e : list) {
-        writeFloats(out, e.getValue().data(), buf);
+        writeValues(out, e.getValue().data(), buf, dtype);
       }
     });
   }
@@ -111,7 +120,8 @@ public final class SafetensorsWriter {
     return list;
   }
 
-  private static byte[] header(List<Map.Entry<String, FloatTensor>> list, Map<String, String> metadata) {
+  private static byte[] header(List<Map.Entry<String, FloatTensor>> list, Map<String, String> metadata,
+      SafetensorsDtype dtype) {
     ObjectNode root = Jsonl.MAPPER.createObjectNode();
     if (metadata != null && !metadata.isEmpty()) {
       ObjectNode md = root.putObject("__metadata__");
@@ -121,12 +131,12 @@ public final class SafetensorsWriter {
     for (Map.Entry<String, FloatTensor> e : list) {
       FloatTensor t = e.getValue();
       ObjectNode o = root.putObject(e.getKey());
-      o.put("dtype", DTYPE.name());
+      o.put("dtype", dtype.name());
       ArrayNode shape = o.putArray("shape");
       for (long d : t.shape()) {
         shape.add(d);
       }
-      long end = offset + (long) DTYPE.bytes() * t.data().length;
+      long end = offset + (long) dtype.bytes() * t.data().length;
       o.putArray("data_offsets").add(offset).add(end);
       offset = end;
     }
@@ -140,12 +150,25 @@ public final class SafetensorsWriter {
     return header;
   }
 
-  private static void writeFloats(OutputStream out, float[] data, ByteBuffer buf) throws IOException {
+  private static void writeValues(OutputStream out, float[] data, ByteBuffer buf, SafetensorsDtype dtype)
+      throws IOException {
     for (int off = 0; off < data.length; off += CHUNK_FLOATS) {
       int n = Math.min(CHUNK_FLOATS, data.length - off);
       buf.clear();
-      buf.asFloatBuffer().put(data, off, n);
-      out.write(buf.array(), 0, n * DTYPE.bytes());
+      switch (dtype) {
+        case F32 -> buf.asFloatBuffer().put(data, off, n);
+        case F16 -> {
+          for (int i = 0; i < n; i++) {
+            buf.putShort(2 * i, SafetensorsReader.floatToHalf(data[off + i]));
+          }
+        }
+        default -> {
+          for (int i = 0; i < n; i++) {
+            buf.putShort(2 * i, SafetensorsReader.floatToBf16(data[off + i]));
+          }
+        }
+      }
+      out.write(buf.array(), 0, n * dtype.bytes());
     }
   }
 }

@@ -178,6 +178,85 @@ class SafetensorsTest {
   }
 
   @Test
+  void narrowingToHalfAndBfloatMatchesLibtorch() {
+    // every binary16 value narrows back to its own bits
+    for (int bits = 0; bits < 0x10000; bits++) {
+      float v = SafetensorsReader.halfToFloat((short) bits);
+      short back = SafetensorsReader.floatToHalf(v);
+      if (Float.isNaN(v)) {
+        assertTrue(Float.isNaN(SafetensorsReader.halfToFloat(back)), Integer.toHexString(bits));
+      } else {
+        assertEquals(bits, back & 0xffff, "bits " + Integer.toHexString(bits));
+      }
+    }
+    // random floats over binary16's whole range (subnormals, ties, overflow): rounded as libtorch rounds them
+    Random r = new Random(11);
+    float[] x = new float[200_000];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (r.nextGaussian() * Math.pow(2, r.nextInt(50) - 30));
+    }
+    x[0] = 65520f; // halfway to the next binary16 power: rounds to infinity
+    x[1] = 0x1p-25f; // halfway between 0 and the smallest subnormal: ties to even, zero
+    x[2] = 0x1.8p-24f; // halfway between the first two subnormals: ties to even, the second
+    x[3] = 1f + 0x1p-11f; // halfway between 1 and its successor: ties to even, 1
+    float[] half = new float[x.length];
+    float[] bf16 = new float[x.length];
+    for (int i = 0; i < x.length; i++) {
+      half[i] = SafetensorsReader.halfToFloat(SafetensorsReader.floatToHalf(x[i]));
+      bf16[i] = SafetensorsReader.bf16ToFloat(SafetensorsReader.floatToBf16(x[i]));
+    }
+    assertEquals(Float.POSITIVE_INFINITY, half[0]);
+    assertEquals(0f, half[1]);
+    assertEquals(0x1p-23f, half[2]);
+    assertEquals(1f, half[3]);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      NDArray a = manager.create(x);
+      assertArrayEquals(a.toType(DataType.FLOAT16, true).toType(DataType.FLOAT32, true).toFloatArray(), half, 0f);
+    }
+    // bfloat16 (DJL's conversion to it aborts the JVM): the nearer of the two truncations around x, ties to even
+    for (int i = 0; i < x.length; i++) {
+      int bits = Float.floatToRawIntBits(x[i]);
+      float down = Float.intBitsToFloat(bits & 0xffff0000);
+      float up = Float.intBitsToFloat((bits & 0xffff0000) + 0x10000);
+      double dd = Math.abs((double) x[i] - down);
+      double du = Math.abs((double) up - x[i]);
+      float expect = dd < du ? down : du < dd ? up : ((bits >>> 16) & 1) == 0 ? down : up;
+      assertEquals(expect, bf16[i], 0f, "x " + x[i]);
+    }
+  }
+
+  @Test
+  void writesHalfAndBfloatFiles() throws IOException {
+    Map<String, FloatTensor> m = new LinkedHashMap<>();
+    float[] w = randn(new Random(3), 70_000); // more than one write chunk
+    m.put("w", FloatTensor.of(w, 700, 100));
+    for (SafetensorsDtype d : List.of(SafetensorsDtype.F16, SafetensorsDtype.BF16)) {
+      Path f = dir.resolve(d + ".safetensors");
+      SafetensorsWriter.write(f, m, Map.of("format", "pt"), d);
+      assertEquals(8 + headerLength(f) + 2L * w.length, Files.size(f));
+      try (SafetensorsReader rd = SafetensorsReader.open(f)) {
+        assertEquals(d.name(), rd.dtype("w"));
+        float[] back = rd.readFloats("w");
+        for (int i = 0; i < w.length; i++) {
+          float expect = d == SafetensorsDtype.F16 ? SafetensorsReader.halfToFloat(SafetensorsReader.floatToHalf(w[i]))
+              : SafetensorsReader.bf16ToFloat(SafetensorsReader.floatToBf16(w[i]));
+          assertEquals(expect, back[i], 0f);
+        }
+      }
+    }
+    assertThrows(IllegalArgumentException.class,
+        () -> SafetensorsWriter.write(dir.resolve("x.safetensors"), m, null, SafetensorsDtype.F64));
+  }
+
+  private static long headerLength(Path f) throws IOException {
+    try (FileChannel ch = FileChannel.open(f)) {
+      ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      ch.read(b, 0);
+      return b.getLong(0);
+    }
+  }
+
+  @Test
   void djlDecodesOurFileIdentically() throws IOException {
     Map<String, FloatTensor> m = sample();
     m.remove("empty"); // keep to what any reader handles
