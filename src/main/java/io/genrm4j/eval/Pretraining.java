@@ -9,6 +9,7 @@ import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.Presets;
+import io.genrm4j.model.io.SafetensorsDtype;
 import io.genrm4j.model.tokenizer.CharTokenizer;
 import io.genrm4j.task.AlgorithmicTask;
 import io.genrm4j.task.BaseCorpus;
@@ -27,6 +28,7 @@ import io.genrm4j.verify.VerifierData;
 import io.genrm4j.verify.VerifierScore;
 import io.genrm4j.verify.VerifierTrainer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -82,9 +84,46 @@ public final class Pretraining {
     if (Files.exists(dir.resolve(BASE_JSON))) {
       return dir;
     }
+    if (unpackBundled(dir)) {
+      err.println("base '" + r.name() + "' (" + preset + "): the copy shipped with genrm4j, unpacked to " + dir);
+      return dir;
+    }
     err.println("building base '" + r.name() + "' (" + preset + ", " + r.steps() + " steps) in " + dir);
     build(r, preset, tok, dir, bars, err);
     return dir;
+  }
+
+  /**
+   * Where bases ship inside the jar, by cache directory name: small F16 checkpoints that this class builds (rebuilt
+   * by deleting the cache copy and running {@code genrm pretrain} with the recipe), so a user need not spend the hour.
+   */
+  static final String BUNDLED = "/io/genrm4j/bases/";
+  /** A base directory's files, {@link #BASE_JSON} (the marker) last. */
+  private static final List<String> BASE_FILES =
+      List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", BASE_JSON);
+
+  /** Whether a copy of this base ships inside the jar. */
+  public static boolean isBundled(BaseRecipe r, String preset, CharTokenizer tok) {
+    return Pretraining.class.getResource(BUNDLED + dir(r, preset, tok).getFileName() + "/" + BASE_JSON) != null;
+  }
+
+  /** Copies the bundled base of {@code dir}'s name into {@code dir}; false when none ships under that name. */
+  private static boolean unpackBundled(Path dir) {
+    String at = BUNDLED + dir.getFileName() + "/";
+    if (Pretraining.class.getResource(at + BASE_JSON) == null) {
+      return false;
+    }
+    for (String f : BASE_FILES) {
+      try (InputStream in = Pretraining.class.getResourceAsStream(at + f)) {
+        if (in == null) {
+          throw new IllegalStateException("the bundled base " + at + " lacks " + f);
+        }
+        AtomicFiles.write(dir.resolve(f), in::transferTo);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot unpack the bundled base " + at + ": " + e.getMessage(), e);
+      }
+    }
+    return true;
   }
 
   /** A built base's {@code base.json}. */
@@ -159,8 +198,12 @@ public final class Pretraining {
       o.put("tokens", res.tokens());
       o.put("seconds", res.seconds());
       o.put("final_loss", res.finalLoss());
-      o.set("abilities", abilities(m, tok, r.corpus().seed() + 2, r.name().equals("test") ? 4 : 32));
-      Checkpoint.save(m, tok, dir);
+      // F16 keeps a tiny base small enough to ship; what it can do is measured on the saved weights
+      Checkpoint.save(m, tok, dir, SafetensorsDtype.F16);
+      o.put("dtype", SafetensorsDtype.F16.name());
+      try (Checkpoint.Loaded saved = Checkpoint.load(dir, root)) {
+        o.set("abilities", abilities(saved.model(), tok, r.corpus().seed() + 2, r.name().equals("test") ? 4 : 32));
+      }
       AtomicFiles.writeString(dir.resolve(BASE_JSON), Experiment.pretty(o));
     }
   }

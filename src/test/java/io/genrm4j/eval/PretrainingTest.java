@@ -63,6 +63,11 @@ class PretrainingTest {
     assertEquals(1, said.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("building base")).count());
     JsonNode info = Pretraining.readInfo(dir);
     assertEquals("test", info.get("recipe").asText());
+    assertEquals("F16", info.get("dtype").asText(), "bases are kept small enough to ship");
+    try (io.genrm4j.model.io.SafetensorsReader st = io.genrm4j.model.io.SafetensorsReader.open(dir)) {
+      assertEquals("F16", st.dtype("model.embed_tokens.weight"));
+    }
+    assertEquals("float16", Jsonl.MAPPER.readTree(dir.resolve("config.json").toFile()).get("torch_dtype").asText());
     assertEquals(r.steps(), info.get("steps").asInt());
     JsonNode a = info.get("abilities");
     for (String k : new String[] {"second-to-last-letters_direct_8_to_10", "last_letter_direct_6_zero_shot"}) {
