@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
           + "stages, so a killed run continues where it stopped.",
       "Profiles: mini (seconds, a smoke test), quick (tens of minutes for last-letter on 2 cores with two workers; "
           + "word sorting longer), full (hours); measured durations: docs/results/. Their values: "
-          + "src/main/resources/io/genrm4j/profiles/."
+          + "core/src/main/resources/io/genrm4j/profiles/."
     })
 public final class ExperimentCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -26,9 +26,9 @@ import java.util.Random;
  * with S also S solutions per task (the related tasks and last-letter) to replay solving.
  *
  * <pre>
- * ./mvnw -q -o test-compile
+ * ./mvnw -q -o -pl core -am test-compile
  * java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
- *   -cp "target/classes:target/test-classes:target/lib/*" io.genrm4j.eval.BaseVerificationProbe probe DIR 80
+ *   -cp "core/target/classes:core/target/test-classes:core/target/lib/*" io.genrm4j.eval.BaseVerificationProbe probe DIR 80
  * </pre>
  */
 public final class BaseVerificationProbe {

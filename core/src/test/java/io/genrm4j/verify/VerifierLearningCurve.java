@@ -16,9 +16,9 @@ import java.util.function.Consumer;
  * final answer only, or a wrong pick carried through), and on 400 training examples (over-fitting shows as a gap).
  *
  * <pre>
- * ./mvnw -q -o test-compile
+ * ./mvnw -q -o -pl core -am test-compile
  * java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
- *   -cp "target/classes:target/test-classes:target/lib/*" io.genrm4j.verify.VerifierLearningCurve \
+ *   -cp "core/target/classes:core/target/test-classes:core/target/lib/*" io.genrm4j.verify.VerifierLearningCurve \
  *   KIND LR STEPS BATCH EVERY [PRESET[-untied] [SEED [chars|phrases]]]
  * </pre>
  *
