@@ -23,23 +23,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Best-of-N over a real ChatModel (a tiny genrm4j generator) with a GenRM trained here, alone and in AiServices. */
 class BestOfNChatModelTest {
-  static TinyModels models;
-
-  @BeforeAll
-  static void train() {
-    models = new TinyModels();
-  }
-
-  @AfterAll
-  static void close() {
-    models.close();
-  }
+  static final TinyModels models = TinyModels.shared();
 
   static ChatRequest ask(String question) {
     return ChatRequest.builder().messages(UserMessage.from(question)).build();

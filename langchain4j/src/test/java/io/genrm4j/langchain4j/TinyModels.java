@@ -27,6 +27,8 @@ final class TinyModels implements AutoCloseable {
   static final Prompts.Format F = Prompts.Format.COMPACT;
   static final String QUESTION = "Which word ends in a vowel?";
 
+  private static TinyModels shared;
+
   final NDManager root = NDManager.newBaseManager();
   final LlamaModel verifierModel;
   final LlamaModel generatorModel;
@@ -46,6 +48,17 @@ final class TinyModels implements AutoCloseable {
   }
 
   static int STEPS = 400;
+
+  /**
+   * One instance per test JVM, trained on first use: the test classes share it rather than train twice in one fork.
+   * It is never closed; its native memory goes with the JVM.
+   */
+  static synchronized TinyModels shared() {
+    if (shared == null) {
+      shared = new TinyModels();
+    }
+    return shared;
+  }
 
   /** A lowercase word of 3 to 8 letters, ending in a vowel or not. */
   static String word(Random rng, boolean vowelEnd) {

@@ -16,23 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The verifier as LangChain4j's re-ranker: ReRankingContentAggregator over a GenRM trained here. */
 class VerifierScoringModelTest {
-  static TinyModels models;
-
-  @BeforeAll
-  static void train() {
-    models = new TinyModels();
-  }
-
-  @AfterAll
-  static void close() {
-    models.close();
-  }
+  static final TinyModels models = TinyModels.shared();
 
   /** Ten distinct held-out words, alternately ending in a consonant and in a vowel (the retriever's order). */
   static List<String> words() {
