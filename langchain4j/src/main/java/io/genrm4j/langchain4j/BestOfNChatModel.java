@@ -90,12 +90,12 @@ public final class BestOfNChatModel implements ChatModel {
       throw new IllegalStateException("Best-of-N: none of the " + n + " answers has text, nothing to verify");
     }
     List<VerifierScore> scores = verifier.score(q, texts);
-    List<String> answers = finalAnswer == null ? null : texts.stream().map(finalAnswer).toList();
-    int chosen = chosen(scores.stream().mapToDouble(VerifierScore::score).toArray(), answers);
+    List<String> finals = finalAnswer == null ? null : texts.stream().map(finalAnswer).toList(); // nulls kept
+    int chosen = chosen(scores.stream().mapToDouble(VerifierScore::score).toArray(), finals);
     ChatResponse best = responses.get(chosen);
     BestOfNMetadata metadata = BestOfNMetadata.builder().id(best.id()).modelName(best.modelName())
         .finishReason(best.finishReason()).tokenUsage(totalUsage(usage)).candidates(texts).answers(n)
-        .verifierScores(scores).finalAnswers(answers).chosen(chosen).verifierKind(verifier.kind().id()).build();
+        .verifierScores(scores).finalAnswers(finals).chosen(chosen).verifierKind(verifier.kind().id()).build();
     return ChatResponse.builder().aiMessage(best.aiMessage()).metadata(metadata).build();
   }
 
