@@ -114,6 +114,31 @@ class PretrainingTest {
   }
 
   @Test
+  void theShippedBaseIsUnpackedNotBuilt() throws Exception {
+    CharTokenizer tok = Experiment.tokenizer(Tasks.LAST_LETTER);
+    BaseRecipe r = BaseRecipe.named("related-lists-two-phase");
+    assertTrue(Pretraining.isBundled(r, "tiny", tok));
+    assertFalse(Pretraining.isBundled(r, "small", tok), "the hash names the preset");
+    assertFalse(Pretraining.isBundled(BaseRecipe.named("test"), "test", tok));
+    ByteArrayOutputStream said = new ByteArrayOutputStream();
+    PrintStream err = new PrintStream(said, true, StandardCharsets.UTF_8);
+    Path dir = Pretraining.ensure(r, "tiny", tok, n -> {
+      throw new AssertionError("a shipped base is not built");
+    }, err);
+    assertEquals(Pretraining.dir(r, "tiny", tok), dir);
+    assertTrue(said.toString(StandardCharsets.UTF_8).contains("the copy shipped with genrm4j"), said.toString());
+    JsonNode info = Pretraining.readInfo(dir);
+    assertEquals(r.name(), info.get("recipe").asText());
+    assertTrue(dir.getFileName().toString().endsWith("-" + info.get("hash").asText()), "the cache name's hash");
+    assertEquals("F16", info.get("dtype").asText());
+    assertTrue(Files.size(dir.resolve("model.safetensors")) < 400_000);
+    try (ai.djl.ndarray.NDManager root = ai.djl.ndarray.NDManager.newBaseManager();
+        io.genrm4j.model.Checkpoint.Loaded b = io.genrm4j.model.Checkpoint.load(dir, root)) {
+      assertEquals(tok.vocabSize(), b.model().config().vocabSize());
+    }
+  }
+
+  @Test
   void theGeneratorStartsFromTheBase() throws Exception {
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
     RunDir withBase = new RunDir(tmp.resolve("with"));
