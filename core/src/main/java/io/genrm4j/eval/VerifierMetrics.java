@@ -55,6 +55,24 @@ public final class VerifierMetrics {
     return u / ((double) pos * neg);
   }
 
+  /**
+   * Paired accuracy: the fraction of pairs whose correct candidate scores above its wrong one ({@code good[i]} vs
+   * {@code bad[i]}), ties counting half; 0.5 is chance.
+   */
+  public static double pairedAccuracy(double[] good, double[] bad) {
+    if (good.length != bad.length) {
+      throw new IllegalArgumentException(good.length + " correct scores but " + bad.length + " wrong ones");
+    }
+    if (good.length == 0) {
+      return Double.NaN;
+    }
+    double wins = 0;
+    for (int i = 0; i < good.length; i++) {
+      wins += good[i] > bad[i] ? 1 : good[i] == bad[i] ? 0.5 : 0;
+    }
+    return wins / good.length;
+  }
+
   /** Fraction of candidates whose prediction (score &gt;= 0.5 means "correct") matches the label. */
   public static double accuracy(double[] scores, boolean[] labels) {
     return accuracy(scores, labels, 0.5);

@@ -87,4 +87,13 @@ class VerifierMetricsTest {
     assertThrows(IllegalArgumentException.class,
         () -> VerifierMetrics.auroc(new double[] {Double.NaN, 1}, new boolean[] {true, false}));
   }
+
+  @Test
+  void pairedAccuracyCountsWinsAndHalfTies() {
+    assertEquals(0.5, VerifierMetrics.pairedAccuracy(new double[] {0.9, 0.2}, new double[] {0.1, 0.3}), EPS);
+    assertEquals(0.75, VerifierMetrics.pairedAccuracy(new double[] {0.9, 0.5}, new double[] {0.1, 0.5}), EPS);
+    assertTrue(Double.isNaN(VerifierMetrics.pairedAccuracy(new double[0], new double[0])));
+    assertThrows(IllegalArgumentException.class,
+        () -> VerifierMetrics.pairedAccuracy(new double[1], new double[2]));
+  }
 }
