@@ -273,8 +273,8 @@ final class BenchCommand implements Runnable {
       Setup s = setup(o);
       try (NDManager mgr = s.mgr; LlamaModel model = s.model) {
         if (loraRank > 0) {
-          model.attachLora(new io.genrm4j.model.Lora(loraRank, 2.0 * loraRank, io.genrm4j.model.Lora.ALL_LINEAR), 0,
-              null);
+          model.attachLora(new io.genrm4j.model.Lora(loraRank, 2.0 * loraRank, 0, io.genrm4j.model.Lora.ALL_LINEAR),
+              0, null);
         }
         List<TokenExample> data = new ArrayList<>();
         for (int[] ids : randomRows(o.batchSize * 4, o.seqLen, o.vocab, 1)) {

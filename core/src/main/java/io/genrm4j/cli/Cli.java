@@ -98,23 +98,4 @@ final class Cli {
     }
     return String.format("%.0f", x);
   }
-
-  /** The LoRA configuration of {@code --lora-rank/--lora-alpha/--lora-targets}; null for full fine-tuning (rank 0). */
-  static io.genrm4j.model.Lora lora(int rank, Double alpha, java.util.List<String> targets) {
-    if (rank == 0) {
-      if (alpha != null || targets != null) {
-        throw new UserException("--lora-alpha and --lora-targets need --lora-rank");
-      }
-      return null;
-    }
-    if (rank < 0) {
-      throw new UserException("--lora-rank must be >= 0, got " + rank);
-    }
-    try {
-      return new io.genrm4j.model.Lora(rank, alpha == null ? 2.0 * rank : alpha,
-          targets == null ? io.genrm4j.model.Lora.ALL_LINEAR : targets);
-    } catch (IllegalArgumentException e) {
-      throw new UserException(e.getMessage());
-    }
-  }
 }

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -86,14 +87,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "continue from the latest checkpoint in OUT/checkpoints")
   boolean resume;
 
-  @Option(names = "--lora-rank", defaultValue = "0", description = "train LoRA adapters of this rank (alpha 2r unless "
-      + "--lora-alpha) instead of every weight; OUT then holds a PEFT adapter on --model; 0 = full fine-tuning "
-      + "(default: ${DEFAULT-VALUE})") int loraRank;
-
-  @Option(names = "--lora-alpha", description = "LoRA alpha (the update is scaled by alpha / rank)") Double loraAlpha;
-
-  @Option(names = "--lora-targets", split = ",", description = "modules that get adapters (default: all linear "
-      + "layers)") List<String> loraTargets;
+  @Mixin LoraOptions loraOptions = new LoraOptions();
 
   /** Test hook: fail right after step N has been computed, as a kill would (checkpoints on disk stay). */
   @Option(names = "--debug-crash-after-step", hidden = true) Integer crashAfterStep;
@@ -121,7 +115,7 @@ final class TrainCommand implements Callable<Integer> {
     TrainConfig cfg = defaults.withGradAccum(gradAccum).withMinLrRatio(minLrRatio)
         .withWarmupSteps(warmup != null ? warmup : defaults.warmupSteps()).withWeightDecay(weightDecay)
         .withClipNorm(clipNorm).withCheckpointEvery(checkpointEvery);
-    Lora lora = Cli.lora(loraRank, loraAlpha, loraTargets);
+    Lora lora = loraOptions.lora();
     try (NDManager mgr = Cli.manager(); Checkpoint.Loaded loaded = Cli.load(model, mgr)) {
       Tokenizer tok = loaded.tokenizer();
       if (lora != null) {

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code genrm train verifier}: fine-tunes a checkpoint into a verifier of one kind. */
@@ -59,13 +60,7 @@ public final class TrainVerifierCommand implements Callable<Integer> {
   @Option(names = "--chat-template", defaultValue = "auto", description = "wrap prompts in a chat format: auto (the "
       + "model's own, detected from its tokenizer_config.json; none for models without one), none, chatml, llama3, "
       + "gemma; default ${DEFAULT-VALUE}") String chatTemplate;
-  @Option(names = "--lora-rank", defaultValue = "0", description = "train LoRA adapters of this rank instead of every "
-      + "weight (genrm, genrm-unified, genrm-cot); --out then holds a PEFT adapter on --model; 0 = full fine-tuning; "
-      + "default ${DEFAULT-VALUE}") int loraRank;
-  @Option(names = "--lora-alpha", description = "LoRA alpha (the update is scaled by alpha / rank); default 2 x rank")
-  Double loraAlpha;
-  @Option(names = "--lora-targets", split = ",", description = "modules that get adapters; default all linear layers: "
-      + "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj") List<String> loraTargets;
+  @Mixin LoraOptions loraOptions = new LoraOptions();
   @Option(names = "--merge", description = "with --lora-rank: write the merged model (a plain checkpoint) to --out "
       + "instead of the adapter") boolean merge;
   @Option(names = "--seed", defaultValue = "0", description = "data order and score-head init; default ${DEFAULT-VALUE}")
@@ -110,10 +105,10 @@ public final class TrainVerifierCommand implements Callable<Integer> {
 
   /** The LoRA configuration of the flags, or null for full fine-tuning. */
   private Lora lora(VerifierKind k) {
-    if (loraRank == 0 && merge) {
+    if (loraOptions.rank == 0 && merge) {
       throw new UserException("--merge needs --lora-rank");
     }
-    Lora l = Cli.lora(loraRank, loraAlpha, loraTargets);
+    Lora l = loraOptions.lora();
     if (l != null && (k.hasScoreHead() || k.needsReference())) {
       throw new UserException(k.id() + " with LoRA is not built (its score head or reference would not train as "
           + "PEFT saves it); use genrm, genrm-unified or genrm-cot");

@@ -34,6 +34,8 @@ public final class LlamaModel implements AutoCloseable {
   private Lora lora; // null: no adapters
   /** LoRA adapters by PEFT-style name without the {@code base_model.model.} prefix, e.g. {@code ...q_proj.lora_A.weight}. */
   private final Map<String, NDArray> adapters = new LinkedHashMap<>();
+  private long loraSeed; // the adapters' initialisation seed, which also seeds their dropout masks
+  private SplittableRandom loraDropoutDraws; // where the next dropout mask comes from (null: not started)
 
   private LlamaModel(ModelConfig config, NDManager manager, Map<String, NDArray> params) {
     this.config = config;
@@ -249,6 +251,18 @@ public final class LlamaModel implements AutoCloseable {
       throw new IllegalArgumentException("adapter tensors the targets do not name: " + extra);
     }
     lora = cfg;
+    loraSeed = seed;
+    loraDropoutDraws = null;
+  }
+
+  /**
+   * Restarts the LoRA dropout masks at micro-batch {@code microBatch} of a run: the masks of the training forwards that
+   * follow are a function of the adapters' seed and {@code microBatch} alone, so a resumed run draws the ones the
+   * uninterrupted run would have. Without dropout (or adapters) nothing changes.
+   */
+  public void startLoraDropout(long microBatch) {
+    // + 1: never the very stream that drew A (seed 0, micro-batch 0)
+    loraDropoutDraws = new SplittableRandom(loraSeed * 0x9E3779B97F4A7C15L + microBatch * 0xBF58476D1CE4E5B9L + 1);
   }
 
   private static float[] require(Map<String, float[]> w, String name, int size) {
@@ -502,10 +516,29 @@ public final class LlamaModel implements AutoCloseable {
     if (a == null) {
       return y;
     }
-    NDArray down = x.getNDArrayInternal().linear(x, a, null).singletonOrThrow(); // [.., r]
+    // PEFT's lora_dropout acts on the adapter's input only, and only while training (recording for backward)
+    NDArray in = lora.dropout() > 0 && Autograd.recording() ? x.mul(loraDropoutMask(x)) : x;
+    NDArray down = in.getNDArrayInternal().linear(in, a, null).singletonOrThrow(); // [.., r]
     NDArray up = down.getNDArrayInternal().linear(down, adapters.get(prefix + ".lora_B.weight"), null)
         .singletonOrThrow(); // [.., out]
     return y.add(up.mul(x.getManager().full(new Shape(), (float) lora.scale())));
+  }
+
+  /**
+   * Inverted dropout's mask for {@code x} (as PyTorch's Dropout): each entry 0 with probability p, else 1 / (1 - p),
+   * drawn in Java so that the masks follow the seed whatever the engine.
+   */
+  private NDArray loraDropoutMask(NDArray x) {
+    if (loraDropoutDraws == null) {
+      startLoraDropout(0);
+    }
+    double p = lora.dropout();
+    float kept = (float) (1 / (1 - p));
+    float[] mask = new float[Math.toIntExact(x.size())];
+    for (int i = 0; i < mask.length; i++) {
+      mask[i] = loraDropoutDraws.nextDouble() < p ? 0f : kept;
+    }
+    return x.getManager().create(mask, x.getShape());
   }
 
   /** The RMSNorm {@code name}: gain w, or for Gemma (1 + w), which it stores. */

@@ -51,7 +51,7 @@ public final class LoraAdapter {
       c.put("base_model_name_or_path", base.toAbsolutePath().normalize().toString());
       c.put("r", l.rank());
       c.put("lora_alpha", l.alpha());
-      c.put("lora_dropout", 0.0);
+      c.put("lora_dropout", l.dropout());
       ArrayNode targets = c.putArray("target_modules");
       l.targetModules().forEach(targets::add);
       c.put("bias", "none");
@@ -105,7 +105,8 @@ public final class LoraAdapter {
     tm.forEach(t -> targets.add(t.asText()));
     Lora l;
     try {
-      l = new Lora(c.path("r").asInt(0), c.path("lora_alpha").asDouble(0), targets);
+      l = new Lora(c.path("r").asInt(0), c.path("lora_alpha").asDouble(0), c.path("lora_dropout").asDouble(0),
+          targets);
     } catch (IllegalArgumentException e) {
       throw new UserException(dir.resolve(CONFIG) + ": " + e.getMessage());
     }

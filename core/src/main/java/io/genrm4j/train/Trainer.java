@@ -96,6 +96,7 @@ public final class Trainer {
           for (E e : batch) {
             tokens += tokenCount.applyAsInt(e);
           }
+          model.startLoraDropout((step - 1) * cfg.gradAccum() + micro); // a function of the step: resumable
           try (NDManager sm = root.newSubManager();
               Autograd.Recording gc = Autograd.record()) {
             NDArray loss = objective.loss(model, batch, sm);

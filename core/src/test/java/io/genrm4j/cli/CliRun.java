@@ -34,4 +34,11 @@ record CliRun(int code, String out, String err) {
     assertTrue(r.err().startsWith("error: ") && r.err().contains(fragment), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
   }
+
+  /** The arguments {@code a} followed by {@code b}. */
+  static String[] concat(String[] a, String... b) {
+    String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
 }

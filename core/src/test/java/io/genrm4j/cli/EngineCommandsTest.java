@@ -163,26 +163,27 @@ class EngineCommandsTest {
     String[] common = {"--model", base.toString(), "--data", data.toString(), "--steps", "6", "--batch-size", "3",
         "--lr", "5e-3", "--checkpoint-every", "2", "--seed", "11"};
     Path whole = dir.resolve("whole");
-    CliRun a = CliRun.of(concat(new String[] {"train", "--out", whole.toString()}, common));
+    CliRun a = CliRun.of(CliRun.concat(new String[] {"train", "--out", whole.toString()}, common));
     assertEquals(0, a.code(), a.err());
 
     Path crashed = dir.resolve("crashed");
-    CliRun b = CliRun.of(concat(new String[] {"train", "--out", crashed.toString(), "--debug-crash-after-step", "3"}, common));
+    CliRun b = CliRun.of(CliRun.concat(new String[] {"train", "--out", crashed.toString(), "--debug-crash-after-step",
+        "3"}, common));
     assertEquals(1, b.code());
     assertTrue(b.err().contains("simulated crash"), b.err());
     assertEquals("step-2", Files.readString(crashed.resolve("checkpoints/latest")).trim());
     assertFalse(Files.exists(crashed.resolve("model.safetensors")), "no final model after a crash");
 
-    CliRun again = CliRun.of(concat(new String[] {"train", "--out", crashed.toString()}, common));
+    CliRun again = CliRun.of(CliRun.concat(new String[] {"train", "--out", crashed.toString()}, common));
     assertEquals(2, again.code(), "a non-empty run dir needs --resume");
 
     String[] otherLr = common.clone();
     otherLr[java.util.Arrays.asList(common).indexOf("--lr") + 1] = "1e-3";
-    CliRun other = CliRun.of(concat(new String[] {"train", "--out", crashed.toString(), "--resume"}, otherLr));
+    CliRun other = CliRun.of(CliRun.concat(new String[] {"train", "--out", crashed.toString(), "--resume"}, otherLr));
     assertEquals(2, other.code());
     assertTrue(other.err().contains("other settings"), other.err());
 
-    CliRun c = CliRun.of(concat(new String[] {"train", "--out", crashed.toString(), "--resume"}, common));
+    CliRun c = CliRun.of(CliRun.concat(new String[] {"train", "--out", crashed.toString(), "--resume"}, common));
     assertEquals(0, c.code(), c.err());
     assertTrue(c.out().contains("resumed at step 2"), c.out());
     List<JsonNode> wholeLog = Jsonl.read(whole.resolve("train_log.jsonl"), n -> n);
@@ -219,12 +220,5 @@ class EngineCommandsTest {
     assertEquals(2, missing.code());
     assertTrue(missing.err().startsWith("error: ") && missing.err().contains("no such model directory"),
         missing.err());
-  }
-
-  private static String[] concat(String[] a, String[] b) {
-    String[] r = new String[a.length + b.length];
-    System.arraycopy(a, 0, r, 0, a.length);
-    System.arraycopy(b, 0, r, a.length, b.length);
-    return r;
   }
 }

@@ -39,14 +39,14 @@ class LoraCliTest {
     String[] common = {"train", "verifier", "--kind", "genrm", "--model", base.toString(), "--data", data.toString(),
         "--steps", "20", "--batch-size", "4", "--lr", "1e-2", "--lora-rank", "4", "--lora-targets", "q_proj,v_proj"};
     Path adapter = dir.resolve("adapter");
-    CliRun r = CliRun.of(concat(common, "--out", adapter.toString()));
+    CliRun r = CliRun.of(CliRun.concat(common, "--out", adapter.toString()));
     assertEquals(0, r.code(), r.err());
     assertTrue(Files.exists(adapter.resolve(LoraAdapter.CONFIG)) && !Files.exists(adapter.resolve("config.json")),
         "--out holds the adapter alone");
     JsonNode cfg = Jsonl.MAPPER.readTree(adapter.resolve(LoraAdapter.CONFIG).toFile());
     assertEquals(8.0, cfg.get("lora_alpha").asDouble(), "alpha defaults to 2 x rank");
     Path merged = dir.resolve("merged");
-    r = CliRun.of(concat(common, "--out", merged.toString(), "--merge"));
+    r = CliRun.of(CliRun.concat(common, "--out", merged.toString(), "--merge"));
     assertEquals(0, r.code(), r.err());
     assertTrue(Files.exists(merged.resolve("config.json")));
     double[] a = scores(adapter, data);
@@ -62,6 +62,9 @@ class LoraCliTest {
         data.toString(), "--out", dir.resolve("y").toString(), "--merge"), "needs --lora-rank");
     CliRun.assertOneLineError(CliRun.of("train", "verifier", "--kind", "genrm", "--model", base.toString(), "--data",
         data.toString(), "--out", dir.resolve("z").toString(), "--lora-rank", "2", "--lora-targets", "qkv"), "qkv");
+    CliRun.assertOneLineError(CliRun.of("train", "verifier", "--kind", "genrm", "--model", base.toString(), "--data",
+        data.toString(), "--out", dir.resolve("w").toString(), "--lora-rank", "2", "--lora-dropout", "1"),
+        "dropout must be in [0, 1)");
   }
 
   private double[] scores(Path model, Path data) throws Exception {
@@ -70,11 +73,5 @@ class LoraCliTest {
         out.toString());
     assertEquals(0, r.code(), r.err());
     return Jsonl.readObjects(out).stream().mapToDouble(n -> n.get("score").asDouble()).toArray();
-  }
-
-  private static String[] concat(String[] a, String... b) {
-    String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, r, a.length, b.length);
-    return r;
   }
 }

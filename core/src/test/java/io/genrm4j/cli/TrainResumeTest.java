@@ -76,16 +76,16 @@ class TrainResumeTest {
   void aLoraRunResumesToTheSameAdaptersAndSavesThemInPeftLayout(@TempDir Path dir) throws Exception {
     Path base = base(dir);
     Path data = data(dir, "a.jsonl", 0);
-    String[] lora = {"--lora-rank", "4", "--lr", "1e-2"};
+    // with dropout: its masks follow the step, so a resumed run draws what the uninterrupted one did
+    String[] lora = {"--lora-rank", "4", "--lr", "1e-2", "--lora-dropout", "0.1"};
     Path whole = dir.resolve("whole");
     CliRun w = CliRun.of(train(base, data, whole, lora));
     assertEquals(0, w.code(), w.err());
     assertTrue(Files.exists(whole.resolve(io.genrm4j.model.LoraAdapter.CONFIG))
         && !Files.exists(whole.resolve("config.json")), "OUT is an adapter on --model");
     Path crashed = dir.resolve("crashed");
-    String[] crash = {"--lora-rank", "4", "--lr", "1e-2", "--debug-crash-after-step", "3"};
-    assertEquals(1, CliRun.of(train(base, data, crashed, crash)).code());
-    CliRun resumed = CliRun.of(train(base, data, crashed, "--lora-rank", "4", "--lr", "1e-2", "--resume"));
+    assertEquals(1, CliRun.of(train(base, data, crashed, CliRun.concat(lora, "--debug-crash-after-step", "3"))).code());
+    CliRun resumed = CliRun.of(train(base, data, crashed, CliRun.concat(lora, "--resume")));
     assertEquals(0, resumed.code(), resumed.err());
     assertTrue(resumed.out().contains("resumed at step 2"), resumed.out());
     try (ai.djl.ndarray.NDManager root = ai.djl.ndarray.NDManager.newBaseManager();

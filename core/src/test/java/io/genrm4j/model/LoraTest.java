@@ -44,7 +44,7 @@ class LoraTest {
       try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(c, 3, root);
           NDManager mgr = root.newSubManager()) {
         float[] base = LlamaModelTest.logits(m, mgr, IDS);
-        m.attachLora(new Lora(4, 8, Lora.ALL_LINEAR), 1, null);
+        m.attachLora(new Lora(4, 8, 0, Lora.ALL_LINEAR), 1, null);
         assertEquals(2 * 7 * c.numHiddenLayers(), m.adapters().size(), "A and B on each of 7 linears per layer");
         assertArrayEquals(base, LlamaModelTest.logits(m, mgr, IDS), 0f, "B starts at zero");
         randomise(m, 2);
@@ -63,11 +63,41 @@ class LoraTest {
     }
   }
 
+  /** Logits as training sees them: recording for backward, dropout masks from micro-batch {@code microBatch}. */
+  private static float[] trainingLogits(LlamaModel m, NDManager mgr, long microBatch) {
+    m.startLoraDropout(microBatch);
+    try (NDManager step = mgr.newSubManager(); Autograd.Recording r = Autograd.record()) {
+      return LlamaModelTest.logits(m, step, IDS);
+    }
+  }
+
+  @Test
+  void dropoutActsOnTheAdapterInputOnlyAndOnlyInTraining() {
+    ModelConfig c = LlamaModelTest.GQA;
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel plain = LlamaModel.init(c, 3, root);
+        LlamaModel dropped = LlamaModel.init(c, 3, root); NDManager mgr = root.newSubManager()) {
+      float[] base = LlamaModelTest.logits(plain, mgr, IDS);
+      plain.attachLora(new Lora(4, 8, 0, Lora.ALL_LINEAR), 1, null);
+      dropped.attachLora(new Lora(4, 8, 0.5, Lora.ALL_LINEAR), 1, null);
+      assertArrayEquals(base, trainingLogits(dropped, mgr, 0), 0f,
+          "B = 0: the adapter path adds nothing, so dropout (if it touched the base path) would show here");
+      randomise(plain, 2);
+      randomise(dropped, 2);
+      float[] inference = LlamaModelTest.logits(plain, mgr, IDS);
+      assertArrayEquals(inference, trainingLogits(plain, mgr, 0), 0f, "dropout 0: training computes the same");
+      assertArrayEquals(inference, LlamaModelTest.logits(dropped, mgr, IDS), 0f, "inference ignores dropout");
+      float[] masked = trainingLogits(dropped, mgr, 0);
+      assertFalse(java.util.Arrays.equals(inference, masked), "training drops adapter inputs");
+      assertArrayEquals(masked, trainingLogits(dropped, mgr, 0), 0f, "the masks follow the seed and micro-batch");
+      assertFalse(java.util.Arrays.equals(masked, trainingLogits(dropped, mgr, 1)), "another micro-batch, other masks");
+    }
+  }
+
   @Test
   void onlyTheAdaptersTrainAndOptimizerStateIsTheirs() {
     ModelConfig c = LlamaModelTest.GQA.withVocabSize(TOK.vocabSize());
     try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(c, 3, root)) {
-      m.attachLora(new Lora(2, 4, List.of("q_proj", "v_proj")), 1, null);
+      m.attachLora(new Lora(2, 4, 0, List.of("q_proj", "v_proj")), 1, null);
       Map<String, float[]> before = new java.util.LinkedHashMap<>();
       m.parameters().forEach((k, v) -> before.put(k, v.toFloatArray()));
       List<TokenExample> data = new ArrayList<>();
@@ -96,13 +126,14 @@ class LoraTest {
     try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(c, 3, root);
         NDManager mgr = root.newSubManager()) {
       Checkpoint.save(m, TOK, base);
-      m.attachLora(new Lora(3, 6, List.of("q_proj", "down_proj")), 1, null);
+      m.attachLora(new Lora(3, 6, 0.25, List.of("q_proj", "down_proj")), 1, null);
       randomise(m, 4);
       LoraAdapter.save(m, TOK, base, adapter);
       JsonNode cfg = Jsonl.MAPPER.readTree(adapter.resolve(LoraAdapter.CONFIG).toFile());
       assertEquals("LORA", cfg.get("peft_type").asText());
       assertEquals(3, cfg.get("r").asInt());
       assertEquals(6.0, cfg.get("lora_alpha").asDouble());
+      assertEquals(0.25, cfg.get("lora_dropout").asDouble());
       assertEquals(base.toAbsolutePath().normalize().toString(), cfg.get("base_model_name_or_path").asText());
       try (SafetensorsReader r = SafetensorsReader.open(adapter.resolve(LoraAdapter.WEIGHTS))) {
         assertArrayEquals(new long[] {3, c.hiddenSize()},
@@ -113,7 +144,7 @@ class LoraTest {
       }
       float[] want = LlamaModelTest.logits(m, mgr, IDS);
       try (Checkpoint.Loaded l = Checkpoint.load(adapter, root)) {
-        assertEquals(new Lora(3, 6, List.of("q_proj", "down_proj")), l.model().lora());
+        assertEquals(new Lora(3, 6, 0.25, List.of("q_proj", "down_proj")), l.model().lora());
         assertArrayEquals(want, LlamaModelTest.logits(l.model(), mgr, IDS), 0f, "same logits after a save and load");
       }
     }
