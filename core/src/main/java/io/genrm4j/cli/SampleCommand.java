@@ -7,6 +7,11 @@ import io.genrm4j.infer.Generation;
 import io.genrm4j.infer.Generator;
 import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.model.Checkpoint;
+import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.Candidate;
+import io.genrm4j.task.ChatTemplate;
+import io.genrm4j.task.Problem;
+import io.genrm4j.task.Prompts;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
 import java.io.PrintWriter;
@@ -28,7 +33,9 @@ import picocli.CommandLine.Model.CommandSpec;
     description = {
       "Samples completions. Output: one JSON line per prompt, "
           + "{\"prompt\": str, \"completions\": [{\"text\": str, \"finish_reason\": \"stop\"|\"length\"}]}.",
-      "BOS is prepended when the tokenizer has one; EOS or a --stop string ends a completion (finish_reason stop)."
+      "BOS is prepended when the tokenizer has one; EOS or a --stop string ends a completion (finish_reason stop).",
+      "With --problems: the solving prompt of each problem (--format, --chat-template) and one candidate record per "
+          + "completion (problem_id, candidate_id, question, text, answer; docs/schemas.md), for genrm grade."
     })
 final class SampleCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -39,6 +46,9 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--prompt", description = "one prompt") String prompt;
 
     @Option(names = "--input", description = "JSONL with a \"prompt\" field per line") Path input;
+
+    @Option(names = "--problems", description = "problems JSONL (genrm data generate): writes candidate records")
+    Path problems;
   }
 
   @ArgGroup(exclusive = true, multiplicity = "1") Input input;
@@ -65,6 +75,13 @@ final class SampleCommand implements Callable<Integer> {
 
   @Option(names = "--out", description = "write JSONL here (atomically) instead of printing") Path out;
 
+  @Option(names = "--format", defaultValue = "compact", description = "--problems: solving prompt format, "
+      + "compact|paper; default ${DEFAULT-VALUE}") String format;
+
+  @Option(names = "--chat-template", defaultValue = "auto", description = "--problems: wrap the solving prompt in a "
+      + "chat format: auto (the model's own, detected from its tokenizer_config.json; none for models without one), "
+      + "none, chatml, llama3, gemma; default ${DEFAULT-VALUE}") String chatTemplate;
+
   @Override
   public Integer call() {
     if (n <= 0 || batch <= 0 || maxTokens < 0 || topK < 0 || !(topP > 0 && topP <= 1)) {
@@ -73,11 +90,18 @@ final class SampleCommand implements Callable<Integer> {
     if (!(temperature >= 0) || Double.isInfinite(temperature)) { // a negative one would silently mean greedy
       throw new UserException("--temperature must be a finite number >= 0 (0 = greedy), got " + temperature);
     }
+    if (input.problems == null && (spec.commandLine().getParseResult().hasMatchedOption("--format")
+        || spec.commandLine().getParseResult().hasMatchedOption("--chat-template"))) {
+      throw new UserException("--format and --chat-template apply to --problems only");
+    }
     SamplingParams params = new SamplingParams(maxTokens, temperature, topP, topK, stop, seed, true, 0);
     List<ObjectNode> records = new ArrayList<>();
     long t0 = System.nanoTime();
     long generated = 0;
     int promptCount;
+    List<Problem> problems = input.problems == null ? null : Problem.read(input.problems);
+    Prompts.Format solving = problems == null ? null
+        : Prompts.Format.parse(format).withChat(ChatTemplate.choose(chatTemplate, Tokenizer.chatTemplate(model)));
     try (NDManager mgr = Cli.manager(); Checkpoint.Loaded loaded = Cli.load(model, mgr)) {
       Generator gen = new Generator(loaded.model(), loaded.tokenizer());
       List<String> prompts = new ArrayList<>();
@@ -88,6 +112,19 @@ final class SampleCommand implements Callable<Integer> {
           ids.add(gen.promptIds(input.prompt));
         } catch (UserException e) {
           throw new UserException("--prompt: " + e.getMessage());
+        }
+      } else if (problems != null) {
+        for (Problem p : problems) {
+          String text = solving.solve(p.question());
+          try {
+            ids.add(gen.promptIds(text));
+          } catch (UserException e) {
+            throw new UserException(input.problems + ": problem " + p.id() + ": " + e.getMessage());
+          }
+          prompts.add(text);
+        }
+        if (prompts.isEmpty()) {
+          throw new UserException(input.problems + ": no problems");
         }
       } else {
         // Encoding inside the reader makes an unknown character a file:line error like a malformed record.
@@ -111,6 +148,16 @@ final class SampleCommand implements Callable<Integer> {
           // Seeds differ per chunk so chunking does not repeat the random streams of the first chunk.
           List<List<Generation>> res = gen.sampleShared(ids.subList(from, to), n, params.withSeed(seed + from));
           for (int i = from; i < to; i++) {
+            if (problems != null) {
+              Problem p = problems.get(i);
+              List<Generation> gs = res.get(i - from);
+              for (int j = 0; j < gs.size(); j++) {
+                records.add(Jsonl.MAPPER.valueToTree(new Candidate(p.id(), p.id() + "-c" + j, p.question(),
+                    gs.get(j).text(), p.answer(), null, null)));
+                generated += gs.get(j).tokens().length;
+              }
+              continue;
+            }
             ObjectNode rec = Jsonl.MAPPER.createObjectNode();
             rec.put("prompt", prompts.get(i));
             ArrayNode cs = rec.putArray("completions");

@@ -9,6 +9,11 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.genrm4j.infer.Scoring;
 import io.genrm4j.model.Checkpoint;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.Presets;
+import io.genrm4j.model.tokenizer.TestTokenizers;
+import io.genrm4j.task.Candidate;
+import io.genrm4j.task.Problem;
 import io.genrm4j.util.Jsonl;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,6 +156,37 @@ class EngineCommandsTest {
     assertEquals(2, r.code());
     assertTrue(r.err().startsWith("error: " + prompts + ":3: character 'x'"), r.err());
     assertFalse(Files.exists(samples));
+  }
+
+  @Test
+  void sampleWritesCandidatesOfProblemsThatGradeLabels() throws Exception {
+    Path ascii = dir.resolve("ascii");
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.init(Presets.get("test", TestTokenizers.printableAscii().vocabSize()), 3, root)) {
+      Checkpoint.save(m, TestTokenizers.printableAscii(), ascii);
+    }
+    Path problems = dir.resolve("problems.jsonl");
+    assertEquals(0, CliRun.of("data", "generate", "--task", "last-letter", "--split", "train", "--count", "2",
+        "--out", problems.toString()).code());
+    Path candidates = dir.resolve("candidates.jsonl");
+    CliRun s = CliRun.of("sample", "--model", ascii.toString(), "--problems", problems.toString(), "--n", "3",
+        "--max-tokens", "5", "--out", candidates.toString());
+    assertEquals(0, s.code(), s.err());
+    List<Problem> ps = Problem.read(problems);
+    List<Candidate> cs = Candidate.read(candidates);
+    assertEquals(6, cs.size(), "3 candidates per problem");
+    Candidate last = cs.get(5);
+    assertEquals(ps.get(1).id(), last.problemId());
+    assertEquals(ps.get(1).id() + "-c2", last.candidateId());
+    assertEquals(ps.get(1).question(), last.question());
+    assertEquals(ps.get(1).answer(), last.answer());
+    Path graded = dir.resolve("graded.jsonl");
+    CliRun g = CliRun.of("grade", "--task", "last-letter", "--input", candidates.toString(), "--out",
+        graded.toString());
+    assertEquals(0, g.code(), g.err());
+    assertTrue(Candidate.read(graded).stream().allMatch(c -> c.correct() != null));
+    CliRun.assertOneLineError(CliRun.of("sample", "--model", ascii.toString(), "--prompt", "Q: ", "--format", "paper"),
+        "apply to --problems only");
   }
 
   /**
