@@ -22,6 +22,15 @@ public final class Main implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
     Commands.register(cl);
+    return reportingErrors(cl);
+  }
+
+  /**
+   * {@code cl} with genrm's error reporting: a {@link UserException} or an I/O error is one line {@code error: ...}
+   * and exit 2, anything else one line and exit 1 (the stack trace only with env GENRM_DEBUG set). Other entry
+   * points (e.g. the Spark module's job) use it too.
+   */
+  public static CommandLine reportingErrors(CommandLine cl) {
     cl.setExecutionExceptionHandler(
         (ex, cmd, parseResult) -> {
           Throwable root = ex;

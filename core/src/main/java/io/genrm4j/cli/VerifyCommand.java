@@ -1,19 +1,13 @@
 package io.genrm4j.cli;
 
 import io.genrm4j.eval.VerifierMetrics;
-import io.genrm4j.infer.SamplingParams;
-import io.genrm4j.model.tokenizer.Tokenizer;
 import io.genrm4j.task.Candidate;
-import io.genrm4j.task.ChatTemplate;
-import io.genrm4j.task.Prompts;
 import io.genrm4j.task.Score;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
 import io.genrm4j.verify.ContextLengthException;
-import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierKind;
-import io.genrm4j.verify.VerifierRecipe;
 import io.genrm4j.verify.VerifierScore;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code genrm verify}: scores every candidate of a candidates JSONL with one verifier. */
@@ -38,60 +33,26 @@ import picocli.CommandLine.Option;
             + "the model's context (max_position_embeddings), or a duplicate (problem_id, candidate_id), stops the "
             + "run with its file:line, and nothing is written."})
 public final class VerifyCommand implements Callable<Integer> {
-  @Option(names = "--model", description = "verifier checkpoint directory (local backend)") Path model;
-  @Option(names = "--mode", required = true, completionCandidates = VerifierKind.Names.class,
-      description = "${COMPLETION-CANDIDATES}") String mode;
-  @Option(names = "--votes", defaultValue = "8", description = "rationales per candidate (genrm-cot, llm-judge); "
-      + "default ${DEFAULT-VALUE}") int votes;
+  @Mixin VerifierOptions verifier;
   @Option(names = "--input", required = true, description = "candidates JSONL") Path input;
   @Option(names = "--out", required = true, description = "scores JSONL (written atomically)") Path out;
-  @Option(names = "--format", defaultValue = "compact", description = "prompt format: compact|paper; default "
-      + "${DEFAULT-VALUE}") String format;
-  @Option(names = "--chat-template", defaultValue = "auto", description = "wrap prompts in a chat format: auto (the "
-      + "model's own, detected from its tokenizer_config.json; none for models without one), none, chatml, llama3, "
-      + "gemma; default ${DEFAULT-VALUE}") String chatTemplate;
-  @Option(names = "--temperature", defaultValue = "0.7", description = "rationale sampling temperature; default "
-      + "${DEFAULT-VALUE}") double temperature;
-  @Option(names = "--top-p", defaultValue = "1.0", description = "rationale nucleus sampling; default ${DEFAULT-VALUE}")
-  double topP;
-  @Option(names = "--max-rationale-tokens", defaultValue = "256", description = "default ${DEFAULT-VALUE}")
-  int maxRationaleTokens;
-  @Option(names = "--seed", defaultValue = "0", description = "rationale sampling seed; default ${DEFAULT-VALUE}")
-  long seed;
-  @Option(names = "--reference", description = "dpo: the model DPO started from") Path reference;
-  @Option(names = "--backend", defaultValue = "local", description = "local (a checkpoint, --model) or openai (an "
-      + "OpenAI-compatible server at --base-url: vLLM, llama.cpp, Ollama, genrm serve; modes genrm, genrm-cot, "
-      + "llm-judge and their aliases, paper prompts); default ${DEFAULT-VALUE}") String backend;
-  @Option(names = "--base-url", description = "openai backend: server URL, e.g. http://127.0.0.1:8000") String baseUrl;
-  @Option(names = "--api-key", description = "openai backend: bearer token (else env OPENAI_API_KEY)") String apiKey;
-  @Option(names = "--concurrency", defaultValue = "4", description = "openai backend: requests in flight; default "
-      + "${DEFAULT-VALUE}") int concurrency;
-  @Option(names = "--beta", defaultValue = "0.1", description = "dpo: beta; default ${DEFAULT-VALUE}") double beta;
-  @Option(names = "--rationale-positions", description = "genrm-cot: sequential|solution, where the rationale sits in "
-      + "position space; default: as recorded in the checkpoint by genrm train verifier, else sequential")
-  String rationalePositions;
 
   @Override
   public Integer call() {
-    VerifierKind kind = VerifierKind.parse(mode);
-    if (votes < 1) {
-      throw new UserException("--votes must be >= 1");
-    }
-    Prompts.Format f = Prompts.Format.parse(format).withChat(ChatTemplate.choose(chatTemplate,
-        model == null ? null : Tokenizer.chatTemplate(model)));
+    VerifierKind kind = verifier.kind();
+    verifier.votes(); // checked before the input is read
     List<Candidate> cands = Candidate.read(input);
     int[] lines = Jsonl.recordLines(input);
     Map<String, List<Candidate>> byProblem = new LinkedHashMap<>();
     cands.forEach(c -> byProblem.computeIfAbsent(c.problemId(), k -> new ArrayList<>()).add(c));
     requireUniqueIds(cands, lines);
-    SamplingParams sampling = new SamplingParams(maxRationaleTokens, temperature, topP, 0, List.of(), seed, true, 0);
     List<Score> records = new ArrayList<>();
     List<Double> scores = new ArrayList<>();
     List<Boolean> labels = new ArrayList<>();
     double bestCorrect = 0;
     int labelledProblems = 0;
     long t0 = System.nanoTime();
-    try (Verifier v = open(kind, f, sampling)) {
+    try (Verifier v = verifier.open()) {
       requireAllFit(v, cands, lines, byProblem);
       try (ProgressBar bar = Cli.progress("verify " + kind.id(), cands.size(), "cand")) {
         for (List<Candidate> group : byProblem.values()) {
@@ -169,31 +130,5 @@ public final class VerifyCommand implements Callable<Integer> {
           + bad.subList(1, Math.min(bad.size(), 11)).toString().replaceAll("[\\[\\]]", "")
           + (bad.size() > 11 ? ", ..." : "") + ")" : "") + "; nothing was scored or written (shorten or drop them)");
     }
-  }
-
-  private Verifier open(VerifierKind kind, Prompts.Format f, SamplingParams sampling) {
-    if (backend.equals("openai")) {
-      if (baseUrl == null) {
-        throw new UserException("--backend openai needs --base-url");
-      }
-      String key = apiKey != null ? apiKey : System.getenv("OPENAI_API_KEY");
-      var client = new io.genrm4j.serve.client.OpenAiClient(baseUrl, key, java.time.Duration.ofSeconds(120),
-          concurrency, 3);
-      try {
-        return new io.genrm4j.serve.client.RemoteGenrm(client, kind, votes, temperature, maxRationaleTokens, seed);
-      } catch (IllegalArgumentException e) {
-        throw new UserException("--backend openai: " + e.getMessage());
-      }
-    }
-    if (!backend.equals("local")) {
-      throw new UserException("--backend must be local or openai");
-    }
-    if (model == null) {
-      throw new UserException("--model is required with the local backend");
-    }
-    RationalePositions positions = rationalePositions == null
-        ? RationalePositions.of(model) : RationalePositions.of(rationalePositions);
-    return VerifierRecipe.open(kind, model, reference, f,
-        new VerifierRecipe.ScoreOptions(votes, sampling, positions, beta));
   }
 }

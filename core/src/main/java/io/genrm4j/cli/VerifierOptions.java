@@ -1,0 +1,162 @@
+package io.genrm4j.cli;
+
+import io.genrm4j.infer.SamplingParams;
+import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.serve.client.OpenAiClient;
+import io.genrm4j.serve.client.RemoteGenrm;
+import io.genrm4j.task.ChatTemplate;
+import io.genrm4j.task.Prompts;
+import io.genrm4j.util.UserException;
+import io.genrm4j.verify.RationalePositions;
+import io.genrm4j.verify.Verifier;
+import io.genrm4j.verify.VerifierKind;
+import io.genrm4j.verify.VerifierRecipe;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/**
+ * Which verifier to open and how, as {@code genrm verify}'s options (a picocli mixin): a checkpoint (local backend)
+ * or an OpenAI-compatible server (openai backend), the mode, the CoT sampling. Serializable and free of loaded state,
+ * so a job can ship it to other JVMs (e.g. Spark executors) and each opens its own verifier there with {@link #open}.
+ * Paths are kept as strings: {@link Path} is not serializable.
+ */
+public final class VerifierOptions implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  @Option(names = "--model", description = "verifier checkpoint directory (local backend)") String model;
+  @Option(names = "--mode", required = true, completionCandidates = VerifierKind.Names.class,
+      description = "${COMPLETION-CANDIDATES}") String mode;
+  @Option(names = "--votes", defaultValue = "8", description = "rationales per candidate (genrm-cot, llm-judge); "
+      + "default ${DEFAULT-VALUE}") int votes;
+  @Option(names = "--format", defaultValue = "compact", description = "prompt format: compact|paper; default "
+      + "${DEFAULT-VALUE}") String format;
+  @Option(names = "--chat-template", defaultValue = "auto", description = "wrap prompts in a chat format: auto (the "
+      + "model's own, detected from its tokenizer_config.json; none for models without one), none, chatml, llama3, "
+      + "gemma; default ${DEFAULT-VALUE}") String chatTemplate;
+  @Option(names = "--temperature", defaultValue = "0.7", description = "rationale sampling temperature; default "
+      + "${DEFAULT-VALUE}") double temperature;
+  @Option(names = "--top-p", defaultValue = "1.0", description = "rationale nucleus sampling; default ${DEFAULT-VALUE}")
+  double topP;
+  @Option(names = "--max-rationale-tokens", defaultValue = "256", description = "default ${DEFAULT-VALUE}")
+  int maxRationaleTokens;
+  @Option(names = "--seed", defaultValue = "0", description = "rationale sampling seed; default ${DEFAULT-VALUE}")
+  long seed;
+  @Option(names = "--reference", description = "dpo: the model DPO started from") String reference;
+  @Option(names = "--backend", defaultValue = "local", description = "local (a checkpoint, --model) or openai (an "
+      + "OpenAI-compatible server at --base-url: vLLM, llama.cpp, Ollama, genrm serve; modes genrm, genrm-cot, "
+      + "llm-judge and their aliases, paper prompts); default ${DEFAULT-VALUE}") String backend;
+  @Option(names = "--base-url", description = "openai backend: server URL, e.g. http://127.0.0.1:8000") String baseUrl;
+  @Option(names = "--api-key", description = "openai backend: bearer token (else env OPENAI_API_KEY)") String apiKey;
+  @Option(names = "--concurrency", defaultValue = "4", description = "openai backend: requests in flight; default "
+      + "${DEFAULT-VALUE}") int concurrency;
+  @Option(names = "--beta", defaultValue = "0.1", description = "dpo: beta; default ${DEFAULT-VALUE}") double beta;
+  @Option(names = "--rationale-positions", description = "genrm-cot: sequential|solution, where the rationale sits in "
+      + "position space; default: as recorded in the checkpoint by genrm train verifier, else sequential")
+  String rationalePositions;
+
+  /**
+   * Options parsed from {@code args} as {@code genrm verify} would, with its defaults, e.g.
+   * {@code of("--mode", "genrm", "--model", dir)}: how a Java caller (a Spark driver) names a verifier.
+   */
+  public static VerifierOptions of(String... args) {
+    VerifierOptions o = new VerifierOptions();
+    try {
+      new CommandLine(o).parseArgs(args);
+    } catch (CommandLine.ParameterException e) {
+      throw new UserException(e.getMessage());
+    }
+    return o;
+  }
+
+  /** The kind {@code --mode} names. */
+  public VerifierKind kind() {
+    return VerifierKind.parse(mode);
+  }
+
+  /** {@code --votes}, checked. */
+  public int votes() {
+    if (votes < 1) {
+      throw new UserException("--votes must be >= 1");
+    }
+    return votes;
+  }
+
+  /** The local backend's checkpoint ({@code --model}); null for the openai backend or when not given. */
+  public Path model() {
+    return model == null ? null : Path.of(model);
+  }
+
+  /** The prompt format, wrapped in the model's chat template where {@code --chat-template auto} finds one. */
+  public Prompts.Format promptFormat() {
+    return Prompts.Format.parse(format).withChat(ChatTemplate.choose(chatTemplate,
+        model == null ? null : Tokenizer.chatTemplate(model())));
+  }
+
+  /** How rationales are sampled (genrm-cot, llm-judge). */
+  public SamplingParams sampling() {
+    return new SamplingParams(maxRationaleTokens, temperature, topP, 0, List.of(), seed, true, 0);
+  }
+
+  /** Whether the verifier runs in this JVM (a loaded checkpoint) rather than behind a server. */
+  public boolean local() {
+    return !backend.equals("openai");
+  }
+
+  /**
+   * Checks what can be checked without opening anything (the mode, the votes, the backend and what it needs), so a
+   * job that opens the verifier elsewhere fails at once, in one line, on bad options.
+   */
+  public void validate() {
+    kind();
+    votes();
+    if (backend.equals("openai")) {
+      if (baseUrl == null) {
+        throw new UserException("--backend openai needs --base-url");
+      }
+    } else if (!backend.equals("local")) {
+      throw new UserException("--backend must be local or openai");
+    } else if (model == null) {
+      throw new UserException("--model is required with the local backend");
+    }
+  }
+
+  /** Opens the verifier these options name; the caller closes it. */
+  public Verifier open() {
+    validate();
+    VerifierKind kind = kind();
+    if (!local()) {
+      String key = apiKey != null ? apiKey : System.getenv("OPENAI_API_KEY");
+      var client = new OpenAiClient(baseUrl, key, Duration.ofSeconds(120), concurrency, 3);
+      try {
+        return new RemoteGenrm(client, kind, votes, temperature, maxRationaleTokens, seed);
+      } catch (IllegalArgumentException e) {
+        throw new UserException("--backend openai: " + e.getMessage());
+      }
+    }
+    RationalePositions positions = rationalePositions == null
+        ? RationalePositions.of(model()) : RationalePositions.of(rationalePositions);
+    return VerifierRecipe.open(kind, model(), reference == null ? null : Path.of(reference), promptFormat(),
+        new VerifierRecipe.ScoreOptions(votes, sampling(), positions, beta));
+  }
+
+  /** Every option, for equality: two equal options open the same verifier (e.g. one cached per JVM). */
+  private List<Object> values() {
+    return Arrays.asList(model, mode, votes, format, chatTemplate, temperature, topP, maxRationaleTokens, seed,
+        reference, backend, baseUrl, apiKey, concurrency, beta, rationalePositions);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof VerifierOptions other && values().equals(other.values());
+  }
+
+  @Override
+  public int hashCode() {
+    return values().hashCode();
+  }
+}
