@@ -1,6 +1,8 @@
 package io.genrm4j.spark;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
 
 import io.genrm4j.cli.Main;
 import io.genrm4j.cli.VerifierOptions;
@@ -93,8 +95,9 @@ public final class ScoreJob implements Callable<Integer> {
     write(VerifierTransform.score(candidates, verifier, keepRationales, partitions), outFormat, output);
     // counted from what was written: the scored Dataset is not cached, counting it would score it again
     Dataset<Row> scored = outFormat.equals("parquet") ? spark.read().parquet(output) : spark.read().json(output);
-    long rows = scored.count();
-    long errors = scored.filter(col(VerifierTransform.ERROR).isNotNull()).count();
+    Row counts = scored.agg(count(lit(1)), count(col(VerifierTransform.ERROR))).first(); // one pass
+    long rows = counts.getLong(0);
+    long errors = counts.getLong(1);
     System.out.printf("score %s: %d candidates (%d not scored: see column error) in %.1f s -> %s%n",
         verifier.kind().id(), rows, errors, (System.nanoTime() - t0) / 1e9, output);
     if (curves != null) {

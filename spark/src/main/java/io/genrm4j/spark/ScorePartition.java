@@ -96,27 +96,30 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
     VerifierScore[] scores = new VerifierScore[problem.size()];
     if (q != null) {
       ExecutorVerifiers.Shared shared = ExecutorVerifiers.get(options);
-      synchronized (shared.lock()) {
-        List<Integer> fit = new ArrayList<>();
-        List<String> texts = new ArrayList<>();
-        for (int i = 0; i < problem.size(); i++) {
-          if (errors[i] == null) {
-            try {
-              shared.verifier().requireFits(q, List.of(problem.get(i).getString(text)));
-              fit.add(i);
-              texts.add(problem.get(i).getString(text));
-            } catch (ContextLengthException e) {
-              errors[i] = e.reason();
-            } catch (UserException e) { // e.g. a character the tokenizer lacks
-              errors[i] = e.getMessage();
-            }
+      // outside the lock: requireFits only tokenises (Verifier's contract), so the other task threads' checks
+      // overlap the model's forward passes
+      List<Integer> fit = new ArrayList<>();
+      List<String> texts = new ArrayList<>();
+      for (int i = 0; i < problem.size(); i++) {
+        if (errors[i] == null) {
+          try {
+            shared.verifier().requireFits(q, List.of(problem.get(i).getString(text)));
+            fit.add(i);
+            texts.add(problem.get(i).getString(text));
+          } catch (ContextLengthException e) {
+            errors[i] = e.reason();
+          } catch (UserException e) { // e.g. a character the tokenizer lacks
+            errors[i] = e.getMessage();
           }
         }
-        if (!texts.isEmpty()) {
-          List<VerifierScore> s = shared.verifier().score(q, texts);
-          for (int k = 0; k < fit.size(); k++) {
-            scores[fit.get(k)] = s.get(k);
-          }
+      }
+      if (!texts.isEmpty()) {
+        List<VerifierScore> s;
+        synchronized (shared.lock()) {
+          s = shared.verifier().score(q, texts);
+        }
+        for (int k = 0; k < fit.size(); k++) {
+          scores[fit.get(k)] = s.get(k);
         }
       }
     }
