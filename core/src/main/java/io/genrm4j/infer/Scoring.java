@@ -103,6 +103,28 @@ public final class Scoring {
     return LogProbs.perToken(model, rows, padId, model.manager());
   }
 
+  /**
+   * log p(token | row) for every row and each of {@code tokenIds}, from one forward over the rows (left-padded, so
+   * every row's last token is the last column): [rows][tokenIds].
+   */
+  public static double[][] nextTokenLogProbs(LlamaModel model, int padId, List<int[]> rows, int[] tokenIds) {
+    try (NDManager mgr = model.manager().newSubManager()) {
+      LlamaModel.Output o = model.append(model.emptyCache(rows.size()), rows, padId, mgr);
+      long t = o.hidden().getShape().get(1);
+      float[] logits = model.logits(o.hidden().get(":, " + (t - 1) + ":, :")).toFloatArray(); // [rows, 1, vocab]
+      Generator.close(o.cache());
+      int v = logits.length / rows.size();
+      double[][] out = new double[rows.size()][tokenIds.length];
+      for (int r = 0; r < rows.size(); r++) {
+        float[] logp = TokenSampler.logSoftmax(logits, r * v, v);
+        for (int j = 0; j < tokenIds.length; j++) {
+          out[r][j] = logp[tokenIds[j]];
+        }
+      }
+      return out;
+    }
+  }
+
   /** The next-token log-probability distribution after {@code ids}, [vocab]. */
   public static float[] nextTokenLogProbs(LlamaModel model, int padId, int[] ids) {
     try (NDManager mgr = model.manager().newSubManager()) {

@@ -113,19 +113,7 @@ final class Completions {
     boolean ignoreEos = Req.boolField(body, "ignore_eos", false); // vLLM extension
     int[] extra = new int[0];
     if (body.hasNonNull("logprob_token_ids") && logprobTokenIds) {
-      JsonNode ids = body.get("logprob_token_ids");
-      if (!ids.isArray() || ids.size() > 64) {
-        throw ApiError.badRequest("'logprob_token_ids' must be a list of at most 64 token ids");
-      }
-      extra = new int[ids.size()];
-      for (int i = 0; i < extra.length; i++) {
-        JsonNode e = ids.get(i);
-        if (!e.canConvertToInt() || !e.isIntegralNumber() || e.asInt() < 0 || e.asInt() >= model.config().vocabSize()) {
-          throw ApiError.badRequest("'logprob_token_ids' entries must be token ids in [0, "
-              + model.config().vocabSize() + ")");
-        }
-        extra[i] = e.asInt();
-      }
+      extra = Req.tokenIds(body, "logprob_token_ids", 64, model.config().vocabSize());
       if (extra.length > 0 && logprobs == null) {
         throw ApiError.badRequest("'logprob_token_ids' needs 'logprobs' to be set");
       }

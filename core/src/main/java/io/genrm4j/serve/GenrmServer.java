@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genrm4j.infer.Generator;
+import io.genrm4j.infer.Scoring;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
@@ -24,6 +25,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -48,14 +50,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP server: GenRM verify/rerank, OpenAI-compatible completions, vLLM-style /tokenize, OpenRLHF's remote
- * reward route /get_reward, health and Prometheus metrics. Every model call runs on the single {@link ModelWorker} thread. Binds 127.0.0.1 unless told otherwise.
+ * reward route /get_reward, SGLang's label-probability route /v1/score, health and Prometheus metrics. Every model
+ * call runs on the single {@link ModelWorker} thread. Binds 127.0.0.1 unless told otherwise.
  * Client mistakes are 4xx naming the problem; a 5xx is a server fault, logged as one line with the request id that
  * the response carries (X-Request-Id, and {@code request_id} in every error body).
  */
 public final class GenrmServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GenrmServer.class);
   static final Set<String> ROUTES = Set.of("/health", "/metrics", "/v1/models", "/v1/completions", "/v1/verify",
-      "/v1/rerank", "/tokenize", "/get_reward");
+      "/v1/rerank", "/tokenize", "/get_reward", "/v1/score");
   private static final String REQUEST_ID = "genrm.requestId";
   private static final String BODY = "genrm.body";
   private static final String AUTHORIZED = "genrm.authorized";
@@ -64,10 +67,12 @@ public final class GenrmServer implements AutoCloseable {
 
   /**
    * Server settings; {@code defaultMode} is a name {@link VerifierKind#parse} accepts; {@code rewardSeparator} splits
-   * a /get_reward query into prompt and response at its last occurrence (null: requests must send "prompts").
+   * a /get_reward query into prompt and response at its last occurrence (null: requests must send "prompts");
+   * {@code logprobTokenIds} and {@code scoreRoute} switch vLLM's and SGLang's exact-label extensions (on by default;
+   * off, the server answers as one without them, which is how clients' fallbacks are tested).
    */
   public record Options(String host, int port, String apiKey, String modelName, String defaultMode,
-      int defaultVotes, ServeLimits limits, boolean logprobTokenIds, String rewardSeparator) {
+      int defaultVotes, ServeLimits limits, boolean logprobTokenIds, boolean scoreRoute, String rewardSeparator) {
     /** Settings under which every request would fail, or auth would be off without saying so, are refused. */
     public Options {
       if (apiKey != null && apiKey.isBlank()) {
@@ -88,32 +93,41 @@ public final class GenrmServer implements AutoCloseable {
     }
 
     public static Options loopback(int port) {
-      return new Options("127.0.0.1", port, null, "genrm", "direct", 8, ServeLimits.defaults(), true, null);
+      return new Options("127.0.0.1", port, null, "genrm", "direct", 8, ServeLimits.defaults(), true, true, null);
     }
 
     public Options withApiKey(String key) {
-      return new Options(host, port, key, modelName, defaultMode, defaultVotes, limits, logprobTokenIds, rewardSeparator);
+      return new Options(host, port, key, modelName, defaultMode, defaultVotes, limits, logprobTokenIds, scoreRoute,
+          rewardSeparator);
     }
 
     public Options withLimits(ServeLimits l) {
-      return new Options(host, port, apiKey, modelName, defaultMode, defaultVotes, l, logprobTokenIds,
+      return new Options(host, port, apiKey, modelName, defaultMode, defaultVotes, l, logprobTokenIds, scoreRoute,
           rewardSeparator);
     }
 
     public Options withLogprobTokenIds(boolean on) {
-      return new Options(host, port, apiKey, modelName, defaultMode, defaultVotes, limits, on, rewardSeparator);
+      return new Options(host, port, apiKey, modelName, defaultMode, defaultVotes, limits, on, scoreRoute,
+          rewardSeparator);
+    }
+
+    public Options withScoreRoute(boolean on) {
+      return new Options(host, port, apiKey, modelName, defaultMode, defaultVotes, limits, logprobTokenIds, on,
+          rewardSeparator);
     }
 
     public Options withModelName(String name) {
-      return new Options(host, port, apiKey, name, defaultMode, defaultVotes, limits, logprobTokenIds, rewardSeparator);
+      return new Options(host, port, apiKey, name, defaultMode, defaultVotes, limits, logprobTokenIds, scoreRoute,
+          rewardSeparator);
     }
 
     public Options withDefaultMode(String mode) {
-      return new Options(host, port, apiKey, modelName, mode, defaultVotes, limits, logprobTokenIds, rewardSeparator);
+      return new Options(host, port, apiKey, modelName, mode, defaultVotes, limits, logprobTokenIds, scoreRoute,
+          rewardSeparator);
     }
 
     public Options withRewardSeparator(String separator) {
-      return new Options(host, port, apiKey, modelName, defaultMode, defaultVotes, limits, logprobTokenIds,
+      return new Options(host, port, apiKey, modelName, defaultMode, defaultVotes, limits, logprobTokenIds, scoreRoute,
           separator);
     }
   }
@@ -121,6 +135,12 @@ public final class GenrmServer implements AutoCloseable {
   private record VerifyRequest(String question, List<String> solutions, VerifierKind kind, int votes) {}
 
   private record VerifyKey(VerifierKind kind, int votes) {}
+
+  /** A /v1/score request's prompts (query and item joined, tokenized) and the label ids read after each. */
+  private record ScoreRequest(List<int[]> prompts, int[] labels) {}
+
+  /** Score requests batch when they ask for the same labels (one forward over every prompt, one fork per label). */
+  private record ScoreKey(List<Integer> labels) {}
 
   private final LlamaModel model;
   private final Generator generator;
@@ -133,6 +153,7 @@ public final class GenrmServer implements AutoCloseable {
   // one instance each: jobs batch together only when they share the runner object and key
   private final ModelWorker.BatchRunner<Completions.Request, Completions.Result> completionRunner;
   private final ModelWorker.BatchRunner<VerifyRequest, List<VerifierScore>> verifyRunner = this::runVerify;
+  private final ModelWorker.BatchRunner<ScoreRequest, double[][]> scoreRunner = this::runScore;
   private final long started = System.currentTimeMillis() / 1000;
   private Javalin app;
   private Semaphore modelWaiters; // HTTP threads that may wait on the model at once
@@ -172,6 +193,9 @@ public final class GenrmServer implements AutoCloseable {
     app.post("/v1/rerank", ctx -> verify(ctx, true));
     app.post("/tokenize", this::tokenize);
     app.post("/get_reward", this::reward);
+    if (opt.scoreRoute()) {
+      app.post("/v1/score", this::score);
+    }
     app.exception(ApiError.class, (e, ctx) -> {
       if (e.status() >= 500 && e.getCause() != null) {
         fault(ctx, e.getCause());
@@ -549,6 +573,89 @@ public final class GenrmServer implements AutoCloseable {
     out.put("kind", kind.id());
     out.put("timing_ms", (System.nanoTime() - t0) / 1e6);
     json(ctx, 200, out);
+  }
+
+  /**
+   * SGLang's decoder-only scoring route: {@code {"query", "items", "label_token_ids", "apply_softmax",
+   * "item_first"}} -> {@code {"scores": [[p(label) per label] per item]}}. Each prompt is query + item (item + query
+   * with item_first), read for its next-token probabilities of the labels: raw, or softmaxed over the labels with
+   * apply_softmax. The shape is sglang's ScoringRequest/ScoringResponse (python/sglang/srt/entrypoints/openai/
+   * protocol.py) and the semantics its TokenizerManager.score_request; unlike SGLang, items must be text (no
+   * token-id lists) and there is at least one. Fields SGLang ignores ("model") are ignored here too.
+   */
+  private void score(Context ctx) {
+    JsonNode body = body(ctx);
+    String query = Req.text(body, "query", false);
+    JsonNode it = body.get("items");
+    List<String> items = it != null && it.isTextual() ? List.of(it.asText())
+        : Req.stringList(body, "items", opt.limits().maxCandidates());
+    int vocab = model.config().vocabSize();
+    int[] labels = Req.tokenIds(body, "label_token_ids", 64, vocab);
+    if (labels.length == 0) {
+      throw ApiError.badRequest("'label_token_ids' is required: the token ids whose next-token probabilities to read");
+    }
+    boolean softmax = Req.boolField(body, "apply_softmax", false);
+    boolean itemFirst = Req.boolField(body, "item_first", false);
+    int maxPos = model.config().maxPositionEmbeddings();
+    List<int[]> prompts = new ArrayList<>();
+    int promptTokens = 0;
+    for (int i = 0; i < items.size(); i++) {
+      String q = query == null ? "" : query;
+      String text = itemFirst ? items.get(i) + q : q + items.get(i);
+      int[] ids;
+      try {
+        ids = generator.promptIds(text);
+      } catch (UserException | IllegalArgumentException e) {
+        throw ApiError.badRequest("'items'[" + i + "]: " + e.getMessage());
+      }
+      if (ids.length == 0 || ids.length > maxPos) {
+        throw ApiError.badRequest("'items'[" + i + "] with the query is " + ids.length
+            + " tokens; this model reads 1 to " + maxPos);
+      }
+      prompts.add(ids);
+      promptTokens += ids.length;
+    }
+    List<Integer> key = Arrays.stream(labels).boxed().toList();
+    double[][] logp = await(worker.submit(scoreRunner, new ScoreKey(key), new ScoreRequest(prompts, labels),
+        prompts.size()));
+    ObjectNode out = Jsonl.MAPPER.createObjectNode();
+    ArrayNode scores = out.putArray("scores");
+    for (double[] row : logp) {
+      ArrayNode r = scores.addArray();
+      double max = Arrays.stream(row).max().orElse(0);
+      double norm = 0;
+      for (double x : row) {
+        norm += Math.exp(x - max);
+      }
+      for (double x : row) {
+        double p = softmax ? Math.exp(x - max) / norm : Math.exp(x);
+        if (Double.isFinite(p)) {
+          r.add(p);
+        } else {
+          r.addNull();
+        }
+      }
+    }
+    out.put("model", opt.modelName());
+    out.put("object", "scoring");
+    out.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", 0)
+        .put("total_tokens", promptTokens);
+    json(ctx, 200, out);
+  }
+
+  /** Model thread: the labels' next-token log-probs after every prompt of a batch of score requests. */
+  private List<double[][]> runScore(Object key, List<ScoreRequest> reqs) {
+    List<int[]> prompts = new ArrayList<>();
+    reqs.forEach(r -> prompts.addAll(r.prompts()));
+    double[][] all = Scoring.nextTokenLogProbs(model, Math.max(0, generator.tokenizer().padId()), prompts,
+        reqs.get(0).labels());
+    List<double[][]> out = new ArrayList<>();
+    int at = 0;
+    for (ScoreRequest r : reqs) {
+      out.add(Arrays.copyOfRange(all, at, at + r.prompts().size()));
+      at += r.prompts().size();
+    }
+    return out;
   }
 
   private static double rankable(double score) {

@@ -149,4 +149,24 @@ final class Req {
     }
     return out;
   }
+
+  /** A list of at most {@code max} token ids in [0, vocab); empty when absent. */
+  static int[] tokenIds(JsonNode body, String name, int max, int vocab) {
+    JsonNode ids = body.get(name);
+    if (ids == null || ids.isNull()) {
+      return new int[0];
+    }
+    if (!ids.isArray() || ids.size() > max) {
+      throw ApiError.badRequest("'" + name + "' must be a list of at most " + max + " token ids");
+    }
+    int[] out = new int[ids.size()];
+    for (int i = 0; i < out.length; i++) {
+      JsonNode e = ids.get(i);
+      if (!e.isIntegralNumber() || !e.canConvertToInt() || e.asInt() < 0 || e.asInt() >= vocab) {
+        throw ApiError.badRequest("'" + name + "' entries must be token ids in [0, " + vocab + ")");
+      }
+      out[i] = e.asInt();
+    }
+    return out;
+  }
 }

@@ -77,7 +77,7 @@ public final class ServeCommand implements Callable<Integer> {
     if (rewardSeparator != null && rewardSeparator.isEmpty()) {
       throw new UserException("--reward-separator must not be empty");
     }
-    GenrmServer.Options opt = new GenrmServer.Options(host, port, key, name, mode, votes, limits, true,
+    GenrmServer.Options opt = new GenrmServer.Options(host, port, key, name, mode, votes, limits, true, true,
         rewardSeparator);
     GenrmServer server = new GenrmServer(loaded.model(), gen, factory, opt).start();
     if (!isLoopback(host) && key == null) {

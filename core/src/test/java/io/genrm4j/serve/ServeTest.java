@@ -55,7 +55,8 @@ class ServeTest {
   static CharTokenizer tok;
   static Generator gen;
   static GenrmServer server;
-  static GenrmServer strict; // API key, no logprob_token_ids, 1 s request timeout
+  static GenrmServer strict; // API key, neither logprob_token_ids nor /v1/score, 1 s request timeout
+  static VerifierFactory factory;
   static OpenAiClient client;
   static final String ONLY_GENRM = "only genrm in this test";
   /** The kinds the test servers' factory was asked for. */
@@ -69,7 +70,7 @@ class ServeTest {
     root = NDManager.newBaseManager();
     model = LlamaModel.init(Presets.get("test", tok.vocabSize()), 11, root);
     gen = new Generator(model, tok);
-    VerifierFactory vf = (kind, votes) -> {
+    factory = (kind, votes) -> {
       opened.add(kind);
       if (kind != VerifierKind.GENRM) {
         throw ApiError.badRequest(ONLY_GENRM);
@@ -78,10 +79,10 @@ class ServeTest {
     };
     ServeLimits wide = ServeLimits.defaults().withMaxLogprobs(128).withRequestTimeoutMs(30_000)
         .withIdleTimeoutMs(10_000).withQueueCapacity(256).withMaxBatchRows(64).withBatchWindowMs(5);
-    server = new GenrmServer(model, gen, vf, GenrmServer.Options.loopback(0).withLimits(wide)
+    server = new GenrmServer(model, gen, factory, GenrmServer.Options.loopback(0).withLimits(wide)
         .withRewardSeparator("\nA: ")).start();
-    strict = new GenrmServer(model, gen, vf, GenrmServer.Options.loopback(0).withApiKey(KEY)
-        .withLogprobTokenIds(false).withLimits(wide.withRequestTimeoutMs(1000))).start();
+    strict = new GenrmServer(model, gen, factory, GenrmServer.Options.loopback(0).withApiKey(KEY)
+        .withLogprobTokenIds(false).withScoreRoute(false).withLimits(wide.withRequestTimeoutMs(1000))).start();
     client = new OpenAiClient(server.baseUrl(), null, Duration.ofSeconds(30), 16, 0);
   }
 
@@ -447,8 +448,19 @@ class ServeTest {
     return new OpenAiClient.Labels("Y", "N", List.of("Y", "y"), List.of("N", "n"));
   }
 
+  /** Requests the server has answered on a route, any status (from /metrics). */
+  static long served(String route) throws Exception {
+    long n = 0;
+    for (String l : call(server, "GET", "/metrics", null, null).raw().split("\n")) {
+      if (l.startsWith("genrm_http_requests_total{route=\"" + route + "\"")) {
+        n += Long.parseLong(l.substring(l.lastIndexOf(' ') + 1).trim());
+      }
+    }
+    return n;
+  }
+
   @Test
-  void pYesExactAndTopkFallback() {
+  void pYesExactThroughScoreRouteOrLogprobTokenIdsAndTopkFallback() throws Exception {
     String prompt = "Is 2+2=4 correct (Y/N)? ";
     float[] lp = Scoring.nextTokenLogProbs(model, 0, gen.promptIds(prompt));
     double y = Math.exp(lp[tok.idOf('Y')]);
@@ -456,11 +468,35 @@ class ServeTest {
     double ly = Math.exp(lp[tok.idOf('y')]);
     double ln = Math.exp(lp[tok.idOf('n')]);
 
-    PYes exact = new OpenAiClient(server.baseUrl(), null, Duration.ofSeconds(30), 2, 0).withLabels(yn()).pYes(prompt);
-    assertEquals(PYes.EXACT, exact.method());
-    assertEquals(y, exact.pYes(), 1e-5);
-    assertEquals(n, exact.pNo(), 1e-5);
-    assertEquals(y / (y + n), exact.score(), 1e-5);
+    // a server with SGLang's /v1/score: the client probes it once, then reads p(Yes) there, not on /v1/completions
+    OpenAiClient sglangLike = new OpenAiClient(server.baseUrl(), null, Duration.ofSeconds(30), 2, 0).withLabels(yn());
+    long scores0 = served("/v1/score");
+    long completions0 = served("/v1/completions");
+    PYes viaScore = sglangLike.pYes(prompt);
+    assertEquals(PYes.EXACT, viaScore.method());
+    assertEquals(y, viaScore.pYes(), 1e-5);
+    assertEquals(n, viaScore.pNo(), 1e-5);
+    assertEquals(y / (y + n), viaScore.score(), 1e-5);
+    // several prompts share one request, each scored as if alone
+    List<String> prompts = List.of(prompt, "Is 3+3=7 correct (Y/N)? ", "Q");
+    List<PYes> batch = sglangLike.pYesAll(prompts);
+    for (int i = 0; i < prompts.size(); i++) {
+      float[] l = Scoring.nextTokenLogProbs(model, 0, gen.promptIds(prompts.get(i)));
+      assertEquals(Math.exp(l[tok.idOf('Y')]), batch.get(i).pYes(), 1e-5, prompts.get(i));
+      assertEquals(Math.exp(l[tok.idOf('N')]), batch.get(i).pNo(), 1e-5, prompts.get(i));
+    }
+    assertEquals(3, served("/v1/score") - scores0, "the probe, one read, one read of three prompts");
+    assertEquals(0, served("/v1/completions") - completions0);
+
+    // a server without /v1/score (vLLM): vLLM's logprob_token_ids, as exact
+    try (GenrmServer vllmLike = new GenrmServer(model, gen, factory, GenrmServer.Options.loopback(0)
+        .withScoreRoute(false)).start()) {
+      PYes viaIds = new OpenAiClient(vllmLike.baseUrl(), null, Duration.ofSeconds(30), 2, 0).withLabels(yn())
+          .pYes(prompt);
+      assertEquals(PYes.EXACT, viaIds.method());
+      assertEquals(y, viaIds.pYes(), 1e-5);
+      assertEquals(n, viaIds.pNo(), 1e-5);
+    }
 
     // the fallback over our server's top-k path: every variant visible when k covers the vocabulary
     PYes all = new OpenAiClient(server.baseUrl(), null, Duration.ofSeconds(30), 2, 0).withLabels(yn())
@@ -470,7 +506,7 @@ class ServeTest {
     assertEquals(y + ly, all.pYes(), 1e-5);
     assertEquals(n + ln, all.pNo(), 1e-5);
 
-    // a server that ignores logprob_token_ids: the client notices and falls back, flagged
+    // a server with neither exact route: the client notices and falls back, flagged
     PYes ignored = new OpenAiClient(strict.baseUrl(), KEY, Duration.ofSeconds(30), 2, 0).withLabels(yn())
         .withTopK(128).pYes(prompt);
     assertEquals(PYes.TOPK_FALLBACK, ignored.method());
@@ -484,6 +520,56 @@ class ServeTest {
     assertEquals(1.0, small.score(), 0);
   }
 
+  @Test
+  void scoreRouteAnswersInSglangsShape() throws Exception {
+    int yes = tok.idOf('Y');
+    int no = tok.idOf('N');
+    String query = "Is 2+2=4 correct? ";
+    List<String> items = List.of("Yes it is. (Y/N) ", "");
+    ObjectNode req = Jsonl.MAPPER.createObjectNode().put("model", "anything").put("query", query);
+    items.forEach(req.putArray("items")::add);
+    req.putArray("label_token_ids").add(yes).add(no);
+    Resp raw = post("/v1/score", Jsonl.toJson(req));
+    assertEquals(200, raw.status(), raw.raw());
+    assertEquals("scoring", raw.body().path("object").asText());
+    req.put("apply_softmax", true);
+    Resp soft = post("/v1/score", Jsonl.toJson(req));
+    req.put("item_first", true);
+    Resp first = post("/v1/score", Jsonl.toJson(req));
+    for (int i = 0; i < items.size(); i++) {
+      float[] lp = Scoring.nextTokenLogProbs(model, 0, gen.promptIds(query + items.get(i)));
+      double py = Math.exp(lp[yes]);
+      double pn = Math.exp(lp[no]);
+      JsonNode r = raw.body().path("scores").get(i);
+      assertEquals(py, r.get(0).asDouble(), 1e-5);
+      assertEquals(pn, r.get(1).asDouble(), 1e-5);
+      assertEquals(py / (py + pn), soft.body().path("scores").get(i).get(0).asDouble(), 1e-5);
+      assertEquals(pn / (py + pn), soft.body().path("scores").get(i).get(1).asDouble(), 1e-5);
+      float[] flipped = Scoring.nextTokenLogProbs(model, 0, gen.promptIds(items.get(i) + query));
+      double fy = Math.exp(flipped[yes]);
+      assertEquals(fy / (fy + Math.exp(flipped[no])), first.body().path("scores").get(i).get(0).asDouble(), 1e-5);
+    }
+    assertEquals(query.length() * 2 + items.get(0).length() + 2, raw.body().path("usage").path("prompt_tokens").asInt());
+    // a lone item may be a string, as in SGLang
+    Resp one = post("/v1/score", "{\"query\":\"" + query + "\",\"items\":\"\",\"label_token_ids\":[" + yes + "]}");
+    assertEquals(200, one.status(), one.raw());
+    assertEquals(raw.body().path("scores").get(1).get(0).asDouble(), one.body().path("scores").get(0).get(0).asDouble(),
+        1e-6);
+    // every client mistake is a 400 naming the problem, never a 500
+    String many = "\"a\",".repeat(64) + "\"a\"";
+    for (String bad : new String[] {"{\"query\":\"q\",\"items\":[\"a\"]}", "{\"items\":[\"a\"],\"label_token_ids\":[]}",
+        "{\"items\":[\"a\"],\"label_token_ids\":[999999]}", "{\"items\":[\"a\"],\"label_token_ids\":[-1]}",
+        "{\"items\":[\"a\"],\"label_token_ids\":[[1]]}", "{\"items\":[\"a\"],\"label_token_ids\":\"Y\"}",
+        "{\"items\":[[1,2]],\"label_token_ids\":[1]}", "{\"query\":[1,2],\"items\":[\"a\"],\"label_token_ids\":[1]}",
+        "{\"label_token_ids\":[1]}", "{\"items\":[],\"label_token_ids\":[1]}", "{\"items\":5,\"label_token_ids\":[1]}",
+        "{\"items\":[\"caf\u00e9\"],\"label_token_ids\":[1]}", "{\"items\":[\"a\"],\"label_token_ids\":[1],\"apply_softmax\":1}",
+        "{\"items\":[\"" + "a".repeat(2000) + "\"],\"label_token_ids\":[1]}", "{\"items\":[" + many + "],\"label_token_ids\":[1]}"}) {
+      assertError(post("/v1/score", bad), 400);
+    }
+    assertError(call(strict, "POST", "/v1/score", Jsonl.toJson(req), null), 401);
+    assertError(call(strict, "POST", "/v1/score", Jsonl.toJson(req), KEY), 404);
+  }
+
   static String topToken(float[] lp) {
     int best = 0;
     for (int i = 1; i < lp.length; i++) {
@@ -495,7 +581,7 @@ class ServeTest {
   }
 
   @Test
-  void pYesFailsLoudlyWhenNoLabelIsVisible() {
+  void pYesFailsLoudlyWhenNoLabelIsVisible() throws Exception {
     OpenAiClient.Labels absent = new OpenAiClient.Labels("Ja", "Nein", List.of("Ja", " Ja"), List.of("Nein", " Nein"));
     OpenAiClient c = new OpenAiClient(server.baseUrl(), null, Duration.ofSeconds(30), 2, 0).withLabels(absent)
         .withExact(false);
@@ -503,6 +589,13 @@ class ServeTest {
     // exact method: a label that is several tokens is refused, not approximated
     OpenAiClient e = new OpenAiClient(server.baseUrl(), null, Duration.ofSeconds(30), 2, 0).withLabels(absent);
     assertThrows(OpenAiClient.LabelNotSingleTokenException.class, () -> e.pYes("Is it correct? "));
+    // a server with neither exact route, labels outside the top-k: one line naming what was tried
+    OpenAiClient none = new OpenAiClient(strict.baseUrl(), KEY, Duration.ofSeconds(30), 2, 0).withTopK(3)
+        .withLabels(new OpenAiClient.Labels("Y", "N", List.of("\u0000never"), List.of("\u0001never")));
+    String msg = assertThrows(PYesUnavailableException.class, () -> none.pYes("Is it correct? ")).getMessage();
+    System.out.println("probe | p(Yes) from a server with no exact route | " + msg);
+    assertFalse(msg.contains("\n"), msg);
+    assertTrue(msg.contains("/v1/score not offered (HTTP 404") && msg.contains("logprob_token_ids ignored"), msg);
   }
 
   @Test

@@ -22,7 +22,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A client of OpenAI-compatible completion servers (ours, vLLM, ...) on the JDK HttpClient. At most
+ * A client of OpenAI-compatible completion servers (ours, vLLM, SGLang, ...) on the JDK HttpClient. At most
  * {@code maxConcurrency} requests are in flight. Retries (exponential backoff with jitter, or the server's
  * Retry-After) happen only where they cannot multiply work on the server: a POST is retried after 429, after 503 with
  * Retry-After, and when the connection was refused before anything was sent; never after a timeout or another 5xx,
@@ -67,7 +67,7 @@ public final class OpenAiClient {
 
   /**
    * The labels read for p(Yes). {@code yes}/{@code no} are the exact label strings whose ids are requested through
-   * logprob_token_ids; the variants are summed in the top-k fallback.
+   * /v1/score or logprob_token_ids; the variants are summed in the top-k fallback.
    */
   public record Labels(String yes, String no, List<String> yesVariants, List<String> noVariants) {
     public static Labels standard() {
@@ -89,6 +89,8 @@ public final class OpenAiClient {
   private boolean tryExact = true;
   private volatile int[] labelIds; // resolved or configured [yes, no]; null until known
   private volatile boolean tokenizeUnavailable;
+  private volatile ExactRoute exactRoute; // null until probed
+  private volatile String exactNote = ""; // why an exact route was passed over, for the one-line error
 
   public OpenAiClient(String baseUrl, String apiKey, Duration timeout, int maxConcurrency, int retries) {
     String b = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
@@ -128,7 +130,7 @@ public final class OpenAiClient {
     return this;
   }
 
-  /** Whether to try vLLM's logprob_token_ids first (default true). */
+  /** Whether to read p(Yes) exactly when the server offers it: SGLang's /v1/score or vLLM's logprob_token_ids. */
   public OpenAiClient withExact(boolean on) {
     this.tryExact = on;
     return this;
@@ -216,33 +218,131 @@ public final class OpenAiClient {
   // ---- p(Yes) ----
 
   /**
-   * p(Yes) of the next token after {@code prompt}. First the exact method (vLLM's {@code logprob_token_ids} with
-   * the label ids from /tokenize or {@link #withLabelIds}); when the server does not return both ids, the top-k
+   * Where the exact label probabilities come from. Decided once per client and remembered: the first exact read
+   * probes SGLang's POST /v1/score with a one-item request (a 2xx with a [p(yes), p(no)] row: SCORE; a 400, 404, 405
+   * or 422: not offered, as on vLLM, whose /v1/score is a cross-encoder route or absent); without it, vLLM's
+   * logprob_token_ids is used until a response comes back without both label ids (NONE: the top-k fallback).
+   */
+  private enum ExactRoute { SCORE, LOGPROB_TOKEN_IDS, NONE }
+
+  /** Items per /v1/score request: small enough for any server's per-request limit (genrm serve's default is 64). */
+  private static final int SCORE_ITEMS_PER_REQUEST = 16;
+
+  /**
+   * p(Yes) of the next token after {@code prompt}. Exactly when the server offers it (SGLang's /v1/score, else
+   * vLLM's logprob_token_ids, with the label ids from /tokenize or {@link #withLabelIds}); otherwise the top-k
    * fallback (logprobs = topK, renormalised over the Yes/No variants). Throws {@link PYesUnavailableException} when
    * neither label is visible, never a default.
    */
   public PYes pYes(String prompt) {
-    if (tryExact) {
-      int[] ids = labelIds();
-      if (ids != null) {
-        ObjectNode b = body(List.of(prompt), Params.greedy(1).withLogprobs(2));
-        ArrayNode a = b.putArray("logprob_token_ids");
-        a.add(ids[0]);
-        a.add(ids[1]);
-        Map<String, Double> top = firstTop(post("/v1/completions", b));
-        Double y = top.get(labels.yes());
-        Double n = top.get(labels.no());
-        if (y != null && n != null) {
-          double py = Math.exp(y);
-          double pn = Math.exp(n);
-          Map<String, Double> seen = new LinkedHashMap<>();
-          seen.put(labels.yes(), y);
-          seen.put(labels.no(), n);
-          return new PYes(py, pn, py / (py + pn), PYes.EXACT, null, seen);
+    return pYesAll(List.of(prompt)).get(0);
+  }
+
+  /** {@link #pYes} of each prompt; through /v1/score, several prompts share one request. */
+  public List<PYes> pYesAll(List<String> prompts) {
+    int[] ids = tryExact ? labelIds() : null;
+    List<PYes> out = new ArrayList<>();
+    if (ids != null && exactRoute(ids) == ExactRoute.SCORE) {
+      for (int i = 0; i < prompts.size(); i += SCORE_ITEMS_PER_REQUEST) {
+        List<String> chunk = prompts.subList(i, Math.min(prompts.size(), i + SCORE_ITEMS_PER_REQUEST));
+        for (double[] row : scoreRoute(chunk, ids)) {
+          out.add(exact(row[0], row[1]));
         }
-        // the server ignored logprob_token_ids: fall through, flagged as the fallback
       }
+      return out;
     }
+    for (String prompt : prompts) {
+      PYes p = ids != null && exactRoute == ExactRoute.LOGPROB_TOKEN_IDS ? viaLogprobTokenIds(prompt, ids) : null;
+      out.add(p != null ? p : viaTopK(prompt));
+    }
+    return out;
+  }
+
+  /** The exact route, probing /v1/score on first use (see {@link ExactRoute}); races only repeat the probe. */
+  private ExactRoute exactRoute(int[] ids) {
+    ExactRoute r = exactRoute;
+    if (r != null) {
+      return r;
+    }
+    try {
+      scoreRoute(List.of(labels.yes()), ids);
+      r = ExactRoute.SCORE;
+    } catch (OpenAiException e) {
+      int s = e.status();
+      // 200: a /v1/score of another shape; 4xx: absent or not this request shape
+      if (s != 200 && s != 400 && s != 404 && s != 405 && s != 422) {
+        throw e; // auth, overload, server faults: not an answer about the route
+      }
+      exactNote = "/v1/score not offered (" + e.getMessage().replace('\n', ' ') + ")";
+      r = ExactRoute.LOGPROB_TOKEN_IDS;
+    }
+    exactRoute = r;
+    return r;
+  }
+
+  /**
+   * SGLang's /v1/score, in the request and response shape of sglang's ScoringRequest/ScoringResponse
+   * (python/sglang/srt/entrypoints/openai/protocol.py): {@code {"query", "items", "label_token_ids",
+   * "apply_softmax", "item_first"}} -> {@code {"scores": [[p per label] per item]}}, each item scored after
+   * query + item. The prompts go in "items" under an empty "query", as sglang's own score_prompts sends whole
+   * prompts; apply_softmax false returns the raw probabilities, so p(Yes) + p(No) is the labels' true mass. (A
+   * server started with --enable-mis joins query and items with a delimiter token instead, which changes the
+   * prompt; that mode is opt-in and not for this use.)
+   */
+  private double[][] scoreRoute(List<String> prompts, int[] ids) {
+    ObjectNode b = Jsonl.MAPPER.createObjectNode();
+    b.put("model", model());
+    b.put("query", "");
+    ArrayNode items = b.putArray("items");
+    prompts.forEach(items::add);
+    b.putArray("label_token_ids").add(ids[0]).add(ids[1]);
+    b.put("apply_softmax", false);
+    b.put("item_first", false);
+    JsonNode scores = post("/v1/score", b).path("scores");
+    if (!scores.isArray() || scores.size() != prompts.size()) {
+      throw new OpenAiException(200, "/v1/score answered " + Jsonl.toJson(scores) + ", not " + prompts.size()
+          + " rows of [p(yes), p(no)]", null);
+    }
+    double[][] out = new double[prompts.size()][];
+    for (int i = 0; i < out.length; i++) {
+      JsonNode row = scores.get(i);
+      if (!row.isArray() || row.size() != 2 || !row.get(0).isNumber() || !row.get(1).isNumber()) {
+        throw new OpenAiException(200, "/v1/score answered the row " + Jsonl.toJson(row)
+            + ", not [p(yes), p(no)]", null);
+      }
+      out[i] = new double[] {row.get(0).asDouble(), row.get(1).asDouble()};
+    }
+    return out;
+  }
+
+  /** vLLM's logprob_token_ids; null (and the route remembered as NONE) when the server ignored it. */
+  private PYes viaLogprobTokenIds(String prompt, int[] ids) {
+    ObjectNode b = body(List.of(prompt), Params.greedy(1).withLogprobs(2));
+    b.putArray("logprob_token_ids").add(ids[0]).add(ids[1]);
+    Map<String, Double> top = firstTop(post("/v1/completions", b));
+    Double y = top.get(labels.yes());
+    Double n = top.get(labels.no());
+    if (y == null || n == null) {
+      exactNote += (exactNote.isEmpty() ? "" : ", ") + "logprob_token_ids ignored";
+      exactRoute = ExactRoute.NONE;
+      return null;
+    }
+    return exact(Math.exp(y), Math.exp(n));
+  }
+
+  private PYes exact(double py, double pn) {
+    if (!(py + pn > 0)) {
+      throw new PYesUnavailableException("the server gives p(" + labels.yes() + ") = " + py + " and p("
+          + labels.no() + ") = " + pn + " after the prompt; p(Yes) is unknown");
+    }
+    Map<String, Double> seen = new LinkedHashMap<>();
+    seen.put(labels.yes(), Math.log(py));
+    seen.put(labels.no(), Math.log(pn));
+    return new PYes(py, pn, py / (py + pn), PYes.EXACT, null, seen);
+  }
+
+  /** The top-k fallback: logprobs = topK, renormalised over the Yes/No variants found among them. */
+  private PYes viaTopK(String prompt) {
     ObjectNode b = body(List.of(prompt), Params.greedy(1).withLogprobs(topK));
     Map<String, Double> top = firstTop(post("/v1/completions", b));
     Map<String, Double> seen = new LinkedHashMap<>();
@@ -263,8 +363,11 @@ public final class OpenAiClient {
       }
     }
     if (seen.isEmpty()) {
-      throw new PYesUnavailableException("neither a Yes nor a No label is among the top-" + topK
-          + " log-probs after the prompt (seen: " + top.keySet() + "); p(Yes) is unknown");
+      String exactWhy = !tryExact ? "exact routes off" : labelIds == null ? "label ids unknown (no /tokenize; set"
+          + " withLabelIds)" : exactNote;
+      throw new PYesUnavailableException("p(Yes) unknown from " + base + ": neither a Yes nor a No label is among"
+          + " the top-" + topK + " log-probs after the prompt (seen: " + Jsonl.toJson(Jsonl.MAPPER.valueToTree(
+              top.keySet())) + "), and no exact route: " + exactWhy);
     }
     String missing = py == 0 ? "yes" : pn == 0 ? "no" : null;
     return new PYes(py, pn, py / (py + pn), PYes.TOPK_FALLBACK, missing, seen);

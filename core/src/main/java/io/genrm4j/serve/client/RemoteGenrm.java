@@ -59,15 +59,18 @@ public final class RemoteGenrm implements Verifier {
   @Override
   public List<VerifierScore> score(String question, List<String> solutions) {
     List<VerifierScore> out = new ArrayList<>();
-    for (String s : solutions) {
-      out.add(kind.samplesVotes() ? cot(question, s) : direct(question, s));
+    if (kind.samplesVotes()) {
+      for (String s : solutions) {
+        out.add(cot(question, s));
+      }
+      return out;
+    }
+    // one p(Yes) call for every solution: a server with /v1/score reads them in shared requests
+    List<String> prompts = solutions.stream().map(s -> Prompts.Format.PAPER.verifyDirect(question, s)).toList();
+    for (PYes p : client.pYesAll(prompts)) {
+      out.add(new VerifierScore(p.score(), p.pYes(), p.pNo(), new double[0], new String[0], 0));
     }
     return out;
-  }
-
-  private VerifierScore direct(String question, String solution) {
-    PYes p = client.pYes(Prompts.Format.PAPER.verifyDirect(question, solution));
-    return new VerifierScore(p.score(), p.pYes(), p.pNo(), new double[0], new String[0], 0);
   }
 
   private VerifierScore cot(String question, String solution) {
@@ -80,11 +83,15 @@ public final class RemoteGenrm implements Verifier {
     double sum = 0;
     double py = 0;
     double pn = 0;
+    List<String> verdicts = new ArrayList<>();
     for (int i = 0; i < rs.size(); i++) {
-      String r = rs.get(i).text().stripTrailing();
-      rationales[i] = r;
+      rationales[i] = rs.get(i).text().stripTrailing();
       // the rationale stops before the verdict line (or never reached it): append the verdict question
-      PYes y = client.pYes(prefix + r + Prompts.VERDICT_SEPARATOR + Prompts.DECISION);
+      verdicts.add(prefix + rationales[i] + Prompts.VERDICT_SEPARATOR + Prompts.DECISION);
+    }
+    List<PYes> read = client.pYesAll(verdicts);
+    for (int i = 0; i < rs.size(); i++) {
+      PYes y = read.get(i);
       v[i] = y.score();
       sum += y.score();
       py += y.pYes();
