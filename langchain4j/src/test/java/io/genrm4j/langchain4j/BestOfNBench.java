@@ -5,6 +5,7 @@ import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import io.genrm4j.infer.SamplingParams;
+import io.genrm4j.testing.TinyModels;
 import io.genrm4j.verify.GenRmCot;
 import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierKind;

@@ -16,6 +16,7 @@ import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.Result;
 import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.task.Tasks;
+import io.genrm4j.testing.TinyModels;
 import io.genrm4j.verify.GenRmCot;
 import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierScore;

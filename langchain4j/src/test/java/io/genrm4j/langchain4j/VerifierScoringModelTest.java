@@ -8,6 +8,7 @@ import dev.langchain4j.rag.content.Content;
 import dev.langchain4j.rag.content.ContentMetadata;
 import dev.langchain4j.rag.content.aggregator.ReRankingContentAggregator;
 import dev.langchain4j.rag.query.Query;
+import io.genrm4j.testing.TinyModels;
 import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierScore;
 import java.util.Collection;

@@ -1,4 +1,4 @@
-package io.genrm4j.langchain4j;
+package io.genrm4j.testing;
 
 import ai.djl.ndarray.NDManager;
 import io.genrm4j.eval.Experiment;
@@ -17,23 +17,23 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * The tiny models of this module's tests and bench, built as core's tests build theirs (preset {@code test}, the
- * experiment's last-letter tokenizer): a GenRM direct verifier trained here in seconds on a rule a random generator's
- * text can meet (a solution is correct iff it ends in a vowel), and a random-init generator behind a real
- * {@link dev.langchain4j.model.chat.ChatModel}.
+ * The tiny models of the integration modules' tests and benches (core's test-jar, so each module uses this one), built
+ * as core's tests build theirs (preset {@code test}, the experiment's last-letter tokenizer): a GenRM direct verifier
+ * trained here in seconds on a rule a random generator's text can meet (a solution is correct iff it ends in a
+ * vowel), and a random-init generator for the chat-model wrappers.
  */
-final class TinyModels implements AutoCloseable {
-  static final CharTokenizer TOK = Experiment.tokenizer(Tasks.LAST_LETTER);
-  static final Prompts.Format F = Prompts.Format.COMPACT;
-  static final String QUESTION = "Which word ends in a vowel?";
+public final class TinyModels implements AutoCloseable {
+  public static final CharTokenizer TOK = Experiment.tokenizer(Tasks.LAST_LETTER);
+  public static final Prompts.Format F = Prompts.Format.COMPACT;
+  public static final String QUESTION = "Which word ends in a vowel?";
 
   private static TinyModels shared;
 
-  final NDManager root = NDManager.newBaseManager();
-  final LlamaModel verifierModel;
-  final LlamaModel generatorModel;
+  public final NDManager root = NDManager.newBaseManager();
+  public final LlamaModel verifierModel;
+  public final LlamaModel generatorModel;
 
-  TinyModels() {
+  public TinyModels() {
     verifierModel = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 1, root);
     // 200 steps: 93% held-out accuracy on balanced words in ~7 s on one thread (120 steps: near the base rate)
     List<VerifierData.Labeled> data = new ArrayList<>();
@@ -47,13 +47,11 @@ final class TinyModels implements AutoCloseable {
     generatorModel = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 3, root);
   }
 
-  static int STEPS = 400;
-
   /**
    * One instance per test JVM, trained on first use: the test classes share it rather than train twice in one fork.
    * It is never closed; its native memory goes with the JVM.
    */
-  static synchronized TinyModels shared() {
+  public static synchronized TinyModels shared() {
     if (shared == null) {
       shared = new TinyModels();
     }
@@ -61,7 +59,7 @@ final class TinyModels implements AutoCloseable {
   }
 
   /** A lowercase word of 3 to 8 letters, ending in a vowel or not. */
-  static String word(Random rng, boolean vowelEnd) {
+  public static String word(Random rng, boolean vowelEnd) {
     StringBuilder s = new StringBuilder();
     for (int i = 2 + rng.nextInt(6); i > 0; i--) {
       s.append((char) ('a' + rng.nextInt(26)));
@@ -70,15 +68,15 @@ final class TinyModels implements AutoCloseable {
     return s.append(ends.charAt(rng.nextInt(ends.length()))).toString();
   }
 
-  static boolean endsInVowel(String text) {
+  public static boolean endsInVowel(String text) {
     return !text.isEmpty() && "aeiou".indexOf(text.charAt(text.length() - 1)) >= 0;
   }
 
-  GenRmDirect verifier() {
+  public GenRmDirect verifier() {
     return new GenRmDirect(verifierModel, TOK, F);
   }
 
-  Generator generator() {
+  public Generator generator() {
     return new Generator(generatorModel, TOK);
   }
 
