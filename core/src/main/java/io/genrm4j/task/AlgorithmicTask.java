@@ -119,6 +119,15 @@ public abstract class AlgorithmicTask implements Task, Oracle {
     return render(steps(words, -1, null));
   }
 
+  /**
+   * A solution of {@code words} whose step {@code k} picks {@code pick} instead, carried through the later steps to
+   * the answer: a wrong pick whose letter the caller chooses (e.g. from the real letter distribution, where
+   * {@link #withMistake}'s uniform letter is a frequency give-away).
+   */
+  public String withPick(List<String> words, int k, String pick) {
+    return render(steps(words, k, pick));
+  }
+
   @Override
   public String name() {
     return name;

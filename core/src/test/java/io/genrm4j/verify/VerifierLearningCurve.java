@@ -11,8 +11,10 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Not a test: the diagnostic behind the README's verifier-quality figures. Trains one tiny verifier on the data of
- * {@link VerifierQualityTest} and prints held-out AUROC every {@code every} steps, split by perturbation (a wrong
+ * Not a test: the diagnostic behind the 2026-12-02 verifier-quality figures (docs/experiment-log.md). Trains one tiny
+ * verifier from scratch on the data the suite's quality test used then (each of 8,000 training problems' correct
+ * solution and one {@link io.genrm4j.task.Task#perturb} perturbation; 200 test-id problems held out; perturbed letters
+ * uniform, see {@link #letterPriorAuroc}) and prints held-out AUROC every {@code every} steps, split by perturbation (a wrong
  * final answer only, or a wrong pick carried through), and on 400 training examples (over-fitting shows as a gap).
  *
  * <pre>
@@ -48,15 +50,16 @@ public final class VerifierLearningCurve {
     io.genrm4j.model.tokenizer.CharTokenizer tok = args.length > 7 && args[7].equals("phrases")
         ? io.genrm4j.model.tokenizer.CharTokenizer.of(VerifiersTest.TASK.alphabet(), Prompts.PHRASE_TOKENS)
         : VerifiersTest.TOK;
-    VerifierQualityTest.data();
-    List<VerifierData.Labeled> train = VerifierQualityTest.train;
-    List<VerifierData.Labeled> heldOut = VerifierQualityTest.heldOut;
+    List<VerifierData.Labeled> train = VerifiersTest.labeled(
+        VerifiersTest.TASK.problems(io.genrm4j.task.Split.TRAIN, 8000, 1), 2);
+    List<VerifierData.Labeled> heldOut = VerifiersTest.labeled(
+        VerifiersTest.TASK.problems(io.genrm4j.task.Split.TEST_ID, 200, 3), 4);
+    System.out.printf("letter prior alone (the rarest answer letter's training frequency): held-out AUROC %.3f%n",
+        letterPriorAuroc(train, heldOut));
     if (kind.equals("orm-decision-line")) {
       train = withDecisionLine(train);
       heldOut = withDecisionLine(heldOut);
     }
-    System.out.printf("letter prior alone (the rarest answer letter's training frequency): held-out AUROC %.3f%n",
-        letterPriorAuroc(VerifierQualityTest.train, VerifierQualityTest.heldOut));
     List<VerifierData.Labeled> trainSample = train.subList(0, 400);
     List<VerifierData.Labeled> held = heldOut;
     long t0 = System.nanoTime();
