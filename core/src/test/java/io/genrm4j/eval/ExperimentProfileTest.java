@@ -24,7 +24,7 @@ class ExperimentProfileTest {
     assertPinned("mini", "word-sorting", """
         {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12,"leakFreeVerifierData":true,"base":"none","baseReplay":0.0}""");
     assertPinned("quick", "last-letter", """
-        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":20,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"base":"none","baseReplay":0.0}""");
+        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":20,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"base":"related-lists-two-phase","baseReplay":0.0}""");
     assertPinned("quick", "word-sorting", """
         {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":20,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"base":"none","baseReplay":0.0}""");
     assertPinned("full", "last-letter", """
@@ -40,15 +40,17 @@ class ExperimentProfileTest {
   }
 
   @Test
-  void wordSortingOverridesOnlyGeneratorStepsOfQuickAndFull() {
+  void wordSortingOverridesOnlyGeneratorStepsAndTheBaseOfQuickAndFull() {
     for (String name : List.of("quick", "full")) {
       ExperimentProfile p = ExperimentProfile.named(name);
       assertEquals(p, p.forTask("last-letter"));
       ExperimentProfile ws = p.forTask("word-sorting");
       assertEquals(3000, ws.genSteps());
+      assertEquals(BaseRecipe.NONE, ws.base(), "the base of name lists is not measured on word sorting");
       ObjectNode wsWithBaseSteps = Jsonl.MAPPER.valueToTree(ws);
       wsWithBaseSteps.put("genSteps", p.genSteps());
-      assertEquals(Jsonl.MAPPER.valueToTree(p), wsWithBaseSteps, name + ": only genSteps differs");
+      wsWithBaseSteps.put("base", p.base());
+      assertEquals(Jsonl.MAPPER.valueToTree(p), wsWithBaseSteps, name + ": only genSteps and base differ");
     }
     ExperimentProfile mini = ExperimentProfile.named("mini");
     assertEquals(mini, mini.forTask("word-sorting"));

@@ -25,18 +25,6 @@ class ExperimentTest {
   @TempDir Path tmp;
 
   @Test
-  void wordSortingGetsMoreGeneratorStepsInQuickAndNothingElseChanges() {
-    ExperimentProfile q = ExperimentProfile.named("quick");
-    assertEquals(q, q.forTask("last-letter"));
-    ExperimentProfile ws = q.forTask("word-sorting");
-    assertTrue(ws.genSteps() > q.genSteps(), "word sorting's generator learns more slowly");
-    com.fasterxml.jackson.databind.node.ObjectNode wsWithQuickSteps = Jsonl.MAPPER.valueToTree(ws);
-    wsWithQuickSteps.put("genSteps", q.genSteps());
-    assertEquals(Jsonl.MAPPER.valueToTree(q), wsWithQuickSteps);
-    assertEquals(ExperimentProfile.named("mini"), ExperimentProfile.named("mini").forTask("word-sorting"));
-  }
-
-  @Test
   void miniPipelineIsCompleteConsistentAndResumable() throws Exception {
     ExperimentProfile prof = ExperimentProfile.named("mini");
     RunDir dir = new RunDir(tmp.resolve("run"));
