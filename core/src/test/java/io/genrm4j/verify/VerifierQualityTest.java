@@ -194,17 +194,15 @@ class VerifierQualityTest {
   static Quality[] fineTune(long seed, int steps, double lr, boolean fromScratch) {
     List<VerifierData.Labeled> data = labeled(train);
     TrainConfig cfg = TrainConfig.defaults(steps, BATCH, lr, seed).withWarmupSteps(20);
-    try (NDManager root = NDManager.newBaseManager();
-        Checkpoint.Loaded a = Checkpoint.load(base, root);
-        Checkpoint.Loaded b = Checkpoint.load(base, root);
-        LlamaModel fresh = LlamaModel.init(a.model().config(), seed, root);
-        LlamaModel orm = (fromScratch ? fresh : a.model()).withScoreHead(seed);
-        LlamaModel genrm = fromScratch ? fresh.copy() : b.model().copy()) {
-      VerifierTrainer.orm(orm, TOK, F, data, cfg, null);
-      Quality ormQ = quality(new OrmVerifier(orm, TOK, F));
+    try (NDManager root = NDManager.newBaseManager(); Checkpoint.Loaded loaded = Checkpoint.load(base, root)) {
+      LlamaModel genrm = fromScratch ? LlamaModel.init(loaded.model().config(), seed, root) : loaded.model();
+      Quality ormQ;
+      try (LlamaModel orm = genrm.withScoreHead(seed)) { // a copy, made before the GenRM trains
+        VerifierTrainer.orm(orm, TOK, F, data, cfg, null);
+        ormQ = quality(new OrmVerifier(orm, TOK, F));
+      }
       VerifierTrainer.sft(genrm, TOK, VerifierData.direct(TOK, F, data), cfg, null);
-      Quality genrmQ = quality(new GenRmDirect(genrm, TOK, F));
-      return new Quality[] {ormQ, genrmQ};
+      return new Quality[] {ormQ, quality(new GenRmDirect(genrm, TOK, F))};
     }
   }
 

@@ -3,6 +3,7 @@ package io.genrm4j.spark;
 import io.genrm4j.cli.Main;
 import io.genrm4j.eval.Experiment;
 import io.genrm4j.task.Tasks;
+import io.genrm4j.testing.TinyModels;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -21,7 +22,7 @@ import picocli.CommandLine;
  * Executors load it from its path, as they would a checkpoint on shared storage.
  */
 final class TinyCheckpoint {
-  static final String QUESTION = "Which word ends in a vowel?";
+  static final String QUESTION = TinyModels.QUESTION;
 
   private TinyCheckpoint() {}
 
@@ -56,21 +57,13 @@ final class TinyCheckpoint {
     for (int p = 0; p < problems; p++) {
       for (int c = 0; c < perProblem; c++) {
         boolean vowel = rng.nextBoolean();
-        String word = word(rng, vowel);
+        String word = TinyModels.word(rng, vowel);
         out.add(String.format("{\"problem_id\":\"p%03d\",\"candidate_id\":\"c%02d\",\"question\":\"%s\",\"text\":\"%s\","
             + "\"extracted_answer\":\"%s\",\"correct\":%s}", p, c, QUESTION, word, word.substring(word.length() - 1),
             vowel));
       }
     }
     return out;
-  }
-
-  /** 3 to 8 lowercase letters, the last a vowel or not. */
-  private static String word(Random rng, boolean vowelEnd) {
-    String ends = vowelEnd ? "aeiou" : "bcdfghjklmnpqrstvwxyz";
-    StringBuilder s = new StringBuilder();
-    rng.ints(2 + rng.nextInt(6), 'a', 'z' + 1).forEach(ch -> s.append((char) ch));
-    return s.append(ends.charAt(rng.nextInt(ends.length()))).toString();
   }
 
   static void writeCandidates(Path file, List<String> records) {
