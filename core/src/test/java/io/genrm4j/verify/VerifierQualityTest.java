@@ -237,7 +237,8 @@ class VerifierQualityTest {
 
   /**
    * The measurement behind {@link #FLOOR}: both verifiers for data orders FIRST..LAST (test classpath, as the test),
-   * with the test's budget unless STEPS and LR are given, from random weights with {@code scratch}:
+   * with the test's budget unless STEPS and LR are given (STEPS 0: the base zero-shot), from random weights with
+   * {@code scratch}:
    * {@code FIRST LAST [STEPS LR [scratch]]}.
    */
   public static void main(String[] args) {
@@ -248,6 +249,12 @@ class VerifierQualityTest {
     boolean fromScratch = args.length > 4 && args[4].equals("scratch");
     cache = Path.of(System.getProperty("java.io.tmpdir"), "genrm4j-quality-cache");
     data();
+    if (steps == 0) { // the base itself, zero-shot: what fine-tuning starts from
+      try (NDManager root = NDManager.newBaseManager(); Checkpoint.Loaded loaded = Checkpoint.load(base, root)) {
+        System.out.println("base zero-shot GenRM " + quality(new GenRmDirect(loaded.model(), TOK, F)));
+      }
+      return;
+    }
     for (long seed = first; seed <= last; seed++) {
       long t0 = System.nanoTime();
       Quality[] q = fineTune(seed, steps, lr, fromScratch);
