@@ -22,9 +22,17 @@ public final class Generator {
   private final LlamaModel model;
   private final Tokenizer tokenizer;
 
+  private final boolean sharePrefix;
+
   public Generator(LlamaModel model, Tokenizer tokenizer) {
+    this(model, tokenizer, true);
+  }
+
+  /** With {@code sharePrefix} false, K samples of a prompt decode from K copies of its cache (tests compare both). */
+  Generator(LlamaModel model, Tokenizer tokenizer, boolean sharePrefix) {
     this.model = model;
     this.tokenizer = tokenizer;
+    this.sharePrefix = sharePrefix;
   }
 
   public Tokenizer tokenizer() {
@@ -63,14 +71,15 @@ public final class Generator {
     int[] limit = tokenLimits(req); // per row
     try (NDManager mgr = model.manager().newSubManager()) {
       Prefill pre = req.restart() == null ? prefill(req.prefixes(), mgr) : prefill(req.prefixes(), req.restart(), mgr);
-      KvCache cache = k == 1 ? pre.cache : pre.cache.repeatRows(k);
-      if (k != 1) {
+      // K > 1: the rows read the prefill's cache in place (held once); sliding-window models get copies of it
+      KvCache cache = k == 1 ? pre.cache : sharePrefix() ? KvCache.sharing(pre.cache, k) : pre.cache.repeatRows(k);
+      if (k != 1 && !sharePrefix()) {
         close(pre.cache);
       }
       List<Row> rows = new ArrayList<>();
       for (int c = 0; c < req.prefixes().size(); c++) {
         for (int j = 0; j < k; j++) {
-          rows.add(new Row(pre.lastLogits[c], TokenSampler.rowRandom(req.params().seed(), c, j), limit[c * k + j]));
+          rows.add(new Row(pre.lastLogProbs[c], TokenSampler.rowRandom(req.params().seed(), c, j), limit[c * k + j]));
         }
       }
       Decoded d = decode(cache, rows, req.params(), mgr);
@@ -80,6 +89,11 @@ public final class Generator {
       }
       return new Samples(out, req.keepCache() ? detach(d.cache(), model.manager()) : null);
     }
+  }
+
+  /** Whether K samples of a prompt read its cache in place ({@link KvCache#sharing}) rather than K copies of it. */
+  boolean sharePrefix() {
+    return sharePrefix && model.config().slidingWindow() <= 0;
   }
 
   /** Each row's token limit (row c * k + j samples prefix c); rejects limits that run past the context. */
@@ -97,9 +111,9 @@ public final class Generator {
     return limit;
   }
 
-  private record Prefill(KvCache cache, float[][] lastLogits) {}
+  private record Prefill(KvCache cache, float[][] lastLogProbs) {}
 
-  /** Encodes left-padded prompts; returns the cache and each row's next-token logits. */
+  /** Encodes left-padded prompts; returns the cache and each row's next-token log-probs. */
   private Prefill prefill(List<int[]> prompts, NDManager mgr) {
     for (int[] pr : prompts) {
       if (pr.length == 0) {
@@ -111,33 +125,34 @@ public final class Generator {
       }
     }
     LlamaModel.Output out = model.append(model.emptyCache(prompts.size()), prompts, padId(), mgr);
-    return new Prefill(out.cache(), lastColumnLogits(out.hidden(), prompts.size()));
+    return new Prefill(out.cache(), lastColumnLogProbs(out.hidden(), prompts.size()));
   }
 
   /**
    * Encodes the prefixes, then each row's tail at its restart position; a row with an empty tail keeps its prefix's
-   * next-token logits.
+   * next-token log-probs.
    */
   private Prefill prefill(List<int[]> prompts, SampleRequest.Restart restart, NDManager mgr) {
     Prefill head = prefill(prompts, mgr);
     boolean anyTail = restart.tails().stream().anyMatch(t -> t.length > 0);
     KvCache moved = head.cache.continuingAt(restart.at());
     if (!anyTail) {
-      return new Prefill(moved, head.lastLogits);
+      return new Prefill(moved, head.lastLogProbs);
     }
     LlamaModel.Output out = model.append(moved, restart.tails(), padId(), mgr);
-    float[][] tail = lastColumnLogits(out.hidden(), prompts.size());
-    float[][] logits = new float[prompts.size()][];
-    for (int r = 0; r < logits.length; r++) {
-      logits[r] = restart.tails().get(r).length > 0 ? tail[r] : head.lastLogits[r];
+    float[][] tail = lastColumnLogProbs(out.hidden(), prompts.size());
+    float[][] logp = new float[prompts.size()][];
+    for (int r = 0; r < logp.length; r++) {
+      logp[r] = restart.tails().get(r).length > 0 ? tail[r] : head.lastLogProbs[r];
     }
     close(head.cache);
-    return new Prefill(out.cache(), logits);
+    return new Prefill(out.cache(), logp);
   }
 
-  float[][] lastColumnLogits(NDArray hidden, int rows) {
+  /** Each row's next-token log-probs at the last column, log-softmax taken by the engine (vectorised). */
+  float[][] lastColumnLogProbs(NDArray hidden, int rows) {
     long t = hidden.getShape().get(1);
-    NDArray last = model.logits(hidden.get(":, " + (t - 1) + ":, :")); // [B, 1, V]
+    NDArray last = model.logits(hidden.get(":, " + (t - 1) + ":, :")).logSoftmax(2); // [B, 1, V]
     float[] flat = last.toFloatArray();
     int v = model.config().vocabSize();
     float[][] out = new float[rows][];
@@ -150,11 +165,11 @@ public final class Generator {
   /** The state at the end of a decode: the cache over every fed token, and each row's generation. */
   private record Decoded(KvCache cache, List<Generation> generations) {}
 
-  /** One row's decode state: its next-token logits and random stream, what it sampled so far, and how it ended. */
+  /** One row's decode state: its next-token log-probs and random stream, what it sampled so far, and how it ended. */
   private final class Row {
     private final SplittableRandom rng;
     private final int limit;
-    private float[] logits;
+    private float[] logp;
     private final List<Integer> tokens = new ArrayList<>();
     private final List<Float> logprobs = new ArrayList<>();
     private final List<Map<String, Float>> top = new ArrayList<>();
@@ -163,8 +178,8 @@ public final class Generator {
     private String matched;
     private boolean done;
 
-    Row(float[] logits, SplittableRandom rng, int limit) {
-      this.logits = logits;
+    Row(float[] logp, SplittableRandom rng, int limit) {
+      this.logp = logp;
       this.rng = rng;
       this.limit = limit;
       if (limit == 0) {
@@ -175,7 +190,6 @@ public final class Generator {
 
     /** Samples the next token; returns what to feed the model: that token, or nothing when the row ends here. */
     int[] step(SamplingParams p, int eos) {
-      float[] logp = TokenSampler.logSoftmax(logits, 0, logits.length);
       int tok = TokenSampler.choose(logp, p, rng);
       if (tok == eos && p.stopAtEos()) {
         done = true;
@@ -228,10 +242,10 @@ public final class Generator {
       try (NDManager step = mgr.newSubManager()) {
         LlamaModel.Output out = model.append(cache, feed, padId(), step);
         cache = replace(cache, detach(out.cache(), mgr));
-        float[][] fresh = lastColumnLogits(out.hidden(), rows.size());
+        float[][] fresh = lastColumnLogProbs(out.hidden(), rows.size());
         for (int r = 0; r < rows.size(); r++) {
           if (!rows.get(r).done) {
-            rows.get(r).logits = fresh[r];
+            rows.get(r).logp = fresh[r];
           }
         }
       }
@@ -275,15 +289,27 @@ public final class Generator {
     return Math.max(0, tokenizer.padId());
   }
 
-  /** Moves a cache's arrays to {@code target} so they outlive the step manager that made them. */
+  /**
+   * Moves a cache's arrays, and those of a prefix it shares, to {@code target} so they outlive the step manager that
+   * made them.
+   */
   static KvCache detach(KvCache c, NDManager target) {
+    if (c.prefix() != null) {
+      detach(c.prefix().cache(), target);
+    }
     for (NDArray a : c.keys()) {
-      a.attach(target);
+      if (a != null) {
+        a.attach(target);
+      }
     }
     for (NDArray a : c.values()) {
-      a.attach(target);
+      if (a != null) {
+        a.attach(target);
+      }
     }
-    c.valid().attach(target);
+    if (c.valid() != null) {
+      c.valid().attach(target);
+    }
     return c;
   }
 
@@ -298,7 +324,10 @@ public final class Generator {
     return next;
   }
 
-  /** Frees a cache's arrays. */
+  /**
+   * Frees a cache's own arrays; not those of a prefix it shares, which its forks share too ({@link #closeAll} frees
+   * both).
+   */
   public static void close(KvCache c) {
     for (NDArray a : c.keys()) {
       if (a != null) {
@@ -312,6 +341,14 @@ public final class Generator {
     }
     if (c.valid() != null) {
       c.valid().close();
+    }
+  }
+
+  /** Frees a cache's arrays and those of the prefix it shares: for the cache's last owner. */
+  public static void closeAll(KvCache c) {
+    close(c);
+    if (c.prefix() != null) {
+      close(c.prefix().cache());
     }
   }
 }

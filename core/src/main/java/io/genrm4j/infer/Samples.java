@@ -22,7 +22,7 @@ public record Samples(List<List<Generation>> generations, KvCache cache) impleme
   @Override
   public void close() {
     if (cache != null) {
-      Generator.close(cache);
+      Generator.closeAll(cache);
     }
   }
 }

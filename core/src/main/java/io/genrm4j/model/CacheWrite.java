@@ -55,9 +55,15 @@ final class CacheWrite {
     int layers = cache == null ? 0 : cache.keys().length;
     next = cache == null ? null
         : inPlace ? new KvCache(cache.keys(), cache.values(), cache.valid(), advance(cache.nextPosition(), valid),
-            (int) upTo)
-        : new KvCache(new NDArray[layers], new NDArray[layers], keyValid, advance(cache.nextPosition(), valid));
+            (int) upTo, cache.prefix())
+        : new KvCache(new NDArray[layers], new NDArray[layers], keyValid, advance(cache.nextPosition(), valid), -1,
+            cache.prefix());
     return next;
+  }
+
+  /** The prefix this chunk's rows share and read before their own slots, or null. */
+  KvCache.SharedPrefix prefix() {
+    return cache == null ? null : cache.prefix();
   }
 
   /** Keys and values attention reads, each [B, KV, S, headDim]. */

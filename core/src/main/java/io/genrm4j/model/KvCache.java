@@ -19,16 +19,50 @@ import ai.djl.ndarray.types.Shape;
  * quadratic in memory traffic). Such a cache has one owner: append to it only through the newest cache, and
  * {@link #compact} it before handing it to code that forks.
  *
+ * <p>K samples of one prompt share its keys and values: a cache {@link #sharing} a {@link SharedPrefix} holds the
+ * prompts' cache once, and its own arrays hold only what the K rows add after it (row b reads prefix row b / K).
+ * Attention reads both; copying the prefix K times cost K times its memory and, at every step, K times its reading.
+ *
  * @param keys per layer, [B, kvHeads, S, headDim]
  * @param values per layer, [B, kvHeads, S, headDim]
  * @param valid [B, S] float, 1 where the slot holds a real token
  * @param nextPosition per row, the rotary position of the next real token
  * @param filled slots in use when the arrays are reserved buffers, else -1 (every slot)
+ * @param prefix keys and values every K consecutive rows read before their own, or null
  */
-public record KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] nextPosition, int filled) {
+public record KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] nextPosition, int filled,
+    SharedPrefix prefix) {
+
+  /**
+   * A plain cache of C prompts that K rows each continue: row b reads row b / k.
+   *
+   * @param cache the prompts' cache, plain (not reserved), never written by the rows that share it
+   */
+  public record SharedPrefix(KvCache cache, int k) {}
 
   public KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] nextPosition) {
-    this(keys, values, valid, nextPosition, -1);
+    this(keys, values, valid, nextPosition, -1, null);
+  }
+
+  public KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] nextPosition, int filled) {
+    this(keys, values, valid, nextPosition, filled, null);
+  }
+
+  /**
+   * K rows per row of {@code prompts} (row b continues prompt b / k at its next position), reading the prompts'
+   * keys and values in place; this cache's own arrays start empty. {@code prompts} must be plain: it is not copied,
+   * and its owner keeps it open until every cache sharing it is done.
+   */
+  public static KvCache sharing(KvCache prompts, int k) {
+    if (prompts.filled >= 0 || prompts.prefix != null || prompts.keys.length == 0 || prompts.keys[0] == null) {
+      throw new IllegalArgumentException("only a plain, non-empty cache can be shared");
+    }
+    long[] pos = new long[prompts.batchSize() * k];
+    for (int b = 0; b < pos.length; b++) {
+      pos[b] = prompts.nextPosition[b / k];
+    }
+    int layers = prompts.keys.length;
+    return new KvCache(new NDArray[layers], new NDArray[layers], null, pos, -1, new SharedPrefix(prompts, k));
   }
 
   public int length() {
@@ -54,11 +88,17 @@ public record KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] ne
     if (positions.length != nextPosition.length) {
       throw new IllegalArgumentException(positions.length + " positions for " + nextPosition.length + " rows");
     }
-    return new KvCache(keys, values, valid, positions.clone(), filled);
+    return new KvCache(keys, values, valid, positions.clone(), filled, prefix);
   }
 
-  /** Each row repeated {@code k} times in place (row b becomes rows b*k .. b*k+k-1). */
+  /**
+   * Each row repeated {@code k} times in place (row b becomes rows b*k .. b*k+k-1), as copies; {@link #sharing}
+   * does it without copying.
+   */
   public KvCache repeatRows(int k) {
+    if (prefix != null) {
+      throw new IllegalStateException("a cache that shares a prefix cannot repeat its rows");
+    }
     NDArray[] ks = new NDArray[keys.length];
     NDArray[] vs = new NDArray[values.length];
     for (int l = 0; l < keys.length; l++) {
@@ -76,9 +116,20 @@ public record KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] ne
 
   /**
    * A copy with room for {@code extra} more slots, in {@code mgr}; this cache is left as it was (the caller closes
-   * it). An empty cache has no arrays to size and is returned as it is.
+   * it). An empty cache has no arrays to size and is returned as it is, unless it shares a prefix, which gives the
+   * shape: then it gets fresh buffers of {@code extra} slots.
    */
   public KvCache reserve(int extra, NDManager mgr) {
+    if (capacity() == 0 && prefix != null && extra > 0) {
+      NDArray[] ks = new NDArray[keys.length];
+      NDArray[] vs = new NDArray[values.length];
+      for (int l = 0; l < keys.length; l++) {
+        Shape s = prefix.cache().keys()[l].getShape(); // [C, KV, P, hd]
+        ks[l] = mgr.zeros(new Shape(batchSize(), s.get(1), extra, s.get(3)));
+        vs[l] = mgr.zeros(new Shape(batchSize(), s.get(1), extra, s.get(3)));
+      }
+      return new KvCache(ks, vs, mgr.zeros(new Shape(batchSize(), extra)), nextPosition.clone(), 0, prefix);
+    }
     if (capacity() == 0 || extra <= 0) {
       return this;
     }
@@ -95,7 +146,7 @@ public record KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] ne
     v.attach(mgr);
     head.close(); // views hold their base's memory until closed
     room.close();
-    return new KvCache(ks, vs, v, nextPosition.clone(), used);
+    return new KvCache(ks, vs, v, nextPosition.clone(), used, prefix);
   }
 
   private static NDArray grow(NDArray a, int used, int extra, NDManager mgr) {
@@ -115,7 +166,10 @@ public record KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] ne
    */
   public KvCache compact(NDManager mgr) {
     if (filled < 0 || filled == capacity()) {
-      return filled < 0 ? this : new KvCache(keys, values, valid, nextPosition, -1);
+      return filled < 0 ? this : new KvCache(keys, values, valid, nextPosition, -1, prefix);
+    }
+    if (filled == 0) { // nothing of its own yet: no arrays, as a fresh cache
+      return new KvCache(new NDArray[keys.length], new NDArray[values.length], null, nextPosition, -1, prefix);
     }
     NDArray[] ks = new NDArray[keys.length];
     NDArray[] vs = new NDArray[values.length];
@@ -123,7 +177,7 @@ public record KvCache(NDArray[] keys, NDArray[] values, NDArray valid, long[] ne
       ks[l] = copyOfFirst(keys[l], new NDIndex(":, :, :{}", filled), mgr);
       vs[l] = copyOfFirst(values[l], new NDIndex(":, :, :{}", filled), mgr);
     }
-    return new KvCache(ks, vs, copyOfFirst(valid, new NDIndex(":, :{}", filled), mgr), nextPosition, -1);
+    return new KvCache(ks, vs, copyOfFirst(valid, new NDIndex(":, :{}", filled), mgr), nextPosition, -1, prefix);
   }
 
   private static NDArray copyOfFirst(NDArray a, NDIndex slots, NDManager mgr) {

@@ -341,6 +341,19 @@ public final class LlamaModel implements AutoCloseable {
     CacheWrite write = new CacheWrite(cache, t);
     NDArray keyValid = write.keyValid(valid); // [B, S]
     NDArray mask = causalMask(keyValid, batch, write.past(), t, 0, fm); // [B, 1, T, S]
+    KvCache.SharedPrefix shared = write.prefix();
+    if (shared != null) { // the prefix's real slots are visible from every query: [B, 1, T, P + S]
+      if (config.slidingWindow() > 0) {
+        throw new IllegalArgumentException("a shared prefix is not supported with a sliding attention window");
+      }
+      NDArray pv = shared.cache().valid(); // [C, P]
+      long p = pv.getShape().get(1);
+      NDArray big = fm.full(new Shape(), 1e9f);
+      NDArray rows = pv.repeat(0, shared.k()); // [B, P]
+      rows.attach(fm); // made from the prefix's array, it would otherwise live as long as the prefix
+      NDArray prefixMask = rows.reshape(batch, 1, 1, p).mul(big).sub(big).repeat(2, t); // [B, 1, T, P]
+      mask = NDArrays.concat(new NDList(prefixMask, mask), 3);
+    }
     // a window covering every key of this call changes nothing: the full mask serves the sliding layers too
     NDArray slidingMask = config.slidingWindow() > 0 && config.slidingWindow() < write.past() + t
         ? causalMask(keyValid, batch, write.past(), t, config.slidingWindow(), fm) : mask;
@@ -418,7 +431,7 @@ public final class LlamaModel implements AutoCloseable {
     v = v.transpose(0, 2, 1, 3); // [B, KV, T, hd]
     CacheWrite.KeysValues kv = write.store(l, k, v, scratch); // [B, KV, S, hd] each
     NDArray mask = config.slidingLayer(l) ? c.slidingMask() : c.mask();
-    NDArray y = groupedAttention(q, kv, c, mask, scratch); // [B, T, H*hd]
+    NDArray y = groupedAttention(l, q, kv, write, c, mask, scratch); // [B, T, H*hd]
     NDArray out = linear(y, p + "self_attn.o_proj");
     return config.sandwichNorms() ? norm(out, p + "post_attention_layernorm.weight", c.eps()) : out;
   }
@@ -426,9 +439,12 @@ public final class LlamaModel implements AutoCloseable {
   /**
    * softmax(q k^T / sqrt(hd) + mask) v for q [B, H, T, hd] over keys/values [B, KV, S, hd]; returns [B, T, H*hd].
    * GQA without materialising repeat_kv: the G = H / KV query heads that share key/value head j are stacked along
-   * the query axis (head h = j * G + g, as in HF's repeat_interleave), so each key/value head is read once.
+   * the query axis (head h = j * G + g, as in HF's repeat_interleave), so each key/value head is read once. With a
+   * shared prefix ([C, KV, P, hd], see {@link KvCache#sharing}) the K rows of each prefix row are stacked the same way
+   * to read its keys and values once; its P slots come first in the scores and in {@code mask} [B, 1, T, P + S].
    */
-  private NDArray groupedAttention(NDArray q, CacheWrite.KeysValues kv, Chunk c, NDArray mask, NDManager scratch) {
+  private NDArray groupedAttention(int l, NDArray q, CacheWrite.KeysValues kv, CacheWrite write, Chunk c, NDArray mask,
+      NDManager scratch) {
     int heads = config.numAttentionHeads();
     int kvHeads = config.numKeyValueHeads();
     int hd = config.headDim();
@@ -441,10 +457,45 @@ public final class LlamaModel implements AutoCloseable {
     // move every decode step would leak a copy of the cache until the generation ends.
     kT.attach(scratch);
     NDArray qg = q.reshape(batch, kvHeads, (long) g * t, hd); // [B, KV, G*T, hd]
-    NDArray att = softcap(qg.matMul(kT).mul(c.scale()), config.attnLogitSoftcapping()).reshape(batch, kvHeads, g, t, s)
-        .add(mask.reshape(batch, 1, 1, t, s)).softmax(4).reshape(batch, kvHeads, (long) g * t, s);
-    return att.matMul(kv.values()).reshape(batch, heads, t, hd) // [B, H, T, hd]
+    NDArray scores = qg.matMul(kT); // [B, KV, G*T, S]
+    KvCache.SharedPrefix shared = write.prefix();
+    long p = shared == null ? 0 : shared.cache().keys()[l].getShape().get(2);
+    if (shared != null) { // each prefix row's keys read once for its K rows: [B, KV, G*T, P + S]
+      NDArray pkT = shared.cache().keys()[l].transpose(0, 1, 3, 2); // [C, KV, hd, P]
+      pkT.attach(scratch);
+      NDArray sp = fromPrefixRows(toPrefixRows(qg, shared.k()).matMul(pkT), shared.k()); // [B, KV, G*T, P]
+      scores = NDArrays.concat(new NDList(sp, scores), 3);
+    }
+    long all = p + s;
+    NDArray att = softcap(scores.mul(c.scale()), config.attnLogitSoftcapping()).reshape(batch, kvHeads, g, t, all)
+        .add(mask.reshape(batch, 1, 1, t, all)).softmax(4).reshape(batch, kvHeads, (long) g * t, all);
+    NDArray y; // [B, KV, G*T, hd]
+    if (shared == null) {
+      y = att.matMul(kv.values());
+    } else {
+      NDList parts = att.split(new long[] {p}, 3);
+      NDArray pv = shared.cache().values()[l]; // [C, KV, P, hd]
+      y = fromPrefixRows(toPrefixRows(parts.get(0), shared.k()).matMul(pv), shared.k())
+          .add(parts.get(1).matMul(kv.values()));
+    }
+    return y.reshape(batch, heads, t, hd) // [B, H, T, hd]
         .transpose(0, 2, 1, 3).reshape(batch, t, (long) heads * hd); // [B, T, H*hd]
+  }
+
+  /** [C*K, KV, N, X] -> [C, KV, K*N, X]: the K rows of a prefix row side by side, to multiply by its keys once. */
+  private static NDArray toPrefixRows(NDArray a, int k) {
+    Shape sh = a.getShape();
+    long c = sh.get(0) / k;
+    return a.reshape(c, k, sh.get(1), sh.get(2), sh.get(3)).transpose(0, 2, 1, 3, 4)
+        .reshape(c, sh.get(1), k * sh.get(2), sh.get(3));
+  }
+
+  /** The inverse of {@link #toPrefixRows}: [C, KV, K*N, X] -> [C*K, KV, N, X]. */
+  private static NDArray fromPrefixRows(NDArray a, int k) {
+    Shape sh = a.getShape();
+    long n = sh.get(2) / k;
+    return a.reshape(sh.get(0), sh.get(1), k, n, sh.get(3)).transpose(0, 2, 1, 3, 4)
+        .reshape(sh.get(0) * k, sh.get(1), n, sh.get(3));
   }
 
   /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import io.genrm4j.model.KvCache;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.Presets;
 import io.genrm4j.model.tokenizer.CharTokenizer;
@@ -134,5 +135,76 @@ class GeneratorTest {
         }
       }
     }
+  }
+
+  /**
+   * K votes read their prompt's cache in place (one copy for K rows): the same tokens, log-probs and label scores from
+   * the kept cache as K copies of the prefix give, with prompts of different lengths (padding) and a restart.
+   */
+  @Test
+  void votesFromASharedPrefixEqualVotesFromCopiesOfIt() {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 4, root)) {
+      List<int[]> prefixes = List.of(TOK.encodeWithBos("is abc right?"), TOK.encodeWithBos("q"));
+      SamplingParams p = new SamplingParams(9, 1.0, 0.95, 20, List.of(), 7, false, 0);
+      int[][] pending = new int[8][];
+      double[][][] labelLp = new double[2][][];
+      List<List<List<Generation>>> out = new ArrayList<>();
+      for (boolean share : new boolean[] {true, false}) {
+        Generator g = new Generator(m, TOK, share);
+        SampleRequest req = SampleRequest.of(prefixes, 4, p).keepingCache();
+        try (Samples s = g.sample(req); NDManager mgr = root.newSubManager()) {
+          assertEquals(share, s.cache().prefix() != null);
+          for (int r = 0; r < 8; r++) {
+            int[] t = s.generations().get(r / 4).get(r % 4).tokens();
+            pending[r] = new int[] {t[t.length - 1]};
+          }
+          labelLp[share ? 0 : 1] = Scoring.labelLogProbs(m, 0, s.cache(), pending,
+              List.of(TOK.encode(" yes"), TOK.encode(" no")), mgr);
+          out.add(s.generations());
+        }
+      }
+      for (int r = 0; r < 8; r++) {
+        Generation a = out.get(0).get(r / 4).get(r % 4);
+        Generation b = out.get(1).get(r / 4).get(r % 4);
+        assertArrayEquals(b.tokens(), a.tokens(), "row " + r);
+        for (int j = 0; j < a.logprobs().length; j++) {
+          assertEquals(b.logprobs()[j], a.logprobs()[j], 1e-5);
+        }
+        assertEquals(labelLp[1][r][0], labelLp[0][r][0], 1e-5);
+        assertEquals(labelLp[1][r][1], labelLp[0][r][1], 1e-5);
+      }
+    }
+  }
+
+  /** The memory of K votes: the kept cache holds each prompt's keys once and K rows of rationale slots. */
+  @Test
+  void aSharedPrefixIsHeldOnceNotKTimes() {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 4, root)) {
+      int[] prompt = TOK.encodeWithBos("a long prompt that every vote reads again and again ".repeat(4));
+      int k = 16;
+      int steps = 6;
+      SampleRequest req = SampleRequest.of(List.of(prompt), k, new SamplingParams(steps, 1.0, 1, 0, List.of(), 1,
+          false, 0)).keepingCache();
+      try (Samples s = new Generator(m, TOK).sample(req)) {
+        KvCache c = s.cache();
+        long prefixBytes = bytes(c.prefix().cache());
+        long ownBytes = bytes(c);
+        assertEquals(1, c.prefix().cache().batchSize());
+        assertEquals(k, c.batchSize());
+        assertEquals(steps - 1, c.length()); // the last sampled token is not fed
+        // one prompt's worth of keys and values, plus K rows of steps - 1 slots: K copies would be 16x the first
+        assertTrue(prefixBytes + ownBytes < 2 * prefixBytes, prefixBytes + " + " + ownBytes);
+      }
+    }
+  }
+
+  private static long bytes(KvCache c) {
+    long n = 0;
+    for (int l = 0; l < c.keys().length; l++) {
+      n += 4 * (c.keys()[l].size() + c.values()[l].size());
+    }
+    return n;
   }
 }
