@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -445,20 +446,60 @@ public final class LlamaModel implements AutoCloseable {
    */
   private NDArray groupedAttention(int l, NDArray q, CacheWrite.KeysValues kv, CacheWrite write, Chunk c, NDArray mask,
       NDManager scratch) {
+    long t = c.t();
+    long s = c.s();
+    int heads = config.numAttentionHeads();
+    int hd = config.headDim();
+    KvCache.SharedPrefix shared = write.prefix();
+    // Without autograd, long prompts attend a block of queries at a time, each block reading only the keys up to its
+    // last query: the scores of all T queries at once (B x H x T x S floats; 41 MB a layer at T = 1,135) were
+    // allocated and page-faulted afresh several times per layer, and half of them are masked anyway.
+    long block = Math.max(1, QUERY_BLOCK_FLOATS / (c.batch() * heads * s));
+    NDArray y; // [B, H, T, hd]
+    if (shared != null || Autograd.recording() || block >= t) {
+      y = attend(l, q, kv.keys(), kv.values(), shared, mask, c, scratch);
+    } else {
+      NDList blocks = new NDList();
+      for (long a = 0; a < t; a += block) {
+        long b = Math.min(t, a + block);
+        long keys = s - t + b; // the block's last query, at slot past + b - 1, sees slots < past + b
+        NDArray qb = q.get(new NDIndex(":, :, {}:{}, :", a, b));
+        NDArray kb = kv.keys().get(new NDIndex(":, :, :{}, :", keys));
+        NDArray vb = kv.values().get(new NDIndex(":, :, :{}, :", keys));
+        NDArray mb = mask.get(new NDIndex(":, :, {}:{}, :{}", a, b, keys));
+        kb.attach(scratch);
+        vb.attach(scratch);
+        mb.attach(scratch);
+        blocks.add(attend(l, qb, kb, vb, null, mb, c, scratch));
+      }
+      y = NDArrays.concat(blocks, 2);
+    }
+    return y.transpose(0, 2, 1, 3).reshape(c.batch(), t, (long) heads * hd); // [B, T, H*hd]
+  }
+
+  /** Query-block size of {@link #groupedAttention}: at most this many score floats (8 MB) per block. */
+  private static final long QUERY_BLOCK_FLOATS = 1 << 21;
+
+  /**
+   * softmax(q k^T / sqrt(hd) + mask) v for q [B, H, Tq, hd] over keys/values [B, KV, Sk, hd] (and a shared prefix's
+   * P slots first, when given) with {@code mask} [B, 1, Tq, P + Sk]: [B, H, Tq, hd]. Without autograd the scores are
+   * scaled and masked in place.
+   */
+  private NDArray attend(int l, NDArray q, NDArray keys, NDArray values, KvCache.SharedPrefix shared, NDArray mask,
+      Chunk c, NDManager scratch) {
     int heads = config.numAttentionHeads();
     int kvHeads = config.numKeyValueHeads();
     int hd = config.headDim();
     long batch = c.batch();
-    long t = c.t();
-    long s = c.s();
+    long t = q.getShape().get(2);
+    long s = keys.getShape().get(2);
     int g = heads / kvHeads;
-    NDArray kT = kv.keys().transpose(0, 1, 3, 2); // [B, KV, hd, S]
+    NDArray kT = keys.transpose(0, 1, 3, 2); // [B, KV, hd, S]
     // With a cache the keys live in the cache's manager, and so would anything derived from them: without this
     // move every decode step would leak a copy of the cache until the generation ends.
     kT.attach(scratch);
     NDArray qg = q.reshape(batch, kvHeads, (long) g * t, hd); // [B, KV, G*T, hd]
     NDArray scores = qg.matMul(kT); // [B, KV, G*T, S]
-    KvCache.SharedPrefix shared = write.prefix();
     long p = shared == null ? 0 : shared.cache().keys()[l].getShape().get(2);
     if (shared != null) { // each prefix row's keys read once for its K rows: [B, KV, G*T, P + S]
       NDArray pkT = shared.cache().keys()[l].transpose(0, 1, 3, 2); // [C, KV, hd, P]
@@ -467,19 +508,21 @@ public final class LlamaModel implements AutoCloseable {
       scores = NDArrays.concat(new NDList(sp, scores), 3);
     }
     long all = p + s;
-    NDArray att = softcap(scores.mul(c.scale()), config.attnLogitSoftcapping()).reshape(batch, kvHeads, g, t, all)
-        .add(mask.reshape(batch, 1, 1, t, all)).softmax(4).reshape(batch, kvHeads, (long) g * t, all);
+    boolean inPlace = !Autograd.recording() && config.attnLogitSoftcapping() <= 0;
+    NDArray logits = (inPlace ? scores.muli(c.scale()) : softcap(scores.mul(c.scale()), config.attnLogitSoftcapping()))
+        .reshape(batch, kvHeads, g, t, all);
+    NDArray m = mask.reshape(batch, 1, 1, t, all);
+    NDArray att = (inPlace ? logits.addi(m) : logits.add(m)).softmax(4).reshape(batch, kvHeads, (long) g * t, all);
     NDArray y; // [B, KV, G*T, hd]
     if (shared == null) {
-      y = att.matMul(kv.values());
+      y = att.matMul(values);
     } else {
       NDList parts = att.split(new long[] {p}, 3);
       NDArray pv = shared.cache().values()[l]; // [C, KV, P, hd]
       y = fromPrefixRows(toPrefixRows(parts.get(0), shared.k()).matMul(pv), shared.k())
-          .add(parts.get(1).matMul(kv.values()));
+          .add(parts.get(1).matMul(values));
     }
-    return y.reshape(batch, heads, t, hd) // [B, H, T, hd]
-        .transpose(0, 2, 1, 3).reshape(batch, t, (long) heads * hd); // [B, T, H*hd]
+    return y.reshape(batch, heads, t, hd);
   }
 
   /** [C*K, KV, N, X] -> [C, KV, K*N, X]: the K rows of a prefix row side by side, to multiply by its keys once. */

@@ -48,6 +48,47 @@ class LlamaModelTest {
     return m.logits(h).toFloatArray();
   }
 
+  /**
+   * Without autograd, long batches attend a block of queries at a time and scale and mask the scores in place; with
+   * it, all at once. Both give the same hidden states, padding, sliding windows and soft-caps included.
+   */
+  @Test
+  void queryBlocksAttendAsTheWholeSequenceDoes() {
+    for (ModelConfig cfg : new ModelConfig[] {GQA, GEMMA2, PHI3}) {
+      try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(cfg, 5, root);
+          NDManager mgr = root.newSubManager()) {
+        int b = 64; // 64 rows x 4 heads x 100 keys: blocks of 81 queries, so two blocks
+        int t = 100;
+        java.util.SplittableRandom r = new java.util.SplittableRandom(2);
+        long[] ids = new long[b * t];
+        long[] pos = new long[b * t];
+        float[] valid = new float[b * t];
+        for (int row = 0; row < b; row++) {
+          int pad = r.nextInt(30); // left padding, as prompts are batched
+          for (int i = 0; i < t; i++) {
+            ids[row * t + i] = r.nextInt(cfg.vocabSize());
+            valid[row * t + i] = i < pad ? 0 : 1;
+            pos[row * t + i] = Math.max(0, i - pad);
+          }
+        }
+        Shape sh = new Shape(b, t);
+        NDArray idA = mgr.create(ids, sh);
+        NDArray validA = mgr.create(valid, sh);
+        NDArray posA = mgr.create(pos, sh);
+        float[] blocks = m.forward(idA, validA, posA, null).hidden().toFloatArray();
+        float[] whole;
+        try (Autograd.Recording rec = Autograd.record()) {
+          whole = m.forward(idA, validA, posA, null).hidden().toFloatArray();
+        }
+        for (int i = 0; i < whole.length; i++) {
+          if (valid[i / cfg.hiddenSize()] > 0) {
+            assertEquals(whole[i], blocks[i], 1e-5, cfg.modelType() + " at " + i);
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void kvCacheDecodingMatchesFullForward() {
     for (ModelConfig cfg : new ModelConfig[] {GQA, QWEN, LLAMA3, QWEN3, GEMMA, GEMMA2, PHI3}) {
