@@ -362,8 +362,17 @@ final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
     @Mixin Opts o = new Opts();
 
+    @Option(names = "--logits", defaultValue = "all", description = "all: LM head and log-softmax at every position "
+        + "(teacher-forced scoring, training's forward); last: at the last position only, as a prefill before "
+        + "decoding and as llama-bench's pp test (default: ${DEFAULT-VALUE})")
+    String logits;
+
     @Override
     public Integer call() {
+      if (!logits.equals("all") && !logits.equals("last")) {
+        throw new UserException("--logits must be all or last, got " + logits);
+      }
+      boolean last = logits.equals("last");
       Setup s = setup(o);
       try (NDManager mgr = s.mgr; LlamaModel model = s.model) {
         List<int[]> rows = randomRows(o.batchSize, o.seqLen, o.vocab, 1);
@@ -375,17 +384,26 @@ final class BenchCommand implements Runnable {
               t0 = System.nanoTime();
             }
             try (NDManager sm = mgr.newSubManager()) {
-              LogProbs.ofTargets(model, TokenBatch.rightPadded(rows, 0, sm)).getFloat(0, 0);
+              TokenBatch tb = TokenBatch.rightPadded(rows, 0, sm);
+              if (last) {
+                NDArray h = model.forward(tb.ids(), tb.valid(), tb.positions(), null).hidden();
+                model.logits(h.get(":, " + (o.seqLen - 1) + ":, :")).logSoftmax(2).getFloat(0, 0, 0);
+              } else {
+                LogProbs.ofTargets(model, tb).getFloat(0, 0);
+              }
             }
             pb.stepTo(i + 1);
           }
         }
         double secs = (System.nanoTime() - t0) / 1e9 / o.steps;
         double tokPerS = (double) o.batchSize * o.seqLen / secs;
-        double fpt = 2.0 * flopParams(s.cfg) + attnFlops(s.cfg, o.seqLen, 4);
-        table(spec.commandLine().getOut(), String.format("bench forward: preset %s, batch %d x seq %d, %d timed steps",
-            o.preset, o.batchSize, o.seqLen, o.steps), s, o, throughput(tokPerS, fpt, s.peak(),
-            "2N + 4LTd", secs));
+        // with the head at one position in T, the head's 2Vd FLOPs count once per row, not per token
+        double head = (double) s.cfg.vocabSize() * s.cfg.hiddenSize();
+        double fpt = 2.0 * flopParams(s.cfg) + attnFlops(s.cfg, o.seqLen, 4) - (last ? 2 * head * (1 - 1.0 / o.seqLen)
+            : 0);
+        table(spec.commandLine().getOut(), String.format("bench forward: preset %s, batch %d x seq %d, logits at %s "
+            + "position, %d timed steps", o.preset, o.batchSize, o.seqLen, last ? "the last" : "every", o.steps), s, o, throughput(tokPerS, fpt, s.peak(),
+            last ? "2N - 2Vd(1 - 1/T) + 4LTd" : "2N + 4LTd", secs));
       }
       return 0;
     }
@@ -401,6 +419,11 @@ final class BenchCommand implements Runnable {
     @Option(names = "--new-tokens", defaultValue = "64", description = "tokens to generate (default: ${DEFAULT-VALUE})")
     int newTokens;
 
+    @Option(names = "--recompute", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = "also decode without the cache, re-encoding everything per token, and check the tokens agree "
+            + "(slow for long prompts; --no-recompute skips it)")
+    boolean recompute;
+
     @Override
     public Integer call() {
       Setup s = setup(o);
@@ -410,31 +433,44 @@ final class BenchCommand implements Runnable {
         SamplingParams p = new SamplingParams(newTokens, 0, 1, 0, List.of(), 0, false, 0);
         gen.sampleShared(List.of(prompt), 1, p.withSeed(1)); // warm-up
         long t0 = System.nanoTime();
+        gen.sampleShared(List.of(prompt), 1, new SamplingParams(1, 0, 1, 0, List.of(), 0, false, 0)); // prefill
+        double prefill = (System.nanoTime() - t0) / 1e9;
+        t0 = System.nanoTime();
         int[] cached = gen.sampleShared(List.of(prompt), 1, p).get(0).get(0).tokens();
         double withCache = (System.nanoTime() - t0) / 1e9;
-        t0 = System.nanoTime();
-        int[] ids = Arrays.copyOf(prompt, prompt.length + newTokens);
-        int[] plain = new int[newTokens];
-        for (int i = 0; i < newTokens; i++) {
-          float[] lp = Scoring.nextTokenLogProbs(model, 0, Arrays.copyOf(ids, prompt.length + i));
-          int best = 0;
-          for (int j = 1; j < lp.length; j++) {
-            best = lp[j] > lp[best] ? j : best;
-          }
-          plain[i] = best;
-          ids[prompt.length + i] = best;
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"with KV cache: tokens/s (incl. prefill)", String.format("%.1f", newTokens / withCache)});
+        rows.add(new String[] {"decode tokens/s (after the prefill and first token)",
+            String.format("%.1f", (newTokens - 1) / (withCache - prefill))});
+        if (recompute) {
+          t0 = System.nanoTime();
+          int[] plain = greedyByRecomputing(model, prompt);
+          double noCache = (System.nanoTime() - t0) / 1e9;
+          rows.add(new String[] {"without cache (recompute): tokens/s", String.format("%.1f", newTokens / noCache)});
+          rows.add(new String[] {"speed-up", String.format("%.1fx", noCache / withCache)});
+          rows.add(new String[] {"same greedy tokens both ways", Boolean.toString(Arrays.equals(cached, plain))});
         }
-        double noCache = (System.nanoTime() - t0) / 1e9;
         s.peak();
         table(spec.commandLine().getOut(), String.format("bench sample: preset %s, prompt %d tokens, %d new tokens, "
-            + "greedy, batch 1", o.preset, o.seqLen, newTokens), s, o, new String[][] {
-              {"with KV cache: tokens/s (incl. prefill)", String.format("%.1f", newTokens / withCache)},
-              {"without cache (recompute): tokens/s", String.format("%.1f", newTokens / noCache)},
-              {"speed-up", String.format("%.1fx", noCache / withCache)},
-              {"same greedy tokens both ways", Boolean.toString(Arrays.equals(cached, plain))},
-            });
+            + "greedy, batch 1", o.preset, o.seqLen, newTokens), s, o, rows.toArray(new String[0][]));
       }
       return 0;
+    }
+
+    /** {@code newTokens} greedy tokens, each from a forward pass over everything so far (no cache). */
+    private int[] greedyByRecomputing(LlamaModel model, int[] prompt) {
+      int[] ids = Arrays.copyOf(prompt, prompt.length + newTokens);
+      int[] plain = new int[newTokens];
+      for (int i = 0; i < newTokens; i++) {
+        float[] lp = Scoring.nextTokenLogProbs(model, 0, Arrays.copyOf(ids, prompt.length + i));
+        int best = 0;
+        for (int j = 1; j < lp.length; j++) {
+          best = lp[j] > lp[best] ? j : best;
+        }
+        plain[i] = best;
+        ids[prompt.length + i] = best;
+      }
+      return plain;
     }
 
     private static String alphabet(int n) {
@@ -466,10 +502,14 @@ final class BenchCommand implements Runnable {
         description = "tokens per sampled rationale (default: ${DEFAULT-VALUE})")
     int rationaleTokens;
 
+    @Option(names = "--reencode-votes", defaultValue = "4", description = "votes per candidate timed the slow way, "
+        + "encoding the prefix once per vote, for the speed-up of sharing it; 0 skips (default: ${DEFAULT-VALUE})")
+    int reencodeVotes;
+
     @Override
     public Integer call() {
-      if (votes < 1 || candidates < 1 || rationaleTokens < 1) {
-        throw new UserException("--votes, --candidates and --rationale-tokens must be positive");
+      if (votes < 1 || candidates < 1 || rationaleTokens < 1 || reencodeVotes < 0) {
+        throw new UserException("--votes, --candidates and --rationale-tokens must be positive, --reencode-votes >= 0");
       }
       NDManager mgr = Cli.manager();
       if (o.threads != null) {
@@ -485,10 +525,18 @@ final class BenchCommand implements Runnable {
       ps.forEach(p -> chars.append(p.question()).append(io.genrm4j.task.Tasks.GSM8K.solve(p)));
       String alphabet = chars.codePoints().distinct().collect(StringBuilder::new, StringBuilder::appendCodePoint,
           StringBuilder::append).toString();
+      ModelConfig shape = o.model == null ? null : o.shape();
+      if (shape != null) { // pad the alphabet so that every id the random model samples decodes
+        StringBuilder more = new StringBuilder(alphabet);
+        for (int cp = 0x4E00; more.codePointCount(0, more.length()) + 3 < shape.vocabSize(); cp++) {
+          more.appendCodePoint(cp);
+        }
+        alphabet = more.toString();
+      }
       CharTokenizer tok = CharTokenizer.of(alphabet);
       ModelConfig cfg = o.model == null ? Presets.get(o.preset, tok.vocabSize()).toBuilder()
           .maxPositionEmbeddings(2048).build() // paper prompts are long
-          : o.shape();
+          : shape;
       if (cfg.vocabSize() < tok.vocabSize()) {
         throw new UserException("--model's vocabulary (" + cfg.vocabSize() + ") is smaller than the bench's "
             + "character tokenizer (" + tok.vocabSize() + ")");
@@ -508,14 +556,17 @@ final class BenchCommand implements Runnable {
           direct.score(p.question(), List.of(io.genrm4j.task.Tasks.GSM8K.solve(p)));
         }
         double directS = (System.nanoTime() - t0) / 1e9;
+        long rssDirect = peakRssBytes();
         t0 = System.nanoTime();
         for (int[] pre : prefixes) {
           gen.sampleShared(List.of(pre), votes, sp); // the prefix once, K rationales from its cache
         }
         double shared = (System.nanoTime() - t0) / 1e9;
+        long rssShared = peakRssBytes();
+        int slow = Math.min(votes, reencodeVotes);
         t0 = System.nanoTime();
-        for (int[] pre : prefixes) {
-          gen.sampleShared(java.util.Collections.nCopies(votes, pre), 1, sp); // the prefix once per rationale
+        for (int[] pre : slow == 0 ? List.<int[]>of() : prefixes) {
+          gen.sampleShared(java.util.Collections.nCopies(slow, pre), 1, sp); // the prefix once per rationale
         }
         double reencode = (System.nanoTime() - t0) / 1e9;
         double peakAfter = matmulGflops(mgr);
@@ -524,10 +575,16 @@ final class BenchCommand implements Runnable {
         table(spec.commandLine().getOut(), String.format("bench score: preset %s, %d GSM8K candidates, prompt %.0f "
             + "tokens on average, K = %d rationales of %d tokens", o.preset, candidates, meanPrefix, votes,
             rationaleTokens), s, o, new String[][] {
-              {"GenRM direct: candidates/s", String.format("%.2f", candidates / directS)},
-              {"GenRM-CoT, prefix shared: votes/s", String.format("%.2f", candidates * votes / shared)},
-              {"GenRM-CoT, prefix re-encoded per vote: votes/s", String.format("%.2f", candidates * votes / reencode)},
-              {"speed-up of prefix sharing", String.format("%.1fx", reencode / shared)},
+              {"GenRM direct: candidates/s (prompt tokens/s)", String.format("%.2f (%.0f)", candidates / directS,
+                  candidates * meanPrefix / directS)},
+              {"GenRM-CoT, prefix shared: votes/s (sampled tokens/s, all K streams)", String.format("%.2f (%.0f)",
+                  candidates * votes / shared, candidates * votes * (double) rationaleTokens / shared)},
+              {"GenRM-CoT, prefix re-encoded per vote (" + slow + " votes each): votes/s", slow == 0 ? "not run"
+                  : String.format("%.2f", candidates * slow / reencode)},
+              {"speed-up of prefix sharing", slow == 0 ? "not run"
+                  : String.format("%.1fx", (reencode / slow) / (shared / votes))},
+              {"process RSS peak after GenRM direct / after GenRM-CoT", String.format("%.0f MiB / %.0f MiB",
+                  rssDirect / 1048576.0, rssShared / 1048576.0)},
             });
       }
       return 0;

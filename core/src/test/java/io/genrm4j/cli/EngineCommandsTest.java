@@ -240,11 +240,24 @@ class EngineCommandsTest {
     Files.createDirectories(qwen3);
     Files.writeString(qwen3.resolve("config.json"), "{\"model_type\": \"qwen3\", \"vocab_size\": 300, "
         + "\"hidden_size\": 32, \"intermediate_size\": 64, \"num_hidden_layers\": 2, \"num_attention_heads\": 4, "
-        + "\"num_key_value_heads\": 2, \"head_dim\": 16, \"max_position_embeddings\": 64}");
+        + "\"num_key_value_heads\": 2, \"head_dim\": 16, \"max_position_embeddings\": 2048}");
     CliRun r = CliRun.of("bench", "forward", "--model", qwen3.toString(), "--seq-len", "16", "--batch-size", "1",
         "--steps", "1", "--warmup-steps", "0", "--threads", "1");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("qwen3-shape (qwen3)") && r.out().contains("tokens/s"), r.out());
+    CliRun last = CliRun.of("bench", "forward", "--model", qwen3.toString(), "--seq-len", "16", "--batch-size", "1",
+        "--steps", "1", "--warmup-steps", "0", "--threads", "1", "--logits", "last");
+    assertEquals(0, last.code(), last.err());
+    assertTrue(last.out().contains("logits at the last position"), last.out());
+    CliRun sample = CliRun.of("bench", "sample", "--model", qwen3.toString(), "--seq-len", "8", "--new-tokens", "4",
+        "--threads", "1", "--no-recompute");
+    assertEquals(0, sample.code(), sample.err());
+    assertTrue(sample.out().contains("decode tokens/s") && !sample.out().contains("recompute"), sample.out());
+    // a vocabulary larger than the bench's character tokenizer: every sampled id must still decode
+    CliRun score = CliRun.of("bench", "score", "--model", qwen3.toString(), "--candidates", "1", "--votes", "2",
+        "--rationale-tokens", "4", "--reencode-votes", "1", "--threads", "1");
+    assertEquals(0, score.code(), score.err());
+    assertTrue(score.out().contains("speed-up of prefix sharing"), score.out());
   }
 
   @Test
