@@ -4,7 +4,6 @@ import io.genrm4j.util.UserException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -104,6 +103,20 @@ public abstract class AlgorithmicTask implements Task, Oracle {
 
   /** A pick a wrong step could make instead of {@code truth.pick()}; null when there is none. */
   protected abstract String otherPick(Step truth, Random rng);
+
+  /**
+   * A wrong pick as the generator makes them, from the real distribution of picks; {@link #otherPick} unless a task
+   * knows better. Only {@link #perturb} uses it: the pretraining corpus keeps {@link #otherPick}, so that a shipped
+   * base's rebuild command still rebuilds it.
+   */
+  protected String realisticPick(Step truth, Random rng) {
+    return otherPick(truth, rng);
+  }
+
+  /** A wrong final answer as the generator writes them; {@link #wrongAnswer} unless a task knows better. */
+  protected String realisticWrongAnswer(String answer, Random rng) {
+    return wrongAnswer(answer, rng);
+  }
 
   /** The answer with one mistake in it (never equal to {@code answer}). */
   protected abstract String wrongAnswer(String answer, Random rng);
@@ -351,8 +364,12 @@ public abstract class AlgorithmicTask implements Task, Oracle {
   }
 
   /**
-   * One mistake: for a correct, well-formed solution, half the time a wrong pick at a random step carried through to
-   * the answer (the first wrong line is that step); otherwise, or when no step can go wrong, a wrong final answer.
+   * One mistake of the kinds the generator makes, a third each: for a correct, well-formed solution, a wrong pick
+   * from the real distribution of picks ({@link #realisticPick}) at a random step, carried through to the answer; an
+   * item mis-copied as another pool word, its pick consistent with the copy (only comparing a line with the question
+   * catches it); or a wrong final answer ({@link #realisticWrongAnswer}), also the fallback when the others leave the
+   * answer unchanged. Issue #21: the verifier data's fill-ins were uniform letters, which real wrong candidates are
+   * not.
    */
   @Override
   public String perturb(String solution, Random rng) {
@@ -360,28 +377,30 @@ public abstract class AlgorithmicTask implements Task, Oracle {
     String old = extractAnswer(solution);
     List<Step> parsed = lines.stream().map(this::parseStep).toList();
     boolean wellFormed = !parsed.isEmpty() && parsed.stream().allMatch(Objects::nonNull);
-    if (wellFormed && rng.nextBoolean()) {
+    int kind = rng.nextInt(3);
+    if (wellFormed && kind < 2) {
       List<String> words = wordsOf(parsed);
-      List<Step> truth = steps(words, -1, null);
-      if (lines(truth).equals(lines)) {
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < truth.size(); i++) {
-          order.add(i);
-        }
-        Collections.shuffle(order, rng);
-        for (int at : order) {
-          String pick = otherPick(truth.get(at), rng);
-          if (pick == null) {
-            continue;
-          }
-          List<Step> bad = steps(words, at, pick);
-          if (!bad.get(bad.size() - 1).sofar().equals(old)) {
-            return render(bad);
+      if (lines(steps(words, -1, null)).equals(lines)) {
+        for (int attempt = 0; attempt < 20; attempt++) {
+          String bad = kind == 0 ? withRealisticPick(words, rng) : withMistake(words, Mistake.MISCOPIED_ITEM, rng);
+          if (bad != null && !answersMatch(old, extractAnswer(bad))) {
+            return bad;
           }
         }
       }
     }
-    return render(lines, wrongAnswer(old == null ? "" : old, rng));
+    return render(lines, realisticWrongAnswer(old == null ? "" : old, rng));
+  }
+
+  /**
+   * A solution of {@code words} whose step at a random position picks {@link #realisticPick} instead, carried
+   * through to the answer; null when no step has another pick.
+   */
+  public String withRealisticPick(List<String> words, Random rng) {
+    List<Step> truth = steps(words, -1, null);
+    int at = rng.nextInt(truth.size());
+    String pick = realisticPick(truth.get(at), rng);
+    return pick == null ? null : render(steps(words, at, pick));
   }
 
   /** Error types of a wrong candidate, each common among the generator's own ({@link #withMistake}). */

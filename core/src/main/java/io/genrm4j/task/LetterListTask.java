@@ -34,6 +34,33 @@ public abstract class LetterListTask extends AlgorithmicTask {
     return steps.stream().map(Step::left).toList();
   }
 
+  /** Another pool word's letter: wrong letters as frequent as real ones (a uniform letter is a give-away). */
+  @Override
+  protected String realisticPick(Step truth, Random rng) {
+    return poolLetterOtherThan(truth.pick(), rng);
+  }
+
+  /** The answer with one letter replaced by another pool word's letter. */
+  @Override
+  protected String realisticWrongAnswer(String answer, Random rng) {
+    if (answer.isEmpty()) {
+      return wrongAnswer(answer, rng);
+    }
+    int j = rng.nextInt(answer.length());
+    return answer.substring(0, j) + poolLetterOtherThan(answer.substring(j, j + 1), rng) + answer.substring(j + 1);
+  }
+
+  private String poolLetterOtherThan(String letter, Random rng) {
+    List<String> pool = pool();
+    for (int i = 0; i < 100; i++) {
+      String pick = letterOf(pool.get(rng.nextInt(pool.size())));
+      if (!pick.equals(letter)) {
+        return pick;
+      }
+    }
+    return String.valueOf(otherLetter(letter.charAt(0), rng));
+  }
+
   @Override
   protected String otherPick(Step truth, Random rng) {
     return String.valueOf(otherLetter(truth.pick().charAt(0), rng));

@@ -193,6 +193,37 @@ class AlgorithmicTaskTest {
     return String.join(" ", w);
   }
 
+  /**
+   * Issue #21: perturbed last-letter solutions carry the generator's kinds of mistakes, about a third each, and only
+   * letters that end some pool name (a uniform letter would mark wrong solutions by letters no name ends with).
+   */
+  @Test
+  void lastLetterPerturbationsLookLikeRealMistakes() {
+    LastLetterTask t = Tasks.LAST_LETTER;
+    java.util.Set<Character> ends = new java.util.HashSet<>();
+    t.pool().forEach(w -> ends.add(w.charAt(w.length() - 1)));
+    assertTrue(ends.size() < 26, "every letter ends some name: the test needs one that does not");
+    Random rng = new Random(4);
+    int[] kinds = new int[3]; // wrong pick, mis-copied name, wrong answer
+    List<Problem> problems = t.problems(Split.TRAIN, 3000, 1);
+    for (Problem p : problems) {
+      String bad = t.perturb(p.referenceSolution(), rng);
+      assertFalse(t.grade(p, bad).correct(), bad);
+      for (char ch : t.extractAnswer(bad).toCharArray()) {
+        assertTrue(ends.contains(ch), "'" + ch + "' ends no pool name: " + bad);
+      }
+      List<String> names = t.words(p.question());
+      List<String> lines = List.of(bad.split("\n"));
+      List<String> refLines = List.of(p.referenceSolution().split("\n"));
+      boolean sameSteps = lines.subList(0, lines.size() - 1).equals(refLines.subList(0, refLines.size() - 1));
+      boolean copiesQuestion = names.stream().allMatch(bad::contains);
+      kinds[sameSteps ? 2 : copiesQuestion ? 0 : 1]++;
+    }
+    for (int k : kinds) {
+      assertTrue(k > 0.28 * problems.size() && k < 0.39 * problems.size(), java.util.Arrays.toString(kinds));
+    }
+  }
+
   @Test
   void alphabetIsSmallAndCoversThePromptStrings() {
     String a = Tasks.LAST_LETTER.alphabet();
