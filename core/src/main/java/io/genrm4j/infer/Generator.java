@@ -2,6 +2,7 @@ package io.genrm4j.infer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.genrm4j.model.KvCache;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.tokenizer.Tokenizer;
@@ -70,7 +71,9 @@ public final class Generator {
     int k = req.k();
     int[] limit = tokenLimits(req); // per row
     try (NDManager mgr = model.manager().newSubManager()) {
-      Prefill pre = req.restart() == null ? prefill(req.prefixes(), mgr) : prefill(req.prefixes(), req.restart(), mgr);
+      double temp = req.params().temperature();
+      Prefill pre = req.restart() == null ? prefill(req.prefixes(), temp, mgr)
+          : prefill(req.prefixes(), req.restart(), temp, mgr);
       // K > 1: the rows read the prefill's cache in place (held once); sliding-window models get copies of it
       KvCache cache = k == 1 ? pre.cache : sharePrefix() ? KvCache.sharing(pre.cache, k) : pre.cache.repeatRows(k);
       if (k != 1 && !sharePrefix()) {
@@ -79,7 +82,7 @@ public final class Generator {
       List<Row> rows = new ArrayList<>();
       for (int c = 0; c < req.prefixes().size(); c++) {
         for (int j = 0; j < k; j++) {
-          rows.add(new Row(pre.lastLogProbs[c], TokenSampler.rowRandom(req.params().seed(), c, j), limit[c * k + j]));
+          rows.add(new Row(pre.next[c], TokenSampler.rowRandom(req.params().seed(), c, j), limit[c * k + j]));
         }
       }
       Decoded d = decode(cache, rows, req.params(), mgr);
@@ -111,10 +114,10 @@ public final class Generator {
     return limit;
   }
 
-  private record Prefill(KvCache cache, float[][] lastLogProbs) {}
+  private record Prefill(KvCache cache, TokenSampler.Next[] next) {}
 
   /** Encodes left-padded prompts; returns the cache and each row's next-token log-probs. */
-  private Prefill prefill(List<int[]> prompts, NDManager mgr) {
+  private Prefill prefill(List<int[]> prompts, double temperature, NDManager mgr) {
     for (int[] pr : prompts) {
       if (pr.length == 0) {
         throw new IllegalArgumentException("empty prompt: a model needs at least one token (BOS) to start from");
@@ -125,39 +128,46 @@ public final class Generator {
       }
     }
     LlamaModel.Output out = model.append(model.emptyCache(prompts.size()), prompts, padId(), mgr);
-    return new Prefill(out.cache(), lastColumnLogProbs(out.hidden(), prompts.size()));
+    return new Prefill(out.cache(), nextTokens(out.hidden(), prompts.size(), temperature));
   }
 
   /**
    * Encodes the prefixes, then each row's tail at its restart position; a row with an empty tail keeps its prefix's
    * next-token log-probs.
    */
-  private Prefill prefill(List<int[]> prompts, SampleRequest.Restart restart, NDManager mgr) {
-    Prefill head = prefill(prompts, mgr);
+  private Prefill prefill(List<int[]> prompts, SampleRequest.Restart restart, double temperature, NDManager mgr) {
+    Prefill head = prefill(prompts, temperature, mgr);
     boolean anyTail = restart.tails().stream().anyMatch(t -> t.length > 0);
     KvCache moved = head.cache.continuingAt(restart.at());
     if (!anyTail) {
-      return new Prefill(moved, head.lastLogProbs);
+      return new Prefill(moved, head.next);
     }
     LlamaModel.Output out = model.append(moved, restart.tails(), padId(), mgr);
-    float[][] tail = lastColumnLogProbs(out.hidden(), prompts.size());
-    float[][] logp = new float[prompts.size()][];
-    for (int r = 0; r < logp.length; r++) {
-      logp[r] = restart.tails().get(r).length > 0 ? tail[r] : head.lastLogProbs[r];
+    TokenSampler.Next[] tail = nextTokens(out.hidden(), prompts.size(), temperature);
+    TokenSampler.Next[] next = new TokenSampler.Next[prompts.size()];
+    for (int r = 0; r < next.length; r++) {
+      next[r] = restart.tails().get(r).length > 0 ? tail[r] : head.next[r];
     }
     close(head.cache);
-    return new Prefill(out.cache(), logp);
+    return new Prefill(out.cache(), next);
   }
 
-  /** Each row's next-token log-probs at the last column, log-softmax taken by the engine (vectorised). */
-  float[][] lastColumnLogProbs(NDArray hidden, int rows) {
+  /**
+   * Each row's next-token distribution at the last column, from the engine (vectorised): log-probs, and with a
+   * temperature the probabilities to sample from (a Java exp per vocabulary entry and row cost as much as the forward
+   * pass at K = 32 rows and 32,000 tokens).
+   */
+  TokenSampler.Next[] nextTokens(NDArray hidden, int rows, double temperature) {
     long t = hidden.getShape().get(1);
-    NDArray last = model.logits(hidden.get(":, " + (t - 1) + ":, :")).logSoftmax(2); // [B, 1, V]
-    float[] flat = last.toFloatArray();
+    NDArray logits = model.logits(hidden.get(":, " + (t - 1) + ":, :")); // [B, 1, V]
+    float[] logp = logits.logSoftmax(2).toFloatArray();
+    float[] probs = temperature > 0
+        ? logits.div(logits.getManager().full(new Shape(), (float) temperature)).softmax(2).toFloatArray() : null;
     int v = model.config().vocabSize();
-    float[][] out = new float[rows][];
+    TokenSampler.Next[] out = new TokenSampler.Next[rows];
     for (int r = 0; r < rows; r++) {
-      out[r] = Arrays.copyOfRange(flat, r * v, (r + 1) * v);
+      out[r] = new TokenSampler.Next(Arrays.copyOfRange(logp, r * v, (r + 1) * v),
+          probs == null ? null : Arrays.copyOfRange(probs, r * v, (r + 1) * v));
     }
     return out;
   }
@@ -169,7 +179,7 @@ public final class Generator {
   private final class Row {
     private final SplittableRandom rng;
     private final int limit;
-    private float[] logp;
+    private TokenSampler.Next next;
     private final List<Integer> tokens = new ArrayList<>();
     private final List<Float> logprobs = new ArrayList<>();
     private final List<Map<String, Float>> top = new ArrayList<>();
@@ -178,8 +188,8 @@ public final class Generator {
     private String matched;
     private boolean done;
 
-    Row(float[] logp, SplittableRandom rng, int limit) {
-      this.logp = logp;
+    Row(TokenSampler.Next next, SplittableRandom rng, int limit) {
+      this.next = next;
       this.rng = rng;
       this.limit = limit;
       if (limit == 0) {
@@ -190,7 +200,8 @@ public final class Generator {
 
     /** Samples the next token; returns what to feed the model: that token, or nothing when the row ends here. */
     int[] step(SamplingParams p, int eos) {
-      int tok = TokenSampler.choose(logp, p, rng);
+      float[] logp = next.logp();
+      int tok = TokenSampler.choose(next, p, rng);
       if (tok == eos && p.stopAtEos()) {
         done = true;
         finish = "stop";
@@ -242,10 +253,10 @@ public final class Generator {
       try (NDManager step = mgr.newSubManager()) {
         LlamaModel.Output out = model.append(cache, feed, padId(), step);
         cache = replace(cache, detach(out.cache(), mgr));
-        float[][] fresh = lastColumnLogProbs(out.hidden(), rows.size());
+        TokenSampler.Next[] fresh = nextTokens(out.hidden(), rows.size(), p.temperature());
         for (int r = 0; r < rows.size(); r++) {
           if (!rows.get(r).done) {
-            rows.get(r).logp = fresh[r];
+            rows.get(r).next = fresh[r];
           }
         }
       }
@@ -273,14 +284,9 @@ public final class Generator {
   }
 
   private Map<String, Float> top(float[] logp, int n) {
-    Integer[] order = new Integer[logp.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, (a, b) -> Float.compare(logp[b], logp[a]));
     Map<String, Float> m = new LinkedHashMap<>();
-    for (int i = 0; i < Math.min(n, order.length); i++) {
-      m.put(tokenizer.tokenText(order[i]), logp[order[i]]);
+    for (int id : TokenSampler.topIds(logp, n)) {
+      m.put(tokenizer.tokenText(id), logp[id]);
     }
     return m;
   }

@@ -34,6 +34,43 @@ public final class TokenSampler {
   }
 
   /**
+   * One row's next-token distribution: temperature-1 log-probs, and the probabilities at the sampling temperature
+   * when the engine computed them (null: {@link #choose} derives them from {@code logp}).
+   */
+  public record Next(float[] logp, float[] probs) {}
+
+  /**
+   * Picks a token id from {@code next}: from its probabilities when given, else from its log-probs (greedy reads the
+   * log-probs only).
+   */
+  public static int choose(Next next, SamplingParams p, SplittableRandom rng) {
+    if (next.probs() == null || p.temperature() <= 0) {
+      return choose(next.logp(), p, rng);
+    }
+    double[] w = new double[next.probs().length];
+    double total = 0;
+    for (int i = 0; i < w.length; i++) {
+      w[i] = next.probs()[i];
+      total += w[i];
+    }
+    return choose(w, total, p, rng);
+  }
+
+  /** The {@code n} ids of largest {@code logp}, in descending order (ties: lower id first). */
+  public static int[] topIds(float[] logp, int n) {
+    double[] w = new double[logp.length];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = logp[i];
+    }
+    DescendingHeap heap = new DescendingHeap(w);
+    int[] out = new int[Math.min(n, w.length)];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = heap.pop();
+    }
+    return out;
+  }
+
+  /**
    * Picks a token id given temperature-1 log-probs {@code logp}. Without top-k and top-p the draw walks the tokens in
    * id order, so no sort is needed (a boxed sort of the vocabulary per row and step cost more than the model's forward
    * pass at K = 32 votes and 32,000 tokens); with them, only the tokens kept are taken in descending order, from a heap.
@@ -58,6 +95,12 @@ public final class TokenSampler {
       w[i] = z < -40 ? 0 : Math.exp(z);
       total += w[i];
     }
+    return choose(w, total, p, rng);
+  }
+
+  /** A draw from weights {@code w} (summing to {@code total}) under the top-k / top-p of {@code p}. */
+  private static int choose(double[] w, double total, SamplingParams p, SplittableRandom rng) {
+    int v = w.length;
     if (p.topK() <= 0 && p.topP() >= 1) {
       return draw(w, null, v, total, rng);
     }

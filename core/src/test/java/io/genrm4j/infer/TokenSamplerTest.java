@@ -1,5 +1,6 @@
 package io.genrm4j.infer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
@@ -62,6 +63,42 @@ class TokenSamplerTest {
     assertFrequencies(new double[] {0, 0.4 / 0.85, 0, 0.3 / 0.85, 0.15 / 0.85}, frequencies(T1.withTopP(0.75)));
     // top-p within top-k: of {1, 3, 4} (mass 0.85), 0.4 / 0.85 = 0.47 < 0.5 so 1 and 3
     assertFrequencies(new double[] {0, 0.4 / 0.7, 0, 0.3 / 0.7, 0}, frequencies(T1.withTopK(3).withTopP(0.5)));
+  }
+
+  /** The engine's probabilities at the temperature, when given, are what is drawn from (top-k applies to them). */
+  @Test
+  void probabilitiesFromTheEngineAreDrawnFrom() {
+    float[] logp = new float[P.length];
+    float[] sharpened = new float[P.length];
+    double sum = 0;
+    for (int i = 0; i < P.length; i++) {
+      logp[i] = (float) Math.log(P[i]);
+      sum += P[i] * P[i];
+    }
+    for (int i = 0; i < P.length; i++) {
+      sharpened[i] = (float) (P[i] * P[i] / sum); // T = 0.5
+    }
+    SamplingParams half = new SamplingParams(1, 0.5, 1, 0, List.of(), 0, false, 0);
+    SplittableRandom rng = new SplittableRandom(5);
+    double[] f = new double[P.length];
+    double[] top2 = new double[P.length];
+    for (int i = 0; i < 40_000; i++) {
+      f[TokenSampler.choose(new TokenSampler.Next(logp, sharpened), half, rng)] += 1 / 40_000.0;
+      top2[TokenSampler.choose(new TokenSampler.Next(logp, sharpened), half.withTopK(2), rng)] += 1 / 40_000.0;
+    }
+    double[] expected = new double[P.length];
+    for (int i = 0; i < P.length; i++) {
+      expected[i] = sharpened[i];
+    }
+    assertFrequencies(expected, f);
+    double kept = sharpened[1] + sharpened[3];
+    assertFrequencies(new double[] {0, sharpened[1] / kept, 0, sharpened[3] / kept, 0}, top2);
+  }
+
+  @Test
+  void topIdsAreTheLargestInOrder() {
+    assertArrayEquals(new int[] {1, 3, 4}, TokenSampler.topIds(new float[] {-3f, -0.5f, -2f, -1f, -1.5f}, 3));
+    assertArrayEquals(new int[] {1, 3}, TokenSampler.topIds(new float[] {-3f, -0.5f, -2f, -0.5f}, 2)); // ties
   }
 
   @Test
