@@ -438,11 +438,9 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   /**
-   * softmax(q k^T / sqrt(hd) + mask) v for q [B, H, T, hd] over keys/values [B, KV, S, hd]; returns [B, T, H*hd].
-   * GQA without materialising repeat_kv: the G = H / KV query heads that share key/value head j are stacked along
-   * the query axis (head h = j * G + g, as in HF's repeat_interleave), so each key/value head is read once. With a
-   * shared prefix ([C, KV, P, hd], see {@link KvCache#sharing}) the K rows of each prefix row are stacked the same way
-   * to read its keys and values once; its P slots come first in the scores and in {@code mask} [B, 1, T, P + S].
+   * Attention of q [B, H, T, hd] over keys/values [B, KV, S, hd] (and a shared prefix) under {@code mask}
+   * [B, 1, T, S] ([B, 1, T, P + S] with a prefix): [B, T, H*hd], by {@link #attend}, all queries at once or, for long
+   * chunks without autograd, a block of queries at a time.
    */
   private NDArray groupedAttention(int l, NDArray q, CacheWrite.KeysValues kv, CacheWrite write, Chunk c, NDArray mask,
       NDManager scratch) {
@@ -481,9 +479,12 @@ public final class LlamaModel implements AutoCloseable {
   private static final long QUERY_BLOCK_FLOATS = 1 << 21;
 
   /**
-   * softmax(q k^T / sqrt(hd) + mask) v for q [B, H, Tq, hd] over keys/values [B, KV, Sk, hd] (and a shared prefix's
-   * P slots first, when given) with {@code mask} [B, 1, Tq, P + Sk]: [B, H, Tq, hd]. Without autograd the scores are
-   * scaled and masked in place.
+   * softmax(q k^T / sqrt(hd) + mask) v for q [B, H, Tq, hd] over keys/values [B, KV, Sk, hd] with {@code mask}
+   * [B, 1, Tq, P + Sk]: [B, H, Tq, hd]. GQA without materialising repeat_kv: the G = H / KV query heads that share
+   * key/value head j are stacked along the query axis (head h = j * G + g, as in HF's repeat_interleave), so each
+   * key/value head is read once. With a shared prefix ([C, KV, P, hd], see {@link KvCache#sharing}) the K rows of
+   * each prefix row are stacked the same way to read its keys and values once; its P slots come first in the scores
+   * and the mask. Without autograd the scores are scaled and masked in place.
    */
   private NDArray attend(int l, NDArray q, NDArray keys, NDArray values, KvCache.SharedPrefix shared, NDArray mask,
       Chunk c, NDManager scratch) {
