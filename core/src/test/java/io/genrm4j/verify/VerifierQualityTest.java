@@ -113,17 +113,10 @@ class VerifierQualityTest {
   private static String wrong(Problem p, Mistake m, Random rng) {
     List<String> words = TASK.words(p.question());
     return switch (m) {
-      case WRONG_PICK -> {
-        int k = rng.nextInt(words.size());
-        yield TASK.withPick(words, k, TASK.answer(List.of(randomName(rng)))); // another name's letter
-      }
+      case WRONG_PICK -> TASK.withRealisticPick(words, rng); // another pool name's letter
       case MISCOPIED_NAME -> TASK.withMistake(words, AlgorithmicTask.Mistake.MISCOPIED_ITEM, rng);
       case WRONG_ANSWER -> TASK.withMistake(words, AlgorithmicTask.Mistake.WRONG_ANSWER, rng);
     };
-  }
-
-  private static String randomName(Random rng) {
-    return TASK.words(TASK.randomProblem(1, rng).question()).get(0);
   }
 
   /** The pairs as labelled examples, correct then wrong, with the oracle's rationales. */
@@ -217,13 +210,15 @@ class VerifierQualityTest {
   }
 
   /*
-   * The floors, measured for data orders 1-3 (2026-12-04; ORM | GenRM paired accuracy, GenRM on wrong final answers,
-   * GenRM six-name AUROC): 0.585 | 0.627, 0.810, 0.545 (this test, 142 s on an idle core); 0.627 | 0.598, 0.795,
-   * 0.544; 0.615 | 0.617, 0.790, 0.539 (main). Each floor is the lowest GenRM figure minus two standard errors, the
-   * larger of the spread over data orders and the binomial error over the held-out pairs (another machine's float
-   * rounding is another draw): 0.598 - 2 x 0.020 (600 pairs) and 0.790 - 2 x 0.029 (200 pairs).
+   * The floors, measured for data orders 1-3 (2026-12-04, wrong picks from AlgorithmicTask.withRealisticPick, the
+   * experiment's own; ORM | GenRM paired accuracy, GenRM on wrong final answers, GenRM six-name AUROC): 0.615 | 0.612,
+   * 0.810, 0.554 (this test); 0.590 | 0.642, 0.850, 0.553; 0.573 | 0.583, 0.740, 0.540 (main). Each floor is the
+   * lowest GenRM figure minus two standard errors, the larger of the spread over data orders and the binomial error
+   * over the held-out pairs (another machine's float rounding is another draw): 0.583 - 2 x 0.030 (spread; binomial
+   * 0.020 over 600 pairs) and 0.740 - 2 x 0.056 (spread; binomial 0.028 over 200 pairs). The same data with the
+   * test's own wrong picks (before that change): 0.627 / 0.598 / 0.617 paired, 0.810 / 0.795 / 0.790 wrong answers.
    *
-   * The issue's bars are not reached and so not asserted: wrong final answers at 0.79-0.81, not >= 0.95; six-name
+   * The issue's bars are not reached and so not asserted: wrong final answers at 0.74-0.85, not >= 0.95; six-name
    * AUROC 0.54-0.55, not >= 0.7 (a floor there would sit below chance). Wrong picks and mis-copied names, which only
    * checking a line against the question catches, stay near chance (0.47-0.56) for both verifiers; 1,200 steps at lr
    * 2e-3 gave the same (GenRM 0.598, ORM 0.603, on a base converted from an earlier F32 build); 1,500 steps at 5e-4:
@@ -232,8 +227,8 @@ class VerifierQualityTest {
    * the old test's wrong-pick detection came from the uniform letters, and the base adds only a little. 6,000 steps
    * from the base at 5e-4 / 2e-3: GenRM 0.637 / 0.620, wrong picks 0.535 / 0.515, six-name AUROC 0.587 / 0.557.
    */
-  static final double FLOOR = 0.558;
-  static final double WRONG_ANSWER_FLOOR = 0.732;
+  static final double FLOOR = 0.524;
+  static final double WRONG_ANSWER_FLOOR = 0.628;
 
   /**
    * The measurement behind {@link #FLOOR}: both verifiers for data orders FIRST..LAST (test classpath, as the test),
