@@ -85,7 +85,7 @@ public final class Generator {
           rows.add(new Row(pre.next[c], TokenSampler.rowRandom(req.params().seed(), c, j), limit[c * k + j]));
         }
       }
-      Decoded d = decode(cache, rows, req.params(), mgr);
+      Decoded d = decode(cache, rows, req.params(), req.positionRule(), k, mgr);
       List<List<Generation>> out = new ArrayList<>();
       for (int c = 0; c < req.prefixes().size(); c++) {
         out.add(new ArrayList<>(d.generations().subList(c * k, c * k + k)));
@@ -234,7 +234,8 @@ public final class Generator {
   }
 
   /** Samples every row until each ends, one token per live row per step; finished rows are fed masked padding. */
-  private Decoded decode(KvCache cache, List<Row> rows, SamplingParams p, NDManager mgr) {
+  private Decoded decode(KvCache cache, List<Row> rows, SamplingParams p, SampleRequest.PositionRule rule, int k,
+      NDManager mgr) {
     int eos = tokenizer.eosId().orElse(-1);
     // Room for every step's keys/values up front: each step then writes one slot in place (see KvCache).
     cache = replace(cache, cache.reserve(rows.stream().mapToInt(r -> r.limit).max().orElse(0), mgr));
@@ -249,6 +250,15 @@ public final class Generator {
       }
       if (rows.stream().allMatch(r -> r.done)) {
         break;
+      }
+      if (rule != null) {
+        long[] at = cache.nextPosition().clone();
+        for (int r = 0; r < rows.size(); r++) {
+          if (feed.get(r).length > 0) {
+            at[r] = rule.position(r / k, rows.get(r).tokens.stream().mapToInt(Integer::intValue).toArray());
+          }
+        }
+        cache = cache.continuingAt(at);
       }
       try (NDManager step = mgr.newSubManager()) {
         LlamaModel.Output out = model.append(cache, feed, padId(), step);

@@ -13,9 +13,10 @@ import java.util.List;
  *     room its context has left without shortening the other rows; null: {@code params.maxTokens()} for all
  * @param restart where each row's positions restart after its prefix; null: they do not
  * @param keepCache whether the result keeps the cache over every fed token (its caller then closes it)
+ * @param positionRule where each sampled token is fed in position space; null: one after the token before
  */
 public record SampleRequest(List<int[]> prefixes, int k, SamplingParams params, int[] maxTokens, Restart restart,
-    boolean keepCache) {
+    boolean keepCache, PositionRule positionRule) {
 
   public SampleRequest {
     if (maxTokens != null && maxTokens.length != prefixes.size()) {
@@ -29,22 +30,40 @@ public record SampleRequest(List<int[]> prefixes, int k, SamplingParams params, 
 
   /** K continuations of each prefix, each row limited by {@code params.maxTokens()}, the cache not kept. */
   public static SampleRequest of(List<int[]> prefixes, int k, SamplingParams params) {
-    return new SampleRequest(prefixes, k, params, null, null, false);
+    return new SampleRequest(prefixes, k, params, null, null, false, null);
   }
 
   /** The same request with a token limit per prefix (see {@link #maxTokens}). */
   public SampleRequest withMaxTokens(int[] perPrefix) {
-    return new SampleRequest(prefixes, k, params, perPrefix, restart, keepCache);
+    return new SampleRequest(prefixes, k, params, perPrefix, restart, keepCache, positionRule);
   }
 
   /** The same request with each row's positions restarting after its prefix (null: they do not). */
   public SampleRequest withRestart(Restart r) {
-    return new SampleRequest(prefixes, k, params, maxTokens, r, keepCache);
+    return new SampleRequest(prefixes, k, params, maxTokens, r, keepCache, positionRule);
   }
 
   /** The same request whose result keeps the final cache. */
   public SampleRequest keepingCache() {
-    return new SampleRequest(prefixes, k, params, maxTokens, restart, true);
+    return new SampleRequest(prefixes, k, params, maxTokens, restart, true, positionRule);
+  }
+
+  /** The same request with its sampled tokens fed where {@code rule} puts them. */
+  public SampleRequest withPositionRule(PositionRule rule) {
+    return new SampleRequest(prefixes, k, params, maxTokens, restart, keepCache, rule);
+  }
+
+  /**
+   * The rotary position of a sampled token, for positions that depend on the text (e.g. a verifier's rationale whose
+   * restated answer sits on its own answer, {@code verify.RationalePositions#COUPLED}).
+   */
+  @FunctionalInterface
+  public interface PositionRule {
+    /**
+     * @param prefix the index of the row's prefix
+     * @param sampled every token the row sampled so far, the last one about to be fed
+     */
+    long position(int prefix, int[] sampled);
   }
 
   /** Prefix {@code c}'s token limit. */

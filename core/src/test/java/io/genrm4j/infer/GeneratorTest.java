@@ -138,6 +138,62 @@ class GeneratorTest {
   }
 
   /**
+   * A position rule moves sampled tokens in position space as they are fed (here every third token back onto an
+   * earlier position): each token's log-prob equals a fresh forward pass over the whole sequence at those positions,
+   * with two prefixes, K = 2 and a shared prefix. Without the rule applied in decoding the log-probs differ.
+   */
+  @Test
+  void sampledTokensAreFedWhereThePositionRuleSays() {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 4, root)) {
+      // sharp attention, so that where a token sits changes what the model predicts (at N(0, 0.02) it hardly does)
+      m.parameters().forEach((name, w) -> {
+        if (name.endsWith("q_proj.weight") || name.endsWith("k_proj.weight")) {
+          w.muli(40);
+        }
+      });
+      Generator g = new Generator(m, TOK);
+      List<int[]> prefixes = List.of(g.promptIds("abc"), g.promptIds("hello"));
+      SampleRequest.PositionRule rule = (c, sampled) -> {
+        int n = sampled.length; // the n-th sampled token, at position prefix + n - 1 unless moved
+        long seq = prefixes.get(c).length + n - 1;
+        return n % 3 == 0 ? seq - 5 : seq;
+      };
+      SamplingParams p = new SamplingParams(10, 1.0, 1, 0, List.of(), 5, false, 0);
+      List<List<Generation>> gens = g.sample(SampleRequest.of(prefixes, 2, p).withPositionRule(rule)).generations();
+      for (int c = 0; c < prefixes.size(); c++) {
+        for (Generation gen : gens.get(c)) {
+          int[] ids = io.genrm4j.model.tokenizer.Tokenizer.concat(prefixes.get(c), gen.tokens());
+          int[] pos = new int[ids.length];
+          for (int i = 0; i < ids.length; i++) {
+            int n = i - prefixes.get(c).length + 1;
+            pos[i] = n <= 0 ? i : (int) rule.position(c, java.util.Arrays.copyOf(gen.tokens(), n));
+          }
+          float[] lp = logProbsAt(m, ids, pos);
+          for (int j = 0; j < gen.tokens().length; j++) {
+            assertEquals(lp[prefixes.get(c).length + j - 1], gen.logprobs()[j], 1e-4, "prefix " + c + " token " + j);
+          }
+        }
+      }
+    }
+  }
+
+  /** log p(ids[i+1] | ids[..i]) for every i, one forward pass at the given positions. */
+  private static float[] logProbsAt(LlamaModel m, int[] ids, int[] pos) {
+    try (NDManager mgr = m.manager().newSubManager()) {
+      io.genrm4j.model.TokenBatch tb = io.genrm4j.model.TokenBatch.rightPadded(List.of(ids), List.of(pos), 0, mgr);
+      float[] all = m.logits(m.forward(tb.ids(), tb.valid(), tb.positions(), null).hidden()).logSoftmax(2)
+          .toFloatArray();
+      int v = TOK.vocabSize();
+      float[] out = new float[ids.length - 1];
+      for (int i = 0; i + 1 < ids.length; i++) {
+        out[i] = all[i * v + ids[i + 1]];
+      }
+      return out;
+    }
+  }
+
+  /**
    * K votes read their prompt's cache in place (one copy for K rows): the same tokens, log-probs and label scores from
    * the kept cache as K copies of the prefix give, with prompts of different lengths (padding) and a restart.
    */
