@@ -354,11 +354,12 @@ public abstract class AlgorithmicTask implements Task, Oracle {
     List<String> words = words(p.question());
     String solved = solve(words); // ends "The answer is X."
     Grade g = grade(answer(words), candidate);
-    StringBuilder b = new StringBuilder(solved.substring(0, solved.length() - 1)).append("; the solution");
+    StringBuilder b = new StringBuilder(solved.substring(0, solved.length() - 1));
     if (g.extractedAnswer() == null) {
-      b.append(" has no answer: wrong.");
+      b.append("; the solution has no answer: ").append(Prompts.JUDGED_WRONG);
     } else {
-      b.append("'s answer is ").append(g.extractedAnswer()).append(g.correct() ? ": correct." : ": wrong.");
+      b.append(Prompts.RESTATED_ANSWER).append(g.extractedAnswer()).append(": ")
+          .append(g.correct() ? Prompts.JUDGED_CORRECT : Prompts.JUDGED_WRONG);
     }
     return Prompts.withVerdict(b.toString(), g.correct());
   }

@@ -33,6 +33,11 @@ public final class Prompts {
   public static final String VERDICT_SEPARATOR = "\n\n";
   /** What a solution ends with: {@code The answer is N.} */
   public static final String ANSWER_PREFIX = "The answer is ";
+  /** Where an oracle rationale restates the candidate's answer to compare it with its own ({@link Oracle}). */
+  public static final String RESTATED_ANSWER = "; the solution's answer is ";
+  /** The last word of an oracle rationale's body: its judgement ({@link Oracle}). */
+  public static final String JUDGED_CORRECT = "correct.";
+  public static final String JUDGED_WRONG = "wrong.";
 
   /** The paper's preamble, shared by solving, direct and CoT verification. */
   public static final String PREAMBLE =

@@ -137,6 +137,13 @@ public final class GenRmCot implements Verifier {
         .withMaxTokens(rationaleBudgets(startAt, forced.length + Math.max(labels.yes().length, labels.no().length)))
         .withRestart(positions == RationalePositions.SEQUENTIAL ? null : SampleRequest.Restart.at(startAt))
         .keepingCache();
+    if (positions == RationalePositions.COUPLED) {
+      req = req.withPositionRule((c, sampled) -> {
+        int[] p = positions.positions(tok, prefixes.get(c).length, (int) startAt[c],
+            Tokenizer.concat(prefixes.get(c), sampled));
+        return p[p.length - 1];
+      });
+    }
     try (Samples sampled = gen.sample(req); NDManager mgr = model.manager().newSubManager()) {
       List<List<Generation>> gens = sampled.generations(); // [candidate][vote]
       int[][] pending = new int[items.size() * votes][]; // row c * votes + k
@@ -164,7 +171,7 @@ public final class GenRmCot implements Verifier {
       for (int k = 0; k < votes; k++) {
         int r = c * votes + k;
         int[] ctxIds = contexts.get(r);
-        int[] pos = RationalePositions.layout(prefixes.get(c).length, (int) startAt[c], ctxIds.length);
+        int[] pos = positions.positions(tok, prefixes.get(c).length, (int) startAt[c], ctxIds);
         vs.add(new Vote(gens.get(c).get(k).text(), ctxIds, pos, Math.exp(lp[r][0]), Math.exp(lp[r][1])));
       }
       out.add(vs);

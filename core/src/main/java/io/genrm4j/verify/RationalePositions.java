@@ -22,11 +22,18 @@ import java.util.Locale;
  *       solution, and its line k sits next to the candidate's line k. A length-generalisation trick for models
  *       trained from scratch: the generator learned those distances for every length, the CoT data covers only the
  *       in-distribution lengths. Rotary attention depends on distances only, so two tokens may share a position.
+ *   <li>{@link #COUPLED}: as {@link #SOLUTION}, and the candidate's answer restated in the rationale's comparison
+ *       ({@code The answer is eyee; the solution's answer is eye: wrong.}) takes the positions of the re-solved answer,
+ *       letter j on letter j, so comparing the two is a look-up at distance 0 whatever their length (position
+ *       coupling, Cho et al. 2024). What follows the restated answer is where it would have been without. Issue #21:
+ *       a tiny verifier trained with the other layouts wrote {@code eyee; ... eyee: wrong.} (in-distribution AUROC
+ *       0.54): it never learned to compare two strings 27 characters apart.
  * </ul>
  */
 public enum RationalePositions {
   SEQUENTIAL,
-  SOLUTION;
+  SOLUTION,
+  COUPLED;
 
   /** The file in a verifier checkpoint directory that records how its rationales were placed. */
   public static final String FILE = "genrm_verifier.json";
@@ -36,9 +43,60 @@ public enum RationalePositions {
     return this == SEQUENTIAL ? promptLength : tok.encodeWithBos(format.solve(question)).length;
   }
 
-  /** Positions of a CoT training sequence: the prompt counts from 0, the completion from its rationale start. */
-  public int[] positions(Tokenizer tok, Prompts.Format format, String question, int promptLength, int total) {
-    return layout(promptLength, rationaleStart(tok, format, question, promptLength), total);
+  /**
+   * Positions of a CoT sequence {@code ids} (prompt, then rationale so far): the prompt counts from 0, the rationale
+   * from its start, and under {@link #COUPLED} the restated answer sits on the re-solved one. The positions of a
+   * prefix are a prefix of the positions, so a decoder can extend them a token at a time.
+   */
+  public int[] positions(Tokenizer tok, Prompts.Format format, String question, int promptLength, int[] ids) {
+    return positions(tok, promptLength, rationaleStart(tok, format, question, promptLength), ids);
+  }
+
+  /** As above, the rationale starting at position {@code start} ({@link #rationaleStart}). */
+  public int[] positions(Tokenizer tok, int promptLength, int start, int[] ids) {
+    int[] p = layout(promptLength, start, ids.length);
+    if (this == COUPLED) {
+      coupleRestatedAnswer(tok, ids, promptLength, p);
+    }
+    return p;
+  }
+
+  /**
+   * Moves the tokens of the restated answer (after {@link Prompts#RESTATED_ANSWER}, up to the next {@code :}) onto
+   * the positions of the re-solved answer's characters (after the rationale's first {@link Prompts#ANSWER_PREFIX}),
+   * character j on character j; past its last character they count on from there.
+   */
+  static void coupleRestatedAnswer(Tokenizer tok, int[] ids, int promptLength, int[] p) {
+    StringBuilder text = new StringBuilder();
+    int[] tokenAt = new int[ids.length]; // completion character offset of each token's first character
+    for (int i = promptLength; i < ids.length; i++) {
+      tokenAt[i] = text.length();
+      text.append(tok.tokenText(ids[i]));
+    }
+    int x = text.indexOf(Prompts.ANSWER_PREFIX);
+    int marker = x < 0 ? -1 : text.indexOf(Prompts.RESTATED_ANSWER, x);
+    if (marker < 0) {
+      return;
+    }
+    int y = marker + Prompts.RESTATED_ANSWER.length();
+    int yEnd = text.indexOf(":", y);
+    int xStart = x + Prompts.ANSWER_PREFIX.length();
+    int xLength = marker - xStart;
+    if (xLength <= 0) {
+      return;
+    }
+    int firstX = -1; // the token holding the re-solved answer's first character
+    for (int i = promptLength; i < ids.length && firstX < 0; i++) {
+      if (tokenAt[i] >= xStart) {
+        firstX = i;
+      }
+    }
+    for (int i = promptLength; i < ids.length; i++) {
+      int j = tokenAt[i] - y;
+      if (j >= 0 && (yEnd < 0 || tokenAt[i] < yEnd)) {
+        p[i] = p[firstX] + j; // the re-solved answer's character j sits at p[firstX] + j (rationale text is in order)
+      }
+    }
   }
 
   /** 0 .. promptLength-1, then {@code start}, start+1, ... up to {@code total} positions. */
@@ -61,7 +119,7 @@ public enum RationalePositions {
         return r;
       }
     }
-    throw new UserException("unknown rationale positions '" + id + "' (sequential or solution)");
+    throw new UserException("unknown rationale positions '" + id + "' (sequential, solution or coupled)");
   }
 
   /** Records this placement in a checkpoint directory (read back by {@link #of(Path)}). */

@@ -52,7 +52,7 @@ public final class VerifierData {
       int[] prompt = tok.encodeWithBos(f.verifyCot(l.question(), l.solution()));
       TokenExample e = TokenExample.completion(prompt, tok.encodeWithEos(completion), 1f);
       out.add(rp == RationalePositions.SEQUENTIAL ? e
-          : e.withPositions(rp.positions(tok, f, l.question(), prompt.length, e.ids().length)));
+          : e.withPositions(rp.positions(tok, f, l.question(), prompt.length, e.ids())));
     }
     return out;
   }

@@ -210,7 +210,7 @@ class VerifiersTest {
           // The training layout, and re-encoded from scratch without a cache: the same p(Yes) and p(No).
           int[] ctx = v.decisionContext();
           int[] at = v.decisionPositions();
-          assertArrayEquals(rp.positions(TOK, F, q, cotPrompt, ctx.length), at);
+          assertArrayEquals(rp.positions(TOK, F, q, cotPrompt, ctx), at);
           for (int[] label : List.of(labels.yes(), labels.no())) {
             int[] full = io.genrm4j.model.tokenizer.Tokenizer.concat(ctx, label);
             int[] fullPos = java.util.Arrays.copyOf(at, full.length);
