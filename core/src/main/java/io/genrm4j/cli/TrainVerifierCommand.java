@@ -54,9 +54,13 @@ public final class TrainVerifierCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "16", description = "default ${DEFAULT-VALUE}") int batchSize;
   @Option(names = "--lr", defaultValue = "1e-3", description = "default ${DEFAULT-VALUE}") double lr;
   @Option(names = "--rationale-positions", defaultValue = "sequential", description = "genrm-cot: sequential (the "
-      + "paper) or solution (the rationale's positions restart where the solution's did: a length-generalisation "
-      + "trick for models trained from scratch; recorded in the checkpoint); default ${DEFAULT-VALUE}")
+      + "paper), solution (the rationale's positions restart where the solution's did: a length-generalisation "
+      + "trick for models trained from scratch) or coupled (solution, and the restated candidate answer on the "
+      + "re-solved one); recorded in the checkpoint; default ${DEFAULT-VALUE}")
   String rationalePositions;
+  @Option(names = "--verdict-weight", defaultValue = "1", description = "genrm-cot: weight of each verdict token "
+      + "(the rationale's last word and the label) against other rationale tokens; default ${DEFAULT-VALUE}")
+  double verdictWeight;
   @Option(names = "--chat-template", defaultValue = "auto", description = "wrap prompts in a chat format: auto (the "
       + "model's own, detected from its tokenizer_config.json; none for models without one), none, chatml, llama3, "
       + "gemma; default ${DEFAULT-VALUE}") String chatTemplate;
@@ -77,7 +81,11 @@ public final class TrainVerifierCommand implements Callable<Integer> {
     List<VerifierData.Labeled> labeled = readLabeled(k);
     TrainConfig cfg = TrainConfig.defaults(steps, batchSize, lr, seed);
     // no replay: the CLI trains on the given candidates only
-    VerifierRecipe.TrainOptions options = new VerifierRecipe.TrainOptions(lambda, beta, rp, List.of(), 0);
+    if (!(verdictWeight > 0)) {
+      throw new UserException("--verdict-weight must be positive, got " + verdictWeight);
+    }
+    VerifierRecipe.TrainOptions options = new VerifierRecipe.TrainOptions(lambda, beta, rp, List.of(), 0, List.of(),
+        verdictWeight);
     try (NDManager root = Cli.manager(); Checkpoint.Loaded start = Cli.load(model, root);
         ProgressBar bar = Cli.progress("train " + k.id(), steps, "step")) {
       var tok = start.tokenizer();

@@ -23,6 +23,8 @@ import io.genrm4j.train.Trainer;
 import io.genrm4j.util.AtomicFiles;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
+import io.genrm4j.verify.GenRmCot;
+import io.genrm4j.verify.OracleVerdictProbe;
 import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierData;
@@ -36,9 +38,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import me.tongfei.progressbar.ProgressBar;
 
@@ -202,7 +206,68 @@ public final class Experiment {
     }
     plan.add(new Stages.Planned("generation", SOLVERS.stream().map(k -> "train-" + k.id()).toList(),
         this::generationStage));
+    plan.add(new Stages.Planned("probe-genrm-cot", List.of("train-" + VerifierKind.GENRM_COT.id()),
+        p -> cotVerdictProbeStage()));
     return plan;
+  }
+
+  /**
+   * GenRM-CoT's judgement given the oracle's own rationale, on every test candidate ({@link OracleVerdictProbe}):
+   * AUROC and accuracy of log p(correct) - log p(wrong), overall and by the candidate's answer length, per split.
+   */
+  private void cotVerdictProbeStage() {
+    ObjectNode out = Jsonl.MAPPER.createObjectNode();
+    try (NDManager root = NDManager.newBaseManager();
+        Checkpoint.Loaded cot = Checkpoint.load(dir.checkpoint(VerifierKind.GENRM_COT.id()), root)) {
+      for (Split s : TEST_SPLITS) {
+        Map<String, Problem> byId = new HashMap<>();
+        problems(s).forEach(p -> byId.put(p.id(), p));
+        List<GenRmCot.Candidate> items = new ArrayList<>();
+        List<String> bodies = new ArrayList<>();
+        List<Candidate> cs = candidates(s);
+        for (Candidate c : cs) {
+          Problem p = byId.get(c.problemId());
+          items.add(new GenRmCot.Candidate(p.question(), c.text()));
+          bodies.add(oracle.rationaleBody(p, c.text(), c.correct()));
+        }
+        double[] margin = OracleVerdictProbe.margins(cot.model(), tok, FORMAT, cotPositions(), items, bodies);
+        ObjectNode split = out.putObject(s.id());
+        Map<Integer, List<Integer>> byLength = new TreeMap<>();
+        for (int i = 0; i < cs.size(); i++) {
+          byLength.computeIfAbsent(VerifierDataAudit.answerLength(cs.get(i).text()), k -> new ArrayList<>()).add(i);
+        }
+        putProbe(split, cs, margin, java.util.stream.IntStream.range(0, cs.size()).boxed().toList());
+        ObjectNode lengths = split.putObject("by_answer_length");
+        byLength.forEach((len, idx) -> putProbe(lengths.putObject(len < 0 ? "no answer" : String.valueOf(len)), cs,
+            margin, idx));
+      }
+    }
+    AtomicFiles.writeString(dir.cotVerdictProbe(), pretty(out));
+  }
+
+  /** n, right, AUROC (null with one class) and accuracy (margin > 0 iff right) of the candidates at {@code idx}. */
+  private static void putProbe(ObjectNode o, List<Candidate> cs, double[] margin, List<Integer> idx) {
+    double[] m = new double[idx.size()];
+    boolean[] right = new boolean[idx.size()];
+    int agree = 0;
+    for (int i = 0; i < idx.size(); i++) {
+      m[i] = margin[idx.get(i)];
+      right[i] = cs.get(idx.get(i)).correct();
+      agree += (m[i] > 0) == right[i] ? 1 : 0;
+    }
+    int n = idx.size();
+    int pos = 0;
+    for (boolean b : right) {
+      pos += b ? 1 : 0;
+    }
+    o.put("n", n);
+    o.put("right", pos);
+    if (pos == 0 || pos == n) {
+      o.putNull("auroc");
+    } else {
+      o.put("auroc", VerifierMetrics.auroc(m, right));
+    }
+    o.put("accuracy", agree / (double) n);
   }
 
   private void writeConfig() {
@@ -288,7 +353,7 @@ public final class Experiment {
     TrainConfig cfg = TrainConfig.defaults(prof.verSteps(), prof.verBatch(), prof.verLr(), seedOf("train-" + method));
     VerifierRecipe.TrainOptions options = new VerifierRecipe.TrainOptions(prof.lambda(), prof.dpoBeta(),
         cotPositions(), prof.cotReplay() > 0 ? generatorReferences() : List.of(), prof.cotReplay(),
-        baseReplay(kind, data.size()));
+        baseReplay(kind, data.size()), prof.cotVerdictWeight());
     try (NDManager root = NDManager.newBaseManager();
         Checkpoint.Loaded gen = Checkpoint.load(dir.checkpoint("generator"), root);
         ProgressBar bar = progress.bar(cfg.steps());

@@ -43,8 +43,11 @@ import java.util.Map;
  * @param cotReplay weight of the generator's own solution SFT data mixed into GenRM-CoT training (0 = none): the
  *     generator learned every length, the CoT data has only in-distribution lengths, and the rationales re-solve
  *     the problem in the generator's own format (weights 0, 1 and 2 measured: docs/tasks.md)
- * @param cotPositions where GenRM-CoT's rationale sits in rotary-position space, {@code sequential} or
- *     {@code solution} ({@link io.genrm4j.verify.RationalePositions})
+ * @param cotPositions where GenRM-CoT's rationale sits in rotary-position space, {@code sequential},
+ *     {@code solution} or {@code coupled} ({@link io.genrm4j.verify.RationalePositions})
+ * @param cotVerdictWeight how much GenRM-CoT's training weighs each token of a rationale's verdict (its last word,
+ *     {@code correct} / {@code wrong}, and the label) against the other rationale tokens, 1 = alike
+ *     ({@link io.genrm4j.verify.VerifierData#cot})
  * @param dpoBeta DPO beta
  * @param temperature candidate sampling temperature
  * @param cotTemperature rationale sampling temperature of GenRM-CoT and the judge
@@ -60,7 +63,7 @@ import java.util.Map;
 public record ExperimentProfile(String name, String preset, int trainProblems, int testProblems,
     int samplesPerTrainProblem, int maxPerClass, int n, int votes, int genSteps, double genTarget, int genBatch,
     double genLr, int verSteps, int verBatch, double verLr, double lambda, double cotReplay, String cotPositions,
-    double dpoBeta, double temperature, double cotTemperature, int tokenCap, boolean leakFreeVerifierData,
+    double cotVerdictWeight, double dpoBeta, double temperature, double cotTemperature, int tokenCap, boolean leakFreeVerifierData,
     String base, double baseReplay) {
 
   public ExperimentProfile {
@@ -69,6 +72,9 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     }
     if (!BaseRecipe.NONE.equals(base)) {
       BaseRecipe.named(base); // an unknown base fails when the profile is read, not after hours
+    }
+    if (!(cotVerdictWeight > 0)) {
+      throw new UserException("cotVerdictWeight must be positive, got " + cotVerdictWeight);
     }
     if (!(baseReplay >= 0 && baseReplay < 1)) {
       throw new UserException("baseReplay must be in [0, 1), got " + baseReplay);

@@ -64,6 +64,7 @@ final class ReportMarkdown {
       b.append("### ").append(s.id()).append("\n\n").append(t.render()).append("\n");
     });
     b.append(trainingCurves(dir));
+    b.append(cotVerdictProbe(dir));
     b.append("## Lambda ablation (GenRM lambda = 0 vs unified lambda = ").append(prof.lambda()).append(")\n\n");
     MarkdownTable lt = MarkdownTable.of("model", "lambda", "split", "Best-of-" + prof.n(), "AUROC",
         "greedy pass@1 as a solver");
@@ -109,6 +110,34 @@ final class ReportMarkdown {
     }
     return t.rowCount() == 0 ? "" : "## AUROC while training (fixed pools of " + VerifierCurve.POOL
         + " candidates per split; a rise then a decay out of distribution is forgetting)\n\n" + t.render() + "\n";
+  }
+
+  /**
+   * GenRM-CoT's judgement given the oracle's rationale ({@code verify.OracleVerdictProbe}), per split and answer
+   * length; empty for runs without the probe.
+   */
+  static String cotVerdictProbe(RunDir dir) {
+    if (!Files.exists(dir.cotVerdictProbe())) {
+      return "";
+    }
+    JsonNode probe;
+    try {
+      probe = Jsonl.MAPPER.readTree(dir.cotVerdictProbe().toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    MarkdownTable t = MarkdownTable.of("split", "candidate's answer length", "candidates (right)",
+        "AUROC of log p(correct) - log p(wrong)", "accuracy");
+    probe.fields().forEachRemaining(split -> {
+      JsonNode all = split.getValue();
+      t.row(split.getKey(), "all", all.path("n").asInt() + " (" + all.path("right").asInt() + ")",
+          auroc(all.get("auroc")), num(all.path("accuracy").asDouble(), 3));
+      all.path("by_answer_length").fields().forEachRemaining(l -> t.row(split.getKey(), l.getKey(),
+          l.getValue().path("n").asInt() + " (" + l.getValue().path("right").asInt() + ")",
+          auroc(l.getValue().get("auroc")), num(l.getValue().path("accuracy").asDouble(), 3)));
+    });
+    return "## GenRM-CoT's judgement given the oracle's rationale (teacher-forced: the re-solve is given, only the "
+        + "comparison is the verifier's)\n\n" + t.render() + "\n";
   }
 
   private static String auroc(JsonNode v) {

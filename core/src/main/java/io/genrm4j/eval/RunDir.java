@@ -91,6 +91,11 @@ public record RunDir(Path root) {
     return root.resolve("metrics.json");
   }
 
+  /** GenRM-CoT's judgement given the oracle's rationale, per test split ({@code verify.OracleVerdictProbe}). */
+  public Path cotVerdictProbe() {
+    return root.resolve("cot-verdict-probe.json");
+  }
+
   public Path report() {
     return root.resolve("report.md");
   }

@@ -39,14 +39,14 @@ public final class Losses {
     return TokenBatch.rightPadded(rows, positions, padId, mgr);
   }
 
-  /** [B, T-1] float: example weight where position t+1 is a target, else 0. */
+  /** [B, T-1] float: the token's weight ({@link TokenExample#tokenWeight}) where position t+1 is a target, else 0. */
   static float[] targetWeights(List<TokenExample> batch, int width) {
     float[] w = new float[batch.size() * (width - 1)];
     for (int b = 0; b < batch.size(); b++) {
       boolean[] t = batch.get(b).target();
       for (int i = 1; i < t.length; i++) {
         if (t[i]) {
-          w[b * (width - 1) + i - 1] = batch.get(b).weight();
+          w[b * (width - 1) + i - 1] = batch.get(b).tokenWeight(i);
         }
       }
     }
@@ -122,7 +122,7 @@ public final class Losses {
 
   private static List<TokenExample> unitWeights(List<TokenExample> batch) {
     List<TokenExample> out = new ArrayList<>(batch.size());
-    batch.forEach(e -> out.add(new TokenExample(e.ids(), e.target(), 1f, e.positions())));
+    batch.forEach(e -> out.add(new TokenExample(e.ids(), e.target(), 1f, e.positions(), null)));
     return out;
   }
 

@@ -4,15 +4,18 @@ import java.util.List;
 
 /**
  * A token sequence with the positions whose token is a training target (loss only there), a weight (e.g. the lambda
- * of unified generation + verification training) and, optionally, the rotary position of every token.
+ * of unified generation + verification training) and, optionally, the rotary position of every token and a per-token
+ * emphasis.
  *
  * @param ids the tokens, BOS first when the tokenizer has one
  * @param target target[i] = ids[i] is predicted from ids[..i-1] in the loss; target[0] is always false
  * @param weight multiplies this example's token losses
  * @param positions rotary position of each token, or null for 0, 1, 2, ... (the usual case); see
  *     {@link io.genrm4j.verify.RationalePositions} for why a verifier may re-use positions
+ * @param emphasis per token, multiplies the weight of a target token (null: 1 everywhere); a CoT rationale's
+ *     verdict is one token among a hundred ({@link io.genrm4j.verify.VerifierData#cot})
  */
-public record TokenExample(int[] ids, boolean[] target, float weight, int[] positions) {
+public record TokenExample(int[] ids, boolean[] target, float weight, int[] positions, float[] emphasis) {
   public TokenExample {
     if (ids.length != target.length) {
       throw new IllegalArgumentException("ids and target mask differ in length");
@@ -20,10 +23,13 @@ public record TokenExample(int[] ids, boolean[] target, float weight, int[] posi
     if (positions != null && positions.length != ids.length) {
       throw new IllegalArgumentException("ids and positions differ in length");
     }
+    if (emphasis != null && emphasis.length != ids.length) {
+      throw new IllegalArgumentException("ids and emphasis differ in length");
+    }
   }
 
   public TokenExample(int[] ids, boolean[] target, float weight) {
-    this(ids, target, weight, null);
+    this(ids, target, weight, null, null);
   }
 
   /** prompt + completion, loss on the completion only. */
@@ -40,12 +46,21 @@ public record TokenExample(int[] ids, boolean[] target, float weight, int[] posi
 
   /** This example with another weight. */
   public TokenExample withWeight(float w) {
-    return new TokenExample(ids, target, w, positions);
+    return new TokenExample(ids, target, w, positions, emphasis);
   }
 
-  /** This example's share of a token-mean loss: weight x target tokens. */
+  /** The weight of target token {@code i} in a token-mean loss: weight x its emphasis. */
+  public float tokenWeight(int i) {
+    return emphasis == null ? weight : weight * emphasis[i];
+  }
+
+  /** This example's share of a token-mean loss: the sum of its target tokens' weights. */
   public double totalWeight() {
-    return (double) weight * targetCount();
+    double w = 0;
+    for (int i = 0; i < target.length; i++) {
+      w += target[i] ? tokenWeight(i) : 0;
+    }
+    return w;
   }
 
   /**
@@ -62,7 +77,12 @@ public record TokenExample(int[] ids, boolean[] target, float weight, int[] posi
 
   /** This example with explicit rotary positions. */
   public TokenExample withPositions(int[] p) {
-    return new TokenExample(ids, target, weight, p);
+    return new TokenExample(ids, target, weight, p, emphasis);
+  }
+
+  /** This example with a per-token emphasis (see the record's parameters). */
+  public TokenExample withEmphasis(float[] e) {
+    return new TokenExample(ids, target, weight, positions, e);
   }
 
   public int targetCount() {

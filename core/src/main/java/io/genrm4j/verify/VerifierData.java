@@ -43,6 +43,16 @@ public final class VerifierData {
 
   /** As {@link #cot(Tokenizer, Prompts.Format, List)}, with the rationale placed in position space by {@code rp}. */
   public static List<TokenExample> cot(Tokenizer tok, Prompts.Format f, List<Labeled> data, RationalePositions rp) {
+    return cot(tok, f, data, rp, 1f);
+  }
+
+  /**
+   * As above, each verdict token ({@link #verdictEmphasis}) weighing {@code verdictWeight} rationale tokens: the
+   * verdict is one token of ~100, and a tiny verifier memorised it per training example instead of learning to
+   * compare the answers (issue #21).
+   */
+  public static List<TokenExample> cot(Tokenizer tok, Prompts.Format f, List<Labeled> data, RationalePositions rp,
+      float verdictWeight) {
     List<TokenExample> out = new ArrayList<>();
     for (Labeled l : data) {
       if (l.rationale() == null) {
@@ -51,10 +61,36 @@ public final class VerifierData {
       String completion = Prompts.withVerdict(l.rationale(), l.correct());
       int[] prompt = tok.encodeWithBos(f.verifyCot(l.question(), l.solution()));
       TokenExample e = TokenExample.completion(prompt, tok.encodeWithEos(completion), 1f);
+      if (verdictWeight != 1f) {
+        e = e.withEmphasis(verdictEmphasis(tok, prompt.length, l.rationale(), completion, e.ids().length,
+            verdictWeight));
+      }
       out.add(rp == RationalePositions.SEQUENTIAL ? e
           : e.withPositions(rp.positions(tok, f, l.question(), prompt.length, e.ids())));
     }
     return out;
+  }
+
+  /**
+   * {@code w} on the tokens of the rationale body's last word (the oracle's {@code correct} / {@code wrong}) and of the
+   * verdict line's label, 1 elsewhere. Token spans come from encoding the completion's prefixes, exact for a
+   * character tokenizer and at most a token off at a BPE merge.
+   */
+  static float[] verdictEmphasis(Tokenizer tok, int promptLength, String body, String completion, int total,
+      float w) {
+    float[] e = new float[total];
+    java.util.Arrays.fill(e, 1f);
+    String trimmed = body.stripTrailing();
+    int wordStart = trimmed.lastIndexOf(' ') + 1;
+    int labelStart = completion.length() - (completion.endsWith(Prompts.YES) ? Prompts.YES : Prompts.NO).length();
+    for (int[] span : new int[][] {{wordStart, trimmed.length()}, {labelStart, completion.length()}}) {
+      int from = promptLength + tok.encode(completion.substring(0, span[0])).length;
+      int to = Math.min(total, promptLength + tok.encode(completion.substring(0, span[1])).length);
+      for (int i = from; i < to; i++) {
+        e[i] = w;
+      }
+    }
+    return e;
   }
 
   /** Discriminative RM input: BOS + {@code f.solve(q)} + solution, with its label. */

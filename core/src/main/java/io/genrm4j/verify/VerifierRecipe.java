@@ -40,11 +40,12 @@ public final class VerifierRecipe {
    *     verifier's own data ({@link TokenExample#weighedLike}); empty = none
    */
   public record TrainOptions(double lambda, double dpoBeta, RationalePositions cotPositions,
-      List<VerifierData.Labeled> cotReplay, double cotReplayWeight, List<TokenExample> replay) {
-    /** Without replay of token examples. */
+      List<VerifierData.Labeled> cotReplay, double cotReplayWeight, List<TokenExample> replay,
+      double cotVerdictWeight) {
+    /** Without replay of token examples; verdict tokens weigh what other rationale tokens do. */
     public TrainOptions(double lambda, double dpoBeta, RationalePositions cotPositions,
         List<VerifierData.Labeled> cotReplay, double cotReplayWeight) {
-      this(lambda, dpoBeta, cotPositions, cotReplay, cotReplayWeight, List.of());
+      this(lambda, dpoBeta, cotPositions, cotReplay, cotReplayWeight, List.of(), 1);
     }
   }
 
@@ -101,7 +102,8 @@ public final class VerifierRecipe {
       case GENRM_COT -> {
         // Replay of the generator's data keeps the re-solving skill at the lengths the CoT data lacks: without it
         // the quick GenRM-CoT re-solved 6-name problems for 4 lines and stopped.
-        List<TokenExample> mix = fitting(VerifierData.cot(tok, f, data, o.cotPositions()), m, kind, warnings);
+        List<TokenExample> mix = fitting(VerifierData.cot(tok, f, data, o.cotPositions(),
+            (float) o.cotVerdictWeight()), m, kind, warnings);
         if (!o.cotReplay().isEmpty()) {
           mix.addAll(fitting(VerifierData.solutionSft(tok, f, o.cotReplay(), (float) o.cotReplayWeight()), m, kind,
               warnings));

@@ -53,6 +53,15 @@ class ExperimentTest {
       assertEquals(prof.testProblems() * prof.n(), cs.size());
       long right = cs.stream().filter(Candidate::correct).count();
       double mean = right / (double) cs.size();
+      // the verdict probe reads every candidate once, its length groups add up to the split
+      JsonNode probe = Experiment.readJson(dir.cotVerdictProbe()).get(split.id());
+      assertEquals(cs.size(), probe.get("n").asInt());
+      assertEquals(right, probe.get("right").asInt());
+      int grouped = 0;
+      for (JsonNode g : probe.get("by_answer_length")) {
+        grouped += g.get("n").asInt();
+      }
+      assertEquals(cs.size(), grouped);
       double prev = -1;
       for (int n : ns) {
         double pass = MetricsAssertions.fraction(bon.get(ExperimentReport.PASS).get(String.valueOf(n)), "pass@" + n);

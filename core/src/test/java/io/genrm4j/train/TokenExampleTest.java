@@ -25,4 +25,23 @@ class TokenExampleTest {
     assertEquals(100.0, TokenExample.weighedLike(cot, replay).get(1).totalWeight(), 1e-6);
     assertEquals(List.of(), TokenExample.weighedLike(host, List.of()));
   }
+
+  /** Emphasis multiplies target tokens only: in the loss's weights, in an example's total, and through reweighting. */
+  @Test
+  void emphasisWeighsTargetTokens() {
+    TokenExample e = completion(3, 4, 2f).withEmphasis(new float[] {9, 9, 9, 1, 1, 5, 1});
+    float[] w = Losses.targetWeights(List.of(e), 7); // position t predicts token t + 1
+    assertEquals(List.of(0f, 0f, 2f, 2f, 10f, 2f), boxed(w), "prompt tokens stay at 0 whatever their emphasis");
+    assertEquals(16.0, e.totalWeight(), 1e-6);
+    assertEquals(16.0, e.withPositions(new int[7]).totalWeight(), 1e-6, "kept by withPositions");
+    assertEquals(8.0, e.withWeight(1f).totalWeight(), 1e-6, "kept by withWeight");
+  }
+
+  private static List<Float> boxed(float[] a) {
+    List<Float> out = new java.util.ArrayList<>();
+    for (float f : a) {
+      out.add(f);
+    }
+    return out;
+  }
 }

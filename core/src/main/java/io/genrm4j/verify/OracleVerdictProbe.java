@@ -1,0 +1,88 @@
+package io.genrm4j.verify;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.TokenBatch;
+import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.Prompts;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A GenRM-CoT verifier's judgement given the oracle's own rationale: the model reads the question, a candidate and
+ * the oracle's rationale body up to its last word, and the probe compares the log-probabilities of the two judgements
+ * ({@link Prompts#JUDGED_CORRECT}, {@link Prompts#JUDGED_WRONG}). A sampled rationale can fail by re-solving wrongly
+ * or by comparing wrongly; here the re-solve is given and only the comparison is the model's (issue #21: the quick
+ * run's verifier judged {@code eyee} against {@code eyee} "wrong").
+ */
+public final class OracleVerdictProbe {
+  private OracleVerdictProbe() {}
+
+  /** Candidates per forward pass (two rows each). */
+  private static final int BATCH = 16;
+
+  /**
+   * log p(correct) - log p(wrong) for each candidate, at the rationale positions the checkpoint was trained with.
+   *
+   * @param bodies the oracle's rationale body for each candidate (no verdict line), ending in a judgement word
+   */
+  public static double[] margins(LlamaModel m, Tokenizer tok, Prompts.Format f, RationalePositions rp,
+      List<GenRmCot.Candidate> items, List<String> bodies) {
+    int[] yes = tok.encode(Prompts.JUDGED_CORRECT);
+    int[] no = tok.encode(Prompts.JUDGED_WRONG);
+    double[] out = new double[items.size()];
+    for (int from = 0; from < items.size(); from += BATCH) {
+      int to = Math.min(items.size(), from + BATCH);
+      List<int[]> rows = new ArrayList<>();
+      List<int[]> positions = new ArrayList<>();
+      List<int[]> words = new ArrayList<>();
+      for (int i = from; i < to; i++) {
+        GenRmCot.Candidate c = items.get(i);
+        int[] prompt = tok.encodeWithBos(f.verifyCot(c.question(), c.solution()));
+        int[] context = Tokenizer.concat(prompt, tok.encode(withoutJudgement(bodies.get(i))));
+        for (int[] word : List.of(yes, no)) {
+          int[] ids = Tokenizer.concat(context, word);
+          rows.add(ids);
+          positions.add(rp.positions(tok, f, c.question(), prompt.length, ids));
+          words.add(word);
+        }
+      }
+      double[] lp = continuationLogProbs(m, tok, rows, positions, words);
+      for (int i = from; i < to; i++) {
+        out[i] = lp[2 * (i - from)] - lp[2 * (i - from) + 1];
+      }
+    }
+    return out;
+  }
+
+  /** The body without its last word, which must be a judgement. */
+  static String withoutJudgement(String body) {
+    for (String w : List.of(Prompts.JUDGED_CORRECT, Prompts.JUDGED_WRONG)) {
+      if (body.endsWith(w)) {
+        return body.substring(0, body.length() - w.length());
+      }
+    }
+    throw new IllegalArgumentException("the rationale does not end in a judgement: " + body);
+  }
+
+  /** Summed log p of each row's last {@code words.get(r).length} tokens, one forward pass at the given positions. */
+  private static double[] continuationLogProbs(LlamaModel m, Tokenizer tok, List<int[]> rows, List<int[]> positions,
+      List<int[]> words) {
+    try (NDManager mgr = m.manager().newSubManager()) {
+      TokenBatch tb = TokenBatch.rightPadded(rows, positions, Math.max(0, tok.padId()), mgr);
+      NDArray logp = m.logits(m.forward(tb.ids(), tb.valid(), tb.positions(), null).hidden()).logSoftmax(2);
+      int width = (int) logp.getShape().get(1);
+      int vocab = (int) logp.getShape().get(2);
+      float[] all = logp.toFloatArray();
+      double[] out = new double[rows.size()];
+      for (int r = 0; r < rows.size(); r++) {
+        int[] ids = rows.get(r);
+        for (int j = ids.length - words.get(r).length; j < ids.length; j++) {
+          out[r] += all[(r * width + j - 1) * vocab + ids[j]]; // token j predicted at position j - 1
+        }
+      }
+      return out;
+    }
+  }
+}
