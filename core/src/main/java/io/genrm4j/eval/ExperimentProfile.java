@@ -56,6 +56,8 @@ import java.util.Map;
  *     (lines x answer length) group with one label from the verifier data ({@link VerifierDataStage}, issue #21)
  * @param base the pretrained base the generator starts from, a {@link BaseRecipe} name ({@link Pretraining}), or
  *     {@code none} for random weights
+ * @param syntheticPairs extra training-half problems of the training lengths whose reference solution and a
+ *     perturbed reference join the verifier data, for every verifier (0 = none; {@link VerifierDataStage})
  * @param baseReplay the fraction of each GenRM, unified and GenRM-CoT verifier's training examples drawn from the
  *     base's own corpus (issue #21 step 3: fine-tuning that keeps the base); 0 = none; needs a base
  */
@@ -63,8 +65,8 @@ import java.util.Map;
 public record ExperimentProfile(String name, String preset, int trainProblems, int testProblems,
     int samplesPerTrainProblem, int maxPerClass, int n, int votes, int genSteps, double genTarget, int genBatch,
     double genLr, int verSteps, int verBatch, double verLr, double lambda, double cotReplay, String cotPositions,
-    double cotVerdictWeight, double dpoBeta, double temperature, double cotTemperature, int tokenCap, boolean leakFreeVerifierData,
-    String base, double baseReplay) {
+    double cotVerdictWeight, double dpoBeta, double temperature, double cotTemperature, int tokenCap,
+    boolean leakFreeVerifierData, int syntheticPairs, String base, double baseReplay) {
 
   public ExperimentProfile {
     if (n < 1 || votes < 1 || trainProblems < 1 || testProblems < 1 || samplesPerTrainProblem < 1) {
@@ -72,6 +74,9 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     }
     if (!BaseRecipe.NONE.equals(base)) {
       BaseRecipe.named(base); // an unknown base fails when the profile is read, not after hours
+    }
+    if (syntheticPairs < 0) {
+      throw new UserException("syntheticPairs must be >= 0, got " + syntheticPairs);
     }
     if (!(cotVerdictWeight > 0)) {
       throw new UserException("cotVerdictWeight must be positive, got " + cotVerdictWeight);

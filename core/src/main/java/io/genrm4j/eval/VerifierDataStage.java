@@ -66,10 +66,13 @@ final class VerifierDataStage {
         break;
       }
     }
+    List<VerifierData.Labeled> examples = new ArrayList<>(sel.examples());
+    List<Problem> problemOf = new ArrayList<>(sel.problemOf());
+    int synthetic = addSyntheticPairs(problems, rng, examples, problemOf);
     List<ObjectNode> rows = new ArrayList<>();
-    for (int i = 0; i < sel.examples().size(); i++) {
-      VerifierData.Labeled e = sel.examples().get(i);
-      Problem p = sel.problemOf().get(i);
+    for (int i = 0; i < examples.size(); i++) {
+      VerifierData.Labeled e = examples.get(i);
+      Problem p = problemOf.get(i);
       if (task.grade(p, e.solution()).correct() != e.correct()) {
         throw new IllegalStateException("perturbation did not change correctness: " + e.solution());
       }
@@ -82,8 +85,45 @@ final class VerifierDataStage {
       rows.add(o);
     }
     Jsonl.write(dir.verifierTrain(), rows);
-    AtomicFiles.writeString(dir.verifierDataStats(), Experiment.pretty(sel.stats(rows.size(), excluded).toJson()));
+    AtomicFiles.writeString(dir.verifierDataStats(),
+        Experiment.pretty(sel.stats(rows.size(), excluded, synthetic).toJson()));
     AtomicFiles.writeString(dir.verifierDataAudit(), Experiment.pretty(VerifierDataAudit.of(read(dir)).toJson()));
+  }
+
+  /**
+   * The profile's {@code syntheticPairs}: that many more training-half problems of the training lengths (none a
+   * training problem), each giving its reference solution and a perturbed reference ({@link Task#perturb}: the
+   * generator's kinds of mistakes), appended to {@code examples}. Why: a GenRM-CoT verifier memorised the ~2,000
+   * verdicts of the sampled data instead of learning to compare answers (issue #21); every verifier gets the same
+   * examples. Returns the number of pairs.
+   */
+  private int addSyntheticPairs(List<Problem> training, Random rng, List<VerifierData.Labeled> examples,
+      List<Problem> problemOf) {
+    int want = ctx.prof().syntheticPairs();
+    if (want == 0) {
+      return 0;
+    }
+    Set<String> taken = new HashSet<>();
+    training.forEach(p -> taken.add(p.question()));
+    Task task = ctx.task();
+    int added = 0;
+    for (Problem drawn : task.problems(Split.TRAIN, want + training.size(), ctx.seedOf("synthetic"))) {
+      if (added == want) {
+        break;
+      }
+      if (!taken.add(drawn.question())) {
+        continue;
+      }
+      Problem p = new Problem(task.name() + "-synthetic-" + added, drawn.task(), drawn.question(), drawn.answer(),
+          drawn.split(), drawn.referenceSolution());
+      String reference = task.solve(p);
+      for (String s : List.of(reference, task.perturb(reference, rng))) {
+        examples.add(new VerifierData.Labeled(p.question(), s, s.equals(reference), ""));
+        problemOf.add(p);
+      }
+      added++;
+    }
+    return added;
   }
 
   /** The step-line and answer-length range of a set of solutions (the training problems' references). */
@@ -104,9 +144,9 @@ final class VerifierDataStage {
   /** The chosen examples (question, solution, label; rationale empty), the problem of each, and what was left. */
   private record Selection(List<VerifierData.Labeled> examples, List<Problem> problemOf, int distinctCorrect,
       int distinctIncorrect, int filledCorrect, int filledIncorrect, int outOfRange, int inExcludedGroups) {
-    VerifierDataStats stats(int rows, Set<String> excludedGroups) {
+    VerifierDataStats stats(int rows, Set<String> excludedGroups, int synthetic) {
       return new VerifierDataStats(rows, distinctCorrect, distinctIncorrect, filledCorrect, filledIncorrect,
-          outOfRange, inExcludedGroups, List.copyOf(excludedGroups));
+          outOfRange, inExcludedGroups, List.copyOf(excludedGroups), synthetic);
     }
   }
 

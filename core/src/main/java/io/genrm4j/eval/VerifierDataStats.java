@@ -20,10 +20,12 @@ import java.util.List;
  * @param droppedSingleLabelGroup distinct sampled candidates dropped because their (lines x answer length) group had
  *     one label only
  * @param singleLabelGroups those groups, e.g. {@code "1 x 1"}
+ * @param syntheticPairs extra training-half problems that each gave their reference and a perturbed reference
+ *     (profile {@code syntheticPairs})
  */
 public record VerifierDataStats(int examples, int distinctCorrect, int distinctIncorrect,
     int filledCorrectWithReference, int filledIncorrectWithPerturbation, int droppedOutOfRange,
-    int droppedSingleLabelGroup, List<String> singleLabelGroups) {
+    int droppedSingleLabelGroup, List<String> singleLabelGroups, int syntheticPairs) {
 
   public ObjectNode toJson() {
     ObjectNode o = Jsonl.MAPPER.createObjectNode();
@@ -35,10 +37,11 @@ public record VerifierDataStats(int examples, int distinctCorrect, int distinctI
     o.put("dropped_out_of_range", droppedOutOfRange);
     o.put("dropped_single_label_group", droppedSingleLabelGroup);
     singleLabelGroups.forEach(o.putArray("single_label_groups")::add);
+    o.put("synthetic_pairs", syntheticPairs);
     return o;
   }
 
-  /** Reads {@link #toJson}; files from before leak-free data have no dropped counts (read as 0). */
+  /** Reads {@link #toJson}; older files have no dropped counts or synthetic pairs (read as 0). */
   public static VerifierDataStats of(JsonNode n) {
     List<String> groups = new ArrayList<>();
     if (n.has("single_label_groups")) {
@@ -47,6 +50,6 @@ public record VerifierDataStats(int examples, int distinctCorrect, int distinctI
     return new VerifierDataStats(n.get("examples").asInt(), n.get("distinct_correct").asInt(),
         n.get("distinct_incorrect").asInt(), n.get("filled_correct_with_reference").asInt(),
         n.get("filled_incorrect_with_perturbation").asInt(), n.path("dropped_out_of_range").asInt(0),
-        n.path("dropped_single_label_group").asInt(0), groups);
+        n.path("dropped_single_label_group").asInt(0), groups, n.path("synthetic_pairs").asInt(0));
   }
 }

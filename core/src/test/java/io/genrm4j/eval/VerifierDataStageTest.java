@@ -71,8 +71,12 @@ class VerifierDataStageTest {
   }
 
   private static List<VerifierData.Labeled> write(RunDir dir, boolean leakFree) {
+    return write(dir, leakFree, 0);
+  }
+
+  private static List<VerifierData.Labeled> write(RunDir dir, boolean leakFree, int syntheticPairs) {
     ExperimentProfile prof = ExperimentProfile.named("mini").overriddenBy(Jsonl.MAPPER.createObjectNode()
-        .put("maxPerClass", 4).put("leakFreeVerifierData", leakFree));
+        .put("maxPerClass", 4).put("leakFreeVerifierData", leakFree).put("syntheticPairs", syntheticPairs));
     StageContext ctx = new StageContext(TASK, TASK.oracle().orElseThrow(), prof, dir,
         CharTokenizer.of(TASK.alphabet(), Prompts.PHRASE_TOKENS), 3, new PrintStream(new ByteArrayOutputStream()));
     new VerifierDataStage(ctx).write();
@@ -112,5 +116,32 @@ class VerifierDataStageTest {
     VerifierDataAudit audit = VerifierDataAudit.of(data);
     assertFalse(audit.singleLabel().stream().noneMatch(g -> g.by().equals(VerifierDataAudit.LINES_X_ANSWER_LENGTH)));
     assertTrue(data.stream().anyMatch(e -> VerifierDataAudit.stepLines(e.solution()) == 5 && !e.correct()));
+  }
+
+  /**
+   * Synthetic pairs come after the sampled data: new training-half questions of the training lengths (none a
+   * training or test question), one reference and one wrong perturbation each, with the oracle's rationales.
+   */
+  @Test
+  void syntheticPairsAddAReferenceAndAMistakeOnNewQuestions(@TempDir Path tmp) throws Exception {
+    RunDir dir = runDir(tmp);
+    List<VerifierData.Labeled> plain = write(dir, true);
+    List<VerifierData.Labeled> more = write(dir, true, 25);
+    assertEquals(plain, more.subList(0, plain.size()), "the sampled data is unchanged");
+    List<VerifierData.Labeled> extra = more.subList(plain.size(), more.size());
+    assertEquals(50, extra.size());
+    Set<String> seen = new HashSet<>();
+    Problem.read(dir.problems(Split.TRAIN)).forEach(p -> seen.add(p.question()));
+    for (int i = 0; i < extra.size(); i += 2) {
+      VerifierData.Labeled right = extra.get(i);
+      VerifierData.Labeled wrong = extra.get(i + 1);
+      assertEquals(right.question(), wrong.question());
+      assertTrue(seen.add(right.question()), "a new question: " + right.question());
+      assertTrue(right.correct() && !wrong.correct());
+      List<String> words = Tasks.LAST_LETTER.words(right.question());
+      assertTrue(words.size() >= 2 && words.size() <= 4 && !io.genrm4j.task.AlgorithmicTask.inTestIdHalf(words));
+      assertTrue(wrong.rationale().endsWith(Prompts.JUDGED_WRONG) && right.rationale().endsWith(Prompts.JUDGED_CORRECT));
+    }
+    assertEquals(25, VerifierDataStats.of(Jsonl.MAPPER.readTree(dir.verifierDataStats().toFile())).syntheticPairs());
   }
 }
