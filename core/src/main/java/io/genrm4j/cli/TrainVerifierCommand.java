@@ -72,6 +72,9 @@ public final class TrainVerifierCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (!(verdictWeight > 0)) {
+      throw new UserException("--verdict-weight must be positive, got " + verdictWeight);
+    }
     VerifierKind k = kindToTrain();
     Lora lora = lora(k);
     Prompts.Format f = Prompts.Format.parse(format).withChat(ChatTemplate.choose(chatTemplate,
@@ -81,9 +84,6 @@ public final class TrainVerifierCommand implements Callable<Integer> {
     List<VerifierData.Labeled> labeled = readLabeled(k);
     TrainConfig cfg = TrainConfig.defaults(steps, batchSize, lr, seed);
     // no replay: the CLI trains on the given candidates only
-    if (!(verdictWeight > 0)) {
-      throw new UserException("--verdict-weight must be positive, got " + verdictWeight);
-    }
     VerifierRecipe.TrainOptions options = new VerifierRecipe.TrainOptions(lambda, beta, rp, List.of(), 0, List.of(),
         verdictWeight);
     try (NDManager root = Cli.manager(); Checkpoint.Loaded start = Cli.load(model, root);

@@ -36,6 +36,16 @@ class CliBoundsTest {
   }
 
   @Test
+  void aVerdictWeightMustBePositive() {
+    for (String w : new String[] {"0", "-2", "NaN"}) {
+      CliRun.assertOneLineError(CliRun.probe("train verifier --verdict-weight " + w, "train", "verifier", "--kind",
+          "genrm-cot", "--model", base.toString(), "--data", dir.resolve("none.jsonl").toString(), "--out",
+          dir.resolve("v").toString(), "--task", "last-letter", "--verdict-weight", w), "--verdict-weight");
+    }
+    assertFalse(Files.exists(dir.resolve("v")));
+  }
+
+  @Test
   void hugeGenerateCountIsAnError() {
     Path out = dir.resolve("gen.jsonl");
     CliRun.assertOneLineError(CliRun.probe("data generate --count 1000000000", "data", "generate", "--task", "last-letter",
