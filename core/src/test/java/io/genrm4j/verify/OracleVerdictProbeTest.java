@@ -17,8 +17,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class OracleVerdictProbeTest {
-  static final CharTokenizer TOK = CharTokenizer.of(Tasks.LAST_LETTER.alphabet());
-  static final Prompts.Format F = Prompts.Format.COMPACT;
+  static final CharTokenizer TOK = RationalePositionsTest.TOK;
+  static final Prompts.Format F = RationalePositionsTest.F;
 
   /**
    * With sequential positions the probe's margin is log p("correct.") - log p("wrong.") after the oracle's rationale
@@ -27,8 +27,7 @@ class OracleVerdictProbeTest {
    */
   @Test
   void theMarginIsTheLogRatioOfTheTwoJudgementsAfterTheOraclesRationale() {
-    Problem p = new Problem("p", "last-letter", "Last letters: Noah Paul Ines", "hls", "train",
-        "Noah -> h -> h\nPaul -> l -> hl\nInes -> s -> hls\nThe answer is hls.");
+    Problem p = RationalePositionsTest.PROBLEM;
     List<GenRmCot.Candidate> items = new ArrayList<>();
     List<String> bodies = new ArrayList<>();
     java.util.Random rng = new java.util.Random(3);

@@ -14,6 +14,9 @@ import org.junit.jupiter.api.Test;
 class RationalePositionsTest {
   static final CharTokenizer TOK = CharTokenizer.of(Tasks.LAST_LETTER.alphabet());
   static final Prompts.Format F = Prompts.Format.COMPACT;
+  /** A three-name problem with its reference solution (also {@link OracleVerdictProbeTest}'s). */
+  static final Problem PROBLEM = new Problem("p", "last-letter", "Last letters: Noah Paul Ines", "hls", "train",
+      "Noah -> h -> h\nPaul -> l -> hl\nInes -> s -> hls\nThe answer is hls.");
 
   /**
    * Under COUPLED the oracle's restated answer takes the re-solved answer's positions letter by letter (also when it
@@ -22,8 +25,7 @@ class RationalePositionsTest {
    */
   @Test
   void theRestatedAnswerSitsOnTheResolvedAnswer() {
-    Problem p = new Problem("p", "last-letter", "Last letters: Noah Paul Ines", "hls", "train",
-        "Noah -> h -> h\nPaul -> l -> hl\nInes -> s -> hls\nThe answer is hls.");
+    Problem p = PROBLEM;
     for (String candidate : new String[] {"Noah -> h -> h\nThe answer is hx.", "The answer is hlsa.",
         p.referenceSolution()}) {
       String rationale = Tasks.LAST_LETTER.rationale(p, candidate);
