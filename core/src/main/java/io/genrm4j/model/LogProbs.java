@@ -31,8 +31,15 @@ public final class LogProbs {
    * token i+1 given tokens 0..i (so {@code lp.length == ids.length - 1}).
    */
   public static float[][] perToken(LlamaModel model, List<int[]> rows, int padId, NDManager parent) {
+    return perToken(model, rows, null, padId, parent);
+  }
+
+  /** As above, each row at its own rotary positions ({@code positions} null: 0, 1, 2, ...; else one array per row). */
+  public static float[][] perToken(LlamaModel model, List<int[]> rows, List<int[]> positions, int padId,
+      NDManager parent) {
     try (NDManager mgr = parent.newSubManager()) {
-      TokenBatch batch = TokenBatch.rightPadded(rows, padId, mgr);
+      TokenBatch batch = positions == null ? TokenBatch.rightPadded(rows, padId, mgr)
+          : TokenBatch.rightPadded(rows, positions, padId, mgr);
       float[] flat = ofTargets(model, batch).toFloatArray();
       int w = batch.width() - 1;
       float[][] out = new float[rows.size()][];

@@ -1,9 +1,7 @@
 package io.genrm4j.verify;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import io.genrm4j.model.LlamaModel;
-import io.genrm4j.model.TokenBatch;
+import io.genrm4j.model.LogProbs;
 import io.genrm4j.model.tokenizer.Tokenizer;
 import io.genrm4j.task.Prompts;
 import java.util.ArrayList;
@@ -69,20 +67,13 @@ public final class OracleVerdictProbe {
   /** Summed log p of each row's last {@code words.get(r).length} tokens, one forward pass at the given positions. */
   private static double[] continuationLogProbs(LlamaModel m, Tokenizer tok, List<int[]> rows, List<int[]> positions,
       List<int[]> words) {
-    try (NDManager mgr = m.manager().newSubManager()) {
-      TokenBatch tb = TokenBatch.rightPadded(rows, positions, Math.max(0, tok.padId()), mgr);
-      NDArray logp = m.logits(m.forward(tb.ids(), tb.valid(), tb.positions(), null).hidden()).logSoftmax(2);
-      int width = (int) logp.getShape().get(1);
-      int vocab = (int) logp.getShape().get(2);
-      float[] all = logp.toFloatArray();
-      double[] out = new double[rows.size()];
-      for (int r = 0; r < rows.size(); r++) {
-        int[] ids = rows.get(r);
-        for (int j = ids.length - words.get(r).length; j < ids.length; j++) {
-          out[r] += all[(r * width + j - 1) * vocab + ids[j]]; // token j predicted at position j - 1
-        }
+    float[][] lp = LogProbs.perToken(m, rows, positions, Math.max(0, tok.padId()), m.manager());
+    double[] out = new double[rows.size()];
+    for (int r = 0; r < rows.size(); r++) {
+      for (int j = lp[r].length - words.get(r).length; j < lp[r].length; j++) {
+        out[r] += lp[r][j]; // lp[j] is log p of token j + 1
       }
-      return out;
     }
+    return out;
   }
 }

@@ -180,18 +180,9 @@ class GeneratorTest {
 
   /** log p(ids[i+1] | ids[..i]) for every i, one forward pass at the given positions. */
   private static float[] logProbsAt(LlamaModel m, int[] ids, int[] pos) {
-    try (NDManager mgr = m.manager().newSubManager()) {
-      io.genrm4j.model.TokenBatch tb = io.genrm4j.model.TokenBatch.rightPadded(List.of(ids), List.of(pos), 0, mgr);
-      float[] all = m.logits(m.forward(tb.ids(), tb.valid(), tb.positions(), null).hidden()).logSoftmax(2)
-          .toFloatArray();
-      int v = TOK.vocabSize();
-      float[] out = new float[ids.length - 1];
-      for (int i = 0; i + 1 < ids.length; i++) {
-        out[i] = all[i * v + ids[i + 1]];
-      }
-      return out;
-    }
+    return io.genrm4j.model.LogProbs.perToken(m, List.of(ids), List.of(pos), 0, m.manager())[0];
   }
+
 
   /**
    * K votes read their prompt's cache in place (one copy for K rows): the same tokens, log-probs and label scores from
