@@ -3,6 +3,7 @@ package io.genrm4j.eval;
 import io.genrm4j.task.BaseCorpus;
 import io.genrm4j.task.RelatedListTask;
 import io.genrm4j.util.UserException;
+import io.genrm4j.verify.RationalePositions;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -25,11 +26,27 @@ import java.util.Map;
  * @param labelWeight loss weight of a direct verification item's label token (a solution's tokens weigh 1 each)
  * @param from the recipe whose base this one continues training (a second phase), or null to start from random
  *     weights
+ * @param cot how the corpus's CoT items are laid out and weighted ({@link CotLayout#PLAIN} for every recipe before
+ *     {@code related-lists-cot-coupled})
  */
 public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int batch, double lr, double labelWeight,
-    String from) {
+    String from, CotLayout cot) {
   public BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int batch, double lr, double labelWeight) {
     this(name, corpus, steps, batch, lr, labelWeight, null);
+  }
+
+  public BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int batch, double lr, double labelWeight,
+      String from) {
+    this(name, corpus, steps, batch, lr, labelWeight, from, CotLayout.PLAIN);
+  }
+
+  /**
+   * The CoT items' rotary positions and the weight of their judgement and label in the loss, as the experiment's
+   * {@code cotPositions} and {@code cotVerdictWeight} place them for GenRM-CoT.
+   */
+  public record CotLayout(RationalePositions positions, float verdictWeight) {
+    /** Solution-restart positions, the verdict weighing one token. */
+    public static final CotLayout PLAIN = new CotLayout(RationalePositions.SOLUTION, 1f);
   }
 
   /** The profile value for no base. */
@@ -70,6 +87,11 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
     add(new BaseRecipe("related-lists-two-phase", relatedLists(all, all, direct, 3000, 20261205L), 1500, 16, 1e-3,
         30, "related-lists-weighted"));
     add(new BaseRecipe("related-lists-cot", relatedLists(all, all, both, 3000), 3000, 16, 3e-3, 1));
+    // The shipped base, then CoT comparisons of the related tasks at 1-10 items in the coupled layout with a heavy
+    // judgement (issue #21): fine-tuned on 2-4 names, GenRM-CoT judged reliably in distribution with that layout and
+    // weight (probe 0.91-0.96 within a length) and at chance on 6 names, a length it never compared at.
+    add(new BaseRecipe("related-lists-cot-coupled", relatedLists(all, all, both, 1500, 20261206L), 1000, 16, 1e-3,
+        30, "related-lists-two-phase", new CotLayout(RationalePositions.COUPLED, 30f)));
     // Ablations (issue #21): no verification text at all, and without the related task closest to last-letter.
     add(new BaseRecipe("related-lists-no-verification", relatedLists(all, List.of(), direct, 3000), 2000, 16,
         3e-3, 1));
@@ -78,6 +100,8 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
     // For tests: the same corpus shape, a few dozen items and steps.
     add(new BaseRecipe("test", relatedLists(all, all, both, 8), 4, 4, 3e-3, 1));
     add(new BaseRecipe("test-second-phase", relatedLists(all, all, direct, 4, 7L), 2, 4, 1e-3, 30, "test"));
+    add(new BaseRecipe("test-cot-coupled", relatedLists(all, all, both, 4, 8L), 2, 4, 1e-3, 30, "test",
+        new CotLayout(RationalePositions.COUPLED, 30f)));
   }
 
   private static void add(BaseRecipe r) {
@@ -106,7 +130,8 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
     // written out as the record's toString was before `from` existed, so bases built then keep their directory
     String recipe = "BaseRecipe[name=" + name + ", corpus=" + corpus + ", steps=" + steps + ", batch=" + batch
         + ", lr=" + lr + ", labelWeight=" + labelWeight + "]";
-    String key = recipe + "|" + preset + "|" + tokenizer + "|" + Pretraining.FORMAT + "|" + Pretraining.COT_POSITIONS
+    String key = recipe + "|" + preset + "|" + tokenizer + "|" + Pretraining.FORMAT + "|" + cot.positions()
+        + (cot.verdictWeight() == 1f ? "" : "|verdictWeight=" + cot.verdictWeight())
         + (from == null ? "" : "|from=" + named(from).hash(preset, tokenizer));
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));

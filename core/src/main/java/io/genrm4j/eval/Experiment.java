@@ -384,10 +384,12 @@ public final class Experiment {
     if (prof.baseReplay() == 0 || kind == VerifierKind.ORM || kind == VerifierKind.DPO) {
       return List.of();
     }
-    List<BaseCorpus.Item> items = new ArrayList<>(Pretraining.corpus(BaseRecipe.named(prof.base())));
+    BaseRecipe base = BaseRecipe.named(prof.base());
+    List<BaseCorpus.Item> items = new ArrayList<>(Pretraining.corpus(base));
     Collections.shuffle(items, new Random(seedOf("replay-" + kind.id())));
     int n = (int) Math.min(items.size(), Math.round(examples * prof.baseReplay() / (1 - prof.baseReplay())));
-    return Pretraining.examples(tok, items.subList(0, n), 1); // reweighted to the verifier's own examples
+    // reweighted to the verifier's own examples; CoT items as the base read them
+    return Pretraining.examples(tok, items.subList(0, n), 1, base.cot());
   }
 
   private RationalePositions cotPositions() {

@@ -22,7 +22,9 @@ import io.genrm4j.train.TrainConfig;
 import io.genrm4j.train.Trainer;
 import io.genrm4j.util.AtomicFiles;
 import io.genrm4j.util.Jsonl;
+import io.genrm4j.verify.GenRmCot;
 import io.genrm4j.verify.GenRmDirect;
+import io.genrm4j.verify.OracleVerdictProbe;
 import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.VerifierData;
 import io.genrm4j.verify.VerifierScore;
@@ -53,8 +55,6 @@ public final class Pretraining {
   private Pretraining() {}
 
   static final Prompts.Format FORMAT = Experiment.FORMAT;
-  /** CoT corpus items are placed as the experiment's GenRM-CoT training places them (quick and full). */
-  static final RationalePositions COT_POSITIONS = RationalePositions.SOLUTION;
   /** The file that marks a finished base (written last). */
   public static final String BASE_JSON = "base.json";
 
@@ -151,16 +151,17 @@ public final class Pretraining {
 
   /**
    * The corpus as token examples: solutions (loss on the solution), direct (the label, weighing {@code labelWeight}
-   * tokens), CoT (rationale + verdict).
+   * tokens), CoT (rationale + verdict, laid out by {@code cot}).
    */
-  static List<TokenExample> examples(CharTokenizer tok, List<BaseCorpus.Item> items, double labelWeight) {
+  static List<TokenExample> examples(CharTokenizer tok, List<BaseCorpus.Item> items, double labelWeight,
+      BaseRecipe.CotLayout cot) {
     List<TokenExample> out = new ArrayList<>();
     for (BaseCorpus.Item i : items) {
       var l = new VerifierData.Labeled(i.problem().question(), i.candidate(), i.correct(), i.rationaleBody());
       out.addAll(switch (i.kind()) {
         case SOLUTION -> VerifierData.solutionSft(tok, FORMAT, List.of(l), 1f);
         case DIRECT -> List.of(VerifierData.direct(tok, FORMAT, List.of(l)).get(0).withWeight((float) labelWeight));
-        case COT -> VerifierData.cot(tok, FORMAT, List.of(l), COT_POSITIONS);
+        case COT -> VerifierData.cot(tok, FORMAT, List.of(l), cot.positions(), cot.verdictWeight());
       });
     }
     return out;
@@ -170,7 +171,7 @@ public final class Pretraining {
       PrintStream err) {
     Path first = r.from() == null ? null : ensure(BaseRecipe.named(r.from()), preset, tok, bars, err);
     List<BaseCorpus.Item> items = corpus(r);
-    List<TokenExample> data = examples(tok, items, r.labelWeight());
+    List<TokenExample> data = examples(tok, items, r.labelWeight(), r.cot());
     try (NDManager root = NDManager.newBaseManager();
         LlamaModel m = first == null ? freshModel(preset, tok, r.corpus().seed(), root)
             : Checkpoint.load(first, root).model()) {
@@ -202,7 +203,7 @@ public final class Pretraining {
       Checkpoint.save(m, tok, dir, SafetensorsDtype.F16);
       o.put("dtype", SafetensorsDtype.F16.name());
       try (Checkpoint.Loaded saved = Checkpoint.load(dir, root)) {
-        o.set("abilities", abilities(saved.model(), tok, r.corpus().seed() + 2, r.name().equals("test") ? 4 : 32));
+        o.set("abilities", abilities(saved.model(), tok, r, r.corpus().seed() + 2, r.name().startsWith("test") ? 4 : 32));
       }
       AtomicFiles.writeString(dir.resolve(BASE_JSON), Experiment.pretty(o));
     }
@@ -212,8 +213,10 @@ public final class Pretraining {
    * What the base can do before any fine-tuning, on fresh problems: greedy last-letter solutions at 3 (in
    * distribution), 6, 8 and 10 names; direct verification of the closest related task at 8-10 items; and direct
    * verification of last-letter at 6 names, which it never read (only transfer can make that AUROC exceed 0.5).
+   * When the corpus holds CoT items, also the CoT judgement given the oracle's rationale ({@link OracleVerdictProbe})
+   * on the closest related task at 8-10 items and, zero-shot, on last-letter at 3 and 6 names.
    */
-  static ObjectNode abilities(LlamaModel m, CharTokenizer tok, long seed, int count) {
+  static ObjectNode abilities(LlamaModel m, CharTokenizer tok, BaseRecipe r, long seed, int count) {
     ObjectNode o = Jsonl.MAPPER.createObjectNode();
     AlgorithmicTask last = Tasks.LAST_LETTER;
     Random rng = new Random(seed);
@@ -232,35 +235,74 @@ public final class Pretraining {
     AlgorithmicTask closest = RelatedListTask.named(RelatedListTask.NAMES.get(RelatedListTask.NAMES.size() - 1));
     o.set(closest.name() + "_direct_8_to_10", directQuality(m, tok, closest, new int[] {8, 9, 10}, count * 2, rng));
     o.set("last_letter_direct_6_zero_shot", directQuality(m, tok, last, new int[] {6}, count * 2, rng));
+    if (r.corpus().verificationKinds().contains(BaseCorpus.Kind.COT)) {
+      RationalePositions rp = r.cot().positions();
+      o.set(closest.name() + "_cot_judgement_8_to_10",
+          cotJudgement(m, tok, rp, closest, new int[] {8, 9, 10}, count * 2, rng));
+      for (int n : new int[] {3, 6}) {
+        o.set("last_letter_cot_judgement_" + n + "_zero_shot", cotJudgement(m, tok, rp, last, new int[] {n},
+            count * 2, rng));
+      }
+    }
+    return o;
+  }
+
+  /** Half correct, half one-mistake candidates of {@code t} at {@code lengths}, in turn; labels by the grader. */
+  private record Graded(List<Problem> problems, List<String> candidates, boolean[] correct) {}
+
+  private static Graded graded(AlgorithmicTask t, int[] lengths, int count, Random rng) {
+    List<Problem> ps = new ArrayList<>();
+    List<String> cs = new ArrayList<>();
+    boolean[] y = new boolean[count];
+    AlgorithmicTask.Mistake[] mistakes = AlgorithmicTask.Mistake.values();
+    for (int i = 0; i < count; i++) {
+      Problem p = fresh(t, lengths[i % lengths.length], 1, rng).get(0);
+      List<String> words = t.words(p.question());
+      String c = i % 2 == 0 ? p.referenceSolution() : t.withMistake(words, mistakes[rng.nextInt(mistakes.length)], rng);
+      ps.add(p);
+      cs.add(c);
+      y[i] = t.grade(p, c).correct();
+    }
+    return new Graded(ps, cs, y);
+  }
+
+  /**
+   * The CoT judgement's AUROC and accuracy (margin above 0) given the oracle's rationale: is the comparison itself
+   * learned at lengths the target task is never verified at?
+   */
+  private static ObjectNode cotJudgement(LlamaModel m, CharTokenizer tok, RationalePositions rp, AlgorithmicTask t,
+      int[] lengths, int count, Random rng) {
+    Graded g = graded(t, lengths, count, rng);
+    List<GenRmCot.Candidate> items = new ArrayList<>();
+    List<String> bodies = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Problem p = g.problems().get(i);
+      items.add(new GenRmCot.Candidate(p.question(), g.candidates().get(i)));
+      bodies.add(t.rationaleBody(p, g.candidates().get(i), g.correct()[i]));
+    }
+    double[] margins = OracleVerdictProbe.margins(m, tok, FORMAT, rp, items, bodies);
+    ObjectNode o = Jsonl.MAPPER.createObjectNode();
+    o.put("candidates", count);
+    o.put("auroc", VerifierMetrics.auroc(margins, g.correct()));
+    o.put("accuracy", VerifierMetrics.accuracy(margins, g.correct(), 0));
     return o;
   }
 
   /** GenRM-direct AUROC and accuracy at 0.5 on half correct, half one-mistake candidates. */
   private static ObjectNode directQuality(LlamaModel m, CharTokenizer tok, AlgorithmicTask t, int[] lengths,
       int count, Random rng) {
-    List<String> qs = new ArrayList<>();
-    List<List<String>> cands = new ArrayList<>();
-    List<Boolean> labels = new ArrayList<>();
-    AlgorithmicTask.Mistake[] mistakes = AlgorithmicTask.Mistake.values();
-    for (int i = 0; i < count; i++) {
-      Problem p = fresh(t, lengths[i % lengths.length], 1, rng).get(0);
-      List<String> words = t.words(p.question());
-      String c = i % 2 == 0 ? p.referenceSolution() : t.withMistake(words, mistakes[rng.nextInt(mistakes.length)], rng);
-      qs.add(p.question());
-      cands.add(List.of(c));
-      labels.add(t.grade(p, c).correct());
-    }
+    Graded g = graded(t, lengths, count, rng);
+    List<String> qs = g.problems().stream().map(Problem::question).toList();
+    List<List<String>> cands = g.candidates().stream().map(List::of).toList();
     List<List<VerifierScore>> s = new GenRmDirect(m, tok, FORMAT).scoreAll(qs, cands);
     double[] scores = new double[count];
-    boolean[] y = new boolean[count];
     for (int i = 0; i < count; i++) {
       scores[i] = s.get(i).get(0).pYes();
-      y[i] = labels.get(i);
     }
     ObjectNode o = Jsonl.MAPPER.createObjectNode();
     o.put("candidates", count);
-    o.put("auroc", VerifierMetrics.auroc(scores, y));
-    o.put("accuracy", VerifierMetrics.accuracy(scores, y, 0.5));
+    o.put("auroc", VerifierMetrics.auroc(scores, g.correct()));
+    o.put("accuracy", VerifierMetrics.accuracy(scores, g.correct(), 0.5));
     return o;
   }
 

@@ -1,5 +1,6 @@
 package io.genrm4j.eval;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -79,7 +80,7 @@ class PretrainingTest {
     assertNotEquals(BaseRecipe.named("related-lists").hash("tiny", "x"),
         BaseRecipe.named("related-lists-weighted").hash("tiny", "x"), "the label weight is part of the hash");
     List<BaseCorpus.Item> items = Pretraining.corpus(r);
-    List<TokenExample> weighted = Pretraining.examples(tok, items, 50);
+    List<TokenExample> weighted = Pretraining.examples(tok, items, 50, BaseRecipe.CotLayout.PLAIN);
     for (int i = 0; i < items.size(); i++) {
       assertEquals(items.get(i).kind() == BaseCorpus.Kind.DIRECT ? 50f : 1f, weighted.get(i).weight(),
           items.get(i).kind() + " item " + i);
@@ -111,6 +112,44 @@ class PretrainingTest {
       assertTrue(moved > 0 && moved < 0.05, "two steps at lr 1e-3 from the first phase's weights: " + moved);
     }
     assertNotEquals(BaseRecipe.named("test").hash("test", "x"), BaseRecipe.named("test-second-phase").hash("test", "x"));
+  }
+
+  @Test
+  void aCoupledCotBaseLaysOutItsRationalesAsTheExperimentsGenRmCotDoes() throws Exception {
+    CharTokenizer tok = Experiment.tokenizer(Tasks.LAST_LETTER);
+    BaseRecipe r = BaseRecipe.named("test-cot-coupled");
+    List<BaseCorpus.Item> items = Pretraining.corpus(r);
+    List<TokenExample> ex = Pretraining.examples(tok, items, r.labelWeight(), r.cot());
+    int cot = 0;
+    for (int i = 0; i < items.size(); i++) {
+      BaseCorpus.Item it = items.get(i);
+      if (it.kind() != BaseCorpus.Kind.COT) {
+        continue;
+      }
+      cot++;
+      var l = new io.genrm4j.verify.VerifierData.Labeled(it.problem().question(), it.candidate(), it.correct(),
+          it.rationaleBody());
+      TokenExample expected = io.genrm4j.verify.VerifierData.cot(tok, Pretraining.FORMAT, List.of(l),
+          io.genrm4j.verify.RationalePositions.COUPLED, 30f).get(0);
+      TokenExample got = ex.get(i);
+      assertArrayEquals(expected.ids(), got.ids(), "item " + i);
+      assertArrayEquals(expected.positions(), got.positions(), "coupled positions, item " + i);
+      assertArrayEquals(expected.emphasis(), got.emphasis(), "the judgement weighs 30, item " + i);
+      assertFalse(java.util.Arrays.equals(io.genrm4j.verify.VerifierData.cot(tok, Pretraining.FORMAT, List.of(l),
+          io.genrm4j.verify.RationalePositions.SOLUTION).get(0).positions(), got.positions()), "item " + i);
+    }
+    assertTrue(cot > 0);
+    ByteArrayOutputStream said = new ByteArrayOutputStream();
+    Path dir = Pretraining.ensure(r, "test", tok, n -> new me.tongfei.progressbar.ProgressBar("t", n),
+        new PrintStream(said, true, StandardCharsets.UTF_8));
+    JsonNode a = Pretraining.readInfo(dir).get("abilities");
+    for (String k : new String[] {"second-to-last-letters_cot_judgement_8_to_10", "last_letter_cot_judgement_3_zero_shot",
+        "last_letter_cot_judgement_6_zero_shot"}) {
+      double auroc = a.get(k).get("auroc").asDouble();
+      assertTrue(auroc >= 0 && auroc <= 1, k);
+    }
+    BaseRecipe plain = new BaseRecipe(r.name(), r.corpus(), r.steps(), r.batch(), r.lr(), r.labelWeight(), r.from());
+    assertNotEquals(plain.hash("test", "x"), r.hash("test", "x"), "the CoT layout is part of the hash");
   }
 
   @Test
