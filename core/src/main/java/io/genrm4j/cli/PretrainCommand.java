@@ -27,11 +27,14 @@ import picocli.CommandLine.Spec;
       "Build a pretrained base for the experiment's models: a model of the preset's shape trained on related list "
           + "tasks over the name pool at 1-10 items (first, second, second-to-last letters, last letters reversed), "
           + "as solutions and as direct Yes/No verification of candidates with the generator's error types "
-          + "(related-lists-cot adds CoT rationales); last-letter appears as solutions only, never verified. Kept in "
+          + "(related-lists-cot adds CoT rationales; related-lists-cot-coupled continues the shipped base with CoT "
+          + "rationales in the coupled layout); last-letter appears as solutions only, never verified. Kept in "
           + "the cache "
           + "(-Dgenrm4j.cache, $GENRM4J_CACHE or ~/.cache/genrm4j) under the recipe's name and hash; built once. "
           + "Prints the base's greedy last-letter accuracy at 3, 6, 8 and 10 names and its direct-verification AUROC "
-          + "on the closest related task (8-10 items) and on 6-name last-letter, which it never saw verified."
+          + "on the closest related task (8-10 items) and on 6-name last-letter, which it never saw verified; with "
+          + "CoT items, also the CoT judgement's AUROC given the oracle's rationale (related task at 8-10 items, "
+          + "last-letter at 3 and 6 names)."
     })
 public final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--base", defaultValue = "related-lists", description = "recipe: ${COMPLETION-CANDIDATES} "
