@@ -14,6 +14,8 @@ import io.genrm4j.task.Tasks;
 import io.genrm4j.train.TokenExample;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
+import io.genrm4j.verify.RationalePositions;
+import io.genrm4j.verify.VerifierData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -127,16 +129,16 @@ class PretrainingTest {
         continue;
       }
       cot++;
-      var l = new io.genrm4j.verify.VerifierData.Labeled(it.problem().question(), it.candidate(), it.correct(),
+      var l = new VerifierData.Labeled(it.problem().question(), it.candidate(), it.correct(),
           it.rationaleBody());
-      TokenExample expected = io.genrm4j.verify.VerifierData.cot(tok, Pretraining.FORMAT, List.of(l),
-          io.genrm4j.verify.RationalePositions.COUPLED, 30f).get(0);
+      TokenExample expected = VerifierData.cot(tok, Pretraining.FORMAT, List.of(l), RationalePositions.COUPLED, 30f)
+          .get(0);
       TokenExample got = ex.get(i);
       assertArrayEquals(expected.ids(), got.ids(), "item " + i);
       assertArrayEquals(expected.positions(), got.positions(), "coupled positions, item " + i);
       assertArrayEquals(expected.emphasis(), got.emphasis(), "the judgement weighs 30, item " + i);
-      assertFalse(java.util.Arrays.equals(io.genrm4j.verify.VerifierData.cot(tok, Pretraining.FORMAT, List.of(l),
-          io.genrm4j.verify.RationalePositions.SOLUTION).get(0).positions(), got.positions()), "item " + i);
+      assertFalse(java.util.Arrays.equals(VerifierData.cot(tok, Pretraining.FORMAT, List.of(l),
+          RationalePositions.SOLUTION).get(0).positions(), got.positions()), "item " + i);
     }
     assertTrue(cot > 0);
     ByteArrayOutputStream said = new ByteArrayOutputStream();

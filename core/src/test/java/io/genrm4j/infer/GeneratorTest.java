@@ -183,7 +183,6 @@ class GeneratorTest {
     return io.genrm4j.model.LogProbs.perToken(m, List.of(ids), List.of(pos), 0, m.manager())[0];
   }
 
-
   /**
    * K votes read their prompt's cache in place (one copy for K rows): the same tokens, log-probs and label scores from
    * the kept cache as K copies of the prefix give, with prompts of different lengths (padding) and a restart.
