@@ -171,6 +171,65 @@ class TrainerTest {
   }
 
   @Test
+  void aBatchWithOneLongRowRunsAsTwoPassesWithTheGradientOfTheWholeBatch() {
+    List<String> pairs = new ArrayList<>();
+    for (int i = 0; i < 15; i++) {
+      pairs.add("ab" + "cdefghijkl".charAt(i % 10) + " ->");
+      pairs.add("ba");
+    }
+    pairs.add("the quick brown fox jumps over the lazy dog ".repeat(4) + "->");
+    pairs.add("god yzal eht revo spmuj xof nworb kciuq eht");
+    List<TokenExample> data = examples(pairs.toArray(String[]::new));
+    // weights and positions must travel with their rows into the groups
+    data.set(3, data.get(3).withWeight(2.5f));
+    data.set(15, data.get(15).withPositions(java.util.stream.IntStream.range(0, data.get(15).ids().length)
+        .map(i -> i / 2).toArray()));
+    assertEquals(2, Losses.lengthGroups(data).size(), "15 rows of ~10 tokens and one of ~230");
+    List<TokenExample> similar = data.subList(0, 15);
+    assertEquals(List.of(similar), Losses.lengthGroups(similar), "similar lengths: the batch itself, one pass");
+
+    Map<String, float[]> grouped = new java.util.HashMap<>();
+    Map<String, float[]> padded = new java.util.HashMap<>();
+    float groupedLoss;
+    float paddedLoss;
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(config(), 5, root)) {
+      m.setRequiresGradient(true);
+      try (NDManager sm = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDArray loss = Losses.sft(0).loss(m, data, sm);
+        groupedLoss = loss.getFloat();
+        gc.backward(loss);
+      }
+      m.parameters().forEach((k, v) -> grouped.put(k, v.getGradient().toFloatArray()));
+    }
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaModel.init(config(), 5, root)) {
+      m.setRequiresGradient(true); // the same initialisation, fresh gradients (backward adds to them)
+      try (NDManager sm = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        // the loss as one right-padded pass, written out
+        var tb = Losses.collate(data, 0, sm);
+        NDArray logp = io.genrm4j.model.LogProbs.ofTargets(m, tb);
+        NDArray w = sm.create(Losses.targetWeights(data, tb.width()), logp.getShape());
+        NDArray loss = logp.mul(w).sum().neg().div(w.sum());
+        paddedLoss = loss.getFloat();
+        gc.backward(loss);
+      }
+      m.parameters().forEach((k, v) -> padded.put(k, v.getGradient().toFloatArray()));
+    }
+    assertEquals(paddedLoss, groupedLoss, 1e-5f * Math.abs(paddedLoss));
+    for (String k : padded.keySet()) {
+      float[] a = padded.get(k);
+      float[] b = grouped.get(k);
+      double scale = 0;
+      for (float x : a) {
+        scale = Math.max(scale, Math.abs(x));
+      }
+      assertTrue(scale > 0, k + " gets gradient");
+      for (int i = 0; i < a.length; i++) {
+        assertEquals(a[i], b[i], 1e-4 * scale, k + "[" + i + "]");
+      }
+    }
+  }
+
+  @Test
   void scheduleWarmsUpThenDecaysToItsFloor() {
     LrSchedule s = new LrSchedule(1.0, 10, 110, 0.1);
     assertEquals(0.1, s.at(1), 1e-12);
