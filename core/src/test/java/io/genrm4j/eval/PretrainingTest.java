@@ -155,10 +155,15 @@ class PretrainingTest {
   }
 
   @Test
-  void theShippedBaseIsUnpackedNotBuilt() throws Exception {
+  void theShippedBasesAreUnpackedNotBuilt() throws Exception {
+    for (String name : List.of("related-lists-two-phase", "related-lists-cot-coupled")) {
+      theShippedBaseIsUnpackedNotBuilt(BaseRecipe.named(name));
+    }
+  }
+
+  private static void theShippedBaseIsUnpackedNotBuilt(BaseRecipe r) throws Exception {
     CharTokenizer tok = Experiment.tokenizer(Tasks.LAST_LETTER);
-    BaseRecipe r = BaseRecipe.named("related-lists-two-phase");
-    assertTrue(Pretraining.isBundled(r, "tiny", tok));
+    assertTrue(Pretraining.isBundled(r, "tiny", tok), r.name());
     assertFalse(Pretraining.isBundled(r, "small", tok), "the hash names the preset");
     assertFalse(Pretraining.isBundled(BaseRecipe.named("test"), "test", tok));
     ByteArrayOutputStream said = new ByteArrayOutputStream();
