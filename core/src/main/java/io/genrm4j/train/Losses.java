@@ -21,11 +21,12 @@ public final class Losses {
    * Weighted masked next-token cross-entropy: sum(w * mask * nll) / sum(w * mask). A batch whose lengths differ
    * widely (a verifier's 100-token examples with a replayed 10-item rationale four times as long) runs as a few
    * forward passes over rows of similar length ({@link #lengthGroups}), summed into the same loss: the gradient is
-   * that of the whole batch, without computing every row at the longest row's length.
+   * that of the whole batch, without computing every row at the longest row's length, and without attention scores
+   * too large to stay in the heap.
    */
   public static Objective<TokenExample> sft(int padId) {
     return (model, batch, mgr) -> {
-      List<List<TokenExample>> groups = lengthGroups(batch);
+      List<List<TokenExample>> groups = lengthGroups(batch, model.config().numAttentionHeads());
       if (groups.size() == 1) {
         TokenBatch tb = collate(batch, padId, mgr);
         NDArray logp = LogProbs.ofTargets(model, tb); // [B, T-1]
@@ -57,11 +58,21 @@ public final class Losses {
   static final int PASS_COST_TOKENS = 256;
 
   /**
-   * The batch as groups of rows of similar length, cheapest first-to-last cut of the rows sorted by length (cost of
-   * a group: rows x longest row + {@link #PASS_COST_TOKENS}); the batch itself, unchanged and in its order, unless
-   * the groups cost at most two thirds of it, so batches of similar lengths compute exactly as before.
+   * At most this many attention-score floats (rows x heads x width^2, 32 MB) in a pass of more than one row. glibc
+   * maps a larger block afresh on every allocation, even with the launcher's {@code GLIBC_TUNABLES}, and page-faults
+   * it in: on the tiny preset 16 rows of 400 tokens (41 MB of scores a layer) took 2,598 ms as one pass and 345 ms as
+   * four, 16 rows of 650 tokens 7,012 ms and 669 ms; 16 rows of 300 (23 MB) 186 ms either way.
    */
-  static List<List<TokenExample>> lengthGroups(List<TokenExample> batch) {
+  static final long MAX_SCORE_FLOATS = 1L << 23;
+
+  /**
+   * The batch as groups of rows of similar length, cheapest first-to-last cut of the rows sorted by length (cost of
+   * a group: rows x longest row + {@link #PASS_COST_TOKENS}; a group of several rows whose attention scores for
+   * {@code heads} heads exceed {@link #MAX_SCORE_FLOATS} is not allowed); the batch itself, unchanged and in its
+   * order, when it is allowed and the groups would cost more than two thirds of it, so batches of similar, moderate
+   * lengths compute exactly as before.
+   */
+  static List<List<TokenExample>> lengthGroups(List<TokenExample> batch, int heads) {
     int n = batch.size();
     List<TokenExample> sorted = new ArrayList<>(batch);
     sorted.sort(java.util.Comparator.comparingInt(e -> e.ids().length));
@@ -71,6 +82,9 @@ public final class Losses {
       best[j] = Long.MAX_VALUE;
       long longest = sorted.get(j - 1).ids().length;
       for (int i = 1; i <= j; i++) {
+        if (i < j && !fits(j - i + 1, longest, heads)) {
+          continue;
+        }
         long c = best[i - 1] + (j - i + 1) * longest + PASS_COST_TOKENS;
         if (c < best[j]) {
           best[j] = c;
@@ -78,8 +92,12 @@ public final class Losses {
         }
       }
     }
-    long whole = (long) n * (n == 0 ? 0 : sorted.get(n - 1).ids().length) + PASS_COST_TOKENS;
-    if (n == 0 || 3 * best[n] > 2 * whole) {
+    if (n == 0) {
+      return List.of(batch);
+    }
+    long width = sorted.get(n - 1).ids().length;
+    long whole = n * width + PASS_COST_TOKENS;
+    if (fits(n, width, heads) && 3 * best[n] > 2 * whole) {
       return List.of(batch);
     }
     List<List<TokenExample>> groups = new ArrayList<>();
@@ -87,6 +105,10 @@ public final class Losses {
       groups.add(0, sorted.subList(cut[j] - 1, j));
     }
     return groups;
+  }
+
+  private static boolean fits(long rows, long width, int heads) {
+    return rows == 1 || rows * heads * width * width <= MAX_SCORE_FLOATS;
   }
 
   /** The examples as one right-padded batch, with their own positions where they have them. */

@@ -184,9 +184,17 @@ class TrainerTest {
     data.set(3, data.get(3).withWeight(2.5f));
     data.set(15, data.get(15).withPositions(java.util.stream.IntStream.range(0, data.get(15).ids().length)
         .map(i -> i / 2).toArray()));
-    assertEquals(2, Losses.lengthGroups(data).size(), "15 rows of ~10 tokens and one of ~230");
+    int heads = config().numAttentionHeads();
+    assertEquals(2, Losses.lengthGroups(data, heads).size(), "15 rows of ~10 tokens and one of ~230");
     List<TokenExample> similar = data.subList(0, 15);
-    assertEquals(List.of(similar), Losses.lengthGroups(similar), "similar lengths: the batch itself, one pass");
+    assertEquals(List.of(similar), Losses.lengthGroups(similar, heads), "similar lengths: the batch itself, one pass");
+    // 16 equal rows whose attention scores would take 41 MB: passes of at most 32 MB, every row once
+    List<TokenExample> wide = java.util.Collections.nCopies(16, new TokenExample(new int[400], new boolean[400], 1f));
+    List<List<TokenExample>> passes = Losses.lengthGroups(wide, 4);
+    assertTrue(passes.size() > 1, "split");
+    assertEquals(16, passes.stream().mapToInt(List::size).sum());
+    passes.forEach(g -> assertTrue((long) g.size() * 4 * 400 * 400 <= Losses.MAX_SCORE_FLOATS, g.size() + " rows"));
+    assertEquals(1, Losses.lengthGroups(wide.subList(0, 8), 4).size(), "8 rows of 400: 20 MB, one pass");
 
     Map<String, float[]> grouped = new java.util.HashMap<>();
     Map<String, float[]> padded = new java.util.HashMap<>();
