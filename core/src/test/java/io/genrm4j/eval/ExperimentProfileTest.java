@@ -15,7 +15,7 @@ class ExperimentProfileTest {
   /**
    * Every field of every named profile on both tasks, as the profiles were when they were positional Java
    * constructors (commit f73aa1f) plus leakFreeVerifierData (issue #21), in the exact JSON {@link Experiment} writes
-   * into {@code config.json}; quick's last-letter settings as of 2026-12-04 (the CoT base with replay).
+   * into {@code config.json}; quick's last-letter settings as of 2026-12-04 (the CoT base with replay, 100 test problems).
    */
   @Test
   void namedProfilesAndTheirConfigJsonAreUnchanged() throws Exception {
@@ -24,7 +24,7 @@ class ExperimentProfileTest {
     assertPinned("mini", "word-sorting", """
         {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","cotVerdictWeight":1.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12,"leakFreeVerifierData":true,"syntheticPairs":0,"base":"none","baseReplay":0.0}""");
     assertPinned("quick", "last-letter", """
-        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":20,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-lists-cot-coupled","baseReplay":0.1}""");
+        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-lists-cot-coupled","baseReplay":0.1}""");
     assertPinned("quick", "word-sorting", """
         {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":20,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","cotVerdictWeight":1.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":0,"base":"none","baseReplay":0.0}""");
     assertPinned("full", "last-letter", """
@@ -50,7 +50,8 @@ class ExperimentProfileTest {
       assertEquals(0.0, ws.baseReplay());
       ObjectNode wsBack = Jsonl.MAPPER.valueToTree(ws);
       ObjectNode last = Jsonl.MAPPER.valueToTree(p);
-      for (String f : List.of("genSteps", "base", "baseReplay", "cotPositions", "cotVerdictWeight", "syntheticPairs")) {
+      for (String f : List.of("genSteps", "base", "baseReplay", "cotPositions", "cotVerdictWeight", "syntheticPairs",
+          "testProblems")) {
         wsBack.set(f, last.get(f));
       }
       assertEquals(last, wsBack, name + ": only generator steps and the base's settings differ");
