@@ -85,7 +85,8 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
       throw new UserException("baseReplay must be in [0, 1), got " + baseReplay);
     }
     if (baseReplay > 0 && BaseRecipe.NONE.equals(base)) {
-      throw new UserException("baseReplay " + baseReplay + " needs a base (--set base=NAME)");
+      throw new UserException("baseReplay " + baseReplay + " needs a base: --set base=NAME, or --set baseReplay=0 to"
+          + " train from random weights");
     }
   }
 
@@ -208,6 +209,11 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
       return overriddenBy(o);
     } catch (IllegalArgumentException e) {
       String why = e.getCause() instanceof JsonMappingException j ? j.getOriginalMessage() : e.getMessage();
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof UserException u) { // a rule of the profile itself: its own words, not Jackson's
+          why = u.getMessage();
+        }
+      }
       throw new UserException("--set " + fields + ": " + why.lines().findFirst().orElse(""));
     }
   }

@@ -75,6 +75,11 @@ class ExperimentProfileTest {
     assertTrue(unknown.getMessage().startsWith("--set: ") && unknown.getMessage().contains("nope")
         && !unknown.getMessage().contains("\n"), unknown.getMessage());
     assertThrows(UserException.class, () -> quick.with(java.util.Map.of("verSteps", "many")));
+    // quick last-letter replays its base: a random start has to turn replay off too, and the error says how
+    UserException noBase = assertThrows(UserException.class, () -> quick.with(java.util.Map.of("base", "none")));
+    assertTrue(noBase.getMessage().contains("--set baseReplay=0") && !noBase.getMessage().contains("\n"),
+        noBase.getMessage());
+    assertEquals(BaseRecipe.NONE, quick.with(java.util.Map.of("base", "none", "baseReplay", "0")).base());
   }
 
   @Test
