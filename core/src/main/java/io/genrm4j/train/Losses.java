@@ -27,7 +27,7 @@ public final class Losses {
   public static Objective<TokenExample> sft(int padId) {
     return (model, batch, mgr) -> {
       List<List<TokenExample>> groups = lengthGroups(batch, model.config().numAttentionHeads());
-      if (groups.size() == 1) {
+      if (groups.size() == 1) { // written as before grouping existed, so one-pass batches round exactly as they did
         TokenBatch tb = collate(batch, padId, mgr);
         NDArray logp = LogProbs.ofTargets(model, tb); // [B, T-1]
         NDArray weights = mgr.create(targetWeights(batch, tb.width()), logp.getShape());
@@ -74,6 +74,9 @@ public final class Losses {
    */
   static List<List<TokenExample>> lengthGroups(List<TokenExample> batch, int heads) {
     int n = batch.size();
+    if (n == 0) {
+      return List.of(batch);
+    }
     List<TokenExample> sorted = new ArrayList<>(batch);
     sorted.sort(java.util.Comparator.comparingInt(e -> e.ids().length));
     long[] best = new long[n + 1]; // best[j]: cheapest cost of the first j sorted rows
@@ -91,9 +94,6 @@ public final class Losses {
           cut[j] = i;
         }
       }
-    }
-    if (n == 0) {
-      return List.of(batch);
     }
     long width = sorted.get(n - 1).ids().length;
     long whole = n * width + PASS_COST_TOKENS;
