@@ -258,7 +258,8 @@ public final class ExperimentReport {
       }
       quality.put(m, new ReportMetrics.VerifierQuality(VerifierMetrics.accuracy(prob, y), VerifierMetrics.auroc(s, y),
           aurocWhere(s, y, rightLength), probabilities ? VerifierMetrics.expectedCalibrationError(prob, y) : Double.NaN,
-          probabilities ? VerifierMetrics.brier(prob, y) : Double.NaN, unscored));
+          probabilities ? VerifierMetrics.brier(prob, y) : Double.NaN, VerifierMetrics.standardDeviation(s),
+          unscored));
       long tokens = scores.get(m).tokens();
       scoring.put(m, new ReportMetrics.ScoringCost(tokens, y.length == 0 ? 0 : tokens / (double) y.length));
     }

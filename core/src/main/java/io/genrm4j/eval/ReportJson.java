@@ -35,6 +35,7 @@ final class ReportJson {
         Experiment.putNum(v, "auroc_right_length", q.aurocRightLength());
         Experiment.putNum(v, "ece", q.ece());
         Experiment.putNum(v, "brier", q.brier());
+        Experiment.putNum(v, "score_sd", q.scoreSd());
         v.put("unscored", q.unscored());
       });
     });

@@ -73,6 +73,19 @@ public final class VerifierMetrics {
     return wins / good.length;
   }
 
+  /**
+   * Population standard deviation of the finite scores (an unscored candidate's -infinity left out); NaN when there
+   * are none. Near 0, a verifier scores every candidate alike and its Best-of-N order follows meaningless differences.
+   */
+  public static double standardDeviation(double[] scores) {
+    double[] finite = Arrays.stream(scores).filter(Double::isFinite).toArray();
+    if (finite.length == 0) {
+      return Double.NaN;
+    }
+    double mean = Arrays.stream(finite).average().orElseThrow();
+    return Math.sqrt(Arrays.stream(finite).map(v -> (v - mean) * (v - mean)).sum() / finite.length);
+  }
+
   /** Fraction of candidates whose prediction (score &gt;= 0.5 means "correct") matches the label. */
   public static double accuracy(double[] scores, boolean[] labels) {
     return accuracy(scores, labels, 0.5);

@@ -52,7 +52,7 @@ final class MetricsAssertions {
   /**
    * A split's verifier_metrics: every method, accuracy a fraction, AUROC a fraction exactly when the split has both
    * correct and incorrect candidates (null otherwise), ECE and Brier fractions except for DPO's log-ratio (null),
-   * {@code unscored} between 0 and the number of candidates.
+   * the scores' standard deviation at least 0, {@code unscored} between 0 and the number of candidates.
    */
   static void verifierMetrics(JsonNode split, boolean bothClasses, int candidates, String what) {
     assertEquals(Experiment.METHODS, fieldNames(split), what);
@@ -72,6 +72,7 @@ final class MetricsAssertions {
           fraction(v.get(calibration), w + " " + calibration);
         }
       }
+      number(v.get("score_sd"), 0, Double.MAX_VALUE, w + " score sd");
       number(v.get("unscored"), 0, candidates, w + " unscored");
     }
   }

@@ -82,6 +82,13 @@ class VerifierMetricsTest {
   }
 
   @Test
+  void standardDeviationOfTheFiniteScoresOnly() {
+    assertEquals(1.0, VerifierMetrics.standardDeviation(new double[] {1, 3}), EPS);
+    assertEquals(0.0, VerifierMetrics.standardDeviation(new double[] {0.5, 0.5, Double.NEGATIVE_INFINITY}), EPS);
+    assertTrue(Double.isNaN(VerifierMetrics.standardDeviation(new double[] {Double.NEGATIVE_INFINITY})));
+  }
+
+  @Test
   void rejectsMismatchedOrNaN() {
     assertThrows(IllegalArgumentException.class, () -> VerifierMetrics.auroc(new double[] {1}, new boolean[2]));
     assertThrows(IllegalArgumentException.class,
