@@ -15,12 +15,12 @@ import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code genrm data generate|convert}: problem files and conversions of the authors' release. */
+/** {@code genrm data generate|pairs|convert}: problem files, labelled pairs and conversions of the authors' release. */
 @Command(
     name = "data",
     mixinStandardHelpOptions = true,
-    description = "Problem sets and dataset conversion.",
-    subcommands = {DataCommand.Generate.class, DataCommand.Convert.class})
+    description = "Problem sets, labelled verifier pairs and dataset conversion.",
+    subcommands = {DataCommand.Generate.class, DataCommand.Pairs.class, DataCommand.Convert.class})
 public final class DataCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -71,6 +71,63 @@ public final class DataCommand implements Runnable {
           .getOut()
           .println("records: " + problems.size() + " " + t.name() + " " + split + " problems -> " + out);
       return 0;
+    }
+  }
+
+  @Command(
+      name = "pairs",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Write labelled candidates for training or probing a verifier without a generator: for each of a split's "
+            + "problems (drawn as by `data generate`), its reference solution and the reference with one of the "
+            + "task's typical mistakes (a mis-copied item, a wrong pick, a dropped line, a wrong final answer, ...), "
+            + "each graded by the task. Records: problem_id, candidate_id, question, text, answer, extracted_answer, "
+            + "correct, as `genrm train verifier --data` and `genrm verify --input` read them."
+      })
+  static final class Pairs implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--task", required = true, description = "last-letter, word-sorting or gsm8k")
+    String task;
+
+    @Option(names = "--split", required = true, description = "train, test-id or test-ood (gsm8k: train, test-id)")
+    String split;
+
+    @Option(names = "--count", required = true, description = "problems, two records each; at most 500000 (gsm8k: 0 "
+        + "= all)")
+    int count;
+
+    @Option(names = "--seed", defaultValue = "1", description = "draws the problems and the mistakes (default: "
+        + "${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--out", required = true, description = "output JSONL file")
+    Path out;
+
+    @Override
+    public Integer call() {
+      if (count < 0 || count > Generate.MAX_COUNT / 2) {
+        throw new UserException("--count must be in [0, " + Generate.MAX_COUNT / 2 + "], got " + count);
+      }
+      Task t = Tasks.byName(task);
+      java.util.Random rng = new java.util.Random(seed);
+      List<Candidate> out = new java.util.ArrayList<>();
+      for (Problem p : t.problems(Split.parse(split), count, seed)) {
+        String reference = t.solve(p);
+        String perturbed = t.perturb(reference, rng);
+        out.add(graded(t, p, "reference", reference));
+        out.add(graded(t, p, "perturbed", perturbed));
+      }
+      Jsonl.write(this.out, out);
+      long correct = out.stream().filter(Candidate::correct).count();
+      spec.commandLine().getOut().printf(Locale.ROOT, "records: %d (%d correct) from %d %s %s problems -> %s%n",
+          out.size(), correct, out.size() / 2, t.name(), split, this.out);
+      return 0;
+    }
+
+    private static Candidate graded(Task t, Problem p, String kind, String text) {
+      return new Candidate(p.id(), p.id() + "-" + kind, p.question(), text, p.answer(), null, null)
+          .withGrade(t.grade(p, text));
     }
   }
 

@@ -41,6 +41,44 @@ class DataCommandTest {
   }
 
   @Test
+  void pairsAreAReferenceAndAGradedMistakePerProblemAndReproducible() throws Exception {
+    Path a = dir.resolve("pairs.jsonl");
+    CliRun r = CliRun.of("data", "pairs", "--task", "last-letter", "--split", "train", "--count", "200", "--seed",
+        "4", "--out", a.toString());
+    assertEquals(0, r.code(), r.err());
+    List<Candidate> cs = Candidate.read(a);
+    assertEquals(400, cs.size());
+    List<Problem> ps = Problem.read(generated("last-letter", "train", 200, 4));
+    io.genrm4j.task.Task t = io.genrm4j.task.Tasks.byName("last-letter");
+    for (int i = 0; i < ps.size(); i++) {
+      Candidate ref = cs.get(2 * i);
+      Candidate bad = cs.get(2 * i + 1);
+      assertEquals(ps.get(i).id(), ref.problemId());
+      assertEquals(ps.get(i).question(), bad.question());
+      assertEquals(t.solve(ps.get(i)), ref.text());
+      assertTrue(ref.correct(), ref.text());
+      assertEquals(t.grade(ps.get(i), bad.text()).correct(), bad.correct(), "the label is the task's grade");
+    }
+    long wrong = cs.stream().filter(c -> !c.correct()).count();
+    assertTrue(wrong >= 190, "nearly every perturbation is a mistake: " + wrong + " of 200");
+    assertTrue(r.out().startsWith("records: 400 (" + (400 - wrong) + " correct) from 200 "), r.out());
+    Path b = dir.resolve("again.jsonl");
+    CliRun.of("data", "pairs", "--task", "last-letter", "--split", "train", "--count", "200", "--seed", "4", "--out",
+        b.toString());
+    assertEquals(Files.readString(a), Files.readString(b));
+    CliRun.assertOneLineError(CliRun.probe("data pairs --count -1", "data", "pairs", "--task", "last-letter",
+        "--split", "train", "--count", "-1", "--out", dir.resolve("x.jsonl").toString()), "--count must be in");
+    assertFalse(Files.exists(dir.resolve("x.jsonl")));
+  }
+
+  private Path generated(String task, String split, int count, long seed) {
+    Path p = dir.resolve("problems-" + seed + ".jsonl");
+    assertEquals(0, CliRun.of("data", "generate", "--task", task, "--split", split, "--count", String.valueOf(count),
+        "--seed", String.valueOf(seed), "--out", p.toString()).code());
+    return p;
+  }
+
+  @Test
   void generateGsm8kLoadsTheShippedSplit() throws Exception {
     Path g = dir.resolve("g.jsonl");
     CliRun r = CliRun.of("data", "generate", "--task", "gsm8k", "--split", "test-id", "--out", g.toString());
