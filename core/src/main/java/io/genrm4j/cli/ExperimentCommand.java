@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
       "Each stage writes its outputs atomically and a stage-NAME.done marker in --out; rerunning skips finished "
           + "stages, so a killed run continues where it stopped.",
       "Profiles: mini (seconds, a smoke test), quick (tens of minutes for last-letter on 2 cores with two workers; "
-          + "word sorting longer), full (hours); measured durations: docs/results/. Their values: "
+          + "word sorting longer), full (about twice quick); measured durations: docs/results/. Their values: "
           + "core/src/main/resources/io/genrm4j/profiles/."
     })
 public final class ExperimentCommand implements Callable<Integer> {

@@ -20,7 +20,7 @@ import java.util.Map;
 /**
  * The sizes of one experiment run (see {@link Experiment}). Named profiles are the JSON files in
  * {@code core/src/main/resources/io/genrm4j/profiles/}, each value with its reason beside it: {@code mini} (seconds, for
- * tests), {@code quick} (the default; tens of minutes on 2 CPU cores), {@code full} (hours; best results). Measured
+ * tests), {@code quick} (the default; tens of minutes on 2 CPU cores), {@code full} (about twice quick; best results). Measured
  * times: docs/experiment.md and docs/results/. A file may override fields per task ({@link #forTask}).
  *
  * @param name profile name
