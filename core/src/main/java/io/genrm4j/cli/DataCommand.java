@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code genrm data generate|pairs|convert}: problem files, labelled pairs and conversions of the authors' release. */
@@ -41,11 +42,7 @@ public final class DataCommand implements Runnable {
   static final class Generate implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--task", required = true, description = "last-letter, word-sorting or gsm8k")
-    String task;
-
-    @Option(names = "--split", required = true, description = "train, test-id or test-ood (gsm8k: train, test-id)")
-    String split;
+    @Mixin ProblemDraw draw;
 
     /** Problems one run may write (they are held in memory until the atomic write). */
     static final int MAX_COUNT = 1_000_000;
@@ -53,24 +50,42 @@ public final class DataCommand implements Runnable {
     @Option(names = "--count", defaultValue = "0", description = "number of problems, at most 1000000 (gsm8k: 0 = all)")
     int count;
 
+    @Override
+    public Integer call() {
+      if (count < 0 || count > MAX_COUNT) { // all problems are held in memory before the atomic write
+        throw new UserException("--count must be in [0, " + MAX_COUNT + "], got " + count);
+      }
+      List<Problem> problems = draw.problems(count);
+      Jsonl.write(draw.out, problems);
+      spec.commandLine()
+          .getOut()
+          .println("records: " + problems.size() + " " + draw.task().name() + " " + draw.split + " problems -> "
+              + draw.out);
+      return 0;
+    }
+  }
+
+  /** Which problems a data command draws and where it writes them: task, split, seed, output file. */
+  static final class ProblemDraw {
+    @Option(names = "--task", required = true, description = "last-letter, word-sorting or gsm8k")
+    String task;
+
+    @Option(names = "--split", required = true, description = "train, test-id or test-ood (gsm8k: train, test-id)")
+    String split;
+
     @Option(names = "--seed", defaultValue = "1", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--out", required = true, description = "output JSONL file")
     Path out;
 
-    @Override
-    public Integer call() {
-      if (count < 0 || count > MAX_COUNT) { // all problems are held in memory before the atomic write
-        throw new UserException("--count must be in [0, " + MAX_COUNT + "], got " + count);
-      }
-      Task t = Tasks.byName(task);
-      List<Problem> problems = t.problems(Split.parse(split), count, seed);
-      Jsonl.write(out, problems);
-      spec.commandLine()
-          .getOut()
-          .println("records: " + problems.size() + " " + t.name() + " " + split + " problems -> " + out);
-      return 0;
+    Task task() {
+      return Tasks.byName(task);
+    }
+
+    /** {@code count} distinct problems of the split drawn from the seed (gsm8k: 0 = all). */
+    List<Problem> problems(int count) {
+      return task().problems(Split.parse(split), count, seed);
     }
   }
 
@@ -87,41 +102,30 @@ public final class DataCommand implements Runnable {
   static final class Pairs implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--task", required = true, description = "last-letter, word-sorting or gsm8k")
-    String task;
-
-    @Option(names = "--split", required = true, description = "train, test-id or test-ood (gsm8k: train, test-id)")
-    String split;
+    @Mixin ProblemDraw draw; // the seed draws the mistakes too
 
     @Option(names = "--count", required = true, description = "problems, two records each; at most 500000 (gsm8k: 0 "
         + "= all)")
     int count;
-
-    @Option(names = "--seed", defaultValue = "1", description = "draws the problems and the mistakes (default: "
-        + "${DEFAULT-VALUE})")
-    long seed;
-
-    @Option(names = "--out", required = true, description = "output JSONL file")
-    Path out;
 
     @Override
     public Integer call() {
       if (count < 0 || count > Generate.MAX_COUNT / 2) {
         throw new UserException("--count must be in [0, " + Generate.MAX_COUNT / 2 + "], got " + count);
       }
-      Task t = Tasks.byName(task);
-      java.util.Random rng = new java.util.Random(seed);
+      Task t = draw.task();
+      java.util.Random rng = new java.util.Random(draw.seed);
       List<Candidate> out = new java.util.ArrayList<>();
-      for (Problem p : t.problems(Split.parse(split), count, seed)) {
+      for (Problem p : draw.problems(count)) {
         String reference = t.solve(p);
         String perturbed = t.perturb(reference, rng);
         out.add(graded(t, p, "reference", reference));
         out.add(graded(t, p, "perturbed", perturbed));
       }
-      Jsonl.write(this.out, out);
+      Jsonl.write(draw.out, out);
       long correct = out.stream().filter(Candidate::correct).count();
       spec.commandLine().getOut().printf(Locale.ROOT, "records: %d (%d correct) from %d %s %s problems -> %s%n",
-          out.size(), correct, out.size() / 2, t.name(), split, this.out);
+          out.size(), correct, out.size() / 2, t.name(), draw.split, draw.out);
       return 0;
     }
 
