@@ -48,7 +48,7 @@ public record ReportMetrics(String task, ExperimentProfile profile, long seed, M
    * {@code aurocRightLength}: the AUROC among candidates whose answer has the reference answer's length, where a
    * length shortcut cannot help (NaN with one label only). {@code scoreSd}: the scores' standard deviation
    * ({@link VerifierMetrics#standardDeviation}): a verifier that did not train gives every candidate nearly the same
-   * score (issue #21: 0.000-0.04 for the direct verifiers), and its Best-of-N then follows differences that mean
+   * score (issue #21: 0.000-0.08 for the direct verifiers), and its Best-of-N then follows differences that mean
    * nothing.
    */
   public record VerifierQuality(double accuracy, double auroc, double aurocRightLength, double ece, double brier,
