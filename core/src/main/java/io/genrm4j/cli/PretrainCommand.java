@@ -24,17 +24,19 @@ import picocli.CommandLine.Spec;
     name = "pretrain",
     mixinStandardHelpOptions = true,
     description = {
-      "Build a pretrained base for the experiment's models: a model of the preset's shape trained on related list "
-          + "tasks over the name pool at 1-10 items (first, second, second-to-last letters, last letters reversed), "
-          + "as solutions and as direct Yes/No verification of candidates with the generator's error types "
-          + "(related-lists-cot adds CoT rationales; related-lists-cot-coupled continues the shipped base with CoT "
-          + "rationales in the coupled layout); last-letter appears as solutions only, never verified. Kept in "
-          + "the cache "
+      "Build a pretrained base for the experiment's models: a model of the preset's shape trained on list tasks "
+          + "related to the target task, at every length, as solutions and as direct Yes/No verification of "
+          + "candidates with the generator's error types; the target task appears as solutions only, never "
+          + "verified. related-lists* bases are for last-letter (first, second, second-to-last letters, last "
+          + "letters reversed over the name pool, 1-10 items; related-lists-cot adds CoT rationales; "
+          + "related-lists-cot-coupled continues the shipped base with CoT rationales in the coupled layout); "
+          + "related-words* bases are for word sorting (sort by length, by ending, descending over the word pool, "
+          + "1-8 words; related-words-cot adds CoT rationales). Kept in the cache "
           + "(-Dgenrm4j.cache, $GENRM4J_CACHE or ~/.cache/genrm4j) under the recipe's name and hash; built once. "
-          + "Prints the base's greedy last-letter accuracy at 3, 6, 8 and 10 names and its direct-verification AUROC "
-          + "on the closest related task (8-10 items) and on 6-name last-letter, which it never saw verified; with "
-          + "CoT items, also the CoT judgement's AUROC given the oracle's rationale (related task at 8-10 items, "
-          + "last-letter at 3 and 6 names)."
+          + "Prints the base's greedy accuracy on the target task in and out of distribution and at the longest "
+          + "lengths, and its direct-verification AUROC on the closest related task (longest lengths) and on the "
+          + "target task out of distribution, which it never saw verified; with CoT items, also the CoT judgement's "
+          + "AUROC given the oracle's rationale."
     })
 public final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--base", defaultValue = "related-lists", description = "recipe: ${COMPLETION-CANDIDATES} "
@@ -68,16 +70,16 @@ public final class PretrainCommand implements Callable<Integer> {
     }
     System.setProperty("ai.djl.offline", "true");
     PrintWriter out = spec.commandLine().getOut();
-    Path dir = Pretraining.ensure(r, preset, Experiment.tokenizer(Tasks.LAST_LETTER),
+    Path dir = Pretraining.ensure(r, preset, Experiment.tokenizer(Tasks.byName(r.target())),
         n -> Cli.progress("pretrain " + base, n, "steps"), System.err);
     JsonNode b = Pretraining.readInfo(dir);
     out.println("base " + base + " (" + preset + "): " + dir);
     out.printf(Locale.ROOT, "trained %d steps, %.0f s, final loss %.3f; corpus %s%n", b.get("steps").asInt(),
         b.get("seconds").asDouble(), b.get("final_loss").asDouble(), b.get("corpus"));
     JsonNode a = b.get("abilities");
-    JsonNode solved = a.get("last_letter_greedy_solved");
-    StringBuilder line = new StringBuilder("last-letter solved greedily:");
-    solved.fields().forEachRemaining(e -> line.append(String.format(Locale.ROOT, " %s names %.0f%%,", e.getKey(),
+    JsonNode solved = a.get(r.target().replace('-', '_') + "_greedy_solved");
+    StringBuilder line = new StringBuilder(r.target() + " solved greedily:");
+    solved.fields().forEachRemaining(e -> line.append(String.format(Locale.ROOT, " %s items %.0f%%,", e.getKey(),
         100 * e.getValue().asDouble())));
     out.println(line.substring(0, line.length() - 1));
     a.fields().forEachRemaining(e -> {

@@ -2,6 +2,8 @@ package io.genrm4j.eval;
 
 import io.genrm4j.task.BaseCorpus;
 import io.genrm4j.task.RelatedListTask;
+import io.genrm4j.task.RelatedWordTask;
+import io.genrm4j.task.WordSortingTask;
 import io.genrm4j.util.UserException;
 import io.genrm4j.verify.RationalePositions;
 import java.nio.charset.StandardCharsets;
@@ -66,6 +68,22 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
         perTaskAndKind, seed);
   }
 
+  /**
+   * Solutions of the related word tasks and of word sorting, the related word tasks written in {@code kinds}; 1-8
+   * words.
+   */
+  private static BaseCorpus.Spec relatedWords(List<BaseCorpus.Kind> kinds, int perTaskAndKind, long seed) {
+    List<String> solutions = new ArrayList<>(RelatedWordTask.NAMES);
+    solutions.add(WordSortingTask.NAME);
+    return new BaseCorpus.Spec(solutions, RelatedWordTask.NAMES, kinds, RelatedWordTask.MIN_ITEMS,
+        RelatedWordTask.MAX_ITEMS, perTaskAndKind, seed);
+  }
+
+  /** The target task this base is for (its corpus holds that task's solutions). */
+  public String target() {
+    return corpus.target();
+  }
+
   private static final Map<String, BaseRecipe> NAMED = new LinkedHashMap<>();
 
   static {
@@ -92,6 +110,11 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
     // weight (probe 0.91-0.96 within a length) and at chance on 6 names, a length it never compared at.
     add(new BaseRecipe("related-lists-cot-coupled", relatedLists(all, all, both, 1500, 20261206L), 1000, 16, 1e-3,
         30, "related-lists-two-phase", new CotLayout(RationalePositions.COUPLED, 30f)));
+    // Word sorting's bases, in last-letter's two steps: solutions and weighted direct labels at lr 3e-3, then
+    // verification (direct and CoT, the judgement weighing 30) at lr 1e-3 with the solutions replayed.
+    add(new BaseRecipe("related-words", relatedWords(direct, 4000, 20261207L), 3000, 16, 3e-3, 50));
+    add(new BaseRecipe("related-words-cot", relatedWords(both, 1500, 20261208L), 1000, 16, 1e-3, 30,
+        "related-words", new CotLayout(RationalePositions.SOLUTION, 30f)));
     // Ablations (issue #21): no verification text at all, and without the related task closest to last-letter.
     add(new BaseRecipe("related-lists-no-verification", relatedLists(all, List.of(), direct, 3000), 2000, 16,
         3e-3, 1));
@@ -100,6 +123,7 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
     // For tests: the same corpus shape, a few dozen items and steps.
     add(new BaseRecipe("test", relatedLists(all, all, both, 8), 4, 4, 3e-3, 1));
     add(new BaseRecipe("test-second-phase", relatedLists(all, all, direct, 4, 7L), 2, 4, 1e-3, 30, "test"));
+    add(new BaseRecipe("test-words", relatedWords(both, 6, 9L), 4, 4, 3e-3, 1));
     add(new BaseRecipe("test-cot-coupled", relatedLists(all, all, both, 4, 8L), 2, 4, 1e-3, 30, "test",
         new CotLayout(RationalePositions.COUPLED, 30f)));
   }

@@ -15,7 +15,6 @@ import io.genrm4j.task.AlgorithmicTask;
 import io.genrm4j.task.BaseCorpus;
 import io.genrm4j.task.Problem;
 import io.genrm4j.task.Prompts;
-import io.genrm4j.task.RelatedListTask;
 import io.genrm4j.task.Tasks;
 import io.genrm4j.train.TokenExample;
 import io.genrm4j.train.TrainConfig;
@@ -210,37 +209,46 @@ public final class Pretraining {
   }
 
   /**
-   * What the base can do before any fine-tuning, on fresh problems: greedy last-letter solutions at 3 (in
-   * distribution), 6, 8 and 10 names; direct verification of the closest related task at 8-10 items; and direct
-   * verification of last-letter at 6 names, which it never read (only transfer can make that AUROC exceed 0.5).
-   * When the corpus holds CoT items, also the CoT judgement given the oracle's rationale ({@link OracleVerdictProbe})
-   * on the closest related task at 8-10 items and, zero-shot, on last-letter at 3 and 6 names.
+   * What the base can do before any fine-tuning, on fresh problems of its target task T (last-letter or word
+   * sorting): greedy T solutions at 3 items (in distribution), at T's out-of-distribution length and at the corpus's
+   * two longest lengths but one (last-letter: 3, 6, 8, 10 names); direct verification of the closest related task at
+   * the corpus's three longest lengths; and direct verification of T at its out-of-distribution length, which it
+   * never read (only transfer can make that AUROC exceed 0.5). When the corpus holds CoT items, also the CoT
+   * judgement given the oracle's rationale ({@link OracleVerdictProbe}) on the closest related task at the three
+   * longest lengths and, zero-shot, on T at 3 items and its out-of-distribution length. Keys start with T's name
+   * ({@code last_letter_greedy_solved}).
    */
   static ObjectNode abilities(LlamaModel m, CharTokenizer tok, BaseRecipe r, long seed, int count) {
     ObjectNode o = Jsonl.MAPPER.createObjectNode();
-    AlgorithmicTask last = Tasks.LAST_LETTER;
+    AlgorithmicTask target = (AlgorithmicTask) Tasks.byName(r.target());
+    String key = target.name().replace('-', '_');
+    int ood = target.oodLength();
+    int max = r.corpus().maxItems();
+    int[] longest = {max - 2, max - 1, max};
+    String longestKey = "_" + (max - 2) + "_to_" + max;
     Random rng = new Random(seed);
-    ObjectNode solved = o.putObject("last_letter_greedy_solved");
-    for (int n : new int[] {3, 6, 8, 10}) {
-      List<Problem> ps = fresh(last, n, count, rng);
+    ObjectNode solved = o.putObject(key + "_greedy_solved");
+    for (int n : new int[] {3, ood, max - 2, max}) {
+      List<Problem> ps = fresh(target, n, count, rng);
       List<String> prompts = ps.stream().map(p -> FORMAT.solve(p.question())).toList();
-      int max = tok.encode(ps.get(0).referenceSolution()).length * 3 / 2 + 16;
-      List<Generation> gens = new Generator(m, tok).generate(prompts, SamplingParams.greedy(max));
+      int maxTokens = tok.encode(ps.get(0).referenceSolution()).length * 3 / 2 + 16;
+      List<Generation> gens = new Generator(m, tok).generate(prompts, SamplingParams.greedy(maxTokens));
       int right = 0;
       for (int i = 0; i < ps.size(); i++) {
-        right += last.grade(ps.get(i), gens.get(i).text()).correct() ? 1 : 0;
+        right += target.grade(ps.get(i), gens.get(i).text()).correct() ? 1 : 0;
       }
       solved.put(String.valueOf(n), right / (double) ps.size());
     }
-    AlgorithmicTask closest = RelatedListTask.named(RelatedListTask.NAMES.get(RelatedListTask.NAMES.size() - 1));
-    o.set(closest.name() + "_direct_8_to_10", directQuality(m, tok, closest, new int[] {8, 9, 10}, count * 2, rng));
-    o.set("last_letter_direct_6_zero_shot", directQuality(m, tok, last, new int[] {6}, count * 2, rng));
+    List<String> related = BaseCorpus.relatedTo(target.name());
+    AlgorithmicTask closest = BaseCorpus.related(related.get(related.size() - 1));
+    o.set(closest.name() + "_direct" + longestKey, directQuality(m, tok, closest, longest, count * 2, rng));
+    o.set(key + "_direct_" + ood + "_zero_shot", directQuality(m, tok, target, new int[] {ood}, count * 2, rng));
     if (r.corpus().verificationKinds().contains(BaseCorpus.Kind.COT)) {
       RationalePositions rp = r.cot().positions();
-      o.set(closest.name() + "_cot_judgement_8_to_10",
-          cotJudgement(m, tok, rp, closest, new int[] {8, 9, 10}, count * 2, rng));
-      for (int n : new int[] {3, 6}) {
-        o.set("last_letter_cot_judgement_" + n + "_zero_shot", cotJudgement(m, tok, rp, last, new int[] {n},
+      o.set(closest.name() + "_cot_judgement" + longestKey, cotJudgement(m, tok, rp, closest, longest, count * 2,
+          rng));
+      for (int n : new int[] {3, ood}) {
+        o.set(key + "_cot_judgement_" + n + "_zero_shot", cotJudgement(m, tok, rp, target, new int[] {n},
             count * 2, rng));
       }
     }

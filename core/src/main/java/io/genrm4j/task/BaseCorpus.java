@@ -8,9 +8,10 @@ import java.util.Set;
 
 /**
  * The text a pretrained base learns from (issue #21 step 2, standing in for the paper's pretrained Gemma): list tasks
- * over the same name pool at every length from 1 to 10 items, in three formats: solutions, direct Yes/No
- * verification of candidates, and re-solve-and-compare rationales. The target tasks may appear as solutions only;
- * verification text is drawn from the related tasks ({@link RelatedListTask}), never from a target task, so whatever
+ * over the target task's pool at every length (names, 1 to 10 items; words, 1 to 8), in three formats: solutions,
+ * direct Yes/No verification of candidates, and re-solve-and-compare rationales. The target tasks may appear as
+ * solutions only; verification text is drawn from the related tasks ({@link RelatedListTask},
+ * {@link RelatedWordTask}), never from a target task, so whatever
  * a verifier fine-tuned from the base knows about verifying the target out of distribution it learned by transfer.
  *
  * <p>Problems come from the training half of the problem space ({@link AlgorithmicTask#inTestIdHalf} false), so no
@@ -32,8 +33,7 @@ public final class BaseCorpus {
   /**
    * What the corpus holds.
    *
-   * @param solutionTasks tasks written as solutions (related tasks by {@link RelatedListTask#NAMES}, or a target
-   *     task's name from {@link Tasks})
+   * @param solutionTasks tasks written as solutions (related tasks, or a target task's name from {@link Tasks})
    * @param verificationTasks related tasks also written as verification (never a target task)
    * @param verificationKinds the verification formats written ({@link Kind#DIRECT}, {@link Kind#COT})
    * @param minItems shortest list
@@ -48,7 +48,7 @@ public final class BaseCorpus {
         throw new IllegalArgumentException("a verification format is DIRECT or COT");
       }
       for (String t : verificationTasks) {
-        if (!RelatedListTask.NAMES.contains(t)) {
+        if (!isRelated(t)) {
           throw new IllegalArgumentException("verification text may only come from related tasks, not '" + t + "'");
         }
       }
@@ -56,6 +56,31 @@ public final class BaseCorpus {
         throw new IllegalArgumentException("bad corpus sizes " + minItems + ".." + maxItems + " x " + perTaskAndKind);
       }
     }
+
+    /** The target task the corpus is for: its one solution task that is not a related task. */
+    public String target() {
+      return solutionTasks.stream().filter(t -> !isRelated(t)).findFirst()
+          .orElseThrow(() -> new IllegalStateException("a corpus without a target task: " + solutionTasks));
+    }
+  }
+
+  /** Whether {@code name} is a related task (which alone may be written as verification). */
+  static boolean isRelated(String name) {
+    return RelatedListTask.NAMES.contains(name) || RelatedWordTask.NAMES.contains(name);
+  }
+
+  /** The related tasks of a target task, the closest to it last. */
+  public static List<String> relatedTo(String target) {
+    return switch (target) {
+      case LastLetterTask.NAME -> RelatedListTask.NAMES;
+      case WordSortingTask.NAME -> RelatedWordTask.NAMES;
+      default -> throw new IllegalArgumentException("no related tasks for " + target);
+    };
+  }
+
+  /** A related task by name. */
+  public static AlgorithmicTask related(String name) {
+    return RelatedListTask.NAMES.contains(name) ? RelatedListTask.named(name) : RelatedWordTask.named(name);
   }
 
   /**
@@ -67,8 +92,8 @@ public final class BaseCorpus {
 
   /** The task of a corpus name: a related task or a target task. */
   static AlgorithmicTask task(String name) {
-    if (RelatedListTask.NAMES.contains(name)) {
-      return RelatedListTask.named(name);
+    if (isRelated(name)) {
+      return related(name);
     }
     if (Tasks.byName(name) instanceof AlgorithmicTask a) {
       return a;

@@ -16,7 +16,7 @@ class PretrainCommandTest {
     try {
       CliRun r = CliRun.of("pretrain", "--base", "test", "--preset", "test", "--cache", tmp.toString());
       assertEquals(0, r.code(), r.err());
-      assertTrue(r.out().contains("last-letter solved greedily: 3 names") && r.out().contains("AUROC"), r.out());
+      assertTrue(r.out().contains("last-letter solved greedily: 3 items") && r.out().contains("AUROC"), r.out());
       try (var dirs = Files.list(tmp.resolve("bases"))) {
         Path dir = dirs.filter(p -> p.getFileName().toString().startsWith("test-test-")).findFirst().orElseThrow();
         assertTrue(Files.exists(dir.resolve("base.json")) && Files.exists(dir.resolve("config.json")));

@@ -92,6 +92,29 @@ class PretrainingTest {
   }
 
   @Test
+  void aWordSortingBaseMeasuresWhatItCanDoOnWordSorting() throws Exception {
+    BaseRecipe r = BaseRecipe.named("test-words");
+    assertEquals("word-sorting", r.target());
+    CharTokenizer tok = Experiment.tokenizer(Tasks.WORD_SORTING);
+    ByteArrayOutputStream said = new ByteArrayOutputStream();
+    Path dir = Pretraining.ensure(r, "test", tok, n -> new me.tongfei.progressbar.ProgressBar("t", n),
+        new PrintStream(said, true, StandardCharsets.UTF_8));
+    JsonNode a = Pretraining.readInfo(dir).get("abilities");
+    assertEquals(List.of("3", "5", "6", "8"), iterate(a.get("word_sorting_greedy_solved").fieldNames()));
+    for (String k : new String[] {"sort-descending_direct_6_to_8", "word_sorting_direct_5_zero_shot",
+        "sort-descending_cot_judgement_6_to_8", "word_sorting_cot_judgement_5_zero_shot"}) {
+      double auroc = a.get(k).get("auroc").asDouble();
+      assertTrue(auroc >= 0 && auroc <= 1, k + " in " + a);
+    }
+  }
+
+  private static List<String> iterate(java.util.Iterator<String> it) {
+    List<String> out = new java.util.ArrayList<>();
+    it.forEachRemaining(out::add);
+    return out;
+  }
+
+  @Test
   void aSecondPhaseContinuesTheFirstPhasesBase() throws Exception {
     CharTokenizer tok = Experiment.tokenizer(Tasks.LAST_LETTER);
     ByteArrayOutputStream said = new ByteArrayOutputStream();

@@ -34,6 +34,47 @@ class BaseCorpusTest {
   }
 
   @Test
+  void relatedWordTasksSortInTheirOwnOrder() {
+    List<String> w = List.of("pear", "apple", "fig", "kiwi");
+    assertEquals("apple fig kiwi pear", Tasks.WORD_SORTING.answer(w));
+    assertEquals("fig kiwi pear apple", RelatedWordTask.named("sort-by-length").answer(w));
+    assertEquals("cod dove bat ant", RelatedWordTask.named("sort-by-ending").answer(List.of("bat", "cod", "ant", "dove")),
+        "doc < evod < tab < tna");
+    assertEquals("pear kiwi fig apple", RelatedWordTask.named("sort-descending").answer(w));
+    assertEquals("Sort descending: pear fig\npear fig -> pear\nfig -> fig\nThe answer is pear fig.",
+        RelatedWordTask.named("sort-descending").question(List.of("pear", "fig")) + "\n"
+            + RelatedWordTask.named("sort-descending").solve(List.of("pear", "fig")));
+    assertEquals(List.of("sort-by-length", "sort-by-ending", "sort-descending"), BaseCorpus.relatedTo("word-sorting"));
+    assertThrows(IllegalArgumentException.class, () -> RelatedWordTask.named("word-sorting"));
+  }
+
+  @Test
+  void aWordCorpusVerifiesRelatedWordTasksOnlyAtOneToEightWords() {
+    BaseCorpus.Spec spec = new BaseCorpus.Spec(List.of("sort-by-length", "sort-descending", "word-sorting"),
+        List.of("sort-by-length", "sort-descending"), List.of(BaseCorpus.Kind.DIRECT, BaseCorpus.Kind.COT),
+        RelatedWordTask.MIN_ITEMS, RelatedWordTask.MAX_ITEMS, 200, 4L);
+    assertEquals("word-sorting", spec.target());
+    assertThrows(IllegalArgumentException.class, () -> new BaseCorpus.Spec(List.of("word-sorting"),
+        List.of("word-sorting"), List.of(BaseCorpus.Kind.DIRECT), 1, 8, 5, 1L));
+    Set<Integer> lengths = new HashSet<>();
+    int[] yesNo = new int[2];
+    for (BaseCorpus.Item i : BaseCorpus.items(spec)) {
+      AlgorithmicTask t = BaseCorpus.task(i.task());
+      List<String> words = t.words(i.problem().question());
+      lengths.add(words.size());
+      assertFalse(AlgorithmicTask.inTestIdHalf(words), i.problem().question());
+      assertEquals(t.grade(i.problem(), i.candidate()).correct(), i.correct(), i.candidate());
+      if (i.task().equals("word-sorting")) {
+        assertEquals(BaseCorpus.Kind.SOLUTION, i.kind(), "word sorting appears as solutions only");
+      } else if (i.kind() != BaseCorpus.Kind.SOLUTION) {
+        yesNo[i.correct() ? 0 : 1]++;
+      }
+    }
+    assertEquals(Set.of(1, 2, 3, 4, 5, 6, 7, 8), lengths);
+    assertTrue(yesNo[0] > 300 && yesNo[1] > 300, yesNo[0] + " Yes, " + yesNo[1] + " No");
+  }
+
+  @Test
   void theTargetTaskIsNeverVerified() {
     assertThrows(IllegalArgumentException.class, () -> new BaseCorpus.Spec(List.of("last-letter"),
         List.of("last-letter"), List.of(BaseCorpus.Kind.DIRECT), 1, 10, 5, 1L));
@@ -79,7 +120,7 @@ class BaseCorpusTest {
   void everyMistakeTypeChangesTheSolutionAndMostAreWrong() {
     Random rng = new Random(3);
     for (AlgorithmicTask t : List.of(Tasks.LAST_LETTER, RelatedListTask.named("second-letters"),
-        RelatedListTask.named("last-letters-reversed"))) {
+        RelatedListTask.named("last-letters-reversed"), RelatedWordTask.named("sort-by-ending"))) {
       for (AlgorithmicTask.Mistake m : AlgorithmicTask.Mistake.values()) {
         int wrong = 0;
         for (int i = 0; i < 50; i++) {
