@@ -179,7 +179,7 @@ class PretrainingTest {
 
   @Test
   void theShippedBasesAreUnpackedNotBuilt() throws Exception {
-    for (String name : List.of("related-lists-two-phase", "related-lists-cot-coupled")) {
+    for (String name : List.of("related-lists-two-phase", "related-lists-cot-coupled", "related-words-cot")) {
       theShippedBaseIsUnpackedNotBuilt(BaseRecipe.named(name));
     }
   }
