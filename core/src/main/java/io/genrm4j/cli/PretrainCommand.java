@@ -77,7 +77,7 @@ public final class PretrainCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "trained %d steps, %.0f s, final loss %.3f; corpus %s%n", b.get("steps").asInt(),
         b.get("seconds").asDouble(), b.get("final_loss").asDouble(), b.get("corpus"));
     JsonNode a = b.get("abilities");
-    JsonNode solved = a.get(r.target().replace('-', '_') + "_greedy_solved");
+    JsonNode solved = a.get(Pretraining.greedySolvedKey(r.target()));
     StringBuilder line = new StringBuilder(r.target() + " solved greedily:");
     solved.fields().forEachRemaining(e -> line.append(String.format(Locale.ROOT, " %s items %.0f%%,", e.getKey(),
         100 * e.getValue().asDouble())));

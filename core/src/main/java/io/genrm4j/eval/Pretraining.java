@@ -15,7 +15,6 @@ import io.genrm4j.task.AlgorithmicTask;
 import io.genrm4j.task.BaseCorpus;
 import io.genrm4j.task.Problem;
 import io.genrm4j.task.Prompts;
-import io.genrm4j.task.Tasks;
 import io.genrm4j.train.TokenExample;
 import io.genrm4j.train.TrainConfig;
 import io.genrm4j.train.Trainer;
@@ -220,14 +219,14 @@ public final class Pretraining {
    */
   static ObjectNode abilities(LlamaModel m, CharTokenizer tok, BaseRecipe r, long seed, int count) {
     ObjectNode o = Jsonl.MAPPER.createObjectNode();
-    AlgorithmicTask target = (AlgorithmicTask) Tasks.byName(r.target());
-    String key = target.name().replace('-', '_');
+    AlgorithmicTask target = BaseCorpus.task(r.target());
+    String key = abilityPrefix(target.name());
     int ood = target.oodLength();
     int max = r.corpus().maxItems();
     int[] longest = {max - 2, max - 1, max};
     String longestKey = "_" + (max - 2) + "_to_" + max;
     Random rng = new Random(seed);
-    ObjectNode solved = o.putObject(key + "_greedy_solved");
+    ObjectNode solved = o.putObject(greedySolvedKey(target.name()));
     for (int n : new int[] {3, ood, max - 2, max}) {
       List<Problem> ps = fresh(target, n, count, rng);
       List<String> prompts = ps.stream().map(p -> FORMAT.solve(p.question())).toList();
@@ -253,6 +252,16 @@ public final class Pretraining {
       }
     }
     return o;
+  }
+
+  /** The prefix of a target task's keys in {@code abilities}: its name in snake case ({@code last_letter}). */
+  private static String abilityPrefix(String target) {
+    return target.replace('-', '_');
+  }
+
+  /** The {@code abilities} key of the target task's greedy accuracy by list length. */
+  public static String greedySolvedKey(String target) {
+    return abilityPrefix(target) + "_greedy_solved";
   }
 
   /** Half correct, half one-mistake candidates of {@code t} at {@code lengths}, in turn; labels by the grader. */

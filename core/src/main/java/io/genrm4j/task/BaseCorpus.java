@@ -91,7 +91,7 @@ public final class BaseCorpus {
       String rationaleBody) {}
 
   /** The task of a corpus name: a related task or a target task. */
-  static AlgorithmicTask task(String name) {
+  public static AlgorithmicTask task(String name) {
     if (isRelated(name)) {
       return related(name);
     }
