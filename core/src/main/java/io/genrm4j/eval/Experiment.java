@@ -44,6 +44,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import me.tongfei.progressbar.ProgressBar;
 
 /**
@@ -103,7 +104,7 @@ public final class Experiment {
     this.task = task;
     this.oracle = task.oracle().orElseThrow(
         () -> new UserException(task.name() + ": the experiment needs an algorithmic task with an oracle"));
-    this.prof = prof.forTask(task.name());
+    this.prof = prof;
     this.seed = seed;
     this.dir = dir;
     this.err = err;
@@ -123,6 +124,8 @@ public final class Experiment {
   /**
    * Runs (or resumes) the experiment of one task in {@code dir}; the verifier stages run on up to {@code workers}
    * threads at once (see {@link #defaultWorkers()}).
+   *
+   * @param prof the profile as run on this task ({@link ExperimentProfile#forTask}, then any field set by hand)
    */
   public static Result run(Task task, ExperimentProfile prof, long seed, int workers, RunDir dir, PrintStream err) {
     Experiment e = new Experiment(task, prof, seed, dir, err);
@@ -133,16 +136,17 @@ public final class Experiment {
    * Runs several tasks: one subdirectory per task and, with more than one task, {@code summary.json} and
    * {@code summary.md} (test-ood Best-of-N at the largest N per task and the average) in {@code dir}.
    */
-  public static List<Result> runTasks(List<Task> tasks, ExperimentProfile prof, long seed, int workers, RunDir dir,
-      PrintStream err) {
+  public static List<Result> runTasks(List<Task> tasks, Function<Task, ExperimentProfile> profiles, long seed,
+      int workers, RunDir dir, PrintStream err) {
     List<Result> out = new ArrayList<>();
     if (tasks.size() == 1) {
-      out.add(run(tasks.get(0), prof, seed, workers, dir, err));
+      out.add(run(tasks.get(0), profiles.apply(tasks.get(0)), seed, workers, dir, err));
       return out;
     }
     for (Task t : tasks) {
-      out.add(run(t, prof, seed, workers, dir.task(t.name()), err));
+      out.add(run(t, profiles.apply(t), seed, workers, dir.task(t.name()), err));
     }
+    ExperimentProfile prof = profiles.apply(tasks.get(0)); // the summary's name and N
     Path json = dir.summaryJson();
     Path md = dir.summaryMarkdown();
     if (out.stream().anyMatch(Result::didWork) || !Files.exists(json) || !Files.exists(md)) {

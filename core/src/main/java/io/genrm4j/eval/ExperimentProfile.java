@@ -163,24 +163,14 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
   }
 
   /**
-   * This profile as run on {@code task}: the same, except for the fields its file overrides for that task; a field
-   * already changed from the named profile's value ({@link #with}) keeps its value.
+   * This profile as run on {@code task}: the same, except for the fields its file overrides for that task. Apply it
+   * before any field set by hand ({@link #with}), so that a value set by hand is the value run even where it equals
+   * the profile's own (word sorting's {@code --set cotPositions=coupled} ran {@code solution} until 2026-12-05).
    */
   public ExperimentProfile forTask(String task) {
     ProfileFile f = NAMED.get(name);
     ObjectNode fields = f == null ? null : f.taskOverrides().get(task);
-    if (fields == null) {
-      return this;
-    }
-    ObjectNode mine = READER.valueToTree(this);
-    ObjectNode base = READER.valueToTree(f.profile());
-    ObjectNode unchanged = fields.deepCopy();
-    fields.fieldNames().forEachRemaining(k -> {
-      if (!mine.get(k).equals(base.get(k))) {
-        unchanged.remove(k);
-      }
-    });
-    return overriddenBy(unchanged);
+    return fields == null ? this : overriddenBy(fields);
   }
 
   /**

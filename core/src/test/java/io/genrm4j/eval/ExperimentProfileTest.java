@@ -69,8 +69,13 @@ class ExperimentProfileTest {
     assertEquals(false, p.leakFreeVerifierData());
     assertEquals(1e-3, p.verLr());
     assertEquals("sequential", p.cotPositions());
-    assertEquals(500, p.forTask("word-sorting").genSteps(), "a value set by hand is not overridden per task");
-    assertEquals(3000, quick.with(java.util.Map.of("verLr", "1e-3")).forTask("word-sorting").genSteps());
+    ExperimentProfile ws = quick.forTask("word-sorting");
+    assertEquals(500, ws.with(java.util.Map.of("genSteps", "500")).genSteps(), "set by hand wins over the task's");
+    assertEquals(3000, ws.with(java.util.Map.of("verLr", "1e-3")).genSteps());
+    // word sorting overrides cotPositions; a value set by hand equal to the profile's own is still the value run
+    assertEquals("solution", ws.cotPositions());
+    assertEquals("coupled", quick.cotPositions());
+    assertEquals("coupled", ws.with(java.util.Map.of("cotPositions", "coupled")).cotPositions());
     assertEquals(quick, quick.with(java.util.Map.of()));
     UserException unknown = assertThrows(UserException.class, () -> quick.with(java.util.Map.of("nope", "1")));
     assertTrue(unknown.getMessage().startsWith("--set: ") && unknown.getMessage().contains("nope")
