@@ -113,14 +113,6 @@ public abstract class AlgorithmicTask implements Task, Oracle {
     return otherPick(truth, rng);
   }
 
-  /**
-   * A solution of {@code words} with one item mis-copied as the generator mis-copies them;
-   * {@link Mistake#MISCOPIED_ITEM} unless a task knows better. Only {@link #perturb} uses it.
-   */
-  protected String realisticMiscopy(List<String> words, Random rng) {
-    return withMistake(words, Mistake.MISCOPIED_ITEM, rng);
-  }
-
   /** A wrong final answer as the generator writes them; {@link #wrongAnswer} unless a task knows better. */
   protected String realisticWrongAnswer(String answer, Random rng) {
     return wrongAnswer(answer, rng);
@@ -375,8 +367,8 @@ public abstract class AlgorithmicTask implements Task, Oracle {
   /**
    * One mistake of the kinds the generator makes, a third each: for a correct, well-formed solution, a wrong pick
    * from the real distribution of picks ({@link #realisticPick}) at a random step, carried through to the answer; an
-   * item mis-copied ({@link #realisticMiscopy}: by default as another pool word, its pick consistent with the copy,
-   * which only comparing a line with the question catches); or a wrong final answer ({@link #realisticWrongAnswer}), also the fallback when the others leave the
+   * item mis-copied as another pool word, its pick consistent with the copy (only comparing a line with the question
+   * catches it); or a wrong final answer ({@link #realisticWrongAnswer}), also the fallback when the others leave the
    * answer unchanged. Issue #21: the verifier data's fill-ins were uniform letters, which real wrong candidates are
    * not.
    */
@@ -391,7 +383,7 @@ public abstract class AlgorithmicTask implements Task, Oracle {
       List<String> words = wordsOf(parsed);
       if (lines(steps(words, -1, null)).equals(lines)) {
         for (int attempt = 0; attempt < 20; attempt++) {
-          String bad = kind == 0 ? withRealisticPick(words, rng) : realisticMiscopy(words, rng);
+          String bad = kind == 0 ? withRealisticPick(words, rng) : withMistake(words, Mistake.MISCOPIED_ITEM, rng);
           if (bad != null && !answersMatch(old, extractAnswer(bad))) {
             return bad;
           }
