@@ -13,7 +13,6 @@ import io.genrm4j.util.AtomicFiles;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,19 +67,19 @@ public final class ExperimentCommand implements Callable<Integer> {
       throw new UserException("--workers must be at least 1, got " + workers);
     }
     ExperimentProfile named = ExperimentProfile.named(profile);
-    Function<Task, ExperimentProfile> profiles = t -> named.forTask(t.name()).with(set);
     List<Task> tasks = switch (task) {
       case "all" -> List.of(Tasks.LAST_LETTER, Tasks.WORD_SORTING);
       case "last-letter", "word-sorting" -> List.of(Tasks.byName(task));
       default -> throw new UserException("unknown task '" + task + "' (expected last-letter, word-sorting or all)");
     };
-    tasks.forEach(profiles::apply); // a bad --set fails here, before any stage runs
-    ExperimentProfile prof = profiles.apply(tasks.get(0)); // the tables' name and N
+    Map<Task, ExperimentProfile> profiles = new LinkedHashMap<>(); // a bad --set fails here, before any stage runs
+    tasks.forEach(t -> profiles.put(t, named.forTask(t.name()).with(set)));
+    ExperimentProfile prof = profiles.get(tasks.get(0)); // the tables' name and N
     var outStream = spec.commandLine().getOut();
     if (seeds != null && !seeds.isEmpty()) {
       Map<Long, List<Experiment.Result>> bySeed = new LinkedHashMap<>();
       for (long s : seeds) {
-        bySeed.put(s, Experiment.runTasks(tasks, profiles, s, workers, new RunDir(out.resolve("seed-" + s)), System.err));
+        bySeed.put(s, Experiment.runTasks(profiles, s, workers, new RunDir(out.resolve("seed-" + s)), System.err));
       }
       String table = ExperimentReport.seedsTable(bySeed, prof).render();
       AtomicFiles.writeString(out.resolve("seeds.md"), table);
@@ -88,7 +87,7 @@ public final class ExperimentCommand implements Callable<Integer> {
       outStream.flush();
       return 0;
     }
-    List<Experiment.Result> results = Experiment.runTasks(tasks, profiles, seed, workers, new RunDir(out), System.err);
+    List<Experiment.Result> results = Experiment.runTasks(profiles, seed, workers, new RunDir(out), System.err);
     for (Experiment.Result r : results) {
       long ran = r.stages().stream().filter(Stages.Record::ran).count();
       outStream.printf("%s: %d stages run, %d already done; report in %s%n", r.metrics().get("task").asText(), ran,

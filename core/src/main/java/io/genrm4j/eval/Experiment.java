@@ -44,7 +44,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import me.tongfei.progressbar.ProgressBar;
 
 /**
@@ -133,20 +132,20 @@ public final class Experiment {
   }
 
   /**
-   * Runs several tasks: one subdirectory per task and, with more than one task, {@code summary.json} and
-   * {@code summary.md} (test-ood Best-of-N at the largest N per task and the average) in {@code dir}.
+   * Runs several tasks, each with its profile (in the map's order): one subdirectory per task and, with more than one
+   * task, {@code summary.json} and {@code summary.md} (test-ood Best-of-N at the largest N per task and the average)
+   * in {@code dir}.
    */
-  public static List<Result> runTasks(List<Task> tasks, Function<Task, ExperimentProfile> profiles, long seed,
-      int workers, RunDir dir, PrintStream err) {
+  public static List<Result> runTasks(Map<Task, ExperimentProfile> profiles, long seed, int workers, RunDir dir,
+      PrintStream err) {
     List<Result> out = new ArrayList<>();
-    if (tasks.size() == 1) {
-      out.add(run(tasks.get(0), profiles.apply(tasks.get(0)), seed, workers, dir, err));
+    if (profiles.size() == 1) {
+      Map.Entry<Task, ExperimentProfile> only = profiles.entrySet().iterator().next();
+      out.add(run(only.getKey(), only.getValue(), seed, workers, dir, err));
       return out;
     }
-    for (Task t : tasks) {
-      out.add(run(t, profiles.apply(t), seed, workers, dir.task(t.name()), err));
-    }
-    ExperimentProfile prof = profiles.apply(tasks.get(0)); // the summary's name and N
+    profiles.forEach((t, p) -> out.add(run(t, p, seed, workers, dir.task(t.name()), err)));
+    ExperimentProfile prof = profiles.values().iterator().next(); // the summary's name and N
     Path json = dir.summaryJson();
     Path md = dir.summaryMarkdown();
     if (out.stream().anyMatch(Result::didWork) || !Files.exists(json) || !Files.exists(md)) {
