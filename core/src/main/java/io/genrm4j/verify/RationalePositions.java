@@ -28,18 +28,12 @@ import java.util.Locale;
  *       coupling, Cho et al. 2024). What follows the restated answer is where it would have been without. Issue #21:
  *       a tiny verifier trained with the other layouts wrote {@code eyee; ... eyee: wrong.} (in-distribution AUROC
  *       0.54): it never learned to compare two strings 27 characters apart.
- *   <li>{@link #COUPLED_VERDICT}: as {@link #COUPLED}, and what follows the restated answer (the judgement, the
- *       verdict line) counts on from the restated answer's last position, so the judgement reads both answers at
- *       distances 1 .. answer length instead of at distances that also grow with the gap between them (the decision
- *       at a fixed offset after the last coupled block, issue #21). Word sorting: a third to a half of the rationales
- *       that re-solved a 5-word problem right judged the two identical answers wrong under {@link #COUPLED}.
  * </ul>
  */
 public enum RationalePositions {
   SEQUENTIAL,
   SOLUTION,
-  COUPLED,
-  COUPLED_VERDICT;
+  COUPLED;
 
   /** The file in a verifier checkpoint directory that records how its rationales were placed. */
   public static final String FILE = "genrm_verifier.json";
@@ -61,24 +55,18 @@ public enum RationalePositions {
   /** As above, the rationale starting at position {@code start} ({@link #rationaleStart}). */
   public int[] positions(Tokenizer tok, int promptLength, int start, int[] ids) {
     int[] p = layout(promptLength, start, ids.length);
-    if (coupled()) {
-      coupleRestatedAnswer(tok, ids, promptLength, p, this == COUPLED_VERDICT);
+    if (this == COUPLED) {
+      coupleRestatedAnswer(tok, ids, promptLength, p);
     }
     return p;
-  }
-
-  /** Whether the restated answer sits on the re-solved one, so a decoder needs {@link #positions} token by token. */
-  public boolean coupled() {
-    return this == COUPLED || this == COUPLED_VERDICT;
   }
 
   /**
    * Moves the tokens of the restated answer (after {@link Prompts#RESTATED_ANSWER}, up to the next {@code :}) onto
    * the positions of the re-solved answer's characters (after the rationale's first {@link Prompts#ANSWER_PREFIX}),
-   * character j on character j. The tokens after it keep their layout positions, or with {@code verdictFollows}
-   * count on by one from the restated answer's last token.
+   * character j on character j; past its last character they count on from there.
    */
-  static void coupleRestatedAnswer(Tokenizer tok, int[] ids, int promptLength, int[] p, boolean verdictFollows) {
+  static void coupleRestatedAnswer(Tokenizer tok, int[] ids, int promptLength, int[] p) {
     StringBuilder text = new StringBuilder();
     int[] tokenAt = new int[ids.length]; // completion character offset of each token's first character
     for (int i = promptLength; i < ids.length; i++) {
@@ -107,8 +95,6 @@ public enum RationalePositions {
       int j = tokenAt[i] - y;
       if (j >= 0 && (yEnd < 0 || tokenAt[i] < yEnd)) {
         p[i] = p[firstX] + j; // the re-solved answer's character j sits at p[firstX] + j (rationale text is in order)
-      } else if (verdictFollows && j > 0) {
-        p[i] = p[i - 1] + 1;
       }
     }
   }
@@ -122,9 +108,9 @@ public enum RationalePositions {
     return p;
   }
 
-  /** The name used on the command line and in files: {@code sequential}, {@code solution}, {@code coupled-verdict}. */
+  /** The name used on the command line and in files: {@code sequential} or {@code solution}. */
   public String id() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return name().toLowerCase(Locale.ROOT);
   }
 
   public static RationalePositions of(String id) {
@@ -133,7 +119,7 @@ public enum RationalePositions {
         return r;
       }
     }
-    throw new UserException("unknown rationale positions '" + id + "' (sequential, solution, coupled or coupled-verdict)");
+    throw new UserException("unknown rationale positions '" + id + "' (sequential, solution or coupled)");
   }
 
   /** Records this placement in a checkpoint directory (read back by {@link #of(Path)}). */

@@ -47,39 +47,4 @@ class RationalePositionsTest {
       }
     }
   }
-
-  /**
-   * Under COUPLED_VERDICT the restated answer is placed as under COUPLED, and every token after it (the judgement,
-   * the verdict line) counts on by one from the restated answer's last position; prefixes stay prefixes.
-   */
-  @Test
-  void theVerdictFollowsTheCoupledAnswer() {
-    Problem p = PROBLEM;
-    for (String candidate : new String[] {"Noah -> h -> h\nThe answer is hx.", p.referenceSolution()}) {
-      String rationale = Tasks.LAST_LETTER.rationale(p, candidate); // ends with the verdict line
-      int[] prompt = TOK.encodeWithBos(F.verifyCot(p.question(), candidate));
-      int[] ids = Tokenizer.concat(prompt, TOK.encode(rationale));
-      int[] coupled = RationalePositions.COUPLED.positions(TOK, F, p.question(), prompt.length, ids);
-      int[] verdict = RationalePositions.COUPLED_VERDICT.positions(TOK, F, p.question(), prompt.length, ids);
-      int y = prompt.length + rationale.indexOf(Prompts.RESTATED_ANSWER) + Prompts.RESTATED_ANSWER.length();
-      int yEnd = prompt.length + rationale.indexOf(':', y - prompt.length);
-      for (int i = 0; i < ids.length; i++) {
-        int expected = i < yEnd ? coupled[i] : verdict[yEnd - 1] + (i - yEnd + 1);
-        assertEquals(expected, verdict[i], candidate + ": token " + i + " '" + TOK.tokenText(ids[i]) + "'");
-      }
-      assertEquals(coupled[yEnd - 1] + 1, verdict[yEnd], "the judgement right after the restated answer");
-      for (int n = prompt.length; n <= ids.length; n++) {
-        assertArrayEquals(Arrays.copyOf(verdict, n), RationalePositions.COUPLED_VERDICT.positions(TOK, F,
-            p.question(), prompt.length, Arrays.copyOf(ids, n)), "prefix of " + n);
-      }
-    }
-  }
-
-  @Test
-  void namesRoundTrip() {
-    for (RationalePositions r : RationalePositions.values()) {
-      assertEquals(r, RationalePositions.of(r.id()));
-    }
-    assertEquals("coupled-verdict", RationalePositions.COUPLED_VERDICT.id());
-  }
 }
