@@ -27,11 +27,11 @@ class ExperimentProfileTest {
     assertPinned("quick", "last-letter", """
         {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-lists-cot-coupled","baseReplay":0.1}""");
     assertPinned("quick", "word-sorting", """
-        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-words-cot","baseReplay":0.1}""");
+        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-words-cot","baseReplay":0.3}""");
     assertPinned("full", "last-letter", """
         {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-lists-cot-coupled","baseReplay":0.1}""");
     assertPinned("full", "word-sorting", """
-        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-words-cot","baseReplay":0.1}""");
+        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-words-cot","baseReplay":0.3}""");
     assertEquals(List.of("mini", "quick", "full"), List.copyOf(ExperimentProfile.all().keySet()));
   }
 
@@ -41,7 +41,7 @@ class ExperimentProfileTest {
   }
 
   @Test
-  void wordSortingOverridesOnlyGeneratorStepsTheBaseAndTheRationaleLayoutOfQuickAndFull() {
+  void wordSortingOverridesOnlyGeneratorStepsTheBaseAndItsReplayOfQuickAndFull() {
     for (String name : List.of("quick", "full")) {
       ExperimentProfile p = ExperimentProfile.named(name);
       assertEquals(p, p.forTask("last-letter"));
@@ -52,7 +52,8 @@ class ExperimentProfileTest {
       assertEquals("last-letter", BaseRecipe.named(p.base()).target());
       ObjectNode wsBack = Jsonl.MAPPER.valueToTree(ws);
       ObjectNode last = Jsonl.MAPPER.valueToTree(p);
-      for (String f : List.of("genSteps", "base", "cotPositions")) {
+      assertEquals(0.3, ws.baseReplay());
+      for (String f : List.of("genSteps", "base", "baseReplay")) {
         wsBack.set(f, last.get(f));
       }
       assertEquals(last, wsBack, name + ": only generator steps, the base and the rationale layout differ");
@@ -72,10 +73,10 @@ class ExperimentProfileTest {
     ExperimentProfile ws = quick.forTask("word-sorting");
     assertEquals(500, ws.with(java.util.Map.of("genSteps", "500")).genSteps(), "set by hand wins over the task's");
     assertEquals(3000, ws.with(java.util.Map.of("verLr", "1e-3")).genSteps());
-    // word sorting overrides cotPositions; a value set by hand equal to the profile's own is still the value run
-    assertEquals("solution", ws.cotPositions());
-    assertEquals("coupled", quick.cotPositions());
-    assertEquals("coupled", ws.with(java.util.Map.of("cotPositions", "coupled")).cotPositions());
+    // word sorting overrides baseReplay; a value set by hand equal to the profile's own is still the value run
+    assertEquals(0.3, ws.baseReplay());
+    assertEquals(0.1, quick.baseReplay());
+    assertEquals(0.1, ws.with(java.util.Map.of("baseReplay", "0.1")).baseReplay());
     assertEquals(quick, quick.with(java.util.Map.of()));
     UserException unknown = assertThrows(UserException.class, () -> quick.with(java.util.Map.of("nope", "1")));
     assertTrue(unknown.getMessage().startsWith("--set: ") && unknown.getMessage().contains("nope")
