@@ -56,7 +56,7 @@ class ExperimentProfileTest {
       for (String f : List.of("genSteps", "base", "baseReplay")) {
         wsBack.set(f, last.get(f));
       }
-      assertEquals(last, wsBack, name + ": only generator steps, the base and the rationale layout differ");
+      assertEquals(last, wsBack, name + ": only generator steps, the base and its replay differ");
     }
     ExperimentProfile mini = ExperimentProfile.named("mini");
     assertEquals(mini, mini.forTask("word-sorting"));
