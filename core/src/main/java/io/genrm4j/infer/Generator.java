@@ -1,8 +1,8 @@
 package io.genrm4j.infer;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.genrm4j.model.KvCache;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.tokenizer.Tokenizer;
@@ -71,9 +71,8 @@ public final class Generator {
     int k = req.k();
     int[] limit = tokenLimits(req); // per row
     try (NDManager mgr = model.manager().newSubManager()) {
-      double temp = req.params().temperature();
-      Prefill pre = req.restart() == null ? prefill(req.prefixes(), temp, mgr)
-          : prefill(req.prefixes(), req.restart(), temp, mgr);
+      Prefill pre = req.restart() == null ? prefill(req.prefixes(), mgr)
+          : prefill(req.prefixes(), req.restart(), mgr);
       // K > 1: the rows read the prefill's cache in place (held once); sliding-window models get copies of it
       KvCache cache = k == 1 ? pre.cache : sharePrefix() ? KvCache.sharing(pre.cache, k) : pre.cache.repeatRows(k);
       if (k != 1 && !sharePrefix()) {
@@ -82,10 +81,11 @@ public final class Generator {
       List<Row> rows = new ArrayList<>();
       for (int c = 0; c < req.prefixes().size(); c++) {
         for (int j = 0; j < k; j++) {
-          rows.add(new Row(pre.next[c], TokenSampler.rowRandom(req.params().seed(), c, j), limit[c * k + j]));
+          rows.add(new Row(TokenSampler.rowRandom(req.params().seed(), c, j), limit[c * k + j]));
         }
       }
-      Decoded d = decode(cache, rows, req.params(), req.positionRule(), k, mgr);
+      NDArray first = k == 1 ? pre.logits : pre.logits.repeat(0, k); // row c * k + j continues prefix c
+      Decoded d = decode(cache, rows, first, req.params(), req.positionRule(), k, mgr);
       List<List<Generation>> out = new ArrayList<>();
       for (int c = 0; c < req.prefixes().size(); c++) {
         out.add(new ArrayList<>(d.generations().subList(c * k, c * k + k)));
@@ -114,10 +114,11 @@ public final class Generator {
     return limit;
   }
 
-  private record Prefill(KvCache cache, TokenSampler.Next[] next) {}
+  /** The prompts' cache and each prompt's next-token logits, [C, V]. */
+  private record Prefill(KvCache cache, NDArray logits) {}
 
-  /** Encodes left-padded prompts; returns the cache and each row's next-token log-probs. */
-  private Prefill prefill(List<int[]> prompts, double temperature, NDManager mgr) {
+  /** Encodes left-padded prompts. */
+  private Prefill prefill(List<int[]> prompts, NDManager mgr) {
     for (int[] pr : prompts) {
       if (pr.length == 0) {
         throw new IllegalArgumentException("empty prompt: a model needs at least one token (BOS) to start from");
@@ -128,58 +129,44 @@ public final class Generator {
       }
     }
     LlamaModel.Output out = model.append(model.emptyCache(prompts.size()), prompts, padId(), mgr);
-    return new Prefill(out.cache(), nextTokens(out.hidden(), prompts.size(), temperature));
+    return new Prefill(out.cache(), lastLogits(out.hidden()));
   }
 
   /**
    * Encodes the prefixes, then each row's tail at its restart position; a row with an empty tail keeps its prefix's
-   * next-token log-probs.
+   * next-token logits.
    */
-  private Prefill prefill(List<int[]> prompts, SampleRequest.Restart restart, double temperature, NDManager mgr) {
-    Prefill head = prefill(prompts, temperature, mgr);
+  private Prefill prefill(List<int[]> prompts, SampleRequest.Restart restart, NDManager mgr) {
+    Prefill head = prefill(prompts, mgr);
     boolean anyTail = restart.tails().stream().anyMatch(t -> t.length > 0);
     KvCache moved = head.cache.continuingAt(restart.at());
     if (!anyTail) {
-      return new Prefill(moved, head.next);
+      return new Prefill(moved, head.logits);
     }
     LlamaModel.Output out = model.append(moved, restart.tails(), padId(), mgr);
-    TokenSampler.Next[] tail = nextTokens(out.hidden(), prompts.size(), temperature);
-    TokenSampler.Next[] next = new TokenSampler.Next[prompts.size()];
-    for (int r = 0; r < next.length; r++) {
-      next[r] = restart.tails().get(r).length > 0 ? tail[r] : head.next[r];
+    boolean[] hasTail = new boolean[prompts.size()];
+    for (int r = 0; r < hasTail.length; r++) {
+      hasTail[r] = restart.tails().get(r).length > 0;
     }
+    NDArray fromTail = mgr.create(hasTail).reshape(hasTail.length, 1);
+    NDArray next = NDArrays.where(fromTail, lastLogits(out.hidden()), head.logits); // [C, V]
     close(head.cache);
     return new Prefill(out.cache(), next);
   }
 
-  /**
-   * Each row's next-token distribution at the last column, from the engine (vectorised): log-probs, and with a
-   * temperature the probabilities to sample from (a Java exp per vocabulary entry and row cost as much as the forward
-   * pass at K = 32 rows and 32,000 tokens).
-   */
-  TokenSampler.Next[] nextTokens(NDArray hidden, int rows, double temperature) {
+  /** Each row's next-token logits at the last column: [B, V] (the LM head runs there only). */
+  private NDArray lastLogits(NDArray hidden) {
     long t = hidden.getShape().get(1);
-    NDArray logits = model.logits(hidden.get(":, " + (t - 1) + ":, :")); // [B, 1, V]
-    float[] logp = logits.logSoftmax(2).toFloatArray();
-    float[] probs = temperature > 0
-        ? logits.div(logits.getManager().full(new Shape(), (float) temperature)).softmax(2).toFloatArray() : null;
-    int v = model.config().vocabSize();
-    TokenSampler.Next[] out = new TokenSampler.Next[rows];
-    for (int r = 0; r < rows; r++) {
-      out[r] = new TokenSampler.Next(Arrays.copyOfRange(logp, r * v, (r + 1) * v),
-          probs == null ? null : Arrays.copyOfRange(probs, r * v, (r + 1) * v));
-    }
-    return out;
+    return model.logits(hidden.get(":, " + (t - 1) + ":, :")).squeeze(1);
   }
 
   /** The state at the end of a decode: the cache over every fed token, and each row's generation. */
   private record Decoded(KvCache cache, List<Generation> generations) {}
 
-  /** One row's decode state: its next-token log-probs and random stream, what it sampled so far, and how it ended. */
+  /** One row's decode state: its random stream, what it sampled so far, and how it ended. */
   private final class Row {
     private final SplittableRandom rng;
     private final int limit;
-    private TokenSampler.Next next;
     private final List<Integer> tokens = new ArrayList<>();
     private final List<Float> logprobs = new ArrayList<>();
     private final List<Map<String, Float>> top = new ArrayList<>();
@@ -188,8 +175,7 @@ public final class Generator {
     private String matched;
     private boolean done;
 
-    Row(TokenSampler.Next next, SplittableRandom rng, int limit) {
-      this.next = next;
+    Row(SplittableRandom rng, int limit) {
       this.rng = rng;
       this.limit = limit;
       if (limit == 0) {
@@ -198,19 +184,21 @@ public final class Generator {
       }
     }
 
-    /** Samples the next token; returns what to feed the model: that token, or nothing when the row ends here. */
-    int[] step(SamplingParams p, int eos) {
-      float[] logp = next.logp();
-      int tok = TokenSampler.choose(next, p, rng);
+    /**
+     * Takes the token row {@code r} of {@code picks} chose; returns what to feed the model: that token, or nothing
+     * when the row ends here.
+     */
+    int[] step(TokenSampler.Picks picks, int r, SamplingParams p, int eos) {
+      int tok = picks.ids()[r];
       if (tok == eos && p.stopAtEos()) {
         done = true;
         finish = "stop";
         return new int[0];
       }
       tokens.add(tok);
-      logprobs.add(logp[tok]);
+      logprobs.add(picks.logp()[r]);
       if (p.topLogprobs() > 0) {
-        top.add(top(logp, p.topLogprobs()));
+        top.add(top(picks.rows()[r], p.topLogprobs()));
       }
       String s = decodeRow(tokens);
       String stop = firstStop(s, p.stop());
@@ -233,23 +221,21 @@ public final class Generator {
     }
   }
 
-  /** Samples every row until each ends, one token per live row per step; finished rows are fed masked padding. */
-  private Decoded decode(KvCache cache, List<Row> rows, SamplingParams p, SampleRequest.PositionRule rule, int k,
-      NDManager mgr) {
+  /**
+   * Samples every row until each ends, one token per live row per step, starting from {@code logits} [B, V] (the
+   * rows' next-token logits after the prompt); finished rows are fed masked padding.
+   */
+  private Decoded decode(KvCache cache, List<Row> rows, NDArray logits, SamplingParams p,
+      SampleRequest.PositionRule rule, int k, NDManager mgr) {
     int eos = tokenizer.eosId().orElse(-1);
+    SplittableRandom[] rng = rows.stream().map(r -> r.rng).toArray(SplittableRandom[]::new);
     // Room for every step's keys/values up front: each step then writes one slot in place (see KvCache).
     cache = replace(cache, cache.reserve(rows.stream().mapToInt(r -> r.limit).max().orElse(0), mgr));
+    List<int[]> feed = take(rows, TokenSampler.choose(logits, p, rng, live(rows)), p, eos);
     while (rows.stream().anyMatch(r -> !r.done)) {
       if (Thread.currentThread().isInterrupted()) {
         // A server shutting down interrupts its model thread; stop within one step so the model can be closed.
         throw new java.util.concurrent.CancellationException("generation interrupted");
-      }
-      List<int[]> feed = new ArrayList<>(rows.size());
-      for (Row r : rows) {
-        feed.add(r.done ? new int[0] : r.step(p, eos));
-      }
-      if (rows.stream().allMatch(r -> r.done)) {
-        break;
       }
       if (rule != null) {
         long[] at = cache.nextPosition().clone();
@@ -263,17 +249,29 @@ public final class Generator {
       try (NDManager step = mgr.newSubManager()) {
         LlamaModel.Output out = model.append(cache, feed, padId(), step);
         cache = replace(cache, detach(out.cache(), mgr));
-        TokenSampler.Next[] fresh = nextTokens(out.hidden(), rows.size(), p.temperature());
-        for (int r = 0; r < rows.size(); r++) {
-          if (!rows.get(r).done) {
-            rows.get(r).next = fresh[r];
-          }
-        }
+        feed = take(rows, TokenSampler.choose(lastLogits(out.hidden()), p, rng, live(rows)), p, eos);
       }
     }
     List<Generation> gens = new ArrayList<>();
     rows.forEach(r -> gens.add(r.generation()));
     return new Decoded(replace(cache, cache.compact(mgr)), gens);
+  }
+
+  private static boolean[] live(List<Row> rows) {
+    boolean[] live = new boolean[rows.size()];
+    for (int r = 0; r < live.length; r++) {
+      live[r] = !rows.get(r).done;
+    }
+    return live;
+  }
+
+  /** Each live row takes its pick; returns what each row feeds the model next (nothing once it has ended). */
+  private static List<int[]> take(List<Row> rows, TokenSampler.Picks picks, SamplingParams p, int eos) {
+    List<int[]> feed = new ArrayList<>(rows.size());
+    for (int r = 0; r < rows.size(); r++) {
+      feed.add(rows.get(r).done ? new int[0] : rows.get(r).step(picks, r, p, eos));
+    }
+    return feed;
   }
 
   private String decodeRow(List<Integer> ids) {

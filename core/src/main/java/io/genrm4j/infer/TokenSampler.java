@@ -1,10 +1,17 @@
 package io.genrm4j.infer;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Chooses the next token from one row of logits in Java: temperature, top-k, top-p (nucleus), greedy. The engine
- * has no multinomial sampling, and doing it here makes every row reproducible from its own seed whatever the batch.
+ * Chooses next tokens from rows of logits: greedy, temperature, top-k, top-p (nucleus). The uniform draws come from
+ * each row's own Java stream, which makes every row reproducible from its seed whatever the batch; the engine has no
+ * seeded per-row multinomial.
  */
 public final class TokenSampler {
   private TokenSampler() {}
@@ -34,26 +41,62 @@ public final class TokenSampler {
   }
 
   /**
-   * One row's next-token distribution: temperature-1 log-probs, and the probabilities at the sampling temperature
-   * when the engine computed them (null: {@link #choose} derives them from {@code logp}).
+   * The tokens a step chose: {@code ids[b]} for row b (0 for rows not drawn), its temperature-1 log-prob
+   * {@code logp[b]}, and each row's temperature-1 log-probs over the vocabulary when they had to come to the host
+   * (top_logprobs asked for, or a top-k / top-p draw), else null.
    */
-  public record Next(float[] logp, float[] probs) {}
+  public record Picks(int[] ids, float[] logp, float[][] rows) {}
 
   /**
-   * Picks a token id from {@code next}: from its probabilities when given, else from its log-probs (greedy reads the
-   * log-probs only).
+   * Chooses one token per live row of {@code logits} [B, V]. Greedy and plain temperature sampling run in the engine,
+   * so only the ids and their log-probs come back to the host (copying B x V probabilities to Java and walking them
+   * cost as much as the forward pass at K = 32 votes and 32,000 tokens); top-k and top-p copy the probabilities and
+   * draw here. Row b draws {@code rng[b].nextDouble()} once when sampled (never when greedy or not live), and both
+   * draws pick the first id whose cumulative weight, summed in id order in double precision, reaches that fraction
+   * of the total, so a row's token follows from its own stream whatever the batch or the path.
    */
-  public static int choose(Next next, SamplingParams p, SplittableRandom rng) {
-    if (next.probs() == null || p.temperature() <= 0) {
-      return choose(next.logp(), p, rng);
+  public static Picks choose(NDArray logits, SamplingParams p, SplittableRandom[] rng, boolean[] live) {
+    NDManager m = logits.getManager();
+    int b = live.length;
+    NDArray logp = logits.logSoftmax(1); // [B, V]
+    boolean filtered = p.temperature() > 0 && (p.topK() > 0 || p.topP() < 1);
+    float[][] rows = filtered || p.topLogprobs() > 0 ? split(logp.toFloatArray(), b) : null;
+    long[] ids = new long[b];
+    if (p.temperature() <= 0) {
+      ids = logp.argMax(1).toLongArray(); // the first of tied maxima
+    } else {
+      NDArray probs = logits.div(m.full(new Shape(), (float) p.temperature())).softmax(1);
+      if (filtered) {
+        float[][] pr = split(probs.toFloatArray(), b);
+        for (int r = 0; r < b; r++) {
+          ids[r] = live[r] ? chooseFiltered(pr[r], p, rng[r]) : 0;
+        }
+      } else {
+        double[] u = new double[b];
+        for (int r = 0; r < b; r++) {
+          u[r] = live[r] ? rng[r].nextDouble() : 0;
+        }
+        NDArray cum = probs.toType(DataType.FLOAT64, false).cumSum(1); // [B, V]
+        long v = cum.getShape().get(1);
+        NDArray target = cum.get(new NDIndex(":, {}:", v - 1)).mul(m.create(u).reshape(b, 1)); // [B, 1]
+        ids = cum.lt(target).toType(DataType.INT64, false).sum(new int[] {1}).toLongArray();
+      }
     }
-    double[] w = new double[next.probs().length];
-    double total = 0;
-    for (int i = 0; i < w.length; i++) {
-      w[i] = next.probs()[i];
-      total += w[i];
+    float[] chosen = logp.gather(m.create(ids).reshape(b, 1), 1).toFloatArray();
+    int[] out = new int[b];
+    for (int r = 0; r < b; r++) {
+      out[r] = (int) ids[r];
     }
-    return choose(w, total, p, rng);
+    return new Picks(out, chosen, rows);
+  }
+
+  private static float[][] split(float[] flat, int rows) {
+    int v = flat.length / rows;
+    float[][] out = new float[rows][];
+    for (int r = 0; r < rows; r++) {
+      out[r] = Arrays.copyOfRange(flat, r * v, (r + 1) * v);
+    }
+    return out;
   }
 
   /** The {@code n} ids of largest {@code logp}, in descending order (ties: lower id first). */
@@ -70,29 +113,12 @@ public final class TokenSampler {
     return out;
   }
 
-  /**
-   * Picks a token id given temperature-1 log-probs {@code logp}. Without top-k and top-p the draw walks the tokens in
-   * id order, so no sort is needed (a boxed sort of the vocabulary per row and step cost more than the model's forward
-   * pass at K = 32 votes and 32,000 tokens); with them, only the tokens kept are taken in descending order, from a heap.
-   * Weights below e^-40 of the most likely token's are 0: they could not be drawn at double precision anyway.
-   */
-  public static int choose(float[] logp, SamplingParams p, SplittableRandom rng) {
-    int v = logp.length;
-    int best = 0;
-    for (int i = 1; i < v; i++) {
-      if (logp[i] > logp[best]) {
-        best = i;
-      }
-    }
-    if (p.temperature() <= 0) {
-      return best;
-    }
-    double invT = 1 / p.temperature();
-    double[] w = new double[v];
+  /** A draw from one row's probabilities at the sampling temperature under the top-k / top-p of {@code p}. */
+  static int chooseFiltered(float[] probs, SamplingParams p, SplittableRandom rng) {
+    double[] w = new double[probs.length];
     double total = 0;
-    for (int i = 0; i < v; i++) {
-      double z = (logp[i] - logp[best]) * invT;
-      w[i] = z < -40 ? 0 : Math.exp(z);
+    for (int i = 0; i < w.length; i++) {
+      w[i] = probs[i];
       total += w[i];
     }
     return choose(w, total, p, rng);
@@ -133,16 +159,21 @@ public final class TokenSampler {
     return draw(w, order, keep, total, rng);
   }
 
-  /** A draw proportional to {@code w} over the first {@code n} of {@code order} (every id in order when null). */
+  /**
+   * A draw proportional to {@code w} over the first {@code n} of {@code order} (every id in order when null): the
+   * first id whose running sum reaches u x total, as the engine's draw in {@link #choose(NDArray, SamplingParams,
+   * SplittableRandom[], boolean[])}.
+   */
   private static int draw(double[] w, int[] order, int n, double total, SplittableRandom rng) {
-    double r = rng.nextDouble() * total;
+    double target = rng.nextDouble() * total;
+    double sum = 0;
     int last = -1;
     for (int i = 0; i < n; i++) {
       int id = order == null ? i : order[i];
       if (w[id] > 0) {
         last = id;
-        r -= w[id];
-        if (r <= 0) {
+        sum += w[id];
+        if (sum >= target) {
           return id;
         }
       }

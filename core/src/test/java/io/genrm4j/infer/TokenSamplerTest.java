@@ -3,26 +3,63 @@ package io.genrm4j.infer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The sampler draws from the distribution it is asked for: temperature, top-k, top-p, greedy. */
 class TokenSamplerTest {
   static final double[] P = {0.05, 0.4, 0.1, 0.3, 0.15}; // descending: 1, 3, 4, 2, 0
+  static final int DRAWS = 40_000;
+  static NDManager mgr;
 
+  @BeforeAll
+  static void open() {
+    mgr = NDManager.newBaseManager();
+  }
+
+  @AfterAll
+  static void close() {
+    mgr.close();
+  }
+
+  static SplittableRandom[] streams(int n, long seed) {
+    SplittableRandom[] rng = new SplittableRandom[n];
+    for (int b = 0; b < n; b++) {
+      rng[b] = TokenSampler.rowRandom(seed, 0, b);
+    }
+    return rng;
+  }
+
+  static boolean[] allLive(int n) {
+    boolean[] live = new boolean[n];
+    Arrays.fill(live, true);
+    return live;
+  }
+
+  /** Each token's share of {@link #DRAWS} rows of logits log P, drawn in one call. */
   static double[] frequencies(SamplingParams p) {
-    float[] logp = new float[P.length];
-    for (int i = 0; i < P.length; i++) {
-      logp[i] = (float) Math.log(P[i]);
+    float[] logits = new float[DRAWS * P.length];
+    for (int i = 0; i < logits.length; i++) {
+      logits[i] = (float) Math.log(P[i % P.length]);
     }
-    SplittableRandom rng = new SplittableRandom(3);
-    double[] f = new double[P.length];
-    int n = 40_000;
-    for (int i = 0; i < n; i++) {
-      f[TokenSampler.choose(logp, p, rng)] += 1.0 / n;
+    try (NDManager m = mgr.newSubManager()) {
+      NDArray rows = m.create(logits).reshape(DRAWS, P.length);
+      TokenSampler.Picks picks = TokenSampler.choose(rows, p, streams(DRAWS, 3), allLive(DRAWS));
+      double[] f = new double[P.length];
+      for (int id : picks.ids()) {
+        f[id] += 1.0 / DRAWS;
+      }
+      for (int b = 0; b < DRAWS; b++) { // the log-prob reported is the model's (temperature 1) at the chosen id
+        assertEquals(Math.log(P[picks.ids()[b]]), picks.logp()[b], 1e-5);
+      }
+      return f;
     }
-    return f;
   }
 
   static void assertFrequencies(double[] expected, double[] f) {
@@ -50,6 +87,9 @@ class TokenSamplerTest {
       w[i] /= sum;
     }
     assertFrequencies(w, frequencies(new SamplingParams(1, 0.5, 1, 0, List.of(), 0, false, 0)));
+    double kept = w[1] + w[3]; // top-k applies to the sharpened probabilities
+    assertFrequencies(new double[] {0, w[1] / kept, 0, w[3] / kept, 0},
+        frequencies(new SamplingParams(1, 0.5, 1, 2, List.of(), 0, false, 0)));
   }
 
   @Test
@@ -65,34 +105,48 @@ class TokenSamplerTest {
     assertFrequencies(new double[] {0, 0.4 / 0.7, 0, 0.3 / 0.7, 0}, frequencies(T1.withTopK(3).withTopP(0.5)));
   }
 
-  /** The engine's probabilities at the temperature, when given, are what is drawn from (top-k applies to them). */
+  /**
+   * The engine's draw (plain temperature) and the Java one (the top-k / top-p path, here with neither filter set)
+   * pick the same token from the same stream, on random rows of a 1,000-token vocabulary.
+   */
   @Test
-  void probabilitiesFromTheEngineAreDrawnFrom() {
-    float[] logp = new float[P.length];
-    float[] sharpened = new float[P.length];
-    double sum = 0;
-    for (int i = 0; i < P.length; i++) {
-      logp[i] = (float) Math.log(P[i]);
-      sum += P[i] * P[i];
+  void engineAndJavaDrawsAgree() {
+    int b = 2_000;
+    int v = 1_000;
+    SplittableRandom src = new SplittableRandom(9);
+    float[] logits = new float[b * v];
+    for (int i = 0; i < logits.length; i++) {
+      logits[i] = (float) (3 * src.nextGaussian());
     }
-    for (int i = 0; i < P.length; i++) {
-      sharpened[i] = (float) (P[i] * P[i] / sum); // T = 0.5
+    SamplingParams p = new SamplingParams(1, 0.7, 1, 0, List.of(), 0, false, 0);
+    try (NDManager m = mgr.newSubManager()) {
+      NDArray rows = m.create(logits).reshape(b, v);
+      int[] engine = TokenSampler.choose(rows, p, streams(b, 4), allLive(b)).ids();
+      float[] probs = rows.div(m.create(0.7f)).softmax(1).toFloatArray();
+      SplittableRandom[] rng = streams(b, 4);
+      int differ = 0;
+      for (int r = 0; r < b; r++) {
+        int java = TokenSampler.chooseFiltered(Arrays.copyOfRange(probs, r * v, (r + 1) * v), p, rng[r]);
+        differ += java == engine[r] ? 0 : 1;
+      }
+      assertEquals(0, differ, "rows whose engine and Java draws differ");
     }
-    SamplingParams half = new SamplingParams(1, 0.5, 1, 0, List.of(), 0, false, 0);
-    SplittableRandom rng = new SplittableRandom(5);
-    double[] f = new double[P.length];
-    double[] top2 = new double[P.length];
-    for (int i = 0; i < 40_000; i++) {
-      f[TokenSampler.choose(new TokenSampler.Next(logp, sharpened), half, rng)] += 1 / 40_000.0;
-      top2[TokenSampler.choose(new TokenSampler.Next(logp, sharpened), half.withTopK(2), rng)] += 1 / 40_000.0;
+  }
+
+  /** Rows that are not live, and greedy rows, leave their random streams untouched. */
+  @Test
+  void onlyLiveSampledRowsDraw() {
+    try (NDManager m = mgr.newSubManager()) {
+      NDArray rows = m.create(new float[] {0f, 1f, 2f, 0f, 1f, 2f}).reshape(2, 3);
+      SplittableRandom[] rng = streams(2, 5);
+      TokenSampler.choose(rows, T1, rng, new boolean[] {true, false});
+      SplittableRandom[] fresh = streams(2, 5);
+      fresh[0].nextDouble();
+      assertEquals(fresh[0].nextDouble(), rng[0].nextDouble());
+      assertEquals(fresh[1].nextDouble(), rng[1].nextDouble());
+      TokenSampler.choose(rows, SamplingParams.greedy(1), rng, allLive(2));
+      assertEquals(fresh[0].nextDouble(), rng[0].nextDouble());
     }
-    double[] expected = new double[P.length];
-    for (int i = 0; i < P.length; i++) {
-      expected[i] = sharpened[i];
-    }
-    assertFrequencies(expected, f);
-    double kept = sharpened[1] + sharpened[3];
-    assertFrequencies(new double[] {0, sharpened[1] / kept, 0, sharpened[3] / kept, 0}, top2);
   }
 
   @Test
@@ -103,8 +157,10 @@ class TokenSamplerTest {
 
   @Test
   void greedyTakesTheFirstOfTiedMaxima() {
-    float[] logp = {-2f, -0.5f, -3f, -0.5f};
-    assertEquals(1, TokenSampler.choose(logp, new SamplingParams(1, 0, 1, 0, List.of(), 0, false, 0),
-        new SplittableRandom(1)));
+    try (NDManager m = mgr.newSubManager()) {
+      NDArray rows = m.create(new float[] {-2f, -0.5f, -3f, -0.5f, 1f, 0f, 1f, 1f}).reshape(2, 4);
+      TokenSampler.Picks picks = TokenSampler.choose(rows, SamplingParams.greedy(1), streams(2, 1), allLive(2));
+      assertArrayEquals(new int[] {1, 0}, picks.ids());
+    }
   }
 }
