@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +33,8 @@ public final class LlamaModel implements AutoCloseable {
   private final Map<String, NDArray> params; // HF name -> tensor, insertion order = checkpoint order
   private final NDArray ropeCos; // [maxPos, headDim]
   private final NDArray ropeSin; // [maxPos, headDim]
+  private final NDArray rotateHalf; // [headDim, headDim]: x @ rotateHalf = concat(-x2, x1)
+  private final SplitGemv splitGemv = new SplitGemv();
   private Lora lora; // null: no adapters
   /** LoRA adapters by PEFT-style name without the {@code base_model.model.} prefix, e.g. {@code ...q_proj.lora_A.weight}. */
   private final Map<String, NDArray> adapters = new LinkedHashMap<>();
@@ -57,6 +60,12 @@ public final class LlamaModel implements AutoCloseable {
     }
     this.ropeCos = manager.create(cos, new Shape(maxPos, hd));
     this.ropeSin = manager.create(sin, new Shape(maxPos, hd));
+    float[] rot = new float[hd * hd]; // row = input feature, column = output feature
+    for (int i = 0; i < hd / 2; i++) {
+      rot[(i + hd / 2) * hd + i] = -1; // output i < hd/2 is -x[i + hd/2]
+      rot[i * hd + i + hd / 2] = 1; // output i + hd/2 is x[i]
+    }
+    this.rotateHalf = manager.create(rot, new Shape(hd, hd));
   }
 
   /** The parameter names and shapes of a config, in checkpoint order. */
@@ -316,9 +325,10 @@ public final class LlamaModel implements AutoCloseable {
    * @param cos [B, T, 1, headDim], broadcast over heads; likewise {@code sin}
    * @param mask [B, 1, T, S] additive, S = past + T
    * @param slidingMask the same for sliding-window layers ({@code mask} when the window covers every key)
+   * @param gemvThreads threads a large matrix-vector product may use ({@link SplitGemv})
    */
   private record Chunk(long batch, long t, long s, NDArray cos, NDArray sin, NDArray mask, NDArray slidingMask,
-      NDArray scale, NDArray eps) {}
+      NDArray scale, NDArray eps, int gemvThreads) {}
 
   /**
    * Runs the decoder over a chunk of tokens.
@@ -330,6 +340,24 @@ public final class LlamaModel implements AutoCloseable {
    * @return hidden states after the final norm, [B, T, hidden]
    */
   public Output forward(NDArray ids, NDArray valid, NDArray positions, KvCache cache) {
+    // A decode step's ops are mostly per-call overhead, to which OpenMP's hand-offs to more threads only add (one
+    // thread decodes faster than two: docs/bench.md): such a step runs on one intra-op thread (a per-thread setting,
+    // restored after) and only its large matrix-vector products use the others, through SplitGemv.
+    int threads = JniUtils.getNumThreads();
+    boolean narrow = threads > 1 && !Autograd.recording() && ids.size() <= SplitGemv.MAX_ROWS;
+    if (narrow) {
+      JniUtils.setNumThreads(1);
+    }
+    try {
+      return forward(ids, valid, positions, cache, threads);
+    } finally {
+      if (narrow) {
+        JniUtils.setNumThreads(threads);
+      }
+    }
+  }
+
+  private Output forward(NDArray ids, NDArray valid, NDArray positions, KvCache cache, int threads) {
     NDManager fm = ids.getManager();
     long batch = ids.getShape().get(0);
     long t = ids.getShape().get(1);
@@ -364,7 +392,7 @@ public final class LlamaModel implements AutoCloseable {
     if (write.inPlace()) {
       keyValid.attach(fm); // the view is this call's; the buffer stays the cache's
     }
-    Chunk c = new Chunk(batch, t, write.past() + t, cos, sin, mask, slidingMask, scale, eps);
+    Chunk c = new Chunk(batch, t, write.past() + t, cos, sin, mask, slidingMask, scale, eps, threads);
 
     // Without autograd nothing needs a layer's intermediates once the layer is done, but DJL frees an array only
     // with its manager: each layer then works in its own sub-manager (results follow their first operand, the
@@ -420,20 +448,20 @@ public final class LlamaModel implements AutoCloseable {
     int kvHeads = config.numKeyValueHeads();
     int hd = config.headDim();
     NDArray h = norm(x, p + "input_layernorm.weight", c.eps());
-    NDArray q = linear(h, p + "self_attn.q_proj").reshape(c.batch(), c.t(), heads, hd); // [B, T, H, hd]
-    NDArray k = linear(h, p + "self_attn.k_proj").reshape(c.batch(), c.t(), kvHeads, hd); // [B, T, KV, hd]
-    NDArray v = linear(h, p + "self_attn.v_proj").reshape(c.batch(), c.t(), kvHeads, hd);
+    NDArray q = linear(h, p + "self_attn.q_proj", c).reshape(c.batch(), c.t(), heads, hd); // [B, T, H, hd]
+    NDArray k = linear(h, p + "self_attn.k_proj", c).reshape(c.batch(), c.t(), kvHeads, hd); // [B, T, KV, hd]
+    NDArray v = linear(h, p + "self_attn.v_proj", c).reshape(c.batch(), c.t(), kvHeads, hd);
     if (config.qkNorm()) { // over each head's hd features
       q = rmsNorm(q, params.get(p + "self_attn.q_norm.weight"), c.eps());
       k = rmsNorm(k, params.get(p + "self_attn.k_norm.weight"), c.eps());
     }
-    q = rope(q, c.cos(), c.sin(), hd).transpose(0, 2, 1, 3); // [B, H, T, hd]
-    k = rope(k, c.cos(), c.sin(), hd).transpose(0, 2, 1, 3); // [B, KV, T, hd]
+    q = rope(q, c.cos(), c.sin()).transpose(0, 2, 1, 3); // [B, H, T, hd]
+    k = rope(k, c.cos(), c.sin()).transpose(0, 2, 1, 3); // [B, KV, T, hd]
     v = v.transpose(0, 2, 1, 3); // [B, KV, T, hd]
     CacheWrite.KeysValues kv = write.store(l, k, v, scratch); // [B, KV, S, hd] each
     NDArray mask = config.slidingLayer(l) ? c.slidingMask() : c.mask();
     NDArray y = groupedAttention(l, q, kv, write, c, mask, scratch); // [B, T, H*hd]
-    NDArray out = linear(y, p + "self_attn.o_proj");
+    NDArray out = linear(y, p + "self_attn.o_proj", c);
     return config.sandwichNorms() ? norm(out, p + "post_attention_layernorm.weight", c.eps()) : out;
   }
 
@@ -549,10 +577,10 @@ public final class LlamaModel implements AutoCloseable {
   private NDArray mlp(String p, NDArray x, Chunk c) {
     NDArray h = norm(x, p + (config.sandwichNorms() ? "pre_feedforward_layernorm" : "post_attention_layernorm")
         + ".weight", c.eps());
-    NDArray gate = linear(h, p + "mlp.gate_proj"); // [B, T, I]
-    NDArray up = linear(h, p + "mlp.up_proj");
+    NDArray gate = linear(h, p + "mlp.gate_proj", c); // [B, T, I]
+    NDArray up = linear(h, p + "mlp.up_proj", c);
     NDArray act = (config.gemma() ? geluTanh(gate) : gate.mul(gate.getNDArrayInternal().sigmoid())).mul(up);
-    NDArray out = linear(act, p + "mlp.down_proj");
+    NDArray out = linear(act, p + "mlp.down_proj", c);
     return config.sandwichNorms() ? norm(out, p + "post_feedforward_layernorm.weight", c.eps()) : out;
   }
 
@@ -590,8 +618,7 @@ public final class LlamaModel implements AutoCloseable {
   /** Next-token logits, [B, T, vocab] (Gemma2: soft-capped). */
   public NDArray logits(NDArray hidden) {
     NDArray head = config.tieWordEmbeddings() ? params.get("model.embed_tokens.weight") : params.get("lm_head.weight");
-    return softcap(hidden.getNDArrayInternal().linear(hidden, head, null).singletonOrThrow(),
-        config.finalLogitSoftcapping());
+    return softcap(plainLinear(hidden, head, null, JniUtils.getNumThreads()), config.finalLogitSoftcapping());
   }
 
   /** The scalar score head's logit, [B, T] (discriminative reward models). */
@@ -603,10 +630,17 @@ public final class LlamaModel implements AutoCloseable {
     return hidden.getNDArrayInternal().linear(hidden, w, null).singletonOrThrow().squeeze(2);
   }
 
-  private NDArray linear(NDArray x, String prefix) {
-    NDArray y = x.getNDArrayInternal()
-        .linear(x, params.get(prefix + ".weight"), params.get(prefix + ".bias"))
-        .singletonOrThrow();
+  /**
+   * x [.., in] times weight [out, in]^T (+ bias): [.., out]; a decode step's large products on {@code threads}
+   * threads.
+   */
+  private NDArray plainLinear(NDArray x, NDArray weight, NDArray bias, int threads) {
+    NDArray split = splitGemv.linear(x, weight, bias, threads);
+    return split != null ? split : x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+  }
+
+  private NDArray linear(NDArray x, String prefix, Chunk c) {
+    NDArray y = plainLinear(x, params.get(prefix + ".weight"), params.get(prefix + ".bias"), c.gemvThreads());
     NDArray a = lora == null ? null : adapters.get(prefix + ".lora_A.weight");
     if (a == null) {
       return y;
@@ -652,11 +686,13 @@ public final class LlamaModel implements AutoCloseable {
     return weight == null ? n : n.mul(weight);
   }
 
-  /** Rotate-half RoPE on [B, T, heads, hd] with cos/sin [B, T, 1, hd]. */
-  private static NDArray rope(NDArray x, NDArray cos, NDArray sin, int hd) {
-    NDList halves = x.split(new long[] {hd / 2}, 3);
-    NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), 3);
-    return x.mul(cos).add(rotated.mul(sin));
+  /**
+   * Rotate-half RoPE on [B, T, heads, hd] with cos/sin [B, T, 1, hd]. The half rotation is a product with a signed
+   * permutation (exact: one +-1 per column): one op where split, negate and concatenate were three, and the ops of a
+   * decode step are mostly per-call overhead.
+   */
+  private NDArray rope(NDArray x, NDArray cos, NDArray sin) {
+    return x.mul(cos).add(x.matMul(rotateHalf).mul(sin));
   }
 
   @Override
