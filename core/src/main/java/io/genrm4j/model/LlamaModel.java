@@ -32,8 +32,7 @@ public final class LlamaModel implements AutoCloseable {
   private final NDManager manager;
   private final Map<String, NDArray> params; // HF name -> tensor, insertion order = checkpoint order
   private final NDArray ropeCos; // [maxPos, headDim]
-  private final NDArray ropeSin; // [maxPos, headDim]
-  private final NDArray rotateHalf; // [headDim, headDim]: x @ rotateHalf = concat(-x2, x1)
+  private final NDArray ropeSin; // [maxPos, headDim], the first half negated (see rope)
   private final SplitGemv splitGemv = new SplitGemv();
   private Lora lora; // null: no adapters
   /** LoRA adapters by PEFT-style name without the {@code base_model.model.} prefix, e.g. {@code ...q_proj.lora_A.weight}. */
@@ -55,17 +54,12 @@ public final class LlamaModel implements AutoCloseable {
         double angle = p * invFreq[i];
         // HF layout: the two halves of the head dimension share frequencies (rotate_half).
         cos[p * hd + i] = cos[p * hd + i + hd / 2] = (float) Math.cos(angle);
-        sin[p * hd + i] = sin[p * hd + i + hd / 2] = (float) Math.sin(angle);
+        sin[p * hd + i + hd / 2] = (float) Math.sin(angle);
+        sin[p * hd + i] = -sin[p * hd + i + hd / 2];
       }
     }
     this.ropeCos = manager.create(cos, new Shape(maxPos, hd));
     this.ropeSin = manager.create(sin, new Shape(maxPos, hd));
-    float[] rot = new float[hd * hd]; // row = input feature, column = output feature
-    for (int i = 0; i < hd / 2; i++) {
-      rot[(i + hd / 2) * hd + i] = -1; // output i < hd/2 is -x[i + hd/2]
-      rot[i * hd + i + hd / 2] = 1; // output i + hd/2 is x[i]
-    }
-    this.rotateHalf = manager.create(rot, new Shape(hd, hd));
   }
 
   /** The parameter names and shapes of a config, in checkpoint order. */
@@ -322,7 +316,7 @@ public final class LlamaModel implements AutoCloseable {
    * What every layer of one forward call reads: the chunk's sizes, its rotary tables, the attention mask and the
    * scalar constants (arrays, not Java numbers: see the class comment).
    *
-   * @param cos [B, T, 1, headDim], broadcast over heads; likewise {@code sin}
+   * @param cos [B, T, 1, headDim], broadcast over heads; likewise {@code sin}, its first half negated (see {@link #rope})
    * @param mask [B, 1, T, S] additive, S = past + T
    * @param slidingMask the same for sliding-window layers ({@code mask} when the window covers every key)
    * @param gemvThreads threads a large matrix-vector product may use ({@link SplitGemv})
@@ -687,12 +681,15 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   /**
-   * Rotate-half RoPE on [B, T, heads, hd] with cos/sin [B, T, 1, hd]. The half rotation is a product with a signed
-   * permutation (exact: one +-1 per column): one op where split, negate and concatenate were three, and the ops of a
-   * decode step are mostly per-call overhead.
+   * Rotate-half RoPE on [B, T, heads, hd] with cos/sin [B, T, 1, hd]: x cos + concat(-x2, x1) sin, computed as
+   * x cos + concat(x2, x1) sin' with the sign in the first half of sin' (the same floats, one op fewer: a decode
+   * step's ops are mostly per-call overhead).
    */
-  private NDArray rope(NDArray x, NDArray cos, NDArray sin) {
-    return x.mul(cos).add(x.matMul(rotateHalf).mul(sin));
+  private static NDArray rope(NDArray x, NDArray cos, NDArray sinSigned) {
+    long hd = x.getShape().get(3);
+    NDList halves = x.split(new long[] {hd / 2}, 3);
+    NDArray swapped = NDArrays.concat(new NDList(halves.get(1), halves.get(0)), 3);
+    return x.mul(cos).add(swapped.mul(sinSigned));
   }
 
   @Override
