@@ -473,10 +473,14 @@ final class BenchCommand implements Runnable {
       return plain;
     }
 
+    /** n distinct characters from U+0100 on, past the surrogate block (a vocabulary of Qwen's 151,936 reaches it). */
     private static String alphabet(int n) {
       StringBuilder sb = new StringBuilder();
-      for (int i = 0; i < n; i++) {
-        sb.appendCodePoint(0x100 + i);
+      for (int cp = 0x100; n > 0; cp++) {
+        if (cp < Character.MIN_SURROGATE || cp > Character.MAX_SURROGATE) {
+          sb.appendCodePoint(cp);
+          n--;
+        }
       }
       return sb.toString();
     }

@@ -253,6 +253,14 @@ class EngineCommandsTest {
         "--threads", "1", "--no-recompute");
     assertEquals(0, sample.code(), sample.err());
     assertTrue(sample.out().contains("decode tokens/s") && !sample.out().contains("recompute"), sample.out());
+    // bench sample's stand-in alphabet skips the surrogate block, which a vocabulary of 55,040 + 259 tokens reaches
+    Path wide = dir.resolve("wide-vocab");
+    Files.createDirectories(wide);
+    Files.writeString(wide.resolve("config.json"), Files.readString(qwen3.resolve("config.json"))
+        .replace("\"vocab_size\": 300", "\"vocab_size\": 60000"));
+    CliRun wideSample = CliRun.of("bench", "sample", "--model", wide.toString(), "--seq-len", "8", "--new-tokens", "4",
+        "--threads", "1", "--no-recompute");
+    assertEquals(0, wideSample.code(), wideSample.err());
     // a vocabulary larger than the bench's character tokenizer: every sampled id must still decode
     CliRun score = CliRun.of("bench", "score", "--model", qwen3.toString(), "--candidates", "1", "--votes", "2",
         "--rationale-tokens", "4", "--reencode-votes", "1", "--threads", "1");
