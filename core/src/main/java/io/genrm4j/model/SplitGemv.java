@@ -26,8 +26,16 @@ final class SplitGemv {
   /** At most this many input rows: more rows make a matrix product, which libtorch already spreads over threads. */
   static final long MAX_ROWS = 4;
 
-  private static ExecutorService pool; // helper threads, created on first use
-  private static int poolSize;
+  /**
+   * Helper threads, shared by every model: one per core beyond the caller's (a request for more blocks queues, which
+   * stays correct). Never resized, so no caller ever submits to a pool being shut down.
+   */
+  private static final ExecutorService HELPERS = Executors.newFixedThreadPool(
+      Math.max(1, Runtime.getRuntime().availableProcessors() - 1), r -> {
+        Thread t = new Thread(r, "genrm4j-gemv");
+        t.setDaemon(true);
+        return t;
+      });
 
   /** Each weight's row blocks (views), made on first use; keyed by the weight array itself. */
   private final Map<NDArray, NDArray[]> blocks = new IdentityHashMap<>();
@@ -44,10 +52,9 @@ final class SplitGemv {
     }
     NDArray[] parts = blocksOf(weight, threads);
     List<Future<NDArray>> rest = new ArrayList<>();
-    ExecutorService helpers = helpers(parts.length - 1);
     for (int i = 1; i < parts.length; i++) {
       NDArray w = parts[i];
-      rest.add(helpers.submit(() -> {
+      rest.add(HELPERS.submit(() -> {
         Autograd.offInThisThread(); // a new thread records graphs until told not to (see Autograd)
         return x.getNDArrayInternal().linear(x, w, null).singletonOrThrow();
       }));
@@ -77,20 +84,5 @@ final class SplitGemv {
       blocks.put(weight, b);
     }
     return b;
-  }
-
-  private static synchronized ExecutorService helpers(int n) {
-    if (pool == null || poolSize < n) {
-      if (pool != null) {
-        pool.shutdown();
-      }
-      pool = Executors.newFixedThreadPool(n, r -> {
-        Thread t = new Thread(r, "genrm4j-gemv");
-        t.setDaemon(true);
-        return t;
-      });
-      poolSize = n;
-    }
-    return pool;
   }
 }
