@@ -32,7 +32,10 @@ final class SplitGemv {
    */
   private static final ExecutorService HELPERS = Executors.newFixedThreadPool(
       Math.max(1, Runtime.getRuntime().availableProcessors() - 1), r -> {
-        Thread t = new Thread(r, "genrm4j-gemv");
+        Thread t = new Thread(() -> {
+          Autograd.offInThisThread(); // a new thread records graphs until told not to (see Autograd)
+          r.run();
+        }, "genrm4j-gemv");
         t.setDaemon(true);
         return t;
       });
@@ -46,18 +49,16 @@ final class SplitGemv {
    */
   NDArray linear(NDArray x, NDArray weight, NDArray bias, int threads) {
     long in = weight.getShape().get(1);
-    if (threads < 2 || bias != null || Autograd.recording() || x.size() / in > MAX_ROWS
-        || weight.size() * 4 < MIN_WEIGHT_BYTES) {
+    // every linear layer asks: the Java checks first, the engine's grad mode (a native call) last
+    if (threads < 2 || bias != null || weight.size() * 4 < MIN_WEIGHT_BYTES || x.size() / in > MAX_ROWS
+        || Autograd.recording()) {
       return null;
     }
     NDArray[] parts = blocksOf(weight, threads);
     List<Future<NDArray>> rest = new ArrayList<>();
     for (int i = 1; i < parts.length; i++) {
       NDArray w = parts[i];
-      rest.add(HELPERS.submit(() -> {
-        Autograd.offInThisThread(); // a new thread records graphs until told not to (see Autograd)
-        return x.getNDArrayInternal().linear(x, w, null).singletonOrThrow();
-      }));
+      rest.add(HELPERS.submit(() -> x.getNDArrayInternal().linear(x, w, null).singletonOrThrow()));
     }
     NDList outs = new NDList(x.getNDArrayInternal().linear(x, parts[0], null).singletonOrThrow());
     try {
