@@ -9,6 +9,7 @@ import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.task.AnswerComparison;
 import io.genrm4j.task.BaseCorpus;
 import io.genrm4j.task.Candidate;
 import io.genrm4j.task.Oracle;
@@ -101,7 +102,7 @@ public final class Experiment {
 
   private Experiment(Task task, ExperimentProfile prof, long seed, RunDir dir, PrintStream err) {
     this.task = task;
-    this.oracle = task.oracle().orElseThrow(
+    this.oracle = task.oracle(AnswerComparison.of(prof.cotComparison())).orElseThrow(
         () -> new UserException(task.name() + ": the experiment needs an algorithmic task with an oracle"));
     this.prof = prof;
     this.seed = seed;
@@ -276,7 +277,7 @@ public final class Experiment {
   private void writeConfig() {
     ObjectNode c = Jsonl.MAPPER.createObjectNode();
     c.put("task", task.name());
-    c.set("profile", Jsonl.MAPPER.valueToTree(prof));
+    c.set("profile", prof.configJson());
     c.put("seed", seed);
     ObjectNode seeds = c.putObject("seeds");
     for (String s : SEEDED) {
