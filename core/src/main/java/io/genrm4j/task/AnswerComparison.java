@@ -10,16 +10,13 @@ import java.util.Locale;
  * <ul>
  *   <li>{@link #WHOLE}: the candidate's answer as written, then the judgement: {@code The answer is apple fig pear;
  *       the solution's answer is apple pear fig: wrong.}
- *   <li>{@link #MARKED}: the candidate's answer as written, {@link #MARKS_FROM}, then a running mark per word of it,
- *       {@link #SAME} while every word so far equals the re-solved answer's word at the same place, {@link #DIFFERENT}
- *       from the first that does not: {@code ...; the solution's answer is apple pear fig / 1 0 0: wrong.} Under
- *       coupled positions mark k sits just after word k of both answers, so it reads that word and the mark before
- *       it, and the judgement reads the last mark, whatever the answer's length. Why (issue #21, step 5): with the
- *       whole answer only, the judgement has to read every character of both answers, across a span that grows with
- *       the list; verifiers trained on 2-4 words judged a third of identical 5-word answers wrong
- *       (docs/results/2026-12-05-word-sorting-comparison.md). The marks come after the restatement, not between its
- *       words: interleaved, the restatement stopped being a faithful copy of the candidate's answer (18% of
- *       rationales, docs/results/2026-12-05-marked-comparison.md).
+ *   <li>{@link #MARKED}: after each word of the candidate's answer a running mark, {@link #SAME} while every word so
+ *       far equals the re-solved answer's word at the same place, {@link #DIFFERENT} from the first that does not:
+ *       {@code ...; the solution's answer is apple 1 pear 0 fig 0: wrong.} The judgement is then the last mark and
+ *       whether the re-solved answer has more words, both a step away. Why (issue #21, step 5): with the whole answer
+ *       the judgement has to read every character of both answers, across a span that grows with the list; verifiers
+ *       trained on 2-4 words judged a third of identical 5-word answers wrong
+ *       (docs/results/2026-12-05-word-sorting-comparison.md). Each mark reads one word and the mark before it.
  * </ul>
  */
 public enum AnswerComparison {
@@ -29,8 +26,6 @@ public enum AnswerComparison {
   /** The running mark after a word while every word so far matches, and from the first that does not. */
   public static final char SAME = '1';
   public static final char DIFFERENT = '0';
-  /** What separates the restated answer from its marks. */
-  public static final String MARKS_FROM = " / ";
 
   /** What follows {@link Prompts#RESTATED_ANSWER}, up to the judgement's {@code :}. */
   public String restate(String reference, String answer) {
@@ -39,11 +34,11 @@ public enum AnswerComparison {
     }
     List<String> want = words(reference);
     List<String> got = words(answer);
-    StringBuilder b = new StringBuilder(answer).append(MARKS_FROM);
+    StringBuilder b = new StringBuilder();
     boolean same = true;
     for (int k = 0; k < got.size(); k++) {
       same = same && k < want.size() && got.get(k).equals(want.get(k));
-      b.append(k == 0 ? "" : " ").append(same ? SAME : DIFFERENT);
+      b.append(k == 0 ? "" : " ").append(got.get(k)).append(' ').append(same ? SAME : DIFFERENT);
     }
     return b.toString();
   }

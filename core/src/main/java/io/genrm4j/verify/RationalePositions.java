@@ -67,11 +67,12 @@ public enum RationalePositions {
   /**
    * Moves the tokens of the restated answer (after {@link Prompts#RESTATED_ANSWER}, up to the next {@code :}) onto
    * the positions of the re-solved answer's characters (after the rationale's first {@link Prompts#ANSWER_PREFIX}),
-   * character j on character j; past its last character they count on from there. With running marks after it
-   * ({@link AnswerComparison#MARKED}: {@code apple pear fig / 1 0 0}), mark k sits just after the re-solved answer's
-   * word k (on the character after its last letter), and what follows the marks (the judgement, the verdict line)
-   * counts on from the last mark, so the judgement reads the last mark at the same distance whatever the answer's
-   * length. Everything up to the marks is placed as without them, so prefixes stay prefixes.
+   * character j on character j; past its last character they count on from there. A restatement with running marks
+   * ({@link AnswerComparison#MARKED}: {@code apple 1 pear 0}) is placed word by word instead: word k's letters on the
+   * re-solved answer's word k, every other character one after the character before, and what follows the
+   * restatement (the judgement, the verdict line) counts on from its last character, so the judgement reads the last
+   * mark at the same distance whatever the answer's length. A restatement is taken as marked from its first mark on;
+   * the two placements agree on everything before it (the first word and the space after it).
    */
   static void coupleRestatedAnswer(Tokenizer tok, int[] ids, int promptLength, int[] p) {
     StringBuilder text = new StringBuilder();
@@ -100,7 +101,7 @@ public enum RationalePositions {
     }
     String restated = text.substring(y, yEnd < 0 ? text.length() : yEnd);
     int[] at = restatedOffsets(text.substring(xStart, marker), restated);
-    boolean countOn = yEnd >= 0 && marksStart(restated) >= 0;
+    boolean countOn = yEnd >= 0 && marked(restated);
     int last = -1;
     for (int i = promptLength; i < ids.length; i++) {
       int j = tokenAt[i] - y;
@@ -115,34 +116,43 @@ public enum RationalePositions {
 
   /**
    * For each character of the restated answer {@code restated}, the offset in the re-solved answer {@code solved}
-   * whose position it takes: its own offset; a running mark after {@link AnswerComparison#MARKS_FROM}, the offset
-   * just after solved word k for mark k (one after the character before when solved has no word k).
+   * whose position it takes: its own offset, or for a marked restatement the word-by-word placement.
    */
   static int[] restatedOffsets(String solved, String restated) {
     int[] at = new int[restated.length()];
-    int marks = marksStart(restated);
-    List<Integer> wordEnds = new ArrayList<>();
-    for (int c = 1; c <= solved.length(); c++) {
-      if (Character.isLetter(solved.charAt(c - 1)) && (c == solved.length() || !Character.isLetter(solved.charAt(c)))) {
-        wordEnds.add(c);
+    if (!marked(restated)) {
+      for (int j = 0; j < at.length; j++) {
+        at[j] = j;
+      }
+      return at;
+    }
+    List<Integer> wordStarts = new ArrayList<>();
+    for (int c = 0; c < solved.length(); c++) {
+      if (Character.isLetter(solved.charAt(c)) && (c == 0 || !Character.isLetter(solved.charAt(c - 1)))) {
+        wordStarts.add(c);
       }
     }
-    int mark = 0;
+    int word = -1;
     for (int j = 0; j < at.length; j++) {
-      if (marks < 0 || j < marks || restated.charAt(j) == ' ') {
-        at[j] = marks < 0 || j <= marks ? j : at[j - 1] + 1;
-      } else {
-        at[j] = mark < wordEnds.size() ? wordEnds.get(mark) : at[j - 1] + 1;
-        mark++;
+      boolean starts = Character.isLetter(restated.charAt(j)) && (j == 0 || !Character.isLetter(restated.charAt(j - 1)));
+      if (starts) {
+        word++;
       }
+      at[j] = starts && word < wordStarts.size() ? wordStarts.get(word) : j == 0 ? 0 : at[j - 1] + 1;
     }
     return at;
   }
 
-  /** Where a restated answer's running marks start (after {@link AnswerComparison#MARKS_FROM}); -1 without. */
-  static int marksStart(String restated) {
-    int m = restated.indexOf(AnswerComparison.MARKS_FROM);
-    return m < 0 ? -1 : m + AnswerComparison.MARKS_FROM.length();
+  /** Whether a restated answer carries running marks: a mark right after a word and a space. */
+  static boolean marked(String restated) {
+    for (int j = 2; j < restated.length(); j++) {
+      char c = restated.charAt(j);
+      if ((c == AnswerComparison.SAME || c == AnswerComparison.DIFFERENT) && restated.charAt(j - 1) == ' '
+          && Character.isLetter(restated.charAt(j - 2))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** 0 .. promptLength-1, then {@code start}, start+1, ... up to {@code total} positions. */

@@ -91,10 +91,12 @@ public final class VerifierData {
     int end = restated < 0 ? -1 : body.indexOf(':', restated);
     if (end >= 0) {
       int from = restated + Prompts.RESTATED_ANSWER.length();
-      int marks = RationalePositions.marksStart(body.substring(from, end));
-      for (int j = marks < 0 ? end : from + marks; j < end; j++) {
-        if (body.charAt(j) != ' ') {
-          spans.add(new int[] {j, j + 1});
+      String r = body.substring(from, end);
+      if (RationalePositions.marked(r)) {
+        for (int j = 2; j < r.length(); j++) {
+          if (r.charAt(j - 1) == ' ' && Character.isLetter(r.charAt(j - 2))) {
+            spans.add(new int[] {from + j, from + j + 1});
+          }
         }
       }
     }

@@ -7,15 +7,15 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class AnswerComparisonTest {
-  /** The answer as written, then mark k: 1 while words 1..k all equal the reference's, 0 from the first that does not. */
+  /** The mark after word k is 1 while words 1..k all equal the reference's, 0 from the first that does not. */
   @Test
   void marksRunUntilTheFirstDifference() {
     AnswerComparison m = AnswerComparison.MARKED;
-    assertEquals("apple fig pear / 1 1 1", m.restate("apple fig pear", "apple fig pear"));
-    assertEquals("apple pear fig / 1 0 0", m.restate("apple fig pear", "apple pear fig"));
-    assertEquals("apple fig / 1 1", m.restate("apple fig pear", "apple fig"), "a word short: every mark 1");
-    assertEquals("apple fig pear fig / 1 1 1 0", m.restate("apple fig pear", "apple fig pear fig"));
-    assertEquals(" / ", m.restate("apple fig pear", ""));
+    assertEquals("apple 1 fig 1 pear 1", m.restate("apple fig pear", "apple fig pear"));
+    assertEquals("apple 1 pear 0 fig 0", m.restate("apple fig pear", "apple pear fig"));
+    assertEquals("apple 1 fig 1", m.restate("apple fig pear", "apple fig"), "a word short: every mark 1");
+    assertEquals("apple 1 fig 1 pear 1 fig 0", m.restate("apple fig pear", "apple fig pear fig"));
+    assertEquals("", m.restate("apple fig pear", ""));
     assertEquals("apple pear fig", AnswerComparison.WHOLE.restate("apple fig pear", "apple pear fig"));
   }
 
@@ -32,8 +32,7 @@ class AnswerComparisonTest {
       String restated = t.extractAnswer(c);
       assertEquals(whole.replace(Prompts.RESTATED_ANSWER + restated + ":",
           Prompts.RESTATED_ANSWER + AnswerComparison.MARKED.restate("apple fig pear", restated) + ":"), marked);
-      assertTrue(marked.contains(c == wrong ? "fig / 1 0 0: " + Prompts.JUDGED_WRONG
-          : "pear / 1 1 1: " + Prompts.JUDGED_CORRECT),
+      assertTrue(marked.contains(c == wrong ? "fig 0: " + Prompts.JUDGED_WRONG : "pear 1: " + Prompts.JUDGED_CORRECT),
           marked);
     }
   }

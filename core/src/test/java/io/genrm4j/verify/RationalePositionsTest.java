@@ -51,12 +51,12 @@ class RationalePositionsTest {
   }
 
   /**
-   * With running marks ({@code apple pear fig / 1 0 0}) the restated answer is placed as without them, mark k sits
-   * just after the re-solved answer's word k (one on from the character before when there is no word k), what
-   * follows the marks counts on from the last one, and prefixes stay prefixes.
+   * A marked restatement ({@code apple 1 pear 0 fig 0}) is placed word by word: word k's letters on the re-solved
+   * answer's word k (also when the words differ in length or number), every other character one on from the one
+   * before; what follows it counts on from its last character; prefixes stay prefixes.
    */
   @Test
-  void marksSitAfterTheirWordsAndTheJudgementCountsOn() {
+  void aMarkedRestatementSitsWordByWordAndTheJudgementCountsOn() {
     CharTokenizer tok = CharTokenizer.of(Tasks.WORD_SORTING.alphabet());
     List<String> items = List.of("pear", "apple", "fig");
     Problem p = new Problem("p", "word-sorting", Tasks.WORD_SORTING.question(items), Tasks.WORD_SORTING.answer(items),
@@ -72,17 +72,21 @@ class RationalePositionsTest {
       int x = prompt.length + rationale.indexOf(Prompts.ANSWER_PREFIX) + Prompts.ANSWER_PREFIX.length();
       int y = prompt.length + rationale.indexOf(Prompts.RESTATED_ANSWER) + Prompts.RESTATED_ANSWER.length();
       int yEnd = prompt.length + rationale.indexOf(':', y - prompt.length);
-      int marks = prompt.length + rationale.indexOf(AnswerComparison.MARKS_FROM) + AnswerComparison.MARKS_FROM.length();
-      for (int i = y; i < marks; i++) {
-        assertEquals(solution[x] + (i - y), coupled[i], candidate + ": restated character " + (i - y));
-      }
-      int[] wordEnds = {5, 9, 14}; // "apple fig pear"
-      for (int i = marks, k = 0; i < yEnd; i += 2, k++) {
-        assertEquals(k < 3 ? solution[x] + wordEnds[k] : coupled[i - 1] + 1, coupled[i], candidate + ": mark " + k);
-        if (i + 1 < yEnd) {
-          assertEquals(coupled[i] + 1, coupled[i + 1], "the space after mark " + k);
+      String solved = "apple fig pear";
+      String restated = rationale.substring(y - prompt.length, yEnd - prompt.length);
+      String[] words = restated.split(" ");
+      int at = y;
+      for (int w = 0; w < words.length; w += 2) { // word, mark, word, mark, ...
+        int wordStart = w / 2 < 3 ? solution[x] + new int[] {0, 6, 10}[w / 2] : coupled[at - 1] + 1;
+        for (int c = 0; c < words[w].length(); c++) {
+          assertEquals(wordStart + c, coupled[at + c], candidate + ": '" + restated + "' word " + w / 2);
         }
+        at += words[w].length();
+        assertEquals(coupled[at - 1] + 1, coupled[at], "the space after word " + w / 2);
+        assertEquals(coupled[at] + 1, coupled[at + 1], "the mark after word " + w / 2);
+        at += 2 + (w + 2 < words.length ? 1 : 0);
       }
+      assertEquals(yEnd, at);
       for (int i = yEnd; i < ids.length; i++) {
         assertEquals(coupled[yEnd - 1] + (i - yEnd + 1), coupled[i], "counts on after the marks: token " + i);
       }
@@ -93,6 +97,7 @@ class RationalePositionsTest {
         assertArrayEquals(Arrays.copyOf(coupled, n), RationalePositions.COUPLED.positions(tok, F, p.question(),
             prompt.length, Arrays.copyOf(ids, n)), "prefix of " + n);
       }
+      assertEquals(solved, rationale.substring(x - prompt.length, rationale.indexOf(Prompts.RESTATED_ANSWER)));
     }
   }
 }

@@ -33,21 +33,4 @@ class VerifierDataTest {
       assertNull(VerifierData.cot(TOK, Prompts.Format.COMPACT, List.of(l), rp, 1f).get(0).emphasis());
     }
   }
-
-  /** With running marks, the marks weigh as the judgement does; the restated words and the separator do not. */
-  @Test
-  void runningMarksWeighAsTheVerdict() {
-    CharTokenizer tok = CharTokenizer.of(Tasks.WORD_SORTING.alphabet());
-    VerifierData.Labeled l = new VerifierData.Labeled("Sort: fig apple", "fig apple -> fig\napple -> apple\n"
-        + "The answer is fig apple.", false, "fig apple -> apple\nfig -> fig\nThe answer is apple fig"
-        + Prompts.RESTATED_ANSWER + "fig apple / 0 0: " + Prompts.JUDGED_WRONG);
-    TokenExample e = VerifierData.cot(tok, Prompts.Format.COMPACT, List.of(l), RationalePositions.COUPLED, 7f).get(0);
-    StringBuilder heavy = new StringBuilder();
-    for (int i = 0; i < e.ids().length; i++) {
-      if (e.emphasis()[i] == 7f) {
-        heavy.append(tok.tokenText(e.ids()[i]));
-      }
-    }
-    assertEquals("00" + Prompts.JUDGED_WRONG + Prompts.NO, heavy.toString());
-  }
 }
