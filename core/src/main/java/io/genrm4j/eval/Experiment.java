@@ -9,7 +9,6 @@ import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.tokenizer.CharTokenizer;
-import io.genrm4j.task.AnswerComparison;
 import io.genrm4j.task.BaseCorpus;
 import io.genrm4j.task.Candidate;
 import io.genrm4j.task.Oracle;
@@ -102,7 +101,7 @@ public final class Experiment {
 
   private Experiment(Task task, ExperimentProfile prof, long seed, RunDir dir, PrintStream err) {
     this.task = task;
-    this.oracle = task.oracle(AnswerComparison.of(prof.cotComparison())).orElseThrow(
+    this.oracle = task.oracle().orElseThrow(
         () -> new UserException(task.name() + ": the experiment needs an algorithmic task with an oracle"));
     this.prof = prof;
     this.seed = seed;
@@ -277,7 +276,7 @@ public final class Experiment {
   private void writeConfig() {
     ObjectNode c = Jsonl.MAPPER.createObjectNode();
     c.put("task", task.name());
-    c.set("profile", prof.configJson());
+    c.set("profile", Jsonl.MAPPER.valueToTree(prof));
     c.put("seed", seed);
     ObjectNode seeds = c.putObject("seeds");
     for (String s : SEEDED) {

@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.genrm4j.task.AnswerComparison;
-import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,18 +60,15 @@ import java.util.Map;
  *     perturbed reference join the verifier data, for every verifier (0 = none; {@link VerifierDataStage})
  * @param baseReplay the fraction of each GenRM, unified and GenRM-CoT verifier's training examples drawn from the
  *     base's own corpus (issue #21 step 3: fine-tuning that keeps the base); 0 = none; needs a base
- * @param cotComparison how the oracle's rationales compare the re-solved answer with the candidate's, {@code whole}
- *     or {@code marked} (a running mark after each word; {@link io.genrm4j.task.AnswerComparison})
  */
 // The component order is the field order of "profile" in a run's config.json, which a resumed run must reproduce.
 public record ExperimentProfile(String name, String preset, int trainProblems, int testProblems,
     int samplesPerTrainProblem, int maxPerClass, int n, int votes, int genSteps, double genTarget, int genBatch,
     double genLr, int verSteps, int verBatch, double verLr, double lambda, double cotReplay, String cotPositions,
     double cotVerdictWeight, double dpoBeta, double temperature, double cotTemperature, int tokenCap,
-    boolean leakFreeVerifierData, int syntheticPairs, String base, double baseReplay, String cotComparison) {
+    boolean leakFreeVerifierData, int syntheticPairs, String base, double baseReplay) {
 
   public ExperimentProfile {
-    AnswerComparison.of(cotComparison); // an unknown value fails when the profile is read
     if (n < 1 || votes < 1 || trainProblems < 1 || testProblems < 1 || samplesPerTrainProblem < 1) {
       throw new IllegalArgumentException("profile sizes must be positive");
     }
@@ -149,18 +144,6 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     } catch (IOException | ClassCastException e) {
       throw new IllegalArgumentException(source + ": not a valid profile: " + e.getMessage(), e);
     }
-  }
-
-  /**
-   * This profile as a run's {@code config.json} holds it: every field, except {@code cotComparison} when it is
-   * {@code whole} (runs from before the field existed must resume, and their configs lack it).
-   */
-  public ObjectNode configJson() {
-    ObjectNode o = Jsonl.MAPPER.valueToTree(this);
-    if (AnswerComparison.of(cotComparison) == AnswerComparison.WHOLE) {
-      o.remove("cotComparison");
-    }
-    return o;
   }
 
   /** A profile written as JSON (the format of {@code profiles/quick.json}; comments allowed). */

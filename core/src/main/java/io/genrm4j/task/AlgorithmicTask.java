@@ -192,8 +192,8 @@ public abstract class AlgorithmicTask implements Task, Oracle {
   }
 
   @Override
-  public Optional<Oracle> oracle(AnswerComparison comparison) {
-    return Optional.of(comparison == AnswerComparison.WHOLE ? this : (p, c) -> rationale(p, c, comparison));
+  public Optional<Oracle> oracle() {
+    return Optional.of(this);
   }
 
   @Override
@@ -351,11 +351,6 @@ public abstract class AlgorithmicTask implements Task, Oracle {
    */
   @Override
   public String rationale(Problem p, String candidate) {
-    return rationale(p, candidate, AnswerComparison.WHOLE);
-  }
-
-  /** As {@link #rationale(Problem, String)}, the answers compared as {@code comparison} says. */
-  public String rationale(Problem p, String candidate, AnswerComparison comparison) {
     List<String> words = words(p.question());
     String solved = solve(words); // ends "The answer is X."
     Grade g = grade(answer(words), candidate);
@@ -363,7 +358,7 @@ public abstract class AlgorithmicTask implements Task, Oracle {
     if (g.extractedAnswer() == null) {
       b.append("; the solution has no answer: ").append(Prompts.JUDGED_WRONG);
     } else {
-      b.append(Prompts.RESTATED_ANSWER).append(comparison.restate(answer(words), g.extractedAnswer())).append(": ")
+      b.append(Prompts.RESTATED_ANSWER).append(g.extractedAnswer()).append(": ")
           .append(g.correct() ? Prompts.JUDGED_CORRECT : Prompts.JUDGED_WRONG);
     }
     return Prompts.withVerdict(b.toString(), g.correct());

@@ -61,11 +61,6 @@ public interface Task {
 
   /** The step-by-step verifier of an algorithmic task; empty for GSM8K. */
   default Optional<Oracle> oracle() {
-    return oracle(AnswerComparison.WHOLE);
-  }
-
-  /** As {@link #oracle()}, its rationales comparing the answers as {@code comparison} says. */
-  default Optional<Oracle> oracle(AnswerComparison comparison) {
     return Optional.empty();
   }
 }

@@ -2,7 +2,6 @@ package io.genrm4j.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.genrm4j.model.tokenizer.Tokenizer;
-import io.genrm4j.task.AnswerComparison;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.util.AtomicFiles;
 import io.genrm4j.util.Jsonl;
@@ -10,8 +9,6 @@ import io.genrm4j.util.UserException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -67,12 +64,7 @@ public enum RationalePositions {
   /**
    * Moves the tokens of the restated answer (after {@link Prompts#RESTATED_ANSWER}, up to the next {@code :}) onto
    * the positions of the re-solved answer's characters (after the rationale's first {@link Prompts#ANSWER_PREFIX}),
-   * character j on character j; past its last character they count on from there. A restatement with running marks
-   * ({@link AnswerComparison#MARKED}: {@code apple 1 pear 0}) is placed word by word instead: word k's letters on the
-   * re-solved answer's word k, every other character one after the character before, and what follows the
-   * restatement (the judgement, the verdict line) counts on from its last character, so the judgement reads the last
-   * mark at the same distance whatever the answer's length. A restatement is taken as marked from its first mark on;
-   * the two placements agree on everything before it (the first word and the space after it).
+   * character j on character j; past its last character they count on from there.
    */
   static void coupleRestatedAnswer(Tokenizer tok, int[] ids, int promptLength, int[] p) {
     StringBuilder text = new StringBuilder();
@@ -99,60 +91,12 @@ public enum RationalePositions {
         firstX = i;
       }
     }
-    String restated = text.substring(y, yEnd < 0 ? text.length() : yEnd);
-    int[] at = restatedOffsets(text.substring(xStart, marker), restated);
-    boolean countOn = yEnd >= 0 && marked(restated);
-    int last = -1;
     for (int i = promptLength; i < ids.length; i++) {
       int j = tokenAt[i] - y;
-      if (j >= 0 && j < at.length) {
-        p[i] = p[firstX] + at[j]; // the re-solved answer's character c sits at p[firstX] + c (rationale text is in order)
-        last = i;
-      } else if (j >= at.length && countOn && last >= 0) {
-        p[i] = p[last] + (i - last); // after a marked restatement: count on, a position a token as elsewhere
+      if (j >= 0 && (yEnd < 0 || tokenAt[i] < yEnd)) {
+        p[i] = p[firstX] + j; // the re-solved answer's character j sits at p[firstX] + j (rationale text is in order)
       }
     }
-  }
-
-  /**
-   * For each character of the restated answer {@code restated}, the offset in the re-solved answer {@code solved}
-   * whose position it takes: its own offset, or for a marked restatement the word-by-word placement.
-   */
-  static int[] restatedOffsets(String solved, String restated) {
-    int[] at = new int[restated.length()];
-    if (!marked(restated)) {
-      for (int j = 0; j < at.length; j++) {
-        at[j] = j;
-      }
-      return at;
-    }
-    List<Integer> wordStarts = new ArrayList<>();
-    for (int c = 0; c < solved.length(); c++) {
-      if (Character.isLetter(solved.charAt(c)) && (c == 0 || !Character.isLetter(solved.charAt(c - 1)))) {
-        wordStarts.add(c);
-      }
-    }
-    int word = -1;
-    for (int j = 0; j < at.length; j++) {
-      boolean starts = Character.isLetter(restated.charAt(j)) && (j == 0 || !Character.isLetter(restated.charAt(j - 1)));
-      if (starts) {
-        word++;
-      }
-      at[j] = starts && word < wordStarts.size() ? wordStarts.get(word) : j == 0 ? 0 : at[j - 1] + 1;
-    }
-    return at;
-  }
-
-  /** Whether a restated answer carries running marks: a mark right after a word and a space. */
-  static boolean marked(String restated) {
-    for (int j = 2; j < restated.length(); j++) {
-      char c = restated.charAt(j);
-      if ((c == AnswerComparison.SAME || c == AnswerComparison.DIFFERENT) && restated.charAt(j - 1) == ' '
-          && Character.isLetter(restated.charAt(j - 2))) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** 0 .. promptLength-1, then {@code start}, start+1, ... up to {@code total} positions. */

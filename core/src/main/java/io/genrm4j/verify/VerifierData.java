@@ -1,7 +1,6 @@
 package io.genrm4j.verify;
 
 import io.genrm4j.model.tokenizer.Tokenizer;
-import io.genrm4j.task.AnswerComparison;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.train.Losses;
 import io.genrm4j.train.TokenExample;
@@ -73,10 +72,9 @@ public final class VerifierData {
   }
 
   /**
-   * {@code w} on the tokens of the rationale body's last word (the oracle's {@code correct} / {@code wrong}), of the
-   * verdict line's label and of the running marks of a marked restatement ({@link AnswerComparison#MARKED}: they are
-   * the comparison), 1 elsewhere. Token spans come from encoding the completion's prefixes, exact for a character
-   * tokenizer and at most a token off at a BPE merge.
+   * {@code w} on the tokens of the rationale body's last word (the oracle's {@code correct} / {@code wrong}) and of the
+   * verdict line's label, 1 elsewhere. Token spans come from encoding the completion's prefixes, exact for a
+   * character tokenizer and at most a token off at a BPE merge.
    */
   static float[] verdictEmphasis(Tokenizer tok, int promptLength, String body, String completion, int total,
       float w) {
@@ -85,22 +83,7 @@ public final class VerifierData {
     String trimmed = body.stripTrailing();
     int wordStart = trimmed.lastIndexOf(' ') + 1;
     int labelStart = completion.length() - (completion.endsWith(Prompts.YES) ? Prompts.YES : Prompts.NO).length();
-    List<int[]> spans = new ArrayList<>(List.of(new int[] {wordStart, trimmed.length()},
-        new int[] {labelStart, completion.length()}));
-    int restated = body.lastIndexOf(Prompts.RESTATED_ANSWER);
-    int end = restated < 0 ? -1 : body.indexOf(':', restated);
-    if (end >= 0) {
-      int from = restated + Prompts.RESTATED_ANSWER.length();
-      String r = body.substring(from, end);
-      if (RationalePositions.marked(r)) {
-        for (int j = 2; j < r.length(); j++) {
-          if (r.charAt(j - 1) == ' ' && Character.isLetter(r.charAt(j - 2))) {
-            spans.add(new int[] {from + j, from + j + 1});
-          }
-        }
-      }
-    }
-    for (int[] span : spans) {
+    for (int[] span : new int[][] {{wordStart, trimmed.length()}, {labelStart, completion.length()}}) {
       int from = promptLength + tok.encode(completion.substring(0, span[0])).length;
       int to = Math.min(total, promptLength + tok.encode(completion.substring(0, span[1])).length);
       for (int i = from; i < to; i++) {
