@@ -143,7 +143,7 @@ public final class GenRmCot implements Verifier {
         .withMaxTokens(rationaleBudgets(startAt, forced.length + Math.max(labels.yes().length, labels.no().length)))
         .withRestart(positions == RationalePositions.SEQUENTIAL ? null : SampleRequest.Restart.at(startAt))
         .keepingCache();
-    if (positions == RationalePositions.COUPLED) {
+    if (positions.textDependent()) {
       req = req.withPositionRule((c, sampled) -> {
         int[] p = positions.positions(tok, prefixes.get(c).length, (int) startAt[c],
             Tokenizer.concat(prefixes.get(c), sampled));

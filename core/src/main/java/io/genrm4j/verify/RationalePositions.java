@@ -9,6 +9,8 @@ import io.genrm4j.util.UserException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -28,12 +30,20 @@ import java.util.Locale;
  *       coupling, Cho et al. 2024). What follows the restated answer is where it would have been without. Issue #21:
  *       a tiny verifier trained with the other layouts wrote {@code eyee; ... eyee: wrong.} (in-distribution AUROC
  *       0.54): it never learned to compare two strings 27 characters apart.
+ *   <li>{@link #COUPLED_LINES}: as {@link #COUPLED}, and each line of the rationale starts where the candidate's line
+ *       of the same index does, and its re-solved answer sits on the candidate's answer (character j on character j),
+ *       the rest of the rationale counting on from there; so every line, both answers and the restatement line up
+ *       whatever the lengths of the lines before them. Issue #21: under {@link #COUPLED} a word-sorting verifier
+ *       judged by whether the rationale's answer line fell on the candidate's (it does when every line before it has
+ *       the same length): 1 of 18 rationales whose restated and re-solved answers were identical but misaligned was
+ *       judged correct, and about half of the aligned wrong candidates (docs/results/2026-12-05-forced-restatement.md).
  * </ul>
  */
 public enum RationalePositions {
   SEQUENTIAL,
   SOLUTION,
-  COUPLED;
+  COUPLED,
+  COUPLED_LINES;
 
   /** The file in a verifier checkpoint directory that records how its rationales were placed. */
   public static final String FILE = "genrm_verifier.json";
@@ -55,10 +65,77 @@ public enum RationalePositions {
   /** As above, the rationale starting at position {@code start} ({@link #rationaleStart}). */
   public int[] positions(Tokenizer tok, int promptLength, int start, int[] ids) {
     int[] p = layout(promptLength, start, ids.length);
-    if (this == COUPLED) {
+    if (this == COUPLED_LINES) {
+      coupleLines(tok, ids, promptLength, start, p);
+    }
+    if (textDependent()) {
       coupleRestatedAnswer(tok, ids, promptLength, p);
     }
     return p;
+  }
+
+  /** Whether a rationale token's position depends on the text before it (and so is computed as it is sampled). */
+  public boolean textDependent() {
+    return this == COUPLED || this == COUPLED_LINES;
+  }
+
+  /**
+   * {@link #COUPLED_LINES}' layout before the restatement is placed: rationale line k's first token on candidate line
+   * k's first token (while the candidate has a line k before its answer line), the re-solved answer's character j
+   * (after the rationale's first {@link Prompts#ANSWER_PREFIX}, up to the first character that is not a letter or a
+   * space) on the candidate answer's character j, every other token one after the token before. A token's position
+   * depends on it and the tokens before it only, so a decoder can extend the positions a token at a time.
+   */
+  static void coupleLines(Tokenizer tok, int[] ids, int promptLength, int start, int[] p) {
+    StringBuilder cand = new StringBuilder(); // the prompt from the solution's first token
+    int[] candAt = new int[Math.max(0, promptLength - start)];
+    for (int i = start; i < promptLength; i++) {
+      candAt[i - start] = cand.length();
+      cand.append(tok.tokenText(ids[i]));
+    }
+    int end = cand.lastIndexOf(Prompts.COT_SUFFIX);
+    int answerLine = end < 0 ? -1 : cand.lastIndexOf("\n" + Prompts.ANSWER_PREFIX, end) + 1;
+    if (answerLine <= 0 && !(end >= 0 && cand.indexOf(Prompts.ANSWER_PREFIX) == 0)) {
+      return; // no answer line in the candidate: nothing to line up with
+    }
+    int answerAt = answerLine + Prompts.ANSWER_PREFIX.length();
+    List<Integer> lineStarts = new ArrayList<>(); // candidate step lines' first tokens (positions = prompt indices)
+    int answerToken = -1;
+    for (int i = start; i < promptLength; i++) {
+      int off = candAt[i - start];
+      if (off < answerLine && (off == 0 || cand.charAt(off - 1) == '\n')) {
+        lineStarts.add(i);
+      }
+      if (off == answerAt) {
+        answerToken = i;
+      }
+    }
+    StringBuilder text = new StringBuilder();
+    int line = 0;
+    int x = -1; // offset in the rationale of its re-solved answer's first character
+    boolean inX = false;
+    for (int i = promptLength; i < ids.length; i++) {
+      int off = text.length();
+      String t = tok.tokenText(ids[i]);
+      text.append(t);
+      if (x < 0) {
+        int prefix = text.indexOf(Prompts.ANSWER_PREFIX);
+        if (prefix >= 0 && prefix + Prompts.ANSWER_PREFIX.length() <= off) {
+          x = prefix + Prompts.ANSWER_PREFIX.length();
+          inX = true;
+        }
+      }
+      inX = inX && t.chars().allMatch(c -> Character.isLetter(c) || c == ' ');
+      boolean newLine = off > 0 && text.charAt(off - 1) == '\n';
+      line += newLine ? 1 : 0;
+      if (inX && answerToken >= 0) {
+        p[i] = answerToken + (off - x); // character tokens: the j-th answer character is the j-th token after it
+      } else if (newLine && x < 0 && line < lineStarts.size()) {
+        p[i] = lineStarts.get(line);
+      } else if (i > promptLength) {
+        p[i] = p[i - 1] + 1;
+      }
+    }
   }
 
   /**
@@ -108,9 +185,9 @@ public enum RationalePositions {
     return p;
   }
 
-  /** The name used on the command line and in files: {@code sequential} or {@code solution}. */
+  /** The name used on the command line and in files: {@code sequential}, {@code solution}, ... */
   public String id() {
-    return name().toLowerCase(Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   public static RationalePositions of(String id) {
@@ -119,7 +196,7 @@ public enum RationalePositions {
         return r;
       }
     }
-    throw new UserException("unknown rationale positions '" + id + "' (sequential, solution or coupled)");
+    throw new UserException("unknown rationale positions '" + id + "' (sequential, solution, coupled or coupled-lines)");
   }
 
   /** Records this placement in a checkpoint directory (read back by {@link #of(Path)}). */

@@ -47,4 +47,48 @@ class RationalePositionsTest {
       }
     }
   }
+
+  /**
+   * Under COUPLED_LINES rationale line k starts on candidate line k, the re-solved answer sits on the candidate's
+   * answer letter by letter and the restated answer on both, however long the lines before them (here the
+   * candidate's second line is longer than the re-solve's, and it has a line too many or too few); every prefix's
+   * positions are a prefix of the whole's.
+   */
+  @Test
+  void everyLineAndBothAnswersSitOnTheCandidates() {
+    Problem p = PROBLEM;
+    for (String candidate : new String[] {"Noah -> h -> h\nPaulie -> e -> he\nInes -> s -> hes\nThe answer is hes.",
+        "Noah -> h -> h\nThe answer is hx.", "Noah -> h -> h\nNoah -> h -> hh\nPaul -> l -> hhl\nInes -> s -> hhls\n"
+        + "The answer is hhls.", p.referenceSolution()}) {
+      String rationale = Tasks.LAST_LETTER.rationale(p, candidate);
+      int[] prompt = TOK.encodeWithBos(F.verifyCot(p.question(), candidate));
+      int[] ids = Tokenizer.concat(prompt, TOK.encode(rationale));
+      int[] pos = RationalePositions.COUPLED_LINES.positions(TOK, F, p.question(), prompt.length, ids);
+      int start = TOK.encodeWithBos(F.solve(p.question())).length; // the candidate's first token
+      String[] candLines = candidate.split("\n");
+      String[] ratLines = rationale.split("\n");
+      int c = start;
+      int r = prompt.length;
+      for (int k = 0; k < ratLines.length && k < candLines.length - 1; k++) {
+        assertEquals(c, pos[r], candidate + ": line " + k);
+        c += candLines[k].length() + 1;
+        r += ratLines[k].length() + 1;
+      }
+      int candY = start + candidate.lastIndexOf(Prompts.ANSWER_PREFIX) + Prompts.ANSWER_PREFIX.length();
+      int x = prompt.length + rationale.indexOf(Prompts.ANSWER_PREFIX) + Prompts.ANSWER_PREFIX.length();
+      int y = prompt.length + rationale.indexOf(Prompts.RESTATED_ANSWER) + Prompts.RESTATED_ANSWER.length();
+      for (int j = 0; j < 3; j++) {
+        assertEquals(candY + j, pos[x + j], candidate + ": re-solved answer letter " + j);
+      }
+      for (int j = 0; j < Tasks.LAST_LETTER.extractAnswer(candidate).length(); j++) {
+        assertEquals(candY + j, pos[y + j], candidate + ": restated answer letter " + j);
+      }
+      assertEquals(pos[x + 3] + 1, pos[x + 4], "the marker counts on from the re-solved answer");
+      for (int n = prompt.length; n <= ids.length; n++) {
+        assertArrayEquals(Arrays.copyOf(pos, n), RationalePositions.COUPLED_LINES.positions(TOK, F, p.question(),
+            prompt.length, Arrays.copyOf(ids, n)), "prefix of " + n);
+      }
+    }
+    assertEquals(RationalePositions.COUPLED_LINES, RationalePositions.of("coupled-lines"));
+  }
 }
