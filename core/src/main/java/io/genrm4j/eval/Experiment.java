@@ -26,7 +26,6 @@ import io.genrm4j.util.UserException;
 import io.genrm4j.verify.GenRmCot;
 import io.genrm4j.verify.OracleVerdictProbe;
 import io.genrm4j.verify.RationalePositions;
-import io.genrm4j.verify.Restatement;
 import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierData;
 import io.genrm4j.verify.VerifierKind;
@@ -299,11 +298,6 @@ public final class Experiment {
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
-      // runs from before cotRestatement existed sampled their restatements: they resume as "sampled"
-      if (old.path("profile").isObject() && !old.path("profile").has("cotRestatement")
-          && "sampled".equals(prof.cotRestatement())) {
-        ((ObjectNode) now.get("profile")).remove("cotRestatement");
-      }
       if (!old.equals(now)) {
         throw new UserException(f + " was written with another task, profile or seed; use a new --out directory");
       }
@@ -429,8 +423,7 @@ public final class Experiment {
         Checkpoint.Loaded own = kind.trained() ? Checkpoint.load(dir.checkpoint(method), root) : null;
         Verifier v = VerifierRecipe.open(kind, (own != null ? own : gen).model(),
             kind.needsReference() ? gen.model() : null, tok, FORMAT,
-            new VerifierRecipe.ScoreOptions(prof.votes(), cotParams, cotPositions(), prof.dpoBeta(),
-                Restatement.of(prof.cotRestatement(), task::extractAnswer)));
+            new VerifierRecipe.ScoreOptions(prof.votes(), cotParams, cotPositions(), prof.dpoBeta()));
         ProgressBar bar = progress.bar(ps.size())) {
       int chunk = kind.samplesVotes() ? 1 : 8;
       List<Score> rows = new ArrayList<>();

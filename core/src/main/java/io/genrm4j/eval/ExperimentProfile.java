@@ -60,15 +60,13 @@ import java.util.Map;
  *     perturbed reference join the verifier data, for every verifier (0 = none; {@link VerifierDataStage})
  * @param baseReplay the fraction of each GenRM, unified and GenRM-CoT verifier's training examples drawn from the
  *     base's own corpus (issue #21 step 3: fine-tuning that keeps the base); 0 = none; needs a base
- * @param cotRestatement who writes the candidate's answer that GenRM-CoT's rationale restates when it scores,
- *     {@code sampled} (the verifier) or {@code forced} (the scorer; {@link io.genrm4j.verify.Restatement})
  */
 // The component order is the field order of "profile" in a run's config.json, which a resumed run must reproduce.
 public record ExperimentProfile(String name, String preset, int trainProblems, int testProblems,
     int samplesPerTrainProblem, int maxPerClass, int n, int votes, int genSteps, double genTarget, int genBatch,
     double genLr, int verSteps, int verBatch, double verLr, double lambda, double cotReplay, String cotPositions,
     double cotVerdictWeight, double dpoBeta, double temperature, double cotTemperature, int tokenCap,
-    boolean leakFreeVerifierData, int syntheticPairs, String base, double baseReplay, String cotRestatement) {
+    boolean leakFreeVerifierData, int syntheticPairs, String base, double baseReplay) {
 
   public ExperimentProfile {
     if (n < 1 || votes < 1 || trainProblems < 1 || testProblems < 1 || samplesPerTrainProblem < 1) {
@@ -86,7 +84,6 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     if (!(baseReplay >= 0 && baseReplay < 1)) {
       throw new UserException("baseReplay must be in [0, 1), got " + baseReplay);
     }
-    io.genrm4j.verify.Restatement.check(cotRestatement);
     if (baseReplay > 0 && BaseRecipe.NONE.equals(base)) {
       throw new UserException("baseReplay " + baseReplay + " needs a base: --set base=NAME, or --set baseReplay=0 to"
           + " train from random weights");

@@ -59,15 +59,8 @@ public final class VerifierRecipe {
    * @param sampling genrm-cot / llm-judge: how rationales are sampled
    * @param cotPositions genrm-cot: where rationales sit in position space, as the checkpoint was trained
    * @param dpoBeta dpo: beta
-   * @param cotRestatement genrm-cot: who writes the candidate's answer its rationales restate
    */
-  public record ScoreOptions(int votes, SamplingParams sampling, RationalePositions cotPositions, double dpoBeta,
-      Restatement cotRestatement) {
-    /** The model samples its own restatements ({@link Restatement#SAMPLED}). */
-    public ScoreOptions(int votes, SamplingParams sampling, RationalePositions cotPositions, double dpoBeta) {
-      this(votes, sampling, cotPositions, dpoBeta, Restatement.SAMPLED);
-    }
-  }
+  public record ScoreOptions(int votes, SamplingParams sampling, RationalePositions cotPositions, double dpoBeta) {}
 
   /**
    * Trains {@code m} in place as a verifier of {@code kind}. Start an ORM from a model with a score head
@@ -212,7 +205,7 @@ public final class VerifierRecipe {
     return switch (kind) {
       case ORM -> new OrmVerifier(model, tok, f);
       case GENRM, GENRM_UNIFIED -> new GenRmDirect(model, tok, f);
-      case GENRM_COT -> new GenRmCot(model, tok, f, o.votes(), o.sampling(), o.cotPositions(), o.cotRestatement());
+      case GENRM_COT -> new GenRmCot(model, tok, f, o.votes(), o.sampling(), o.cotPositions());
       case DPO -> new DpoVerifier(model, reference, tok, f, o.dpoBeta());
       case LLM_JUDGE -> GenRmCot.judge(model, tok, f, o.votes(), o.sampling());
     };

@@ -149,11 +149,6 @@ class ExperimentTest {
     assertEquals(prof.votes(), row.get("votes").size());
 
     byte[] metricsBefore = Files.readAllBytes(dir.metrics());
-    // as a run from before cotRestatement existed (its rationales restated by sampling): it resumes all the same
-    com.fasterxml.jackson.databind.node.ObjectNode cfg =
-        (com.fasterxml.jackson.databind.node.ObjectNode) Jsonl.MAPPER.readTree(dir.config().toFile());
-    ((com.fasterxml.jackson.databind.node.ObjectNode) cfg.get("profile")).remove("cotRestatement");
-    Files.writeString(dir.config(), Jsonl.MAPPER.writeValueAsString(cfg));
     Experiment.Result second = Experiment.run(Tasks.LAST_LETTER, prof, 7, 2, dir, err);
     assertFalse(second.didWork(), "a finished run is not redone");
     assertEquals(first.stages().size(), second.stages().size());
