@@ -55,8 +55,9 @@ public final class TrainVerifierCommand implements Callable<Integer> {
   @Option(names = "--lr", defaultValue = "1e-3", description = "default ${DEFAULT-VALUE}") double lr;
   @Option(names = "--rationale-positions", defaultValue = "sequential", description = "genrm-cot: sequential (the "
       + "paper), solution (the rationale's positions restart where the solution's did: a length-generalisation "
-      + "trick for models trained from scratch) or coupled (solution, and the restated candidate answer on the "
-      + "re-solved one); recorded in the checkpoint; default ${DEFAULT-VALUE}")
+      + "trick for models trained from scratch), coupled (solution, and the restated candidate answer on the "
+      + "re-solved one) or coupled-lines (coupled, each rationale line on the candidate's line and the re-solved "
+      + "answer on the candidate's); recorded in the checkpoint; default ${DEFAULT-VALUE}")
   String rationalePositions;
   @Option(names = "--verdict-weight", defaultValue = "1", description = "genrm-cot: weight of each verdict token "
       + "(the rationale's last word and the label) against other rationale tokens; default ${DEFAULT-VALUE}")

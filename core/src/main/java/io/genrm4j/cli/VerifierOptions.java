@@ -55,7 +55,7 @@ public final class VerifierOptions implements Serializable {
   @Option(names = "--concurrency", defaultValue = "4", description = "openai backend: requests in flight; default "
       + "${DEFAULT-VALUE}") int concurrency;
   @Option(names = "--beta", defaultValue = "0.1", description = "dpo: beta; default ${DEFAULT-VALUE}") double beta;
-  @Option(names = "--rationale-positions", description = "genrm-cot: sequential|solution|coupled, where the rationale sits in "
+  @Option(names = "--rationale-positions", description = "genrm-cot: sequential|solution|coupled|coupled-lines, where the rationale sits in "
       + "position space; default: as recorded in the checkpoint by genrm train verifier, else sequential")
   String rationalePositions;
 

@@ -44,7 +44,7 @@ import java.util.Map;
  *     generator learned every length, the CoT data has only in-distribution lengths, and the rationales re-solve
  *     the problem in the generator's own format (weights 0, 1 and 2 measured: docs/tasks.md)
  * @param cotPositions where GenRM-CoT's rationale sits in rotary-position space, {@code sequential},
- *     {@code solution} or {@code coupled} ({@link io.genrm4j.verify.RationalePositions})
+ *     {@code solution}, {@code coupled} or {@code coupled-lines} ({@link io.genrm4j.verify.RationalePositions})
  * @param cotVerdictWeight how much GenRM-CoT's training weighs each token of a rationale's verdict (its last word,
  *     {@code correct} / {@code wrong}, and the label) against the other rationale tokens, 1 = alike
  *     ({@link io.genrm4j.verify.VerifierData#cot})

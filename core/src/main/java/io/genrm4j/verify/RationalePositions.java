@@ -36,7 +36,7 @@ import java.util.Locale;
  *       whatever the lengths of the lines before them. Issue #21: under {@link #COUPLED} a word-sorting verifier
  *       judged by whether the rationale's answer line fell on the candidate's (it does when every line before it has
  *       the same length): 1 of 18 rationales whose restated and re-solved answers were identical but misaligned was
- *       judged correct, and about half of the aligned wrong candidates (docs/results/2026-12-05-forced-restatement.md).
+ *       judged correct, and about half of the aligned wrong candidates (docs/results/2026-12-05-line-coupling.md).
  * </ul>
  */
 public enum RationalePositions {

@@ -16,7 +16,7 @@ class ExperimentProfileTest {
    * Every field of every named profile on both tasks, as the profiles were when they were positional Java
    * constructors (commit f73aa1f) plus leakFreeVerifierData (issue #21), in the exact JSON {@link Experiment} writes
    * into {@code config.json}; quick's last-letter settings as of 2026-12-04 (the CoT base with replay, 100 test problems), word sorting's as of
-   * 2026-12-05 (its own base, related-words-cot).
+   * 2026-12-05 (its own base, related-words-cot; coupled-lines positions).
    */
   @Test
   void namedProfilesAndTheirConfigJsonAreUnchanged() throws Exception {
@@ -27,11 +27,11 @@ class ExperimentProfileTest {
     assertPinned("quick", "last-letter", """
         {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-lists-cot-coupled","baseReplay":0.1}""");
     assertPinned("quick", "word-sorting", """
-        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-words-cot","baseReplay":0.3}""");
+        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled-lines","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-words-cot","baseReplay":0.3}""");
     assertPinned("full", "last-letter", """
         {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-lists-cot-coupled","baseReplay":0.1}""");
     assertPinned("full", "word-sorting", """
-        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-words-cot","baseReplay":0.3}""");
+        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled-lines","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-words-cot","baseReplay":0.3}""");
     assertEquals(List.of("mini", "quick", "full"), List.copyOf(ExperimentProfile.all().keySet()));
   }
 
@@ -41,7 +41,7 @@ class ExperimentProfileTest {
   }
 
   @Test
-  void wordSortingOverridesOnlyGeneratorStepsTheBaseAndItsReplayOfQuickAndFull() {
+  void wordSortingOverridesOnlyGeneratorStepsTheBaseItsReplayAndRationalePositionsOfQuickAndFull() {
     for (String name : List.of("quick", "full")) {
       ExperimentProfile p = ExperimentProfile.named(name);
       assertEquals(p, p.forTask("last-letter"));
@@ -53,10 +53,11 @@ class ExperimentProfileTest {
       ObjectNode wsBack = Jsonl.MAPPER.valueToTree(ws);
       ObjectNode last = Jsonl.MAPPER.valueToTree(p);
       assertEquals(0.3, ws.baseReplay());
-      for (String f : List.of("genSteps", "base", "baseReplay")) {
+      assertEquals("coupled-lines", ws.cotPositions());
+      for (String f : List.of("genSteps", "base", "baseReplay", "cotPositions")) {
         wsBack.set(f, last.get(f));
       }
-      assertEquals(last, wsBack, name + ": only generator steps, the base and its replay differ");
+      assertEquals(last, wsBack, name + ": only generator steps, the base, its replay and rationale positions differ");
     }
     ExperimentProfile mini = ExperimentProfile.named("mini");
     assertEquals(mini, mini.forTask("word-sorting"));
