@@ -55,7 +55,8 @@ public enum RationalePositions {
 
   /**
    * Positions of a CoT sequence {@code ids} (prompt, then rationale so far): the prompt counts from 0, the rationale
-   * from its start, and under {@link #COUPLED} the restated answer sits on the re-solved one. The positions of a
+   * from its start (under {@link #COUPLED_LINES} line by line on the candidate's), and under {@link #COUPLED} and
+   * {@link #COUPLED_LINES} the restated answer sits on the re-solved one. The positions of a
    * prefix are a prefix of the positions, so a decoder can extend them a token at a time.
    */
   public int[] positions(Tokenizer tok, Prompts.Format format, String question, int promptLength, int[] ids) {
@@ -87,28 +88,9 @@ public enum RationalePositions {
    * depends on it and the tokens before it only, so a decoder can extend the positions a token at a time.
    */
   static void coupleLines(Tokenizer tok, int[] ids, int promptLength, int start, int[] p) {
-    StringBuilder cand = new StringBuilder(); // the prompt from the solution's first token
-    int[] candAt = new int[Math.max(0, promptLength - start)];
-    for (int i = start; i < promptLength; i++) {
-      candAt[i - start] = cand.length();
-      cand.append(tok.tokenText(ids[i]));
-    }
-    int end = cand.lastIndexOf(Prompts.COT_SUFFIX);
-    int answerLine = end < 0 ? -1 : cand.lastIndexOf("\n" + Prompts.ANSWER_PREFIX, end) + 1;
-    if (answerLine <= 0 && !(end >= 0 && cand.indexOf(Prompts.ANSWER_PREFIX) == 0)) {
+    CandidateLines cand = CandidateLines.of(tok, ids, promptLength, start);
+    if (cand == null) {
       return; // no answer line in the candidate: nothing to line up with
-    }
-    int answerAt = answerLine + Prompts.ANSWER_PREFIX.length();
-    List<Integer> lineStarts = new ArrayList<>(); // candidate step lines' first tokens (positions = prompt indices)
-    int answerToken = -1;
-    for (int i = start; i < promptLength; i++) {
-      int off = candAt[i - start];
-      if (off < answerLine && (off == 0 || cand.charAt(off - 1) == '\n')) {
-        lineStarts.add(i);
-      }
-      if (off == answerAt) {
-        answerToken = i;
-      }
     }
     StringBuilder text = new StringBuilder();
     int line = 0;
@@ -118,23 +100,55 @@ public enum RationalePositions {
       int off = text.length();
       String t = tok.tokenText(ids[i]);
       text.append(t);
-      if (x < 0) {
-        int prefix = text.indexOf(Prompts.ANSWER_PREFIX);
-        if (prefix >= 0 && prefix + Prompts.ANSWER_PREFIX.length() <= off) {
-          x = prefix + Prompts.ANSWER_PREFIX.length();
-          inX = true;
-        }
+      int prefix = x < 0 ? text.indexOf(Prompts.ANSWER_PREFIX) : -1;
+      if (prefix >= 0 && prefix + Prompts.ANSWER_PREFIX.length() <= off) {
+        x = prefix + Prompts.ANSWER_PREFIX.length();
+        inX = true;
       }
       inX = inX && t.chars().allMatch(c -> Character.isLetter(c) || c == ' ');
       boolean newLine = off > 0 && text.charAt(off - 1) == '\n';
       line += newLine ? 1 : 0;
-      if (inX && answerToken >= 0) {
-        p[i] = answerToken + (off - x); // character tokens: the j-th answer character is the j-th token after it
-      } else if (newLine && x < 0 && line < lineStarts.size()) {
-        p[i] = lineStarts.get(line);
+      if (inX) {
+        p[i] = cand.answer() + (off - x); // character tokens: answer character j is the j-th token after its first
+      } else if (newLine && x < 0 && line < cand.stepLines().size()) {
+        p[i] = cand.stepLines().get(line);
       } else if (i > promptLength) {
         p[i] = p[i - 1] + 1;
       }
+    }
+  }
+
+  /**
+   * Where the candidate solution's lines are in a CoT prompt (token indices, which are its positions).
+   *
+   * @param stepLines the first token of each line before the answer line
+   * @param answer the first token of the answer after {@link Prompts#ANSWER_PREFIX}
+   */
+  record CandidateLines(List<Integer> stepLines, int answer) {
+    /** The lines of the solution that starts at token {@code start} of the prompt; null without an answer line. */
+    static CandidateLines of(Tokenizer tok, int[] ids, int promptLength, int start) {
+      StringBuilder text = new StringBuilder(); // the prompt from the solution's first token
+      int[] at = new int[Math.max(0, promptLength - start)];
+      for (int i = start; i < promptLength; i++) {
+        at[i - start] = text.length();
+        text.append(tok.tokenText(ids[i]));
+      }
+      int end = text.lastIndexOf(Prompts.COT_SUFFIX);
+      int answerLine = end < 0 ? -1 : text.lastIndexOf("\n" + Prompts.ANSWER_PREFIX, end) + 1;
+      if (answerLine < 0 || answerLine == 0 && text.indexOf(Prompts.ANSWER_PREFIX) != 0) {
+        return null;
+      }
+      int answerAt = answerLine + Prompts.ANSWER_PREFIX.length();
+      List<Integer> lines = new ArrayList<>();
+      int answer = -1;
+      for (int i = start; i < promptLength; i++) {
+        int off = at[i - start];
+        if (off < answerLine && (off == 0 || text.charAt(off - 1) == '\n')) {
+          lines.add(i);
+        }
+        answer = off == answerAt ? i : answer;
+      }
+      return answer < 0 ? null : new CandidateLines(lines, answer);
     }
   }
 
