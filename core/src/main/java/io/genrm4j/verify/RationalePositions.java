@@ -96,11 +96,15 @@ public enum RationalePositions {
     int line = 0;
     int x = -1; // offset in the rationale of its re-solved answer's first character
     boolean inX = false;
+    int previous = 0; // the previous token's offset in the rationale
     for (int i = promptLength; i < ids.length; i++) {
       int off = text.length();
       String t = tok.tokenText(ids[i]);
       text.append(t);
-      int prefix = x < 0 ? text.indexOf(Prompts.ANSWER_PREFIX) : -1;
+      // an answer prefix not accepted before ends after the previous token's start: search only from there
+      int prefix = x < 0 ? text.indexOf(Prompts.ANSWER_PREFIX, Math.max(0, previous - Prompts.ANSWER_PREFIX.length()))
+          : -1;
+      previous = off;
       if (prefix >= 0 && prefix + Prompts.ANSWER_PREFIX.length() <= off) {
         x = prefix + Prompts.ANSWER_PREFIX.length();
         inX = true;
@@ -127,12 +131,8 @@ public enum RationalePositions {
   record CandidateLines(List<Integer> stepLines, int answer) {
     /** The lines of the solution that starts at token {@code start} of the prompt; null without an answer line. */
     static CandidateLines of(Tokenizer tok, int[] ids, int promptLength, int start) {
-      StringBuilder text = new StringBuilder(); // the prompt from the solution's first token
       int[] at = new int[Math.max(0, promptLength - start)];
-      for (int i = start; i < promptLength; i++) {
-        at[i - start] = text.length();
-        text.append(tok.tokenText(ids[i]));
-      }
+      String text = text(tok, ids, start, promptLength, at); // the prompt from the solution's first token
       int end = text.lastIndexOf(Prompts.COT_SUFFIX);
       int answerLine = end < 0 ? -1 : text.lastIndexOf("\n" + Prompts.ANSWER_PREFIX, end) + 1;
       if (answerLine < 0 || answerLine == 0 && text.indexOf(Prompts.ANSWER_PREFIX) != 0) {
@@ -158,12 +158,8 @@ public enum RationalePositions {
    * character j on character j; past its last character they count on from there.
    */
   static void coupleRestatedAnswer(Tokenizer tok, int[] ids, int promptLength, int[] p) {
-    StringBuilder text = new StringBuilder();
-    int[] tokenAt = new int[ids.length]; // completion character offset of each token's first character
-    for (int i = promptLength; i < ids.length; i++) {
-      tokenAt[i] = text.length();
-      text.append(tok.tokenText(ids[i]));
-    }
+    int[] tokenAt = new int[ids.length - promptLength]; // rationale token i's offset in its text, at i - promptLength
+    String text = text(tok, ids, promptLength, ids.length, tokenAt);
     int x = text.indexOf(Prompts.ANSWER_PREFIX);
     int marker = x < 0 ? -1 : text.indexOf(Prompts.RESTATED_ANSWER, x);
     if (marker < 0) {
@@ -178,16 +174,26 @@ public enum RationalePositions {
     }
     int firstX = -1; // the token holding the re-solved answer's first character
     for (int i = promptLength; i < ids.length && firstX < 0; i++) {
-      if (tokenAt[i] >= xStart) {
+      if (tokenAt[i - promptLength] >= xStart) {
         firstX = i;
       }
     }
     for (int i = promptLength; i < ids.length; i++) {
-      int j = tokenAt[i] - y;
-      if (j >= 0 && (yEnd < 0 || tokenAt[i] < yEnd)) {
+      int j = tokenAt[i - promptLength] - y;
+      if (j >= 0 && (yEnd < 0 || tokenAt[i - promptLength] < yEnd)) {
         p[i] = p[firstX] + j; // the re-solved answer's character j sits at p[firstX] + j (rationale text is in order)
       }
     }
+  }
+
+  /** The text of tokens {@code from} .. {@code to - 1}; {@code offsets[i - from]} gets token i's offset in it. */
+  private static String text(Tokenizer tok, int[] ids, int from, int to, int[] offsets) {
+    StringBuilder text = new StringBuilder();
+    for (int i = from; i < to; i++) {
+      offsets[i - from] = text.length();
+      text.append(tok.tokenText(ids[i]));
+    }
+    return text.toString();
   }
 
   /** 0 .. promptLength-1, then {@code start}, start+1, ... up to {@code total} positions. */
