@@ -248,21 +248,27 @@ public final class Experiment {
     AtomicFiles.writeString(dir.cotVerdictProbe(), pretty(out));
   }
 
-  /** n, right, AUROC (null with one class) and accuracy (margin > 0 iff right) of the candidates at {@code idx}. */
+  /**
+   * n, right, AUROC (null with one class), accuracy (margin > 0 iff right) and each class's mean margin (null when
+   * empty) of the candidates at {@code idx}. Mean margins near 0 for both classes say the judgement was never learned,
+   * which an AUROC near 0.5 alone does not (docs/results/2026-12-05-replay-layout.md).
+   */
   private static void putProbe(ObjectNode o, List<Candidate> cs, double[] margin, List<Integer> idx) {
     double[] m = new double[idx.size()];
     boolean[] right = new boolean[idx.size()];
     int agree = 0;
+    int pos = 0;
+    double sumRight = 0;
+    double sumWrong = 0;
     for (int i = 0; i < idx.size(); i++) {
       m[i] = margin[idx.get(i)];
       right[i] = cs.get(idx.get(i)).correct();
       agree += (m[i] > 0) == right[i] ? 1 : 0;
+      pos += right[i] ? 1 : 0;
+      sumRight += right[i] ? m[i] : 0;
+      sumWrong += right[i] ? 0 : m[i];
     }
     int n = idx.size();
-    int pos = 0;
-    for (boolean b : right) {
-      pos += b ? 1 : 0;
-    }
     o.put("n", n);
     o.put("right", pos);
     if (pos == 0 || pos == n) {
@@ -271,6 +277,16 @@ public final class Experiment {
       o.put("auroc", VerifierMetrics.auroc(m, right));
     }
     o.put("accuracy", agree / (double) n);
+    putMean(o, "mean_margin_right", sumRight, pos);
+    putMean(o, "mean_margin_wrong", sumWrong, n - pos);
+  }
+
+  private static void putMean(ObjectNode o, String key, double sum, int count) {
+    if (count == 0) {
+      o.putNull(key);
+    } else {
+      o.put(key, sum / count);
+    }
   }
 
   private void writeConfig() {

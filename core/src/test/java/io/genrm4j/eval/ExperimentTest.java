@@ -57,6 +57,12 @@ class ExperimentTest {
       JsonNode probe = Experiment.readJson(dir.cotVerdictProbe()).get(split.id());
       assertEquals(cs.size(), probe.get("n").asInt());
       assertEquals(right, probe.get("right").asInt());
+      // each class's mean judgement margin, null for an empty class
+      assertEquals(right == 0, probe.get("mean_margin_right").isNull());
+      assertEquals(right == cs.size(), probe.get("mean_margin_wrong").isNull());
+      for (String k : new String[] {"mean_margin_right", "mean_margin_wrong"}) {
+        assertTrue(probe.get(k).isNull() || Double.isFinite(probe.get(k).asDouble()), k);
+      }
       int grouped = 0;
       for (JsonNode g : probe.get("by_answer_length")) {
         grouped += g.get("n").asInt();
