@@ -115,11 +115,19 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
     add(new BaseRecipe("related-words", relatedWords(direct, 4000, 20261207L), 3000, 16, 3e-3, 50));
     add(new BaseRecipe("related-words-cot", relatedWords(both, 1500, 20261208L), 1000, 16, 1e-3, 30,
         "related-words", new CotLayout(RationalePositions.SOLUTION, 30f)));
-    // Ablations (issue #21): no verification text at all, and without the related task closest to last-letter.
-    add(new BaseRecipe("related-lists-no-verification", relatedLists(all, List.of(), direct, 3000), 2000, 16,
+    // Ablations of the default chain above (issue #21). No verification text: the related tasks' solutions only, in
+    // its first phase's schedule (the later phases add verification only, so they have nothing to add here).
+    add(new BaseRecipe("related-lists-no-verification", relatedLists(all, List.of(), direct, 6000), 6000, 16,
         3e-3, 1));
-    add(new BaseRecipe("related-lists-no-closest", relatedLists(notClosest, notClosest, direct, 3000), 2000, 16,
-        3e-3, 1));
+    // Without the related task closest to last-letter (second-to-last letters), in all three phases.
+    add(new BaseRecipe("related-lists-no-closest", relatedLists(notClosest, notClosest, direct, 6000), 6000, 16,
+        3e-3, 50));
+    add(new BaseRecipe("related-lists-no-closest-two-phase",
+        relatedLists(notClosest, notClosest, direct, 3000, 20261205L), 1500, 16, 1e-3, 30,
+        "related-lists-no-closest"));
+    add(new BaseRecipe("related-lists-no-closest-cot-coupled",
+        relatedLists(notClosest, notClosest, both, 1500, 20261206L), 1000, 16, 1e-3, 30,
+        "related-lists-no-closest-two-phase", new CotLayout(RationalePositions.COUPLED, 30f)));
     // For tests: the same corpus shape, a few dozen items and steps.
     add(new BaseRecipe("test", relatedLists(all, all, both, 8), 4, 4, 3e-3, 1));
     add(new BaseRecipe("test-second-phase", relatedLists(all, all, direct, 4, 7L), 2, 4, 1e-3, 30, "test"));

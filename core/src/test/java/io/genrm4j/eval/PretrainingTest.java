@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.genrm4j.model.tokenizer.CharTokenizer;
 import io.genrm4j.task.BaseCorpus;
+import io.genrm4j.task.RelatedListTask;
 import io.genrm4j.task.Tasks;
 import io.genrm4j.train.TokenExample;
 import io.genrm4j.util.Jsonl;
@@ -89,6 +90,35 @@ class PretrainingTest {
     }
     assertThrows(UserException.class, () -> BaseRecipe.named("nope"));
     assertThrows(UserException.class, () -> mini("nope"), "an unknown base fails when the profile is made");
+  }
+
+  /** An ablation measures one missing ingredient only if every other field of its phase equals the default's. */
+  @Test
+  void theAblationsAreTheDefaultChainWithoutOneIngredient() {
+    String closest = RelatedListTask.NAMES.get(RelatedListTask.NAMES.size() - 1);
+    String[][] phases = {{"related-lists-weighted", "related-lists-no-closest"},
+        {"related-lists-two-phase", "related-lists-no-closest-two-phase"},
+        {"related-lists-cot-coupled", "related-lists-no-closest-cot-coupled"}};
+    for (String[] pair : phases) {
+      BaseRecipe d = BaseRecipe.named(pair[0]);
+      BaseRecipe a = BaseRecipe.named(pair[1]);
+      BaseCorpus.Spec dc = d.corpus();
+      List<String> solved = dc.solutionTasks().stream().filter(t -> !t.equals(closest)).toList();
+      List<String> verified = dc.verificationTasks().stream().filter(t -> !t.equals(closest)).toList();
+      assertEquals(new BaseCorpus.Spec(solved, verified, dc.verificationKinds(), dc.minItems(), dc.maxItems(),
+          dc.perTaskAndKind(), dc.seed()), a.corpus(), pair[1]);
+      assertEquals(List.of(d.steps(), d.batch(), d.lr(), d.labelWeight()),
+          List.of(a.steps(), a.batch(), a.lr(), a.labelWeight()), pair[1]);
+      assertEquals(d.cot(), a.cot(), pair[1]);
+    }
+    assertEquals("related-lists-no-closest-two-phase", BaseRecipe.named("related-lists-no-closest-cot-coupled").from());
+    assertEquals("related-lists-no-closest", BaseRecipe.named("related-lists-no-closest-two-phase").from());
+    BaseRecipe first = BaseRecipe.named("related-lists-weighted");
+    BaseRecipe none = BaseRecipe.named("related-lists-no-verification");
+    assertEquals(first.corpus().solutionTasks(), none.corpus().solutionTasks());
+    assertEquals(List.of(), none.corpus().verificationTasks());
+    assertEquals(List.of(first.steps(), first.batch(), first.lr(), first.corpus().perTaskAndKind()),
+        List.of(none.steps(), none.batch(), none.lr(), none.corpus().perTaskAndKind()));
   }
 
   @Test
