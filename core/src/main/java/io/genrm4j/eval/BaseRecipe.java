@@ -95,21 +95,8 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
     // 1.6 s a step on 2 cores with them, 0.38 s without. 2,000 steps (761 s) were too few: the base wrote every
     // name after the first with a wrong first letter (Noah Paul -> Boah Maul) and solved 0% of 6-name problems.
     add(new BaseRecipe("related-lists", relatedLists(all, all, direct, 6000), 6000, 16, 3e-3, 1));
-    // The same with each label weighing 50 tokens: in the token-mean loss above one label weighed ~1/100 of a
-    // solution, 0.6% of the loss, and the base verified its own related task at 8-10 items with AUROC 0.63. At 50
-    // the labels are ~25% of the loss (30,000 solutions of ~100 target tokens, 24,000 labels).
-    add(new BaseRecipe("related-lists-weighted", relatedLists(all, all, direct, 6000), 6000, 16, 3e-3, 50));
-    // Labels in the mixed corpus stay on the prior at lr 3e-3 whatever their weight; a second phase at lr 1e-3 on
-    // direct items with solutions replayed learned verification (AUROC 0.55-0.79 by length, 0.65 zero-shot on
-    // 6-name last-letter) and kept solving (probe of 2026-12-04; without the solutions solving fell to 0/20).
-    add(new BaseRecipe("related-lists-two-phase", relatedLists(all, all, direct, 3000, 20261205L), 1500, 16, 1e-3,
-        30, "related-lists-weighted"));
     add(new BaseRecipe("related-lists-cot", relatedLists(all, all, both, 3000), 3000, 16, 3e-3, 1));
-    // The shipped base, then CoT comparisons of the related tasks at 1-10 items in the coupled layout with a heavy
-    // judgement (issue #21): fine-tuned on 2-4 names, GenRM-CoT judged reliably in distribution with that layout and
-    // weight (probe 0.91-0.96 within a length) and at chance on 6 names, a length it never compared at.
-    add(new BaseRecipe("related-lists-cot-coupled", relatedLists(all, all, both, 1500, 20261206L), 1000, 16, 1e-3,
-        30, "related-lists-two-phase", new CotLayout(RationalePositions.COUPLED, 30f)));
+    addLastLetterChain("related-lists-weighted", "related-lists", all);
     // Word sorting's bases, in last-letter's two steps: solutions and weighted direct labels at lr 3e-3, then
     // verification (direct and CoT, the judgement weighing 30) at lr 1e-3 with the solutions replayed.
     add(new BaseRecipe("related-words", relatedWords(direct, 4000, 20261207L), 3000, 16, 3e-3, 50));
@@ -120,19 +107,36 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
     add(new BaseRecipe("related-lists-no-verification", relatedLists(all, List.of(), direct, 6000), 6000, 16,
         3e-3, 1));
     // Without the related task closest to last-letter (second-to-last letters), in all three phases.
-    add(new BaseRecipe("related-lists-no-closest", relatedLists(notClosest, notClosest, direct, 6000), 6000, 16,
-        3e-3, 50));
-    add(new BaseRecipe("related-lists-no-closest-two-phase",
-        relatedLists(notClosest, notClosest, direct, 3000, 20261205L), 1500, 16, 1e-3, 30,
-        "related-lists-no-closest"));
-    add(new BaseRecipe("related-lists-no-closest-cot-coupled",
-        relatedLists(notClosest, notClosest, both, 1500, 20261206L), 1000, 16, 1e-3, 30,
-        "related-lists-no-closest-two-phase", new CotLayout(RationalePositions.COUPLED, 30f)));
+    addLastLetterChain("related-lists-no-closest", "related-lists-no-closest", notClosest);
     // For tests: the same corpus shape, a few dozen items and steps.
     add(new BaseRecipe("test", relatedLists(all, all, both, 8), 4, 4, 3e-3, 1));
     add(new BaseRecipe("test-second-phase", relatedLists(all, all, direct, 4, 7L), 2, 4, 1e-3, 30, "test"));
     add(new BaseRecipe("test-words", relatedWords(both, 6, 9L), 4, 4, 3e-3, 1));
     add(new BaseRecipe("test-cot-coupled", relatedLists(all, all, both, 4, 8L), 2, 4, 1e-3, 30, "test",
+        new CotLayout(RationalePositions.COUPLED, 30f)));
+  }
+
+  /**
+   * Last-letter's default base in three phases over the related {@code tasks} (solved and verified), named
+   * {@code first}, {@code prefix}-two-phase and {@code prefix}-cot-coupled; one definition, so an ablation differs
+   * from the default in its tasks only.
+   */
+  private static void addLastLetterChain(String first, String prefix, List<String> tasks) {
+    List<BaseCorpus.Kind> direct = List.of(BaseCorpus.Kind.DIRECT);
+    // The same corpus as related-lists with each label weighing 50 tokens: in the token-mean loss there one label
+    // weighed ~1/100 of a solution, 0.6% of the loss, and the base verified its own related task at 8-10 items with
+    // AUROC 0.63. At 50 the labels are ~25% of the loss (30,000 solutions of ~100 target tokens, 24,000 labels).
+    add(new BaseRecipe(first, relatedLists(tasks, tasks, direct, 6000), 6000, 16, 3e-3, 50));
+    // Labels in the mixed corpus stay on the prior at lr 3e-3 whatever their weight; a second phase at lr 1e-3 on
+    // direct items with solutions replayed learned verification (AUROC 0.55-0.79 by length, 0.65 zero-shot on
+    // 6-name last-letter) and kept solving (probe of 2026-12-04; without the solutions solving fell to 0/20).
+    add(new BaseRecipe(prefix + "-two-phase", relatedLists(tasks, tasks, direct, 3000, 20261205L), 1500, 16, 1e-3, 30,
+        first));
+    // The shipped base, then CoT comparisons of the related tasks at 1-10 items in the coupled layout with a heavy
+    // judgement (issue #21): fine-tuned on 2-4 names, GenRM-CoT judged reliably in distribution with that layout and
+    // weight (probe 0.91-0.96 within a length) and at chance on 6 names, a length it never compared at.
+    add(new BaseRecipe(prefix + "-cot-coupled", relatedLists(tasks, tasks, List.of(BaseCorpus.Kind.DIRECT,
+        BaseCorpus.Kind.COT), 1500, 20261206L), 1000, 16, 1e-3, 30, prefix + "-two-phase",
         new CotLayout(RationalePositions.COUPLED, 30f)));
   }
 
