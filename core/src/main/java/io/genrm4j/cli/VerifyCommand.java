@@ -36,6 +36,8 @@ public final class VerifyCommand implements Callable<Integer> {
   @Mixin VerifierOptions verifier;
   @Option(names = "--input", required = true, description = "candidates JSONL") Path input;
   @Option(names = "--out", required = true, description = "scores JSONL (written atomically)") Path out;
+  @Option(names = "--rationales", description = "genrm-cot, llm-judge: write each sampled rationale's text into its "
+      + "score record ('rationales', in the order of 'votes')") boolean rationales;
 
   @Override
   public Integer call() {
@@ -62,7 +64,8 @@ public final class VerifyCommand implements Callable<Integer> {
           for (int i = 0; i < group.size(); i++) {
             Candidate c = group.get(i);
             VerifierScore vs = s.get(i);
-            records.add(vs.toScore(c.problemId(), c.candidateId()).withMass().withMethod(kind.id(), c.correct()));
+            Score record = vs.toScore(c.problemId(), c.candidateId()).withMass().withMethod(kind.id(), c.correct());
+            records.add(rationales ? record.withRationales(List.of(vs.rationales())) : record);
             if (c.correct() != null) {
               scores.add(vs.score());
               labels.add(c.correct());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genrm4j.infer.Generator;
 import io.genrm4j.infer.Scoring;
 import io.genrm4j.model.LlamaModel;
+import io.genrm4j.task.Score;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
 import io.genrm4j.verify.ContextLengthException;
@@ -466,6 +467,7 @@ public final class GenrmServer implements AutoCloseable {
       throw new ApiError(400, "limit_exceeded", "at most " + l.maxVotes() + " votes, got " + v.asLong());
     }
     int votes = Req.intField(body, "votes", kind.samplesVotes() ? opt.defaultVotes() : 1, 1, l.maxVotes());
+    boolean rationales = Req.boolField(body, "rationales", false);
     VerifyRequest req = new VerifyRequest(question, solutions, kind, votes);
     // deterministic kinds batch across requests; sampled votes run per request (stream-stable)
     Object key = kind.samplesVotes() ? null : new VerifyKey(kind, votes);
@@ -474,7 +476,9 @@ public final class GenrmServer implements AutoCloseable {
     ArrayNode arr = Jsonl.MAPPER.createArrayNode();
     for (int i = 0; i < scores.size(); i++) {
       // the score record without problem and candidate ids: the index names the solution
-      arr.addObject().put("index", i).setAll(scores.get(i).toScore(null, null).withMass().toJson());
+      Score record = scores.get(i).toScore(null, null).withMass();
+      record = rationales ? record.withRationales(List.of(scores.get(i).rationales())) : record;
+      arr.addObject().put("index", i).setAll(record.toJson());
     }
     if (rerank) {
       List<Integer> order = new ArrayList<>();

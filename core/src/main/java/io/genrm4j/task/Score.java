@@ -26,24 +26,31 @@ import java.util.List;
  * @param mass optional: p_yes + p_no, how much of the next-token mass the labels hold (low = off-format)
  * @param method optional: the verifier kind's canonical id
  * @param correct optional: the candidate's grade, when known
+ * @param rationales optional: the text of each sampled rationale, in the order of {@code votes}, when asked for
  */
 public record Score(String problemId, String candidateId, double score, double pYes, double pNo, List<Double> votes,
-    long tokens, Double mass, String method, Boolean correct) {
+    long tokens, Double mass, String method, Boolean correct, List<String> rationales) {
 
   /** The record without the optional fields. */
   public static Score of(String problemId, String candidateId, double score, double pYes, double pNo,
       List<Double> votes, long tokens) {
-    return new Score(problemId, candidateId, score, pYes, pNo, votes, tokens, null, null, null);
+    return new Score(problemId, candidateId, score, pYes, pNo, votes, tokens, null, null, null, null);
   }
 
   /** With {@code mass} = p_yes + p_no. */
   public Score withMass() {
-    return new Score(problemId, candidateId, score, pYes, pNo, votes, tokens, pYes + pNo, method, correct);
+    return new Score(problemId, candidateId, score, pYes, pNo, votes, tokens, pYes + pNo, method, correct, rationales);
   }
 
   /** With the verifier's name and the candidate's grade (either may be null: left out). */
   public Score withMethod(String method, Boolean correct) {
-    return new Score(problemId, candidateId, score, pYes, pNo, votes, tokens, mass, method, correct);
+    return new Score(problemId, candidateId, score, pYes, pNo, votes, tokens, mass, method, correct, rationales);
+  }
+
+  /** With the sampled rationales' text (the kinds that sample none leave an empty list). */
+  public Score withRationales(List<String> rationales) {
+    return new Score(problemId, candidateId, score, pYes, pNo, votes, tokens, mass, method, correct,
+        List.copyOf(rationales));
   }
 
   /** The JSON object, fields in schema order; what {@link Jsonl#write} writes for a Score. */
@@ -77,6 +84,10 @@ public record Score(String problemId, String candidateId, double score, double p
     if (correct != null) {
       o.put("correct", correct);
     }
+    if (rationales != null) {
+      ArrayNode r = o.putArray("rationales");
+      rationales.forEach(r::add);
+    }
     return o;
   }
 
@@ -94,6 +105,20 @@ public record Score(String problemId, String candidateId, double score, double p
       v.forEach(x -> votes.add(x.isNull() ? Double.NaN : x.doubleValue()));
     }
     JsonNode mass = n.get("mass");
+    List<String> rationales = null;
+    JsonNode r = n.get("rationales");
+    if (r != null && !r.isNull()) {
+      if (!r.isArray()) {
+        throw new IllegalArgumentException("field 'rationales' must be an array of strings");
+      }
+      rationales = new ArrayList<>();
+      for (JsonNode x : r) {
+        if (!x.isTextual()) {
+          throw new IllegalArgumentException("field 'rationales' must be an array of strings");
+        }
+        rationales.add(x.textValue());
+      }
+    }
     return new Score(
         n.hasNonNull("problem_id") ? Jsonl.text(n, "problem_id") : null,
         n.hasNonNull("candidate_id") ? Jsonl.text(n, "candidate_id") : null,
@@ -104,7 +129,8 @@ public record Score(String problemId, String candidateId, double score, double p
         n.path("tokens").asLong(0),
         mass == null ? null : number(n, "mass"),
         n.hasNonNull("method") ? Jsonl.text(n, "method") : null,
-        n.hasNonNull("correct") ? n.get("correct").booleanValue() : null);
+        n.hasNonNull("correct") ? n.get("correct").booleanValue() : null,
+        rationales);
   }
 
   /** A number field; absent or null is NaN. */

@@ -224,7 +224,14 @@ class ServeTest {
       assertEquals(direct.get(i).score(), s.path("score").asDouble(), 1e-6);
       assertEquals(s.path("p_yes").asDouble() + s.path("p_no").asDouble(), s.path("mass").asDouble(), 1e-9);
       assertTrue(s.path("votes").isArray());
+      assertTrue(s.path("rationales").isMissingNode(), "only when asked for");
     }
+    // asked for, each record lists its rationales' text (none for a direct verifier); not a boolean: 400
+    Resp withText = post("/v1/verify", body.replace("{", "{\"rationales\":true,"));
+    assertEquals(200, withText.status(), withText.raw());
+    withText.body().path("scores").forEach(s -> assertEquals(0, s.path("rationales").size(), s.toString()));
+    assertTrue(withText.body().path("scores").get(0).path("rationales").isArray());
+    assertError(post("/v1/verify", body.replace("{", "{\"rationales\":\"yes\",")), 400);
     Resp r = post("/v1/rerank", body);
     assertEquals(200, r.status(), r.raw());
     int best = 0;
