@@ -58,7 +58,8 @@ import me.tongfei.progressbar.ProgressBar;
  *       ({@link CandidatePool});
  *   <li>{@code verifier-data}: up to {@code maxPerClass} correct + incorrect candidates per train problem, balanced,
  *       with oracle rationales ({@link VerifierDataStage});
- *   <li>{@code train-METHOD}: each verifier fine-tuned from the generator checkpoint;
+ *   <li>{@code train-METHOD}: each verifier fine-tuned from the generator checkpoint (or from a base: the profile's
+ *       {@code verifierBase});
  *   <li>{@code score-METHOD-SPLIT}: every verifier scores the same candidate pool;
  *   <li>{@code generation}: greedy pass@1 of the generator and the GenRM models;
  *   <li>{@code report}: metrics.json, report.md and plots ({@link ExperimentReport}).
@@ -292,7 +293,11 @@ public final class Experiment {
   private void writeConfig() {
     ObjectNode c = Jsonl.MAPPER.createObjectNode();
     c.put("task", task.name());
-    c.set("profile", Jsonl.MAPPER.valueToTree(prof));
+    ObjectNode profile = Jsonl.MAPPER.valueToTree(prof);
+    if (ExperimentProfile.GENERATOR.equals(prof.verifierBase())) {
+      profile.remove("verifierBase"); // as written before the field existed, so those runs resume
+    }
+    c.set("profile", profile);
     c.put("seed", seed);
     ObjectNode seeds = c.putObject("seeds");
     for (String s : SEEDED) {
@@ -364,7 +369,7 @@ public final class Experiment {
     return VerifierDataStage.read(dir);
   }
 
-  // ---- stage 4: verifiers, each fine-tuned from the generator
+  // ---- stage 4: verifiers, each fine-tuned from the generator (or the profile's verifierBase)
 
   private void trainStage(String method, Stages.Progress progress) {
     VerifierKind kind = VerifierKind.of(method);
@@ -374,9 +379,9 @@ public final class Experiment {
         cotPositions(), prof.cotReplay() > 0 ? generatorReferences() : List.of(), prof.cotReplay(),
         baseReplay(kind, data.size()), prof.cotVerdictWeight());
     try (NDManager root = NDManager.newBaseManager();
-        Checkpoint.Loaded gen = Checkpoint.load(dir.checkpoint("generator"), root);
+        Checkpoint.Loaded start = Checkpoint.load(verifierStart(kind, progress), root);
         ProgressBar bar = progress.bar(cfg.steps());
-        LlamaModel m = kind.hasScoreHead() ? gen.model().withScoreHead(seedOf("orm-head")) : gen.model().copy()) {
+        LlamaModel m = kind.hasScoreHead() ? start.model().withScoreHead(seedOf("orm-head")) : start.model().copy()) {
       VerifierCurve curve = VerifierCurve.applies(kind) ? curve() : null;
       if (curve != null) {
         curve.measure(0, kind, m, tok, FORMAT);
@@ -388,6 +393,17 @@ public final class Experiment {
     }
   }
 
+  /**
+   * The checkpoint a verifier is fine-tuned from: the generator's, or the profile's {@code verifierBase} (built first
+   * when the cache lacks it); DPO always starts from the generator, its reference.
+   */
+  private Path verifierStart(VerifierKind kind, Stages.Progress progress) {
+    if (ExperimentProfile.GENERATOR.equals(prof.verifierBase()) || kind == VerifierKind.DPO) {
+      return dir.checkpoint("generator");
+    }
+    return Pretraining.ensure(BaseRecipe.named(prof.verifierBase()), prof.preset(), tok, progress::bar, err);
+  }
+
   /** Fixed pools of the test splits' candidates, the same for every verifier of the run. */
   private VerifierCurve curve() {
     Map<Split, List<Candidate>> cs = new java.util.EnumMap<>(Split.class);
@@ -396,14 +412,15 @@ public final class Experiment {
   }
 
   /**
-   * Items of the base's corpus for a verifier trained on {@code examples} verifier examples: {@code baseReplay} of
-   * the mix, drawn with the method's own seed; none for the ORM and DPO (their losses take no token examples).
+   * Items of the replayed base's corpus ({@link ExperimentProfile#replayBase}) for a verifier trained on
+   * {@code examples} verifier examples: {@code baseReplay} of the mix, drawn with the method's own seed; none for the
+   * ORM and DPO (their losses take no token examples).
    */
   private List<TokenExample> baseReplay(VerifierKind kind, int examples) {
     if (prof.baseReplay() == 0 || kind == VerifierKind.ORM || kind == VerifierKind.DPO) {
       return List.of();
     }
-    BaseRecipe base = BaseRecipe.named(prof.base());
+    BaseRecipe base = BaseRecipe.named(prof.replayBase());
     List<BaseCorpus.Item> items = new ArrayList<>(Pretraining.corpus(base));
     Collections.shuffle(items, new Random(seedOf("replay-" + kind.id())));
     int n = (int) Math.min(items.size(), Math.round(examples * prof.baseReplay() / (1 - prof.baseReplay())));

@@ -60,13 +60,20 @@ import java.util.Map;
  *     perturbed reference join the verifier data, for every verifier (0 = none; {@link VerifierDataStage})
  * @param baseReplay the fraction of each GenRM, unified and GenRM-CoT verifier's training examples drawn from the
  *     base's own corpus (issue #21 step 3: fine-tuning that keeps the base); 0 = none; needs a base
+ * @param verifierBase what the ORM, GenRM, unified and GenRM-CoT verifiers are fine-tuned from: {@value #GENERATOR}
+ *     (the generator's checkpoint) or a {@link BaseRecipe} name, that base, as the paper fine-tunes its verifiers from
+ *     the pretrained model rather than from the generator; their base replay then comes from that base's corpus. DPO
+ *     starts from the generator either way (it is its reference)
  */
 // The component order is the field order of "profile" in a run's config.json, which a resumed run must reproduce.
 public record ExperimentProfile(String name, String preset, int trainProblems, int testProblems,
     int samplesPerTrainProblem, int maxPerClass, int n, int votes, int genSteps, double genTarget, int genBatch,
     double genLr, int verSteps, int verBatch, double verLr, double lambda, double cotReplay, String cotPositions,
     double cotVerdictWeight, double dpoBeta, double temperature, double cotTemperature, int tokenCap,
-    boolean leakFreeVerifierData, int syntheticPairs, String base, double baseReplay) {
+    boolean leakFreeVerifierData, int syntheticPairs, String base, double baseReplay, String verifierBase) {
+
+  /** {@link #verifierBase}'s value for verifiers fine-tuned from the generator's checkpoint. */
+  public static final String GENERATOR = "generator";
 
   public ExperimentProfile {
     if (n < 1 || votes < 1 || trainProblems < 1 || testProblems < 1 || samplesPerTrainProblem < 1) {
@@ -83,6 +90,12 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     }
     if (!(baseReplay >= 0 && baseReplay < 1)) {
       throw new UserException("baseReplay must be in [0, 1), got " + baseReplay);
+    }
+    if (!GENERATOR.equals(verifierBase)) {
+      if (BaseRecipe.NONE.equals(verifierBase)) {
+        throw new UserException("verifierBase must be " + GENERATOR + " or a base's name, not " + verifierBase);
+      }
+      BaseRecipe.named(verifierBase);
     }
     if (baseReplay > 0 && BaseRecipe.NONE.equals(base)) {
       throw new UserException("baseReplay " + baseReplay + " needs a base: --set base=NAME, or --set baseReplay=0 to"
@@ -233,6 +246,11 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
       out.add(max);
     }
     return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** The base the verifiers' base replay is drawn from: the one they start from, else the generator's. */
+  public String replayBase() {
+    return GENERATOR.equals(verifierBase) ? base : verifierBase;
   }
 
   /** {@code needed} limited by {@link #tokenCap}. */

@@ -26,7 +26,8 @@ class ExperimentReportTest {
        "maxPerClass": 2, "n": 8, "votes": 4, "genSteps": 1, "genTarget": 0, "genBatch": 1, "genLr": 1e-3,
        "verSteps": 1, "verBatch": 1, "verLr": 1e-3, "lambda": 1.0, "cotReplay": 0.0, "cotPositions": "sequential", "cotVerdictWeight": 1,
        "dpoBeta": 0.1, "temperature": 1, "cotTemperature": 0.7, "tokenCap": 0,
-       "leakFreeVerifierData": true, "syntheticPairs": 0, "base": "none", "baseReplay": 0}""");
+       "leakFreeVerifierData": true, "syntheticPairs": 0, "base": "none", "baseReplay": 0,
+       "verifierBase": "generator"}""");
 
   @Test
   void metricsAreConsistentOnSyntheticScores() throws Exception {

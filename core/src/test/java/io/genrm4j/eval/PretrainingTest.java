@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.genrm4j.model.tokenizer.CharTokenizer;
 import io.genrm4j.task.BaseCorpus;
 import io.genrm4j.task.RelatedListTask;
+import io.genrm4j.task.Split;
 import io.genrm4j.task.Tasks;
 import io.genrm4j.train.TokenExample;
 import io.genrm4j.util.Jsonl;
@@ -253,6 +254,38 @@ class PretrainingTest {
     assertFalse(plain.has("base"));
     // Same seed, data and order: only the starting weights differ, so the first loss tells them apart.
     assertNotEquals(plain.get("losses").get(0).asDouble(), log.get("losses").get(0).asDouble());
+  }
+
+  @Test
+  void theVerifiersCanStartFromABaseInsteadOfTheGenerator() throws Exception {
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    RunDir fromGenerator = new RunDir(tmp.resolve("from-generator"));
+    RunDir fromBase = new RunDir(tmp.resolve("from-base"));
+    Experiment.run(Tasks.LAST_LETTER, mini("test"), 3, 1, fromGenerator, quiet);
+    // another base than the generator's, so its weights cannot be the generator's starting point by chance
+    Experiment.run(Tasks.LAST_LETTER, mini("test").with(Map.of("verifierBase", "test-second-phase")), 3, 1,
+        fromBase, quiet);
+    // Same seed, generator, candidates and verifier data: only the verifiers' starting weights differ, so their first
+    // losses tell them apart, and DPO, which starts from its reference (the generator) either way, is unchanged.
+    for (String method : List.of("orm", "genrm", "genrm-unified", "genrm-cot", "dpo")) {
+      double a = Jsonl.MAPPER.readTree(fromGenerator.trainLog(method).toFile()).get("losses").get(0).asDouble();
+      double b = Jsonl.MAPPER.readTree(fromBase.trainLog(method).toFile()).get("losses").get(0).asDouble();
+      if (method.equals("dpo")) {
+        assertEquals(a, b, method);
+      } else {
+        assertNotEquals(a, b, method);
+      }
+    }
+    assertEquals(Files.readString(fromGenerator.candidates(Split.TEST_OOD)),
+        Files.readString(fromBase.candidates(Split.TEST_OOD)));
+    // config.json names the field only when it is not the default, so runs written before it existed resume
+    assertFalse(Jsonl.MAPPER.readTree(fromGenerator.config().toFile()).get("profile").has("verifierBase"));
+    assertEquals("test-second-phase",
+        Jsonl.MAPPER.readTree(fromBase.config().toFile()).get("profile").get("verifierBase").asText());
+    for (String bad : List.of("none", "nope")) {
+      UserException e = assertThrows(UserException.class, () -> mini("test").with(Map.of("verifierBase", bad)));
+      assertTrue(e.getMessage().contains(bad) && !e.getMessage().contains("\n"), e.getMessage());
+    }
   }
 
   @Test
