@@ -3,8 +3,15 @@ package io.genrm4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDManager;
+import io.genrm4j.model.Checkpoint;
+import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.Presets;
+import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.model.tokenizer.TestTokenizers;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import picocli.CommandLine;
 
 /** One {@code genrm} invocation inside the test JVM: its exit code and what it printed. */
@@ -33,6 +40,16 @@ record CliRun(int code, String out, String err) {
     assertEquals(2, r.code(), r.out() + r.err());
     assertTrue(r.err().startsWith("error: ") && r.err().contains(fragment), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
+  }
+
+  /** A randomly initialised {@code test}-preset checkpoint (printable-ASCII tokenizer) saved to {@code dir}. */
+  static Path randomCheckpoint(Path dir, long seed) {
+    CharTokenizer tok = TestTokenizers.printableAscii();
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.init(Presets.get("test", tok.vocabSize()), seed, root)) {
+      Checkpoint.save(m, tok, dir);
+    }
+    return dir;
   }
 
   /** The arguments {@code a} followed by {@code b}. */

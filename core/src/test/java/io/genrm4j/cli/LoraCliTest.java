@@ -4,14 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.genrm4j.model.Checkpoint;
-import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.LoraAdapter;
-import io.genrm4j.model.Presets;
-import io.genrm4j.model.tokenizer.CharTokenizer;
-import io.genrm4j.model.tokenizer.TestTokenizers;
 import io.genrm4j.util.Jsonl;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,12 +19,7 @@ class LoraCliTest {
 
   @Test
   void aLoraVerifierIsAnAdapterThatVerifyLoadsAndMergingScoresTheSame() throws Exception {
-    CharTokenizer tok = TestTokenizers.printableAscii();
-    Path base = dir.resolve("base");
-    try (NDManager root = NDManager.newBaseManager();
-        LlamaModel m = LlamaModel.init(Presets.get("test", tok.vocabSize()), 3, root)) {
-      Checkpoint.save(m, tok, base);
-    }
+    Path base = CliRun.randomCheckpoint(dir.resolve("base"), 3);
     Path data = dir.resolve("train.jsonl");
     Files.write(data, List.of(ContextLimitCliTest.record("p1", "c1", "\"Noah -> h\"", true),
         ContextLimitCliTest.record("p1", "c2", "\"Noah -> x\"", false),

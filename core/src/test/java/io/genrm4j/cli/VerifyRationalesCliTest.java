@@ -4,12 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
-import io.genrm4j.model.Checkpoint;
-import io.genrm4j.model.LlamaModel;
-import io.genrm4j.model.Presets;
-import io.genrm4j.model.tokenizer.CharTokenizer;
-import io.genrm4j.model.tokenizer.TestTokenizers;
 import io.genrm4j.task.Score;
 import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierScore;
@@ -28,12 +22,7 @@ class VerifyRationalesCliTest {
 
   @Test
   void cotRecordsCarryTheSampledRationalesInVoteOrder() throws Exception {
-    CharTokenizer tok = TestTokenizers.printableAscii();
-    Path model = dir.resolve("model");
-    try (NDManager root = NDManager.newBaseManager();
-        LlamaModel m = LlamaModel.init(Presets.get("test", tok.vocabSize()), 5, root)) {
-      Checkpoint.save(m, tok, model);
-    }
+    Path model = CliRun.randomCheckpoint(dir.resolve("model"), 5);
     Path in = dir.resolve("in.jsonl");
     Files.write(in, List.of(
         "{\"problem_id\":\"p\",\"candidate_id\":\"a\",\"question\":\"2+3?\",\"text\":\"The answer is 5.\"}",

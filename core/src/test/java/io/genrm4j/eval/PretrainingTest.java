@@ -54,6 +54,14 @@ class PretrainingTest {
     return ExperimentProfile.named("mini").with(Map.of("base", base));
   }
 
+  /** A last-letter run of {@code p} (seed 3, one worker, nothing printed) in the temporary directory {@code name}. */
+  private RunDir runLastLetter(String name, ExperimentProfile p) {
+    RunDir dir = new RunDir(tmp.resolve(name));
+    Experiment.run(Tasks.LAST_LETTER, p, 3, 1, dir,
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    return dir;
+  }
+
   @Test
   void aBaseIsBuiltOnceAndItsHashFollowsTheRecipeAndPreset() throws Exception {
     CharTokenizer tok = Experiment.tokenizer(Tasks.LAST_LETTER);
@@ -240,11 +248,8 @@ class PretrainingTest {
 
   @Test
   void theGeneratorStartsFromTheBase() throws Exception {
-    PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-    RunDir withBase = new RunDir(tmp.resolve("with"));
-    RunDir without = new RunDir(tmp.resolve("without"));
-    Experiment.run(Tasks.LAST_LETTER, mini("test"), 3, 1, withBase, quiet);
-    Experiment.run(Tasks.LAST_LETTER, mini(BaseRecipe.NONE), 3, 1, without, quiet);
+    RunDir withBase = runLastLetter("with", mini("test"));
+    RunDir without = runLastLetter("without", mini(BaseRecipe.NONE));
     JsonNode log = Jsonl.MAPPER.readTree(withBase.trainLog("generator").toFile());
     JsonNode base = log.get("base");
     assertEquals("test", base.get("info").get("recipe").asText());
@@ -258,13 +263,9 @@ class PretrainingTest {
 
   @Test
   void theVerifiersCanStartFromABaseInsteadOfTheGenerator() throws Exception {
-    PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-    RunDir fromGenerator = new RunDir(tmp.resolve("from-generator"));
-    RunDir fromBase = new RunDir(tmp.resolve("from-base"));
-    Experiment.run(Tasks.LAST_LETTER, mini("test"), 3, 1, fromGenerator, quiet);
+    RunDir fromGenerator = runLastLetter("from-generator", mini("test"));
     // another base than the generator's, so its weights cannot be the generator's starting point by chance
-    Experiment.run(Tasks.LAST_LETTER, mini("test").with(Map.of("verifierBase", "test-second-phase")), 3, 1,
-        fromBase, quiet);
+    RunDir fromBase = runLastLetter("from-base", mini("test").with(Map.of("verifierBase", "test-second-phase")));
     // Same seed, generator, candidates and verifier data: only the verifiers' starting weights differ, so their first
     // losses tell them apart, and DPO, which starts from its reference (the generator) either way, is unchanged.
     for (String method : List.of("orm", "genrm", "genrm-unified", "genrm-cot", "dpo")) {
@@ -290,10 +291,7 @@ class PretrainingTest {
 
   @Test
   void replayAddsBaseCorpusItemsToTheSftVerifiersOnly() throws Exception {
-    PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-    RunDir dir = new RunDir(tmp.resolve("replay"));
-    ExperimentProfile p = ExperimentProfile.named("mini").with(Map.of("base", "test", "baseReplay", "0.5"));
-    Experiment.run(Tasks.LAST_LETTER, p, 3, 1, dir, quiet);
+    RunDir dir = runLastLetter("replay", mini("test").with(Map.of("baseReplay", "0.5")));
     int orm = Jsonl.MAPPER.readTree(dir.trainLog("orm").toFile()).get("examples").asInt();
     int genrm = Jsonl.MAPPER.readTree(dir.trainLog("genrm").toFile()).get("examples").asInt();
     assertTrue(orm > 0);
