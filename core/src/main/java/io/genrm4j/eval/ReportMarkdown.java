@@ -14,6 +14,14 @@ import java.util.Map;
 final class ReportMarkdown {
   private ReportMarkdown() {}
 
+  /** Where the generator and the verifiers start, in one sentence. */
+  static String startingPoints(ExperimentProfile prof) {
+    String generator = BaseRecipe.NONE.equals(prof.base()) ? "random weights" : "the base `" + prof.base() + "`";
+    String verifiers = ExperimentProfile.GENERATOR.equals(prof.verifierBase()) ? "from the generator"
+        : "from the base `" + prof.verifierBase() + "` (DPO from the generator, its reference)";
+    return "The generator starts from " + generator + "; the verifiers are fine-tuned " + verifiers + ".";
+  }
+
   static String of(RunDir dir, ReportMetrics m) {
     ExperimentProfile prof = m.profile();
     StringBuilder b = new StringBuilder();
@@ -26,7 +34,8 @@ final class ReportMarkdown {
     b.append("Profile `").append(prof.name()).append("` (preset `").append(prof.preset()).append("`, generator ")
         .append(g.steps()).append(" steps x ").append(prof.genBatch()).append(stop).append("), seed ")
         .append(m.seed()).append(". Candidates per test problem N = ").append(prof.n()).append(", rationales K = ")
-        .append(prof.votes()).append(". Best-of-N is the exact expectation over all size-N subsets of the pool.\n\n");
+        .append(prof.votes()).append(". Best-of-N is the exact expectation over all size-N subsets of the pool. ")
+        .append(startingPoints(prof)).append("\n\n");
     MarkdownTable ct = MarkdownTable.of("split", "problems", "candidates", "candidate accuracy",
         "problems with a correct candidate");
     m.splits().forEach((s, sm) -> ct.row(s.id(), sm.pool().problems(), sm.pool().candidates(),

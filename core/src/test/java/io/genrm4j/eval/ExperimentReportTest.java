@@ -96,6 +96,8 @@ class ExperimentReportTest {
     assertEquals(40, m.get("generator").get("steps").asInt());
     assertEquals(0.35, MetricsAssertions.fraction(m.get("generator").get("dev_accuracy"), "dev accuracy"), 1e-12);
     assertTrue(Files.readString(dir.report()).contains("generator 40 steps"));
+    assertTrue(Files.readString(dir.report()).contains(
+        "The generator starts from random weights; the verifiers are fine-tuned from the generator."));
     // stages in the order of their marker files: '-' sorts before '.'
     assertEquals(List.of("train-genrm-cot", "train-genrm"), toList(m.get("stages").fieldNames()));
   }

@@ -283,6 +283,8 @@ class PretrainingTest {
     assertFalse(Jsonl.MAPPER.readTree(fromGenerator.config().toFile()).get("profile").has("verifierBase"));
     assertEquals("test-second-phase",
         Jsonl.MAPPER.readTree(fromBase.config().toFile()).get("profile").get("verifierBase").asText());
+    assertTrue(Files.readString(fromBase.report()).contains("The generator starts from the base `test`; the verifiers"
+        + " are fine-tuned from the base `test-second-phase` (DPO from the generator, its reference)."));
     for (String bad : List.of("none", "nope")) {
       UserException e = assertThrows(UserException.class, () -> mini("test").with(Map.of("verifierBase", bad)));
       assertTrue(e.getMessage().contains(bad) && !e.getMessage().contains("\n"), e.getMessage());
