@@ -21,7 +21,7 @@ public record VerifierScore(double score, double pYes, double pNo, double[] vote
     return pYes + pNo;
   }
 
-  /** The on-disk record of this score (without the optional fields; rationales are not written). */
+  /** The on-disk record of this score, without the optional fields (the rationales: {@link Score#withRationales}). */
   public Score toScore(String problemId, String candidateId) {
     return Score.of(problemId, candidateId, score, pYes, pNo, Arrays.stream(votes).boxed().toList(), tokens);
   }
