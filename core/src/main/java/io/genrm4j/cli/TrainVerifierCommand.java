@@ -9,6 +9,7 @@ import io.genrm4j.task.Candidate;
 import io.genrm4j.task.ChatTemplate;
 import io.genrm4j.task.Oracle;
 import io.genrm4j.task.Problem;
+import io.genrm4j.task.AnswerComparison;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.task.Task;
 import io.genrm4j.task.Tasks;
@@ -86,7 +87,7 @@ public final class TrainVerifierCommand implements Callable<Integer> {
     TrainConfig cfg = TrainConfig.defaults(steps, batchSize, lr, seed);
     // no replay: the CLI trains on the given candidates only
     VerifierRecipe.TrainOptions options = new VerifierRecipe.TrainOptions(lambda, beta, rp, List.of(), 0, List.of(),
-        verdictWeight);
+        verdictWeight, AnswerComparison.WHOLE); // the data's rationales as written
     try (NDManager root = Cli.manager(); Checkpoint.Loaded start = Cli.load(model, root);
         ProgressBar bar = Cli.progress("train " + k.id(), steps, "step")) {
       var tok = start.tokenizer();

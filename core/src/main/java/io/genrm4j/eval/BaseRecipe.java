@@ -1,5 +1,6 @@
 package io.genrm4j.eval;
 
+import io.genrm4j.task.AnswerComparison;
 import io.genrm4j.task.BaseCorpus;
 import io.genrm4j.task.RelatedListTask;
 import io.genrm4j.task.RelatedWordTask;
@@ -43,12 +44,18 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
   }
 
   /**
-   * The CoT items' rotary positions and the weight of their judgement and label in the loss, as the experiment's
-   * {@code cotPositions} and {@code cotVerdictWeight} place them for GenRM-CoT.
+   * The CoT items' rotary positions, the weight of their judgement and label in the loss and how their rationales
+   * compare the answers, as the experiment's {@code cotPositions}, {@code cotVerdictWeight} and {@code cotComparison}
+   * do for GenRM-CoT.
    */
-  public record CotLayout(RationalePositions positions, float verdictWeight) {
+  public record CotLayout(RationalePositions positions, float verdictWeight, AnswerComparison comparison) {
     /** Solution-restart positions, the verdict weighing one token. */
     public static final CotLayout PLAIN = new CotLayout(RationalePositions.SOLUTION, 1f);
+
+    /** The whole answers compared ({@link AnswerComparison#WHOLE}), as every recipe before the marked one. */
+    public CotLayout(RationalePositions positions, float verdictWeight) {
+      this(positions, verdictWeight, AnswerComparison.WHOLE);
+    }
   }
 
   /** The profile value for no base. */
@@ -101,6 +108,10 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
     // items less than once, and its judgement given the oracle's rationale was AUROC 0.73 on 6-name last-letter.
     add(new BaseRecipe("related-lists-cot-coupled-long", relatedLists(all, all, both, 6000, 20261209L), 4000, 16,
         1e-3, 30, "related-lists-two-phase", new CotLayout(RationalePositions.COUPLED, 30f)));
+    // The default chain's CoT phase with a running mark per character after the restated answer
+    // (AnswerComparison.MARKED, issue #21 step 5): the same corpus, steps and seed as related-lists-cot-coupled.
+    add(new BaseRecipe("related-lists-cot-coupled-marked", relatedLists(all, all, both, 1500, 20261206L), 1000, 16,
+        1e-3, 30, "related-lists-two-phase", new CotLayout(RationalePositions.COUPLED, 30f, AnswerComparison.MARKED)));
     // Word sorting's bases, in last-letter's two steps: solutions and weighted direct labels at lr 3e-3, then
     // verification (direct and CoT, the judgement weighing 30) at lr 1e-3 with the solutions replayed.
     add(new BaseRecipe("related-words", relatedWords(direct, 4000, 20261207L), 3000, 16, 3e-3, 50));
@@ -172,6 +183,7 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
         + ", lr=" + lr + ", labelWeight=" + labelWeight + "]";
     String key = recipe + "|" + preset + "|" + tokenizer + "|" + Pretraining.FORMAT + "|" + cot.positions()
         + (cot.verdictWeight() == 1f ? "" : "|verdictWeight=" + cot.verdictWeight())
+        + (cot.comparison() == AnswerComparison.WHOLE ? "" : "|comparison=" + cot.comparison().id())
         + (from == null ? "" : "|from=" + named(from).hash(preset, tokenizer));
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));

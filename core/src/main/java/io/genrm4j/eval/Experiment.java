@@ -9,6 +9,7 @@ import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.task.AnswerComparison;
 import io.genrm4j.task.BaseCorpus;
 import io.genrm4j.task.Candidate;
 import io.genrm4j.task.Oracle;
@@ -26,6 +27,7 @@ import io.genrm4j.util.UserException;
 import io.genrm4j.verify.GenRmCot;
 import io.genrm4j.verify.OracleVerdictProbe;
 import io.genrm4j.verify.RationalePositions;
+import io.genrm4j.verify.Restatement;
 import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierData;
 import io.genrm4j.verify.VerifierKind;
@@ -232,7 +234,7 @@ public final class Experiment {
         for (Candidate c : cs) {
           Problem p = byId.get(c.problemId());
           items.add(new GenRmCot.Candidate(p.question(), c.text()));
-          bodies.add(oracle.rationaleBody(p, c.text(), c.correct()));
+          bodies.add(cotComparison().apply(oracle.rationaleBody(p, c.text(), c.correct())));
         }
         double[] margin = OracleVerdictProbe.margins(cot.model(), tok, FORMAT, cotPositions(), items, bodies);
         ObjectNode split = out.putObject(s.id());
@@ -296,6 +298,12 @@ public final class Experiment {
     ObjectNode profile = Jsonl.MAPPER.valueToTree(prof);
     if (ExperimentProfile.GENERATOR.equals(prof.verifierBase())) {
       profile.remove("verifierBase"); // as written before the field existed, so those runs resume
+    }
+    if ("sampled".equals(prof.cotRestatement())) {
+      profile.remove("cotRestatement"); // likewise
+    }
+    if (AnswerComparison.WHOLE == cotComparison()) {
+      profile.remove("cotComparison"); // likewise
     }
     c.set("profile", profile);
     c.put("seed", seed);
@@ -377,7 +385,7 @@ public final class Experiment {
     TrainConfig cfg = TrainConfig.defaults(prof.verSteps(), prof.verBatch(), prof.verLr(), seedOf("train-" + method));
     VerifierRecipe.TrainOptions options = new VerifierRecipe.TrainOptions(prof.lambda(), prof.dpoBeta(),
         cotPositions(), prof.cotReplay() > 0 ? generatorReferences() : List.of(), prof.cotReplay(),
-        baseReplay(kind, data.size()), prof.cotVerdictWeight());
+        baseReplay(kind, data.size()), prof.cotVerdictWeight(), cotComparison());
     try (NDManager root = NDManager.newBaseManager();
         Checkpoint.Loaded start = Checkpoint.load(verifierStart(kind, progress), root);
         ProgressBar bar = progress.bar(cfg.steps());
@@ -432,13 +440,17 @@ public final class Experiment {
     return RationalePositions.of(prof.cotPositions());
   }
 
+  private AnswerComparison cotComparison() {
+    return AnswerComparison.of(prof.cotComparison());
+  }
+
   // ---- stage 5: scores on the shared pool
 
   /** Longest oracle rationale of a reference solution on the split, with room for mistakes. */
   private int rationaleTokens(List<Problem> ps) {
     int max = 0;
     for (Problem p : ps) {
-      max = Math.max(max, tok.encode(oracle.rationale(p, task.solve(p))).length);
+      max = Math.max(max, tok.encode(cotComparison().apply(oracle.rationale(p, task.solve(p)))).length);
     }
     return prof.capTokens(max * 3 / 2 + 32);
   }
@@ -456,7 +468,8 @@ public final class Experiment {
         Checkpoint.Loaded own = kind.trained() ? Checkpoint.load(dir.checkpoint(method), root) : null;
         Verifier v = VerifierRecipe.open(kind, (own != null ? own : gen).model(),
             kind.needsReference() ? gen.model() : null, tok, FORMAT,
-            new VerifierRecipe.ScoreOptions(prof.votes(), cotParams, cotPositions(), prof.dpoBeta()));
+            new VerifierRecipe.ScoreOptions(prof.votes(), cotParams, cotPositions(), prof.dpoBeta(),
+                Restatement.of(prof.cotRestatement(), task::extractAnswer, cotComparison())));
         ProgressBar bar = progress.bar(ps.size())) {
       int chunk = kind.samplesVotes() ? 1 : 8;
       List<Score> rows = new ArrayList<>();

@@ -64,13 +64,18 @@ import java.util.Map;
  *     (the generator's checkpoint) or a {@link BaseRecipe} name, that base, as the paper fine-tunes its verifiers from
  *     the pretrained model rather than from the generator; their base replay then comes from that base's corpus. DPO
  *     starts from the generator either way (it is its reference)
+ * @param cotRestatement who writes the candidate's answer that GenRM-CoT's rationale restates when it scores,
+ *     {@code sampled} (the verifier) or {@code forced} (the scorer; {@link io.genrm4j.verify.Restatement})
+ * @param cotComparison how GenRM-CoT's rationales compare the re-solved answer with the candidate's, {@code whole} or
+ *     {@code marked} (a running mark per character; {@link io.genrm4j.task.AnswerComparison})
  */
 // The component order is the field order of "profile" in a run's config.json, which a resumed run must reproduce.
 public record ExperimentProfile(String name, String preset, int trainProblems, int testProblems,
     int samplesPerTrainProblem, int maxPerClass, int n, int votes, int genSteps, double genTarget, int genBatch,
     double genLr, int verSteps, int verBatch, double verLr, double lambda, double cotReplay, String cotPositions,
     double cotVerdictWeight, double dpoBeta, double temperature, double cotTemperature, int tokenCap,
-    boolean leakFreeVerifierData, int syntheticPairs, String base, double baseReplay, String verifierBase) {
+    boolean leakFreeVerifierData, int syntheticPairs, String base, double baseReplay, String verifierBase,
+    String cotRestatement, String cotComparison) {
 
   /** {@link #verifierBase}'s value for verifiers fine-tuned from the generator's checkpoint. */
   public static final String GENERATOR = "generator";
@@ -97,6 +102,8 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
       }
       BaseRecipe.named(verifierBase);
     }
+    io.genrm4j.verify.Restatement.check(cotRestatement);
+    io.genrm4j.task.AnswerComparison.of(cotComparison);
     if (baseReplay > 0 && BaseRecipe.NONE.equals(base)) {
       throw new UserException("baseReplay " + baseReplay + " needs a base: --set base=NAME, or --set baseReplay=0 to"
           + " train from random weights");

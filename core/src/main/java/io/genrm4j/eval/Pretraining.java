@@ -23,7 +23,6 @@ import io.genrm4j.util.Jsonl;
 import io.genrm4j.verify.GenRmCot;
 import io.genrm4j.verify.GenRmDirect;
 import io.genrm4j.verify.OracleVerdictProbe;
-import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.VerifierData;
 import io.genrm4j.verify.VerifierScore;
 import io.genrm4j.verify.VerifierTrainer;
@@ -159,7 +158,7 @@ public final class Pretraining {
       out.addAll(switch (i.kind()) {
         case SOLUTION -> VerifierData.solutionSft(tok, FORMAT, List.of(l), 1f);
         case DIRECT -> List.of(VerifierData.direct(tok, FORMAT, List.of(l)).get(0).withWeight((float) labelWeight));
-        case COT -> VerifierData.cot(tok, FORMAT, List.of(l), cot.positions(), cot.verdictWeight());
+        case COT -> VerifierData.cot(tok, FORMAT, List.of(l), cot.positions(), cot.verdictWeight(), cot.comparison());
       });
     }
     return out;
@@ -243,11 +242,11 @@ public final class Pretraining {
     o.set(closest.name() + "_direct" + longestKey, directQuality(m, tok, closest, longest, count * 2, rng));
     o.set(key + "_direct_" + ood + "_zero_shot", directQuality(m, tok, target, new int[] {ood}, count * 2, rng));
     if (r.corpus().verificationKinds().contains(BaseCorpus.Kind.COT)) {
-      RationalePositions rp = r.cot().positions();
-      o.set(closest.name() + "_cot_judgement" + longestKey, cotJudgement(m, tok, rp, closest, longest, count * 2,
+      BaseRecipe.CotLayout cot = r.cot();
+      o.set(closest.name() + "_cot_judgement" + longestKey, cotJudgement(m, tok, cot, closest, longest, count * 2,
           rng));
       for (int n : new int[] {3, ood}) {
-        o.set(key + "_cot_judgement_" + n + "_zero_shot", cotJudgement(m, tok, rp, target, new int[] {n},
+        o.set(key + "_cot_judgement_" + n + "_zero_shot", cotJudgement(m, tok, cot, target, new int[] {n},
             count * 2, rng));
       }
     }
@@ -287,17 +286,17 @@ public final class Pretraining {
    * The CoT judgement's AUROC and accuracy (margin above 0) given the oracle's rationale: is the comparison itself
    * learned at lengths the target task is never verified at?
    */
-  private static ObjectNode cotJudgement(LlamaModel m, CharTokenizer tok, RationalePositions rp, AlgorithmicTask t,
-      int[] lengths, int count, Random rng) {
+  private static ObjectNode cotJudgement(LlamaModel m, CharTokenizer tok, BaseRecipe.CotLayout cot,
+      AlgorithmicTask t, int[] lengths, int count, Random rng) {
     Graded g = graded(t, lengths, count, rng);
     List<GenRmCot.Candidate> items = new ArrayList<>();
     List<String> bodies = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       Problem p = g.problems().get(i);
       items.add(new GenRmCot.Candidate(p.question(), g.candidates().get(i)));
-      bodies.add(t.rationaleBody(p, g.candidates().get(i), g.correct()[i]));
+      bodies.add(cot.comparison().apply(t.rationaleBody(p, g.candidates().get(i), g.correct()[i])));
     }
-    double[] margins = OracleVerdictProbe.margins(m, tok, FORMAT, rp, items, bodies);
+    double[] margins = OracleVerdictProbe.margins(m, tok, FORMAT, cot.positions(), items, bodies);
     ObjectNode o = Jsonl.MAPPER.createObjectNode();
     o.put("candidates", count);
     o.put("auroc", VerifierMetrics.auroc(margins, g.correct()));

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import io.genrm4j.model.KvCache;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.tokenizer.Tokenizer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -85,7 +86,7 @@ public final class Generator {
         }
       }
       NDArray first = k == 1 ? pre.logits : pre.logits.repeat(0, k); // row c * k + j continues prefix c
-      Decoded d = decode(cache, rows, first, req.params(), req.positionRule(), k, mgr);
+      Decoded d = decode(cache, rows, first, req, mgr);
       List<List<Generation>> out = new ArrayList<>();
       for (int c = 0; c < req.prefixes().size(); c++) {
         out.add(new ArrayList<>(d.generations().subList(c * k, c * k + k)));
@@ -170,6 +171,7 @@ public final class Generator {
     private final List<Integer> tokens = new ArrayList<>();
     private final List<Float> logprobs = new ArrayList<>();
     private final List<Map<String, Float>> top = new ArrayList<>();
+    private final ArrayDeque<Integer> forced = new ArrayDeque<>(); // to take before sampling again
     private String text = "";
     private String finish;
     private String matched;
@@ -185,18 +187,17 @@ public final class Generator {
     }
 
     /**
-     * Takes the token row {@code r} of {@code picks} chose; returns what to feed the model: that token, or nothing
-     * when the row ends here.
+     * Takes {@code tok} (row {@code r}'s pick in {@code picks}, or a forced token) with log-prob {@code logp}; returns
+     * what to feed the model: that token, or nothing when the row ends here.
      */
-    int[] step(TokenSampler.Picks picks, int r, SamplingParams p, int eos) {
-      int tok = picks.ids()[r];
+    int[] step(int tok, float logp, TokenSampler.Picks picks, int r, SamplingParams p, int eos) {
       if (tok == eos && p.stopAtEos()) {
         done = true;
         finish = "stop";
         return new int[0];
       }
       tokens.add(tok);
-      logprobs.add(picks.logp()[r]);
+      logprobs.add(logp);
       if (p.topLogprobs() > 0) {
         top.add(top(picks.rows()[r], p.topLogprobs()));
       }
@@ -225,13 +226,15 @@ public final class Generator {
    * Samples every row until each ends, one token per live row per step, starting from {@code logits} [B, V] (the
    * rows' next-token logits after the prompt); finished rows are fed masked padding.
    */
-  private Decoded decode(KvCache cache, List<Row> rows, NDArray logits, SamplingParams p,
-      SampleRequest.PositionRule rule, int k, NDManager mgr) {
+  private Decoded decode(KvCache cache, List<Row> rows, NDArray logits, SampleRequest req, NDManager mgr) {
+    SamplingParams p = req.params();
+    SampleRequest.PositionRule rule = req.positionRule();
+    int k = req.k();
     int eos = tokenizer.eosId().orElse(-1);
     SplittableRandom[] rng = rows.stream().map(r -> r.rng).toArray(SplittableRandom[]::new);
     // Room for every step's keys/values up front: each step then writes one slot in place (see KvCache).
     cache = replace(cache, cache.reserve(rows.stream().mapToInt(r -> r.limit).max().orElse(0), mgr));
-    List<int[]> feed = take(rows, TokenSampler.choose(logits, p, rng, live(rows)), p, eos);
+    List<int[]> feed = take(rows, TokenSampler.choose(logits, p, rng, live(rows)), req, eos);
     while (rows.stream().anyMatch(r -> !r.done)) {
       if (Thread.currentThread().isInterrupted()) {
         // A server shutting down interrupts its model thread; stop within one step so the model can be closed.
@@ -249,7 +252,7 @@ public final class Generator {
       try (NDManager step = mgr.newSubManager()) {
         LlamaModel.Output out = model.append(cache, feed, padId(), step);
         cache = replace(cache, detach(out.cache(), mgr));
-        feed = take(rows, TokenSampler.choose(lastLogits(out.hidden()), p, rng, live(rows)), p, eos);
+        feed = take(rows, TokenSampler.choose(lastLogits(out.hidden()), p, rng, live(rows)), req, eos);
       }
     }
     List<Generation> gens = new ArrayList<>();
@@ -265,11 +268,26 @@ public final class Generator {
     return live;
   }
 
-  /** Each live row takes its pick; returns what each row feeds the model next (nothing once it has ended). */
-  private static List<int[]> take(List<Row> rows, TokenSampler.Picks picks, SamplingParams p, int eos) {
+  /**
+   * Each live row takes its pick, or the next token the request forces on it; returns what each row feeds the model
+   * next (nothing once it has ended).
+   */
+  private static List<int[]> take(List<Row> rows, TokenSampler.Picks picks, SampleRequest req, int eos) {
     List<int[]> feed = new ArrayList<>(rows.size());
     for (int r = 0; r < rows.size(); r++) {
-      feed.add(rows.get(r).done ? new int[0] : rows.get(r).step(picks, r, p, eos));
+      Row row = rows.get(r);
+      if (row.done) {
+        feed.add(new int[0]);
+        continue;
+      }
+      if (row.forced.isEmpty() && req.forcing() != null) {
+        for (int id : req.forcing().next(r / req.k(), row.text)) {
+          row.forced.add(id);
+        }
+      }
+      boolean forced = !row.forced.isEmpty();
+      feed.add(row.step(forced ? row.forced.poll() : picks.ids()[r], forced ? 0f : picks.logp()[r], picks, r,
+          req.params(), eos));
     }
     return feed;
   }

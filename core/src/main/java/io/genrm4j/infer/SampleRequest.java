@@ -14,9 +14,10 @@ import java.util.List;
  * @param restart where each row's positions restart after its prefix; null: they do not
  * @param keepCache whether the result keeps the cache over every fed token (its caller then closes it)
  * @param positionRule where each sampled token is fed in position space; null: one after the token before
+ * @param forcing tokens a row must take next instead of sampling them; null: none
  */
 public record SampleRequest(List<int[]> prefixes, int k, SamplingParams params, int[] maxTokens, Restart restart,
-    boolean keepCache, PositionRule positionRule) {
+    boolean keepCache, PositionRule positionRule, Forcing forcing) {
 
   public SampleRequest {
     if (maxTokens != null && maxTokens.length != prefixes.size()) {
@@ -30,27 +31,47 @@ public record SampleRequest(List<int[]> prefixes, int k, SamplingParams params, 
 
   /** K continuations of each prefix, each row limited by {@code params.maxTokens()}, the cache not kept. */
   public static SampleRequest of(List<int[]> prefixes, int k, SamplingParams params) {
-    return new SampleRequest(prefixes, k, params, null, null, false, null);
+    return new SampleRequest(prefixes, k, params, null, null, false, null, null);
   }
 
   /** The same request with a token limit per prefix (see {@link #maxTokens}). */
   public SampleRequest withMaxTokens(int[] perPrefix) {
-    return new SampleRequest(prefixes, k, params, perPrefix, restart, keepCache, positionRule);
+    return new SampleRequest(prefixes, k, params, perPrefix, restart, keepCache, positionRule, forcing);
   }
 
   /** The same request with each row's positions restarting after its prefix (null: they do not). */
   public SampleRequest withRestart(Restart r) {
-    return new SampleRequest(prefixes, k, params, maxTokens, r, keepCache, positionRule);
+    return new SampleRequest(prefixes, k, params, maxTokens, r, keepCache, positionRule, forcing);
   }
 
   /** The same request whose result keeps the final cache. */
   public SampleRequest keepingCache() {
-    return new SampleRequest(prefixes, k, params, maxTokens, restart, true, positionRule);
+    return new SampleRequest(prefixes, k, params, maxTokens, restart, true, positionRule, forcing);
   }
 
   /** The same request with its sampled tokens fed where {@code rule} puts them. */
   public SampleRequest withPositionRule(PositionRule rule) {
-    return new SampleRequest(prefixes, k, params, maxTokens, restart, keepCache, rule);
+    return new SampleRequest(prefixes, k, params, maxTokens, restart, keepCache, rule, forcing);
+  }
+
+  /** The same request whose rows take the tokens {@code rule} forces. */
+  public SampleRequest withForcing(Forcing rule) {
+    return new SampleRequest(prefixes, k, params, maxTokens, restart, keepCache, positionRule, rule);
+  }
+
+  /**
+   * Tokens a row takes instead of sampling, for text whose next part is known to the caller (e.g. a verifier's
+   * restatement of the candidate's answer, {@code verify.Restatement#FORCED}). Forced tokens go through the same stop
+   * checks and token limit as sampled ones; their recorded log-prob is 0 (they were not drawn).
+   */
+  @FunctionalInterface
+  public interface Forcing {
+    /**
+     * @param prefix the index of the row's prefix
+     * @param text the row's text so far
+     * @return the tokens the row takes next, one a step; empty: it samples
+     */
+    int[] next(int prefix, String text);
   }
 
   /**

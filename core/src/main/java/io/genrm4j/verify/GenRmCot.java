@@ -33,19 +33,23 @@ public final class GenRmCot implements Verifier {
   private final SamplingParams params;
   private final VerifierKind kind;
   private final RationalePositions positions;
+  private final Restatement restatement;
 
   public GenRmCot(LlamaModel model, Tokenizer tok, Prompts.Format format, int votes, SamplingParams params) {
-    this(model, tok, format, votes, params, RationalePositions.SEQUENTIAL);
+    this(model, tok, format, votes, params, RationalePositions.SEQUENTIAL, Restatement.SAMPLED);
   }
 
-  /** @param positions where the rationale sits in position space: as the model was trained ({@link VerifierData#cot}) */
+  /**
+   * @param positions where the rationale sits in position space: as the model was trained ({@link VerifierData#cot})
+   * @param restatement who writes the candidate's answer the rationale restates
+   */
   public GenRmCot(LlamaModel model, Tokenizer tok, Prompts.Format format, int votes, SamplingParams params,
-      RationalePositions positions) {
-    this(model, tok, format, votes, params, VerifierKind.GENRM_COT, positions);
+      RationalePositions positions, Restatement restatement) {
+    this(model, tok, format, votes, params, VerifierKind.GENRM_COT, positions, restatement);
   }
 
   private GenRmCot(LlamaModel model, Tokenizer tok, Prompts.Format format, int votes, SamplingParams params,
-      VerifierKind kind, RationalePositions positions) {
+      VerifierKind kind, RationalePositions positions, Restatement restatement) {
     if (votes < 1) {
       throw new IllegalArgumentException("votes must be >= 1");
     }
@@ -56,12 +60,14 @@ public final class GenRmCot implements Verifier {
     this.params = params.withStop(List.of(Prompts.DECISION));
     this.kind = kind;
     this.positions = positions;
+    this.restatement = restatement;
   }
 
   /** LLM-as-a-Judge: the CoT verification prompt on a model that was not trained to verify, scored the same way. */
   public static GenRmCot judge(LlamaModel generator, Tokenizer tok, Prompts.Format format, int votes,
       SamplingParams params) {
-    return new GenRmCot(generator, tok, format, votes, params, VerifierKind.LLM_JUDGE, RationalePositions.SEQUENTIAL);
+    return new GenRmCot(generator, tok, format, votes, params, VerifierKind.LLM_JUDGE, RationalePositions.SEQUENTIAL,
+        Restatement.SAMPLED);
   }
 
   @Override
@@ -143,6 +149,9 @@ public final class GenRmCot implements Verifier {
             Tokenizer.concat(prefixes.get(c), sampled));
         return p[p.length - 1];
       });
+    }
+    if (restatement.isForced()) {
+      req = req.withForcing((c, text) -> restatement.next(tok, items.get(c).solution(), text));
     }
     try (Samples sampled = gen.sample(req); NDManager mgr = model.manager().newSubManager()) {
       List<List<Generation>> gens = sampled.generations(); // [candidate][vote]

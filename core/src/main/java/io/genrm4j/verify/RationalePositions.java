@@ -2,6 +2,7 @@ package io.genrm4j.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.AnswerComparison;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.util.AtomicFiles;
 import io.genrm4j.util.Jsonl;
@@ -155,7 +156,11 @@ public enum RationalePositions {
   /**
    * Moves the tokens of the restated answer (after {@link Prompts#RESTATED_ANSWER}, up to the next {@code :}) onto
    * the positions of the re-solved answer's characters (after the rationale's first {@link Prompts#ANSWER_PREFIX}),
-   * character j on character j; past its last character they count on from there.
+   * character j on character j; past its last character they count on from there. With running marks after it
+   * ({@link AnswerComparison#MARKED}: {@code hlea / 1100}) the separator counts on from the restated answer, mark j
+   * sits one after the re-solved answer's character j (character tokens), and what follows the marks (the
+   * judgement, the verdict line) counts on from the last mark, so the judgement reads the last mark at distance one
+   * whatever the answer's length. A token's position depends on it and the tokens before it only.
    */
   static void coupleRestatedAnswer(Tokenizer tok, int[] ids, int promptLength, int[] p) {
     int[] tokenAt = new int[ids.length - promptLength]; // rationale token i's offset in its text, at i - promptLength
@@ -166,7 +171,16 @@ public enum RationalePositions {
       return;
     }
     int y = marker + Prompts.RESTATED_ANSWER.length();
-    int yEnd = text.indexOf(":", y);
+    int colon = text.indexOf(":", y);
+    int slash = text.indexOf(AnswerComparison.MARKS_FROM, y);
+    boolean marked = slash >= 0 && (colon < 0 || slash < colon);
+    int yEnd = marked ? slash : colon;
+    int marksFrom = slash + AnswerComparison.MARKS_FROM.length();
+    int marksEnd = marksFrom; // one past the last mark written so far
+    while (marked && marksEnd < text.length()
+        && (text.charAt(marksEnd) == AnswerComparison.SAME || text.charAt(marksEnd) == AnswerComparison.DIFFERENT)) {
+      marksEnd++;
+    }
     int xStart = x + Prompts.ANSWER_PREFIX.length();
     int xLength = marker - xStart;
     if (xLength <= 0) {
@@ -179,9 +193,13 @@ public enum RationalePositions {
       }
     }
     for (int i = promptLength; i < ids.length; i++) {
-      int j = tokenAt[i - promptLength] - y;
-      if (j >= 0 && (yEnd < 0 || tokenAt[i - promptLength] < yEnd)) {
+      int off = tokenAt[i - promptLength];
+      int j = off - y;
+      if (j >= 0 && (yEnd < 0 || off < yEnd)) {
         p[i] = p[firstX] + j; // the re-solved answer's character j sits at p[firstX] + j (rationale text is in order)
+      } else if (marked && off >= yEnd) {
+        // the separator and what follows the marks count on; mark m sits one after re-solved character m
+        p[i] = off >= marksFrom && off < marksEnd ? p[firstX] + (off - marksFrom) + 1 : p[i - 1] + 1;
       }
     }
   }

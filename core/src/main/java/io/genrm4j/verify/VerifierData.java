@@ -1,6 +1,7 @@
 package io.genrm4j.verify;
 
 import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.AnswerComparison;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.train.Losses;
 import io.genrm4j.train.TokenExample;
@@ -53,16 +54,23 @@ public final class VerifierData {
    */
   public static List<TokenExample> cot(Tokenizer tok, Prompts.Format f, List<Labeled> data, RationalePositions rp,
       float verdictWeight) {
+    return cot(tok, f, data, rp, verdictWeight, AnswerComparison.WHOLE);
+  }
+
+  /** As above, each rationale's comparison written as {@code comparison} says ({@link AnswerComparison#apply}). */
+  public static List<TokenExample> cot(Tokenizer tok, Prompts.Format f, List<Labeled> data, RationalePositions rp,
+      float verdictWeight, AnswerComparison comparison) {
     List<TokenExample> out = new ArrayList<>();
     for (Labeled l : data) {
       if (l.rationale() == null) {
         throw new IllegalArgumentException("CoT training needs a rationale for every example");
       }
-      String completion = Prompts.withVerdict(l.rationale(), l.correct());
+      String body = comparison.apply(l.rationale());
+      String completion = Prompts.withVerdict(body, l.correct());
       int[] prompt = tok.encodeWithBos(f.verifyCot(l.question(), l.solution()));
       TokenExample e = TokenExample.completion(prompt, tok.encodeWithEos(completion), 1f);
       if (verdictWeight != 1f) {
-        e = e.withEmphasis(verdictEmphasis(tok, prompt.length, l.rationale(), completion, e.ids().length,
+        e = e.withEmphasis(verdictEmphasis(tok, prompt.length, body, completion, e.ids().length,
             verdictWeight));
       }
       out.add(rp == RationalePositions.SEQUENTIAL ? e
@@ -72,9 +80,10 @@ public final class VerifierData {
   }
 
   /**
-   * {@code w} on the tokens of the rationale body's last word (the oracle's {@code correct} / {@code wrong}) and of the
-   * verdict line's label, 1 elsewhere. Token spans come from encoding the completion's prefixes, exact for a
-   * character tokenizer and at most a token off at a BPE merge.
+   * {@code w} on the tokens of the rationale body's last word (the oracle's {@code correct} / {@code wrong}), of its
+   * running marks if it has them ({@link AnswerComparison#MARKED}: they are the judgement, character by character)
+   * and of the verdict line's label, 1 elsewhere. Token spans come from encoding the completion's prefixes, exact for
+   * a character tokenizer and at most a token off at a BPE merge.
    */
   static float[] verdictEmphasis(Tokenizer tok, int promptLength, String body, String completion, int total,
       float w) {
@@ -83,7 +92,15 @@ public final class VerifierData {
     String trimmed = body.stripTrailing();
     int wordStart = trimmed.lastIndexOf(' ') + 1;
     int labelStart = completion.length() - (completion.endsWith(Prompts.YES) ? Prompts.YES : Prompts.NO).length();
-    for (int[] span : new int[][] {{wordStart, trimmed.length()}, {labelStart, completion.length()}}) {
+    int marker = body.indexOf(Prompts.RESTATED_ANSWER);
+    int judgement = marker < 0 ? -1 : body.indexOf(':', marker);
+    int marks = judgement < 0 ? -1 : body.lastIndexOf(AnswerComparison.MARKS_FROM, judgement);
+    int[] markSpan = marks < marker ? new int[] {0, 0}
+        : new int[] {marks + AnswerComparison.MARKS_FROM.length(), judgement};
+    for (int[] span : new int[][] {{wordStart, trimmed.length()}, markSpan, {labelStart, completion.length()}}) {
+      if (span[1] <= span[0]) {
+        continue;
+      }
       int from = promptLength + tok.encode(completion.substring(0, span[0])).length;
       int to = Math.min(total, promptLength + tok.encode(completion.substring(0, span[1])).length);
       for (int i = from; i < to; i++) {

@@ -6,6 +6,7 @@ import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.LoraAdapter;
 import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.AnswerComparison;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.train.TokenExample;
 import io.genrm4j.train.TrainConfig;
@@ -38,14 +39,16 @@ public final class VerifierRecipe {
    * @param replay genrm, genrm-unified, genrm-cot: token examples mixed into the training data (e.g. a pretrained
    *     base's own corpus, so fine-tuning keeps what the base can do), each weighted as an average example of the
    *     verifier's own data ({@link TokenExample#weighedLike}); empty = none
+   * @param cotVerdictWeight genrm-cot: the loss weight of each judgement, mark and label token
+   * @param cotComparison genrm-cot: how the rationales compare the answers ({@link AnswerComparison#apply})
    */
   public record TrainOptions(double lambda, double dpoBeta, RationalePositions cotPositions,
       List<VerifierData.Labeled> cotReplay, double cotReplayWeight, List<TokenExample> replay,
-      double cotVerdictWeight) {
+      double cotVerdictWeight, AnswerComparison cotComparison) {
     /** Without replay of token examples; verdict tokens weigh what other rationale tokens do. */
     public TrainOptions(double lambda, double dpoBeta, RationalePositions cotPositions,
         List<VerifierData.Labeled> cotReplay, double cotReplayWeight) {
-      this(lambda, dpoBeta, cotPositions, cotReplay, cotReplayWeight, List.of(), 1);
+      this(lambda, dpoBeta, cotPositions, cotReplay, cotReplayWeight, List.of(), 1, AnswerComparison.WHOLE);
     }
   }
 
@@ -59,8 +62,15 @@ public final class VerifierRecipe {
    * @param sampling genrm-cot / llm-judge: how rationales are sampled
    * @param cotPositions genrm-cot: where rationales sit in position space, as the checkpoint was trained
    * @param dpoBeta dpo: beta
+   * @param cotRestatement genrm-cot: who writes the candidate's answer its rationales restate
    */
-  public record ScoreOptions(int votes, SamplingParams sampling, RationalePositions cotPositions, double dpoBeta) {}
+  public record ScoreOptions(int votes, SamplingParams sampling, RationalePositions cotPositions, double dpoBeta,
+      Restatement cotRestatement) {
+    /** The model samples its own restatements ({@link Restatement#SAMPLED}). */
+    public ScoreOptions(int votes, SamplingParams sampling, RationalePositions cotPositions, double dpoBeta) {
+      this(votes, sampling, cotPositions, dpoBeta, Restatement.SAMPLED);
+    }
+  }
 
   /**
    * Trains {@code m} in place as a verifier of {@code kind}. Start an ORM from a model with a score head
@@ -103,7 +113,7 @@ public final class VerifierRecipe {
         // Replay of the generator's data keeps the re-solving skill at the lengths the CoT data lacks: without it
         // the quick GenRM-CoT re-solved 6-name problems for 4 lines and stopped.
         List<TokenExample> mix = fitting(VerifierData.cot(tok, f, data, o.cotPositions(),
-            (float) o.cotVerdictWeight()), m, kind, warnings);
+            (float) o.cotVerdictWeight(), o.cotComparison()), m, kind, warnings);
         if (!o.cotReplay().isEmpty()) {
           mix.addAll(fitting(VerifierData.solutionSft(tok, f, o.cotReplay(), (float) o.cotReplayWeight()), m, kind,
               warnings));
@@ -205,7 +215,7 @@ public final class VerifierRecipe {
     return switch (kind) {
       case ORM -> new OrmVerifier(model, tok, f);
       case GENRM, GENRM_UNIFIED -> new GenRmDirect(model, tok, f);
-      case GENRM_COT -> new GenRmCot(model, tok, f, o.votes(), o.sampling(), o.cotPositions());
+      case GENRM_COT -> new GenRmCot(model, tok, f, o.votes(), o.sampling(), o.cotPositions(), o.cotRestatement());
       case DPO -> new DpoVerifier(model, reference, tok, f, o.dpoBeta());
       case LLM_JUDGE -> GenRmCot.judge(model, tok, f, o.votes(), o.sampling());
     };

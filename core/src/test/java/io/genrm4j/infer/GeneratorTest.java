@@ -138,6 +138,41 @@ class GeneratorTest {
   }
 
   /**
+   * Forced tokens replace a row's picks from the step its rule fires, carry log-prob 0 and are fed like sampled ones:
+   * greedy decoding after them goes on as from a prompt that ends with them. Rows the rule leaves alone decode as
+   * without it (two prefixes, K = 2, a shared prefix).
+   */
+  @Test
+  void aRowTakesTheTokensItIsForcedAndGoesOnFromThem() {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 4, root)) {
+      Generator g = new Generator(m, TOK);
+      List<int[]> prefixes = List.of(g.promptIds("abc"), g.promptIds("hello"));
+      SamplingParams p = SamplingParams.greedy(12);
+      List<List<Generation>> free = g.sample(SampleRequest.of(prefixes, 2, p)).generations();
+      int at = 3;
+      String head = free.get(0).get(0).text().substring(0, at);
+      int[] forced = TOK.encode("zz q");
+      SampleRequest.Forcing rule = (c, text) -> c == 0 && text.equals(head) ? forced : new int[0];
+      List<List<Generation>> with = g.sample(SampleRequest.of(prefixes, 2, p).withForcing(rule)).generations();
+      assertArrayEquals(free.get(1).get(1).tokens(), with.get(1).get(1).tokens(), "prefix 1 is not forced");
+      for (Generation gen : with.get(0)) {
+        int[] t = gen.tokens();
+        int end = at + forced.length;
+        assertArrayEquals(java.util.Arrays.copyOf(free.get(0).get(0).tokens(), at), java.util.Arrays.copyOf(t, at));
+        assertArrayEquals(forced, java.util.Arrays.copyOfRange(t, at, end));
+        for (int j = at; j < end; j++) {
+          assertEquals(0f, gen.logprobs()[j]);
+        }
+        int[] prompt = io.genrm4j.model.tokenizer.Tokenizer.concat(prefixes.get(0), java.util.Arrays.copyOf(t, end));
+        Generation rest = g.sample(SampleRequest.of(List.of(prompt), 1, SamplingParams.greedy(12 - end)))
+            .generations().get(0).get(0);
+        assertArrayEquals(rest.tokens(), java.util.Arrays.copyOfRange(t, end, t.length));
+      }
+    }
+  }
+
+  /**
    * A position rule moves sampled tokens in position space as they are fed (here every third token back onto an
    * earlier position): each token's log-prob equals a fresh forward pass over the whole sequence at those positions,
    * with two prefixes, K = 2 and a shared prefix. Without the rule applied in decoding the log-probs differ.

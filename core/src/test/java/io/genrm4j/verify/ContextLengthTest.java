@@ -54,7 +54,7 @@ class ContextLengthTest {
     Prompts.Format f = Prompts.Format.COMPACT;
     return Map.of("genrm", new GenRmDirect(model, tok, f), "orm", new OrmVerifier(orm, tok, f),
         "dpo", new DpoVerifier(model, model, tok, f, 0.1), "genrm-cot", new GenRmCot(model, tok, f, 2, p),
-        "genrm-cot solution positions", new GenRmCot(model, tok, f, 2, p, RationalePositions.SOLUTION),
+        "genrm-cot solution positions", new GenRmCot(model, tok, f, 2, p, RationalePositions.SOLUTION, Restatement.SAMPLED),
         "llm-judge", GenRmCot.judge(model, tok, f, 2, p));
   }
 

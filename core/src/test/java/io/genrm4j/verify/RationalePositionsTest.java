@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.genrm4j.model.tokenizer.CharTokenizer;
 import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.AnswerComparison;
 import io.genrm4j.task.Problem;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.task.Tasks;
@@ -43,6 +44,40 @@ class RationalePositionsTest {
       assertEquals(solution[x], coupled[y], "the first letters share a position");
       for (int n = prompt.length; n <= ids.length; n++) {
         assertArrayEquals(Arrays.copyOf(coupled, n), RationalePositions.COUPLED.positions(TOK, F, p.question(),
+            prompt.length, Arrays.copyOf(ids, n)), "prefix of " + n);
+      }
+    }
+  }
+
+  /**
+   * With running marks ({@link AnswerComparison#MARKED}) under COUPLED the restated answer still sits on the
+   * re-solved one, the separator counts on from it, mark j sits one after re-solved letter j (also past the end of
+   * the shorter answer), the judgement counts on from the last mark, everything before the marks is placed as
+   * without them, and every prefix's positions are a prefix of the whole's.
+   */
+  @Test
+  void markJSitsOneAfterLetterJAndTheJudgementAfterTheLastMark() {
+    Problem p = PROBLEM;
+    for (String candidate : new String[] {"Noah -> h -> h\nThe answer is hx.", "The answer is hlsa.",
+        p.referenceSolution()}) {
+      String whole = Tasks.LAST_LETTER.rationale(p, candidate);
+      String rationale = AnswerComparison.MARKED.apply(whole);
+      int[] prompt = TOK.encodeWithBos(F.verifyCot(p.question(), candidate));
+      int[] ids = Tokenizer.concat(prompt, TOK.encode(rationale));
+      int[] marked = RationalePositions.COUPLED.positions(TOK, F, p.question(), prompt.length, ids);
+      int[] plain = RationalePositions.COUPLED.positions(TOK, F, p.question(), prompt.length,
+          Tokenizer.concat(prompt, TOK.encode(whole)));
+      int x = prompt.length + rationale.indexOf(Prompts.ANSWER_PREFIX) + Prompts.ANSWER_PREFIX.length();
+      int slash = prompt.length + rationale.indexOf(AnswerComparison.MARKS_FROM);
+      int marks = slash + AnswerComparison.MARKS_FROM.length();
+      int colon = prompt.length + rationale.indexOf(':', slash - prompt.length);
+      assertArrayEquals(Arrays.copyOf(plain, slash), Arrays.copyOf(marked, slash), candidate);
+      for (int i = slash; i < ids.length; i++) {
+        int expected = i < marks ? marked[i - 1] + 1 : i < colon ? marked[x] + (i - marks) + 1 : marked[i - 1] + 1;
+        assertEquals(expected, marked[i], candidate + ": token " + i + " '" + TOK.tokenText(ids[i]) + "'");
+      }
+      for (int n = prompt.length; n <= ids.length; n++) {
+        assertArrayEquals(Arrays.copyOf(marked, n), RationalePositions.COUPLED.positions(TOK, F, p.question(),
             prompt.length, Arrays.copyOf(ids, n)), "prefix of " + n);
       }
     }

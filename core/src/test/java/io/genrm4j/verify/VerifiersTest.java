@@ -11,6 +11,7 @@ import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.Presets;
 import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.task.AnswerComparison;
 import io.genrm4j.task.Oracle;
 import io.genrm4j.task.Problem;
 import io.genrm4j.task.Prompts;
@@ -26,6 +27,8 @@ import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Tiny verifiers trained here on last-letter data: correct solutions vs programmatic perturbations of them. */
 class VerifiersTest {
@@ -181,6 +184,49 @@ class VerifiersTest {
     }
   }
 
+  /**
+   * With a forced restatement every rationale that reaches {@code ; the solution's answer is } goes on with exactly
+   * the candidate's answer and what the comparison writes after it ({@code : } or {@code  / }; its first marker
+   * only), whatever the verifier would have copied.
+   */
+  @ParameterizedTest
+  @EnumSource(AnswerComparison.class)
+  void aForcedRestatementIsTheCandidatesAnswer(AnswerComparison comparison) {
+    try (NDManager root = NDManager.newBaseManager()) {
+      LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 5, root);
+      // rationales that are the restatement alone, so that a few steps teach a tiny model to reach it
+      List<VerifierData.Labeled> restating = new ArrayList<>();
+      for (VerifierData.Labeled l : train.subList(0, 64)) {
+        String body = Prompts.RESTATED_ANSWER + TASK.extractAnswer(l.solution()) + comparison.afterRestatement()
+            + (l.correct() ? Prompts.JUDGED_CORRECT : Prompts.JUDGED_WRONG);
+        restating.add(new VerifierData.Labeled(l.question(), l.solution(), l.correct(), body));
+      }
+      VerifierTrainer.sft(m, TOK, VerifierData.cot(TOK, F, restating), cfg(200), null);
+      SamplingParams p = new SamplingParams(40, 0.7, 1, 0, List.of(), 11, true, 0);
+      GenRmCot cot = new GenRmCot(m, TOK, F, 4, p, RationalePositions.SEQUENTIAL,
+          Restatement.forced(TASK::extractAnswer, comparison));
+      List<GenRmCot.Candidate> items = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        items.add(new GenRmCot.Candidate(train.get(i).question(), train.get(i).solution()));
+      }
+      int restated = 0;
+      List<List<GenRmCot.Vote>> votes = cot.votes(items, 0);
+      for (int c = 0; c < items.size(); c++) {
+        String answer = TASK.extractAnswer(items.get(c).solution());
+        for (GenRmCot.Vote v : votes.get(c)) {
+          int at = v.rationale().indexOf(Prompts.RESTATED_ANSWER);
+          if (at >= 0) {
+            restated++;
+            String after = v.rationale().substring(at + Prompts.RESTATED_ANSWER.length());
+            assertTrue(after.startsWith(answer + comparison.afterRestatement()), "candidate " + c + ": " + v.rationale());
+          }
+        }
+      }
+      assertTrue(restated >= 8, restated + " of 32 rationales reached the restatement");
+      m.close();
+    }
+  }
+
   @Test
   void aRationaleRestartedAtTheSolutionsPositionsIsScoredWithThePositionsItWasTrainedWith() {
     RationalePositions rp = RationalePositions.SOLUTION;
@@ -197,7 +243,7 @@ class VerifiersTest {
       assertEquals(pos[prompt] + 1, pos[prompt + 1], "the rationale counts up by one");
       VerifierTrainer.sft(m, TOK, data, cfg(30), null);
       SamplingParams p = new SamplingParams(60, 0.7, 1, 0, List.of(), 11, true, 0);
-      GenRmCot cot = new GenRmCot(m, TOK, F, 4, p, rp);
+      GenRmCot cot = new GenRmCot(m, TOK, F, 4, p, rp, Restatement.SAMPLED);
       String q = train.get(0).question();
       List<GenRmCot.Candidate> items = List.of(new GenRmCot.Candidate(q, train.get(0).solution()),
           new GenRmCot.Candidate(q, train.get(1).solution()));

@@ -1,0 +1,67 @@
+package io.genrm4j.verify;
+
+import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.AnswerComparison;
+import io.genrm4j.task.Prompts;
+import io.genrm4j.util.UserException;
+import java.util.function.Function;
+
+/**
+ * Who writes the candidate's answer that a GenRM-CoT rationale restates after {@link Prompts#RESTATED_ANSWER}
+ * ({@code The answer is X; the solution's answer is Y: wrong.}, the algorithmic tasks' rationales).
+ *
+ * <p>{@link #SAMPLED}: the verifier, as every other rationale token. {@link #forced}: the scorer, which knows the
+ * candidate's answer: the first time a rationale reaches the marker, it takes the answer and what follows it in the
+ * comparison ({@link AnswerComparison#afterRestatement}) as forced tokens and samples on from there (the judgement,
+ * or the marks and the judgement). Issue #21: tiny verifiers copy the candidate's answer exactly in a quarter to a
+ * third of their rationales (5-word sorts, docs/results/2026-12-05-marked-comparison.md; 6-name last-letter 25-27%,
+ * half of the others a copy of their own re-solved answer, docs/results/2026-12-05-verifier-start.md), and then
+ * judge a garbled copy; training rationales always restate it exactly.
+ *
+ * @param answerOf a candidate solution's answer as the task extracts it (null: none); null for {@link #SAMPLED}
+ * @param comparison how the rationales compare the answers (what the forced answer is followed by)
+ */
+public record Restatement(Function<String, String> answerOf, AnswerComparison comparison) {
+  public static final Restatement SAMPLED = new Restatement(null, AnswerComparison.WHOLE);
+
+  /** The scorer writes the answer {@code answerOf} extracts from the candidate. */
+  public static Restatement forced(Function<String, String> answerOf, AnswerComparison comparison) {
+    if (answerOf == null) {
+      throw new IllegalArgumentException("a forced restatement needs the candidates' answers");
+    }
+    return new Restatement(answerOf, comparison);
+  }
+
+  /** From a profile or command-line name, {@code sampled} or {@code forced}. */
+  public static Restatement of(String id, Function<String, String> answerOf, AnswerComparison comparison) {
+    return switch (check(id)) {
+      case "forced" -> forced(answerOf, comparison);
+      default -> SAMPLED;
+    };
+  }
+
+  /** {@code id} when it names a restatement; else a one-line error. */
+  public static String check(String id) {
+    if (!"sampled".equals(id) && !"forced".equals(id)) {
+      throw new UserException("unknown restatement '" + id + "' (sampled or forced)");
+    }
+    return id;
+  }
+
+  public boolean isForced() {
+    return answerOf != null;
+  }
+
+  /**
+   * The tokens a rationale {@code text} takes next for {@code solution}: the answer and what follows it when the text
+   * has just reached its first restatement marker and the candidate has an answer; else none.
+   */
+  public int[] next(Tokenizer tok, String solution, String text) {
+    if (answerOf == null || !text.endsWith(Prompts.RESTATED_ANSWER)
+        || text.indexOf(Prompts.RESTATED_ANSWER) != text.length() - Prompts.RESTATED_ANSWER.length()) {
+      return new int[0];
+    }
+    String answer = answerOf.apply(solution);
+    return answer == null ? new int[0] : tok.encode(answer + comparison.afterRestatement());
+  }
+}
