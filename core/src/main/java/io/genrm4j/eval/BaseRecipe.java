@@ -112,6 +112,11 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
     // (AnswerComparison.MARKED, issue #21 step 5): the same corpus, steps and seed as related-lists-cot-coupled.
     add(new BaseRecipe("related-lists-cot-coupled-marked", relatedLists(all, all, both, 1500, 20261206L), 1000, 16,
         1e-3, 30, "related-lists-two-phase", new CotLayout(RationalePositions.COUPLED, 30f, AnswerComparison.MARKED)));
+    // The same with -long's four times the items and steps: a drill of the running marks alone (2-4 letters) was at
+    // chance on the first differing letter after 1,500 steps and right on 99% after 6,000.
+    add(new BaseRecipe("related-lists-cot-coupled-marked-long", relatedLists(all, all, both, 6000, 20261209L), 4000,
+        16, 1e-3, 30, "related-lists-two-phase",
+        new CotLayout(RationalePositions.COUPLED, 30f, AnswerComparison.MARKED)));
     // Word sorting's bases, in last-letter's two steps: solutions and weighted direct labels at lr 3e-3, then
     // verification (direct and CoT, the judgement weighing 30) at lr 1e-3 with the solutions replayed.
     add(new BaseRecipe("related-words", relatedWords(direct, 4000, 20261207L), 3000, 16, 3e-3, 50));
