@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.genrm4j.model.tokenizer.CharTokenizer;
+import io.genrm4j.task.AnswerComparison;
 import io.genrm4j.task.BaseCorpus;
 import io.genrm4j.task.RelatedListTask;
 import io.genrm4j.task.Split;
@@ -91,6 +92,10 @@ class PretrainingTest {
     assertNotEquals(r.hash("test", "x"), BaseRecipe.named("related-lists").hash("test", "x"));
     assertNotEquals(BaseRecipe.named("related-lists").hash("tiny", "x"),
         BaseRecipe.named("related-lists-weighted").hash("tiny", "x"), "the label weight is part of the hash");
+    BaseRecipe c = BaseRecipe.named("related-lists-cot-coupled");
+    BaseRecipe marked = new BaseRecipe(c.name(), c.corpus(), c.steps(), c.batch(), c.lr(), c.labelWeight(), c.from(),
+        new BaseRecipe.CotLayout(c.cot().positions(), c.cot().verdictWeight(), AnswerComparison.MARKED));
+    assertNotEquals(c.hash("tiny", "x"), marked.hash("tiny", "x"), "the comparison is part of the hash");
     List<BaseCorpus.Item> items = Pretraining.corpus(r);
     List<TokenExample> weighted = Pretraining.examples(tok, items, 50, BaseRecipe.CotLayout.PLAIN);
     for (int i = 0; i < items.size(); i++) {
@@ -218,7 +223,8 @@ class PretrainingTest {
 
   @Test
   void theShippedBasesAreUnpackedNotBuilt() throws Exception {
-    for (String name : List.of("related-lists-two-phase", "related-lists-cot-coupled", "related-words-cot")) {
+    for (String name : List.of("related-lists-two-phase", "related-lists-cot-coupled", "related-words-cot",
+        "related-lists-cot-coupled-marked-long")) {
       theShippedBaseIsUnpackedNotBuilt(BaseRecipe.named(name));
     }
   }
