@@ -299,7 +299,7 @@ public final class Experiment {
     if (ExperimentProfile.GENERATOR.equals(prof.verifierBase())) {
       profile.remove("verifierBase"); // as written before the field existed, so those runs resume
     }
-    if ("sampled".equals(prof.cotRestatement())) {
+    if (Restatement.SAMPLED_ID.equals(prof.cotRestatement())) {
       profile.remove("cotRestatement"); // likewise
     }
     if (AnswerComparison.WHOLE == cotComparison()) {

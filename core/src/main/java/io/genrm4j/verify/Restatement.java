@@ -23,6 +23,9 @@ import java.util.function.Function;
  */
 public record Restatement(Function<String, String> answerOf, AnswerComparison comparison) {
   public static final Restatement SAMPLED = new Restatement(null, AnswerComparison.WHOLE);
+  /** The profile and command-line names of the two. */
+  public static final String SAMPLED_ID = "sampled";
+  public static final String FORCED_ID = "forced";
 
   /** The scorer writes the answer {@code answerOf} extracts from the candidate. */
   public static Restatement forced(Function<String, String> answerOf, AnswerComparison comparison) {
@@ -35,14 +38,14 @@ public record Restatement(Function<String, String> answerOf, AnswerComparison co
   /** From a profile or command-line name, {@code sampled} or {@code forced}. */
   public static Restatement of(String id, Function<String, String> answerOf, AnswerComparison comparison) {
     return switch (check(id)) {
-      case "forced" -> forced(answerOf, comparison);
+      case FORCED_ID -> forced(answerOf, comparison);
       default -> SAMPLED;
     };
   }
 
   /** {@code id} when it names a restatement; else a one-line error. */
   public static String check(String id) {
-    if (!"sampled".equals(id) && !"forced".equals(id)) {
+    if (!SAMPLED_ID.equals(id) && !FORCED_ID.equals(id)) {
       throw new UserException("unknown restatement '" + id + "' (sampled or forced)");
     }
     return id;
