@@ -3,6 +3,7 @@ package io.genrm4j.verify;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.LogProbs;
 import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.AnswerComparison;
 import io.genrm4j.task.Prompts;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,24 +23,29 @@ public final class OracleVerdictProbe {
 
   /**
    * log p(correct) - log p(wrong) for each candidate, at the rationale positions the checkpoint was trained with.
+   * With running marks ({@link AnswerComparison#MARKED}) the oracle's marks would give the judgement away, so the
+   * probe stops before them and reads the one path that accepts (every mark 1, then {@code correct}): the margin is
+   * the log-odds of that path.
    *
    * @param bodies the oracle's rationale body for each candidate (no verdict line), ending in a judgement word
    */
   public static double[] margins(LlamaModel m, Tokenizer tok, Prompts.Format f, RationalePositions rp,
       List<GenRmCot.Candidate> items, List<String> bodies) {
-    int[] yes = tok.encode(Prompts.JUDGED_CORRECT);
-    int[] no = tok.encode(Prompts.JUDGED_WRONG);
     double[] out = new double[items.size()];
     for (int from = 0; from < items.size(); from += BATCH) {
       int to = Math.min(items.size(), from + BATCH);
       List<int[]> rows = new ArrayList<>();
       List<int[]> positions = new ArrayList<>();
       List<int[]> words = new ArrayList<>();
+      List<Judged> judged = new ArrayList<>();
       for (int i = from; i < to; i++) {
         GenRmCot.Candidate c = items.get(i);
+        Judged j = judged(bodies.get(i));
+        judged.add(j);
         int[] prompt = tok.encodeWithBos(f.verifyCot(c.question(), c.solution()));
-        int[] context = Tokenizer.concat(prompt, tok.encode(withoutJudgement(bodies.get(i))));
-        for (int[] word : List.of(yes, no)) {
+        int[] context = Tokenizer.concat(prompt, tok.encode(j.context()));
+        for (String w : j.reject() == null ? List.of(j.accept()) : List.of(j.accept(), j.reject())) {
+          int[] word = tok.encode(w);
           int[] ids = Tokenizer.concat(context, word);
           rows.add(ids);
           positions.add(rp.positions(tok, f, c.question(), prompt.length, ids));
@@ -47,11 +53,33 @@ public final class OracleVerdictProbe {
         }
       }
       double[] lp = continuationLogProbs(m, tok, rows, positions, words);
+      int r = 0;
       for (int i = from; i < to; i++) {
-        out[i] = lp[2 * (i - from)] - lp[2 * (i - from) + 1];
+        double accept = lp[r++];
+        out[i] = judged.get(i - from).reject() == null ? accept - Math.log(-Math.expm1(Math.min(accept, -1e-12)))
+            : accept - lp[r++];
       }
     }
     return out;
+  }
+
+  /**
+   * What the probe reads of a body: the text up to where the judgement is decided, the continuation that accepts
+   * and the one that rejects (null under running marks, where rejecting has many paths).
+   */
+  record Judged(String context, String accept, String reject) {}
+
+  static Judged judged(String body) {
+    String cut = withoutJudgement(body);
+    int restated = cut.indexOf(Prompts.RESTATED_ANSWER);
+    int marks = restated < 0 ? -1 : cut.indexOf(AnswerComparison.MARKS_FROM, restated);
+    if (marks < 0) {
+      return new Judged(cut, Prompts.JUDGED_CORRECT, Prompts.JUDGED_WRONG);
+    }
+    int first = marks + AnswerComparison.MARKS_FROM.length();
+    int end = cut.indexOf(':', first);
+    String allSame = String.valueOf(AnswerComparison.SAME).repeat(end - first);
+    return new Judged(cut.substring(0, first), allSame + cut.substring(end) + Prompts.JUDGED_CORRECT, null);
   }
 
   /** The body without its last word, which must be a judgement. */

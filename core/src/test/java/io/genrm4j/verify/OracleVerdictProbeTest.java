@@ -2,6 +2,7 @@ package io.genrm4j.verify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import io.genrm4j.infer.Scoring;
@@ -9,6 +10,7 @@ import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.Presets;
 import io.genrm4j.model.tokenizer.CharTokenizer;
 import io.genrm4j.model.tokenizer.Tokenizer;
+import io.genrm4j.task.AnswerComparison;
 import io.genrm4j.task.Problem;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.task.Tasks;
@@ -50,5 +52,43 @@ class OracleVerdictProbeTest {
       }
     }
     assertThrows(IllegalArgumentException.class, () -> OracleVerdictProbe.withoutJudgement("no judgement"));
+  }
+
+  /**
+   * With running marks the probe stops before the oracle's marks and reads the accepting path (every mark 1, then
+   * {@code correct.}): the margin is its log-odds, as teacher-forced scoring gives it at the coupled positions.
+   */
+  @Test
+  void withMarksTheMarginIsTheLogOddsOfTheAcceptingPath() {
+    Problem p = RationalePositionsTest.PROBLEM;
+    String wrong = "Noah -> h -> h\nPaul -> x -> hx\nInes -> s -> hxs\nThe answer is hxs.";
+    List<GenRmCot.Candidate> items = new ArrayList<>();
+    List<String> bodies = new ArrayList<>();
+    for (String s : List.of(p.referenceSolution(), wrong)) {
+      items.add(new GenRmCot.Candidate(p.question(), s));
+      bodies.add(AnswerComparison.MARKED.apply(Tasks.LAST_LETTER.rationaleBody(p, s,
+          Tasks.LAST_LETTER.grade(p.answer(), s).correct())));
+    }
+    OracleVerdictProbe.Judged j = OracleVerdictProbe.judged(bodies.get(1));
+    assertTrue(j.context().endsWith("hxs" + AnswerComparison.MARKS_FROM), j.context());
+    assertEquals("111: " + Prompts.JUDGED_CORRECT, j.accept());
+    RationalePositions rp = RationalePositions.COUPLED;
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 5, root)) {
+      double[] margins = OracleVerdictProbe.margins(m, TOK, F, rp, items, bodies);
+      for (int i = 0; i < items.size(); i++) {
+        int[] prompt = TOK.encodeWithBos(F.verifyCot(p.question(), items.get(i).solution()));
+        int[] accept = TOK.encode("111: " + Prompts.JUDGED_CORRECT);
+        int[] ids = Tokenizer.concat(Tokenizer.concat(prompt, TOK.encode(OracleVerdictProbe.judged(bodies.get(i))
+            .context())), accept);
+        float[][] lp = io.genrm4j.model.LogProbs.perToken(m, List.of(ids),
+            List.of(rp.positions(TOK, F, p.question(), prompt.length, ids)), Math.max(0, TOK.padId()), root);
+        double sum = 0;
+        for (int k = ids.length - 1 - accept.length; k < ids.length - 1; k++) {
+          sum += lp[0][k];
+        }
+        assertEquals(sum - Math.log(-Math.expm1(sum)), margins[i], 1e-4, "candidate " + i);
+      }
+    }
   }
 }
