@@ -123,8 +123,9 @@ final class ReportMarkdown {
   }
 
   /**
-   * GenRM-CoT's judgement given the oracle's rationale ({@code verify.OracleVerdictProbe}), per split and answer
-   * length; empty for runs without the probe.
+   * GenRM-CoT's judgement given the oracle's rationale ({@code verify.OracleVerdictProbe}: log p(correct) - log
+   * p(wrong), or with running marks the log-odds of the accepting path), per split and answer length; empty for runs
+   * without the probe.
    */
   static String cotVerdictProbe(RunDir dir) {
     if (!Files.exists(dir.cotVerdictProbe())) {
@@ -137,7 +138,7 @@ final class ReportMarkdown {
       throw new UncheckedIOException(e);
     }
     MarkdownTable t = MarkdownTable.of("split", "candidate's answer length", "candidates (right)",
-        "AUROC of log p(correct) - log p(wrong)", "accuracy");
+        "AUROC of the judgement margin", "accuracy");
     probe.fields().forEachRemaining(split -> {
       JsonNode all = split.getValue();
       t.row(split.getKey(), "all", all.path("n").asInt() + " (" + all.path("right").asInt() + ")",
