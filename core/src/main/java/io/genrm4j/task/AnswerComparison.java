@@ -62,6 +62,26 @@ public enum AnswerComparison {
     return b.toString();
   }
 
+  /**
+   * Where a rationale's running marks are: {@code {first mark, one past the last mark written so far}} as offsets in
+   * {@code text}, the restated answer starting at {@code restated} (just after {@link Prompts#RESTATED_ANSWER}); null
+   * when {@link #MARKS_FROM} does not follow it before the judgement's {@code :} (a whole comparison, or not yet).
+   * The one reading of the marked form, for training weights, positions and the probe.
+   */
+  public static int[] marksIn(String text, int restated) {
+    int colon = text.indexOf(':', restated);
+    int slash = text.indexOf(MARKS_FROM, restated);
+    if (slash < 0 || colon >= 0 && colon < slash) {
+      return null;
+    }
+    int from = slash + MARKS_FROM.length();
+    int end = from;
+    while (end < text.length() && (text.charAt(end) == SAME || text.charAt(end) == DIFFERENT)) {
+      end++;
+    }
+    return new int[] {from, end};
+  }
+
   /** What comes right after the restated answer: the judgement's {@code ": "} or {@link #MARKS_FROM}. */
   public String afterRestatement() {
     return this == WHOLE ? ": " : MARKS_FROM;

@@ -72,14 +72,12 @@ public final class OracleVerdictProbe {
   static Judged judged(String body) {
     String cut = withoutJudgement(body);
     int restated = cut.indexOf(Prompts.RESTATED_ANSWER);
-    int marks = restated < 0 ? -1 : cut.indexOf(AnswerComparison.MARKS_FROM, restated);
-    if (marks < 0) {
+    int[] marks = restated < 0 ? null : AnswerComparison.marksIn(cut, restated + Prompts.RESTATED_ANSWER.length());
+    if (marks == null) {
       return new Judged(cut, Prompts.JUDGED_CORRECT, Prompts.JUDGED_WRONG);
     }
-    int first = marks + AnswerComparison.MARKS_FROM.length();
-    int end = cut.indexOf(':', first);
-    String allSame = String.valueOf(AnswerComparison.SAME).repeat(end - first);
-    return new Judged(cut.substring(0, first), allSame + cut.substring(end) + Prompts.JUDGED_CORRECT, null);
+    String allSame = String.valueOf(AnswerComparison.SAME).repeat(marks[1] - marks[0]);
+    return new Judged(cut.substring(0, marks[0]), allSame + cut.substring(marks[1]) + Prompts.JUDGED_CORRECT, null);
   }
 
   /** The body without its last word, which must be a judgement. */

@@ -171,16 +171,9 @@ public enum RationalePositions {
       return;
     }
     int y = marker + Prompts.RESTATED_ANSWER.length();
-    int colon = text.indexOf(":", y);
-    int slash = text.indexOf(AnswerComparison.MARKS_FROM, y);
-    boolean marked = slash >= 0 && (colon < 0 || slash < colon);
-    int yEnd = marked ? slash : colon;
-    int marksFrom = slash + AnswerComparison.MARKS_FROM.length();
-    int marksEnd = marksFrom; // one past the last mark written so far
-    while (marked && marksEnd < text.length()
-        && (text.charAt(marksEnd) == AnswerComparison.SAME || text.charAt(marksEnd) == AnswerComparison.DIFFERENT)) {
-      marksEnd++;
-    }
+    int[] marks = AnswerComparison.marksIn(text, y); // null: a whole comparison (or no marks yet)
+    boolean marked = marks != null;
+    int yEnd = marked ? marks[0] - AnswerComparison.MARKS_FROM.length() : text.indexOf(":", y);
     int xStart = x + Prompts.ANSWER_PREFIX.length();
     int xLength = marker - xStart;
     if (xLength <= 0) {
@@ -199,7 +192,7 @@ public enum RationalePositions {
         p[i] = p[firstX] + j; // the re-solved answer's character j sits at p[firstX] + j (rationale text is in order)
       } else if (marked && off >= yEnd) {
         // the separator and what follows the marks count on; mark m sits one after re-solved character m
-        p[i] = off >= marksFrom && off < marksEnd ? p[firstX] + (off - marksFrom) + 1 : p[i - 1] + 1;
+        p[i] = off >= marks[0] && off < marks[1] ? p[firstX] + (off - marks[0]) + 1 : p[i - 1] + 1;
       }
     }
   }

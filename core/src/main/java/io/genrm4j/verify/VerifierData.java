@@ -93,10 +93,8 @@ public final class VerifierData {
     int wordStart = trimmed.lastIndexOf(' ') + 1;
     int labelStart = completion.length() - (completion.endsWith(Prompts.YES) ? Prompts.YES : Prompts.NO).length();
     int marker = body.indexOf(Prompts.RESTATED_ANSWER);
-    int judgement = marker < 0 ? -1 : body.indexOf(':', marker);
-    int marks = judgement < 0 ? -1 : body.lastIndexOf(AnswerComparison.MARKS_FROM, judgement);
-    int[] markSpan = marks < marker ? new int[] {0, 0}
-        : new int[] {marks + AnswerComparison.MARKS_FROM.length(), judgement};
+    int[] marks = marker < 0 ? null : AnswerComparison.marksIn(body, marker + Prompts.RESTATED_ANSWER.length());
+    int[] markSpan = marks == null ? new int[] {0, 0} : marks;
     for (int[] span : new int[][] {{wordStart, trimmed.length()}, markSpan, {labelStart, completion.length()}}) {
       if (span[1] <= span[0]) {
         continue;
