@@ -20,6 +20,7 @@ import io.genrm4j.util.UserException;
 import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.VerifierData;
 import io.genrm4j.verify.VerifierKind;
+import io.genrm4j.verify.VerifierManifest;
 import io.genrm4j.verify.VerifierRecipe;
 import java.nio.file.Path;
 import java.util.List;
@@ -88,6 +89,7 @@ public final class TrainVerifierCommand implements Callable<Integer> {
     // no replay: the CLI trains on the given candidates only
     VerifierRecipe.TrainOptions options = new VerifierRecipe.TrainOptions(lambda, beta, rp, List.of(), 0, List.of(),
         verdictWeight, AnswerComparison.WHOLE); // the data's rationales as written
+    VerifierManifest manifest = new VerifierManifest(rp, AnswerComparison.WHOLE, null);
     try (NDManager root = Cli.manager(); Checkpoint.Loaded start = Cli.load(model, root);
         ProgressBar bar = Cli.progress("train " + k.id(), steps, "step")) {
       var tok = start.tokenizer();
@@ -102,10 +104,10 @@ public final class TrainVerifierCommand implements Callable<Integer> {
       Trainer.Result r = VerifierRecipe.train(k, m, tok, f, labeled, options, cfg, log, System.err).result();
       if (lora != null && merge) {
         try (LlamaModel merged = m.merged()) {
-          VerifierRecipe.save(k, merged, tok, out, options);
+          VerifierRecipe.save(k, merged, tok, out, manifest);
         }
       } else {
-        VerifierRecipe.save(k, m, tok, out, options, model);
+        VerifierRecipe.save(k, m, tok, out, manifest, model);
       }
       System.out.printf("trained %s on %d candidates: %d steps, final loss %.4f, %.1f s -> %s%n", k.id(),
           labeled.size(), steps, r.finalLoss(), r.seconds(), out);

@@ -6,10 +6,14 @@ import io.genrm4j.serve.client.OpenAiClient;
 import io.genrm4j.serve.client.RemoteGenrm;
 import io.genrm4j.task.ChatTemplate;
 import io.genrm4j.task.Prompts;
+import io.genrm4j.task.Task;
+import io.genrm4j.task.Tasks;
 import io.genrm4j.util.UserException;
 import io.genrm4j.verify.RationalePositions;
+import io.genrm4j.verify.Restatement;
 import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierKind;
+import io.genrm4j.verify.VerifierManifest;
 import io.genrm4j.verify.VerifierRecipe;
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -58,6 +62,13 @@ public final class VerifierOptions implements Serializable {
   @Option(names = "--rationale-positions", description = "genrm-cot: sequential|solution|coupled|coupled-lines, where the rationale sits in "
       + "position space; default: as recorded in the checkpoint by genrm train verifier, else sequential")
   String rationalePositions;
+  @Option(names = "--restatement", description = "genrm-cot: sampled|forced, who writes the candidate's answer the "
+      + "rationale restates (forced: the scorer, extracting it as --task does); default: as recorded in the "
+      + "checkpoint by genrm experiment, else sampled")
+  String restatement;
+  @Option(names = "--task", description = "genrm-cot with --restatement forced: last-letter|word-sorting|gsm8k, whose "
+      + "answer extraction gives the candidate's answer; default: as recorded in the checkpoint")
+  String task;
 
   /**
    * Options parsed from {@code args} as {@code genrm verify} would, with its defaults, e.g.
@@ -138,16 +149,28 @@ public final class VerifierOptions implements Serializable {
         throw new UserException("--backend openai: " + e.getMessage());
       }
     }
-    RationalePositions positions = rationalePositions == null
-        ? RationalePositions.of(model()) : RationalePositions.of(rationalePositions);
+    VerifierManifest m = manifest();
     return VerifierRecipe.open(kind, model(), reference == null ? null : Path.of(reference), promptFormat(),
-        new VerifierRecipe.ScoreOptions(votes, sampling(), positions, beta));
+        new VerifierRecipe.ScoreOptions(votes, sampling(), m.positions(), beta, m.restatement()));
+  }
+
+  /** How the checkpoint's rationales are scored: as it records ({@link VerifierManifest}), changed by the flags. */
+  VerifierManifest manifest() {
+    VerifierManifest recorded = VerifierManifest.of(model());
+    RationalePositions positions = rationalePositions == null
+        ? recorded.positions() : RationalePositions.of(rationalePositions);
+    String who = restatement == null ? recorded.restatement().id() : Restatement.check(restatement);
+    Task by = task != null ? Tasks.byName(task) : recorded.restatedBy();
+    if (Restatement.FORCED_ID.equals(who) && by == null) {
+      throw new UserException("--restatement forced needs --task (the task that extracts the candidates' answers)");
+    }
+    return new VerifierManifest(positions, recorded.comparison(), Restatement.FORCED_ID.equals(who) ? by : null);
   }
 
   /** Every option, for equality: two equal options open the same verifier (e.g. one cached per JVM). */
   private List<Object> values() {
     return Arrays.asList(model, mode, votes, format, chatTemplate, temperature, topP, maxRationaleTokens, seed,
-        reference, backend, baseUrl, apiKey, concurrency, beta, rationalePositions);
+        reference, backend, baseUrl, apiKey, concurrency, beta, rationalePositions, restatement, task);
   }
 
   @Override

@@ -31,6 +31,7 @@ import io.genrm4j.verify.Restatement;
 import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierData;
 import io.genrm4j.verify.VerifierKind;
+import io.genrm4j.verify.VerifierManifest;
 import io.genrm4j.verify.VerifierRecipe;
 import io.genrm4j.verify.VerifierScore;
 import java.io.IOException;
@@ -396,7 +397,8 @@ public final class Experiment {
       }
       VerifierRecipe.Trained t = VerifierRecipe.train(kind, m, tok, FORMAT, data, options, cfg, steps(bar), err,
           curve == null ? l -> false : curve.every(kind, m, tok, FORMAT));
-      VerifierRecipe.save(kind, m, tok, dir.checkpoint(method), options);
+      VerifierRecipe.save(kind, m, tok, dir.checkpoint(method), new VerifierManifest(cotPositions(),
+          cotComparison(), restatement().task()));
       ctx.writeTrainLog(method, t.result(), t.examples(), null, null, curve == null ? null : curve.points());
     }
   }
@@ -440,6 +442,11 @@ public final class Experiment {
     return RationalePositions.of(prof.cotPositions());
   }
 
+  /** Who writes the candidate's answer GenRM-CoT's rationales restate when they are scored. */
+  private Restatement restatement() {
+    return Restatement.of(prof.cotRestatement(), task, cotComparison());
+  }
+
   private AnswerComparison cotComparison() {
     return AnswerComparison.of(prof.cotComparison());
   }
@@ -469,7 +476,7 @@ public final class Experiment {
         Verifier v = VerifierRecipe.open(kind, (own != null ? own : gen).model(),
             kind.needsReference() ? gen.model() : null, tok, FORMAT,
             new VerifierRecipe.ScoreOptions(prof.votes(), cotParams, cotPositions(), prof.dpoBeta(),
-                Restatement.of(prof.cotRestatement(), task::extractAnswer, cotComparison())));
+                restatement()));
         ProgressBar bar = progress.bar(ps.size())) {
       int chunk = kind.samplesVotes() ? 1 : 8;
       List<Score> rows = new ArrayList<>();

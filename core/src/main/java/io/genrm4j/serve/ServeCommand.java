@@ -9,8 +9,8 @@ import io.genrm4j.model.tokenizer.Tokenizer;
 import io.genrm4j.task.ChatTemplate;
 import io.genrm4j.task.Prompts;
 import io.genrm4j.util.UserException;
-import io.genrm4j.verify.RationalePositions;
 import io.genrm4j.verify.VerifierKind;
+import io.genrm4j.verify.VerifierManifest;
 import io.genrm4j.verify.VerifierRecipe;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -73,7 +73,7 @@ public final class ServeCommand implements Callable<Integer> {
     Prompts.Format fmt = (chosen != null ? chosen
         : loaded.tokenizer() instanceof CharTokenizer ? Prompts.Format.COMPACT : Prompts.Format.PAPER)
         .withChat(ChatTemplate.choose(chatTemplate, Tokenizer.chatTemplate(model)));
-    VerifierFactory factory = cliVerifiers(loaded, fmt, maxRationaleTokens, seed, RationalePositions.of(model));
+    VerifierFactory factory = cliVerifiers(loaded, fmt, maxRationaleTokens, seed, VerifierManifest.of(model));
     if (rewardSeparator != null && rewardSeparator.isEmpty()) {
       throw new UserException("--reward-separator must not be empty");
     }
@@ -150,14 +150,14 @@ public final class ServeCommand implements Callable<Integer> {
 
   /**
    * The verifiers the CLI serves, all over the one loaded model: every kind but dpo (no reference model), GenRM-CoT
-   * and the judge with K sampled rationales at temperature 0.7, placed as the checkpoint records
-   * ({@link RationalePositions}); orm needs a score head.
+   * and the judge with K sampled rationales at temperature 0.7, placed and restated as the checkpoint records
+   * ({@link VerifierManifest}); orm needs a score head.
    */
   static VerifierFactory cliVerifiers(Checkpoint.Loaded loaded, Prompts.Format format, int maxRationaleTokens,
-      long seed, RationalePositions positions) {
+      long seed, VerifierManifest manifest) {
     SamplingParams sampling = new SamplingParams(maxRationaleTokens, 0.7, 1.0, 0, List.of(), seed, true, 0);
     return (kind, votes) -> VerifierRecipe.open(kind, loaded.model(), null, loaded.tokenizer(), format,
-        new VerifierRecipe.ScoreOptions(votes, sampling, positions, 0));
+        new VerifierRecipe.ScoreOptions(votes, sampling, manifest.positions(), 0, manifest.restatement()));
   }
 
   static boolean isLoopback(String host) {

@@ -46,9 +46,6 @@ public enum RationalePositions {
   COUPLED,
   COUPLED_LINES;
 
-  /** The file in a verifier checkpoint directory that records how its rationales were placed. */
-  public static final String FILE = "genrm_verifier.json";
-
   /** The position of the first rationale token, given the question and the CoT prompt's length in tokens. */
   public int rationaleStart(Tokenizer tok, Prompts.Format format, String question, int promptLength) {
     return this == SEQUENTIAL ? promptLength : tok.encodeWithBos(format.solve(question)).length;
@@ -228,27 +225,5 @@ public enum RationalePositions {
       }
     }
     throw new UserException("unknown rationale positions '" + id + "' (sequential, solution, coupled or coupled-lines)");
-  }
-
-  /** Records this placement in a checkpoint directory (read back by {@link #of(Path)}). */
-  public void save(Path checkpoint) {
-    AtomicFiles.writeString(checkpoint.resolve(FILE), "{\n  \"rationale_positions\" : \"" + id() + "\"\n}\n");
-  }
-
-  /**
-   * How the checkpoint's rationales were placed in training: from {@link #FILE}, {@link #SEQUENTIAL} when the
-   * directory has none (any model not trained here, and the paper's default).
-   */
-  public static RationalePositions of(Path checkpoint) {
-    Path f = checkpoint.resolve(FILE);
-    if (!Files.exists(f)) {
-      return SEQUENTIAL;
-    }
-    try {
-      JsonNode n = Jsonl.MAPPER.readTree(f.toFile());
-      return of(n.path("rationale_positions").asText("sequential"));
-    } catch (IOException e) {
-      throw new UserException(f + ": cannot read: " + e.getMessage());
-    }
   }
 }

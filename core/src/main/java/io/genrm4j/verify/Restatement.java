@@ -3,8 +3,8 @@ package io.genrm4j.verify;
 import io.genrm4j.model.tokenizer.Tokenizer;
 import io.genrm4j.task.AnswerComparison;
 import io.genrm4j.task.Prompts;
+import io.genrm4j.task.Task;
 import io.genrm4j.util.UserException;
-import java.util.function.Function;
 
 /**
  * Who writes the candidate's answer that a GenRM-CoT rationale restates after {@link Prompts#RESTATED_ANSWER}
@@ -18,29 +18,34 @@ import java.util.function.Function;
  * half of the others a copy of their own re-solved answer, docs/results/2026-12-05-verifier-start.md), and then
  * judge a garbled copy; training rationales always restate it exactly.
  *
- * @param answerOf a candidate solution's answer as the task extracts it (null: none); null for {@link #SAMPLED}
+ * @param task the task whose answer extraction gives the candidate's answer; null for {@link #SAMPLED}
  * @param comparison how the rationales compare the answers (what the forced answer is followed by)
  */
-public record Restatement(Function<String, String> answerOf, AnswerComparison comparison) {
+public record Restatement(Task task, AnswerComparison comparison) {
   public static final Restatement SAMPLED = new Restatement(null, AnswerComparison.WHOLE);
   /** The profile and command-line names of the two. */
   public static final String SAMPLED_ID = "sampled";
   public static final String FORCED_ID = "forced";
 
-  /** The scorer writes the answer {@code answerOf} extracts from the candidate. */
-  public static Restatement forced(Function<String, String> answerOf, AnswerComparison comparison) {
-    if (answerOf == null) {
-      throw new IllegalArgumentException("a forced restatement needs the candidates' answers");
+  /** The scorer writes the answer {@code task} extracts from the candidate. */
+  public static Restatement forced(Task task, AnswerComparison comparison) {
+    if (task == null) {
+      throw new IllegalArgumentException("a forced restatement needs the task that extracts the candidates' answers");
     }
-    return new Restatement(answerOf, comparison);
+    return new Restatement(task, comparison);
   }
 
   /** From a profile or command-line name, {@code sampled} or {@code forced}. */
-  public static Restatement of(String id, Function<String, String> answerOf, AnswerComparison comparison) {
+  public static Restatement of(String id, Task task, AnswerComparison comparison) {
     return switch (check(id)) {
-      case FORCED_ID -> forced(answerOf, comparison);
+      case FORCED_ID -> forced(task, comparison);
       default -> SAMPLED;
     };
+  }
+
+  /** {@code sampled} or {@code forced}. */
+  public String id() {
+    return isForced() ? FORCED_ID : SAMPLED_ID;
   }
 
   /** {@code id} when it names a restatement; else a one-line error. */
@@ -52,7 +57,7 @@ public record Restatement(Function<String, String> answerOf, AnswerComparison co
   }
 
   public boolean isForced() {
-    return answerOf != null;
+    return task != null;
   }
 
   /**
@@ -60,11 +65,11 @@ public record Restatement(Function<String, String> answerOf, AnswerComparison co
    * has just reached its first restatement marker and the candidate has an answer; else none.
    */
   public int[] next(Tokenizer tok, String solution, String text) {
-    if (answerOf == null || !text.endsWith(Prompts.RESTATED_ANSWER)
+    if (task == null || !text.endsWith(Prompts.RESTATED_ANSWER)
         || text.indexOf(Prompts.RESTATED_ANSWER) != text.length() - Prompts.RESTATED_ANSWER.length()) {
       return new int[0];
     }
-    String answer = answerOf.apply(solution);
+    String answer = task.extractAnswer(solution);
     return answer == null ? new int[0] : tok.encode(answer + comparison.afterRestatement());
   }
 }

@@ -178,23 +178,24 @@ public final class VerifierRecipe {
     return out;
   }
 
-  /** Saves a trained verifier; a kind that samples rationales also records where they sit in position space. */
-  public static void save(VerifierKind kind, LlamaModel m, Tokenizer tok, Path dir, TrainOptions o) {
-    save(kind, m, tok, dir, o, null);
+  /** Saves a trained verifier; a kind that samples rationales also records how they are scored ({@code manifest}). */
+  public static void save(VerifierKind kind, LlamaModel m, Tokenizer tok, Path dir, VerifierManifest manifest) {
+    save(kind, m, tok, dir, manifest, null);
   }
 
   /**
    * As above; a model with LoRA adapters saves them alone, in PEFT's layout, naming {@code base} (the checkpoint it
    * was loaded from) as their base.
    */
-  public static void save(VerifierKind kind, LlamaModel m, Tokenizer tok, Path dir, TrainOptions o, Path base) {
+  public static void save(VerifierKind kind, LlamaModel m, Tokenizer tok, Path dir, VerifierManifest manifest,
+      Path base) {
     if (m.lora() != null) {
       LoraAdapter.save(m, tok, base, dir);
     } else {
       Checkpoint.save(m, tok, dir);
     }
     if (kind.samplesVotes()) {
-      o.cotPositions().save(dir);
+      manifest.save(dir);
     }
   }
 

@@ -204,7 +204,7 @@ class VerifiersTest {
       VerifierTrainer.sft(m, TOK, VerifierData.cot(TOK, F, restating), cfg(200), null);
       SamplingParams p = new SamplingParams(40, 0.7, 1, 0, List.of(), 11, true, 0);
       GenRmCot cot = new GenRmCot(m, TOK, F, 4, p, RationalePositions.SEQUENTIAL,
-          Restatement.forced(TASK::extractAnswer, comparison));
+          Restatement.forced(TASK, comparison));
       List<GenRmCot.Candidate> items = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
         items.add(new GenRmCot.Candidate(train.get(i).question(), train.get(i).solution()));
