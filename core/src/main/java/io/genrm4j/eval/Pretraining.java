@@ -177,7 +177,7 @@ public final class Pretraining {
       try (ProgressBar bar = bars.apply(r.steps())) {
         res = VerifierTrainer.sft(m, tok, data, cfg, l -> {
           bar.stepTo(l.step());
-          bar.setExtraMessage(String.format(Locale.ROOT, "loss %.3f", l.loss()));
+          bar.setExtraMessage(String.format(Locale.ROOT, " loss %.3f", l.loss()));
         });
       }
       ObjectNode o = Jsonl.MAPPER.createObjectNode();
