@@ -306,6 +306,9 @@ public final class Experiment {
     if (AnswerComparison.WHOLE == cotComparison()) {
       profile.remove("cotComparison"); // likewise
     }
+    if (prof.cotBaseReplay() == prof.baseReplay()) {
+      profile.remove("cotBaseReplay"); // likewise: every run before the field replayed alike
+    }
     c.set("profile", profile);
     c.put("seed", seed);
     ObjectNode seeds = c.putObject("seeds");
@@ -427,13 +430,14 @@ public final class Experiment {
    * ORM and DPO (their losses take no token examples).
    */
   private List<TokenExample> baseReplay(VerifierKind kind, int examples) {
-    if (prof.baseReplay() == 0 || kind == VerifierKind.ORM || kind == VerifierKind.DPO) {
+    double replay = prof.baseReplay(kind);
+    if (replay == 0 || kind == VerifierKind.ORM || kind == VerifierKind.DPO) {
       return List.of();
     }
     BaseRecipe base = BaseRecipe.named(prof.replayBase());
     List<BaseCorpus.Item> items = new ArrayList<>(Pretraining.corpus(base));
     Collections.shuffle(items, new Random(seedOf("replay-" + kind.id())));
-    int n = (int) Math.min(items.size(), Math.round(examples * prof.baseReplay() / (1 - prof.baseReplay())));
+    int n = (int) Math.min(items.size(), Math.round(examples * replay / (1 - replay)));
     // reweighted to the verifier's own examples; CoT items as the base read them
     return Pretraining.examples(tok, items.subList(0, n), 1, base.cot());
   }

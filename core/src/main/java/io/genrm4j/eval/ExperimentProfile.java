@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genrm4j.util.UserException;
+import io.genrm4j.verify.VerifierKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -68,6 +69,9 @@ import java.util.Map;
  *     {@code sampled} (the verifier) or {@code forced} (the scorer; {@link io.genrm4j.verify.Restatement})
  * @param cotComparison how GenRM-CoT's rationales compare the re-solved answer with the candidate's, {@code whole} or
  *     {@code marked} (a running mark per character; {@link io.genrm4j.task.AnswerComparison})
+ * @param cotBaseReplay GenRM-CoT's {@code baseReplay}: under {@code marked} the only examples that compare answers
+ *     longer than the training problems' are the base's, and 10% of the mix did not keep that comparison at six
+ *     letters (docs/results/2026-12-06-marked-default.md)
  */
 // The component order is the field order of "profile" in a run's config.json, which a resumed run must reproduce.
 public record ExperimentProfile(String name, String preset, int trainProblems, int testProblems,
@@ -75,7 +79,7 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     double genLr, int verSteps, int verBatch, double verLr, double lambda, double cotReplay, String cotPositions,
     double cotVerdictWeight, double dpoBeta, double temperature, double cotTemperature, int tokenCap,
     boolean leakFreeVerifierData, int syntheticPairs, String base, double baseReplay, String verifierBase,
-    String cotRestatement, String cotComparison) {
+    String cotRestatement, String cotComparison, double cotBaseReplay) {
 
   /** {@link #verifierBase}'s value for verifiers fine-tuned from the generator's checkpoint. */
   public static final String GENERATOR = "generator";
@@ -93,9 +97,8 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     if (!(cotVerdictWeight > 0)) {
       throw new UserException("cotVerdictWeight must be positive, got " + cotVerdictWeight);
     }
-    if (!(baseReplay >= 0 && baseReplay < 1)) {
-      throw new UserException("baseReplay must be in [0, 1), got " + baseReplay);
-    }
+    requireFraction("baseReplay", baseReplay);
+    requireFraction("cotBaseReplay", cotBaseReplay);
     if (!GENERATOR.equals(verifierBase)) {
       if (BaseRecipe.NONE.equals(verifierBase)) {
         throw new UserException("verifierBase must be " + GENERATOR + " or a base's name, not " + verifierBase);
@@ -104,10 +107,23 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     }
     io.genrm4j.verify.Restatement.check(cotRestatement);
     io.genrm4j.task.AnswerComparison.of(cotComparison);
-    if (baseReplay > 0 && BaseRecipe.NONE.equals(base)) {
-      throw new UserException("baseReplay " + baseReplay + " needs a base: --set base=NAME, or --set baseReplay=0 to"
-          + " train from random weights");
+    // the replayed corpus is replayBase()'s, which the fields are not yet assigned to call
+    if (Math.max(baseReplay, cotBaseReplay) > 0 && BaseRecipe.NONE.equals(GENERATOR.equals(verifierBase) ? base
+        : verifierBase)) {
+      throw new UserException("baseReplay " + Math.max(baseReplay, cotBaseReplay) + " needs a base to replay: --set "
+          + "base=NAME, or --set baseReplay=0 --set cotBaseReplay=0 to train from random weights");
     }
+  }
+
+  private static void requireFraction(String field, double value) {
+    if (!(value >= 0 && value < 1)) {
+      throw new UserException(field + " must be in [0, 1), got " + value);
+    }
+  }
+
+  /** The fraction of a {@code kind} verifier's training examples drawn from the base's corpus. */
+  public double baseReplay(VerifierKind kind) {
+    return kind == VerifierKind.GENRM_COT ? cotBaseReplay : baseReplay;
   }
 
   /** The named profiles, in this order; each is the resource {@code profiles/<name>.json} beside this package. */

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
+import io.genrm4j.verify.VerifierKind;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The profile files: their values, and the profile's JSON in a run's {@code config.json} (old runs must resume). */
@@ -23,17 +25,17 @@ class ExperimentProfileTest {
   @Test
   void namedProfilesAndTheirConfigJsonAreUnchanged() throws Exception {
     assertPinned("mini", "last-letter", """
-        {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","cotVerdictWeight":1.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12,"leakFreeVerifierData":true,"syntheticPairs":0,"base":"none","baseReplay":0.0,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole"}""");
+        {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","cotVerdictWeight":1.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12,"leakFreeVerifierData":true,"syntheticPairs":0,"base":"none","baseReplay":0.0,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.0}""");
     assertPinned("mini", "word-sorting", """
-        {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","cotVerdictWeight":1.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12,"leakFreeVerifierData":true,"syntheticPairs":0,"base":"none","baseReplay":0.0,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole"}""");
+        {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","cotVerdictWeight":1.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12,"leakFreeVerifierData":true,"syntheticPairs":0,"base":"none","baseReplay":0.0,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.0}""");
     assertPinned("quick", "last-letter", """
-        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-lists-cot-coupled","baseReplay":0.1,"verifierBase":"related-lists-cot-coupled-marked-long","cotRestatement":"forced","cotComparison":"marked"}""");
+        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-lists-cot-coupled","baseReplay":0.1,"verifierBase":"related-lists-cot-coupled-marked-long","cotRestatement":"forced","cotComparison":"marked","cotBaseReplay":0.3}""");
     assertPinned("quick", "word-sorting", """
-        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled-lines","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-words-cot","baseReplay":0.3,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole"}""");
+        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled-lines","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-words-cot","baseReplay":0.3,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.3}""");
     assertPinned("full", "last-letter", """
-        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-lists-cot-coupled","baseReplay":0.1,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole"}""");
+        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-lists-cot-coupled","baseReplay":0.1,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.1}""");
     assertPinned("full", "word-sorting", """
-        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled-lines","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-words-cot","baseReplay":0.3,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole"}""");
+        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled-lines","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-words-cot","baseReplay":0.3,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.3}""");
     assertEquals(List.of("mini", "quick", "full"), List.copyOf(ExperimentProfile.all().keySet()));
   }
 
@@ -58,8 +60,8 @@ class ExperimentProfileTest {
       assertEquals("coupled-lines", ws.cotPositions());
       assertEquals("generator", ws.verifierBase(), "word sorting's verifiers start from its generator");
       assertEquals("whole", ws.cotComparison());
-      for (String f : List.of("genSteps", "base", "baseReplay", "cotPositions", "verifierBase", "cotRestatement",
-          "cotComparison")) {
+      for (String f : List.of("genSteps", "base", "baseReplay", "cotBaseReplay", "cotPositions", "verifierBase",
+          "cotRestatement", "cotComparison")) {
         wsBack.set(f, last.get(f));
       }
       assertEquals(last, wsBack, name + ": only generator steps, the bases, the replay and the rationales' positions, "
@@ -89,11 +91,17 @@ class ExperimentProfileTest {
     assertTrue(unknown.getMessage().startsWith("--set: ") && unknown.getMessage().contains("nope")
         && !unknown.getMessage().contains("\n"), unknown.getMessage());
     assertThrows(UserException.class, () -> quick.with(java.util.Map.of("verSteps", "many")));
-    // quick last-letter replays its base: a random start has to turn replay off too, and the error says how
-    UserException noBase = assertThrows(UserException.class, () -> quick.with(java.util.Map.of("base", "none")));
-    assertTrue(noBase.getMessage().contains("--set baseReplay=0") && !noBase.getMessage().contains("\n"),
-        noBase.getMessage());
-    assertEquals(BaseRecipe.NONE, quick.with(java.util.Map.of("base", "none", "baseReplay", "0")).base());
+    // quick last-letter replays its verifiers' base: a random start everywhere has to turn replay off too, and the
+    // error says how; a generator from random weights with verifiers from a base still replays that base
+    Map<String, String> random = Map.of("base", "none", "verifierBase", "generator");
+    UserException noBase = assertThrows(UserException.class, () -> quick.with(random));
+    assertTrue(noBase.getMessage().contains("--set baseReplay=0 --set cotBaseReplay=0")
+        && !noBase.getMessage().contains("\n"), noBase.getMessage());
+    Map<String, String> noReplay = new java.util.HashMap<>(random);
+    noReplay.putAll(Map.of("baseReplay", "0", "cotBaseReplay", "0"));
+    assertEquals(BaseRecipe.NONE, quick.with(noReplay).base());
+    assertEquals(0.3, quick.with(Map.of("base", "none")).baseReplay(VerifierKind.GENRM_COT));
+    assertEquals(0.1, quick.with(Map.of("base", "none")).baseReplay(VerifierKind.GENRM));
   }
 
   @Test

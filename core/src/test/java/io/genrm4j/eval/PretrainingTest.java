@@ -299,11 +299,15 @@ class PretrainingTest {
 
   @Test
   void replayAddsBaseCorpusItemsToTheSftVerifiersOnly() throws Exception {
-    RunDir dir = runLastLetter("replay", mini("test").with(Map.of("baseReplay", "0.5")));
+    RunDir dir = runLastLetter("replay", mini("test").with(Map.of("baseReplay", "0.5", "cotBaseReplay", "0.75")));
     int orm = Jsonl.MAPPER.readTree(dir.trainLog("orm").toFile()).get("examples").asInt();
     int genrm = Jsonl.MAPPER.readTree(dir.trainLog("genrm").toFile()).get("examples").asInt();
+    int cot = Jsonl.MAPPER.readTree(dir.trainLog("genrm-cot").toFile()).get("examples").asInt();
     assertTrue(orm > 0);
     assertEquals(2 * orm, genrm, "half of GenRM's examples are replayed base items, the ORM gets none");
+    // GenRM-CoT: its rationales, the generator's solutions (cotReplay) and three times its rationales from the base
+    assertTrue(cot >= 4 * orm, cot + " GenRM-CoT examples for " + orm + " labelled candidates");
+    assertEquals(0.75, Jsonl.MAPPER.readTree(dir.config().toFile()).get("profile").get("cotBaseReplay").asDouble());
     assertThrows(UserException.class, () -> ExperimentProfile.named("mini").with(Map.of("baseReplay", "0.3")),
         "replay needs a base");
     assertThrows(UserException.class, () -> ExperimentProfile.named("mini").with(Map.of("base", "test",
