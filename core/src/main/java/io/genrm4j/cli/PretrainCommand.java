@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
           + "letters reversed over the name pool, 1-10 items; related-lists-cot adds CoT rationales; "
           + "related-lists-cot-coupled continues the shipped base with CoT rationales in the coupled layout, "
           + "-long with four times that phase's items and steps, -marked and -marked-long the same with a running "
-          + "mark per letter in the comparison); "
+          + "mark per letter in the comparison, -marked-longer -marked-long continued as long again); "
           + "related-words* bases are for word sorting (sort by length, by ending, descending over the word pool, "
           + "1-8 words; related-words-cot adds CoT rationales). Kept in the cache "
           + "(-Dgenrm4j.cache, $GENRM4J_CACHE or ~/.cache/genrm4j) under the recipe's name and hash; built once. "
