@@ -159,12 +159,13 @@ public final class VerifierOptions implements Serializable {
     VerifierManifest recorded = VerifierManifest.of(model());
     RationalePositions positions = rationalePositions == null
         ? recorded.positions() : RationalePositions.of(rationalePositions);
-    String who = restatement == null ? recorded.restatement().id() : Restatement.check(restatement);
+    boolean forced = restatement == null ? recorded.restatement().isForced()
+        : Restatement.FORCED_ID.equals(Restatement.check(restatement));
     Task by = task != null ? Tasks.byName(task) : recorded.restatedBy();
-    if (Restatement.FORCED_ID.equals(who) && by == null) {
+    if (forced && by == null) {
       throw new UserException("--restatement forced needs --task (the task that extracts the candidates' answers)");
     }
-    return new VerifierManifest(positions, recorded.comparison(), Restatement.FORCED_ID.equals(who) ? by : null);
+    return new VerifierManifest(positions, recorded.comparison(), forced ? by : null);
   }
 
   /** Every option, for equality: two equal options open the same verifier (e.g. one cached per JVM). */

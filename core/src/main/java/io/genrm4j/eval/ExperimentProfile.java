@@ -107,9 +107,7 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     }
     io.genrm4j.verify.Restatement.check(cotRestatement);
     io.genrm4j.task.AnswerComparison.of(cotComparison);
-    // the replayed corpus is replayBase()'s, which the fields are not yet assigned to call
-    if (Math.max(baseReplay, cotBaseReplay) > 0 && BaseRecipe.NONE.equals(GENERATOR.equals(verifierBase) ? base
-        : verifierBase)) {
+    if (Math.max(baseReplay, cotBaseReplay) > 0 && BaseRecipe.NONE.equals(replayBase(base, verifierBase))) {
       throw new UserException("baseReplay " + Math.max(baseReplay, cotBaseReplay) + " needs a base to replay: --set "
           + "base=NAME, or --set baseReplay=0 --set cotBaseReplay=0 to train from random weights");
     }
@@ -273,6 +271,11 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
 
   /** The base the verifiers' base replay is drawn from: the one they start from, else the generator's. */
   public String replayBase() {
+    return replayBase(base, verifierBase);
+  }
+
+  // also for the constructor's check, before the fields are assigned
+  private static String replayBase(String base, String verifierBase) {
     return GENERATOR.equals(verifierBase) ? base : verifierBase;
   }
 
