@@ -128,6 +128,12 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
     add(new BaseRecipe("related-words", relatedWords(direct, 4000, 20261207L), 3000, 16, 3e-3, 50));
     add(new BaseRecipe("related-words-cot", relatedWords(both, 1500, 20261208L), 1000, 16, 1e-3, 30,
         "related-words", new CotLayout(RationalePositions.SOLUTION, 30f)));
+    // related-words-cot continued for four times its CoT phase on a fresh draw, in the layout word sorting's GenRM-CoT
+    // is fine-tuned in (coupled-lines), as last-letter's -marked-long/-longer: its GenRM-CoT re-solved five words
+    // wrongly in 80 of the 87 rationales that passed a wrong candidate, after a phase that saw each item less than
+    // once.
+    add(new BaseRecipe("related-words-cot-long", relatedWords(both, 6000, 20261211L), 4000, 16, 1e-3, 30,
+        "related-words-cot", new CotLayout(RationalePositions.COUPLED_LINES, 30f)));
     // Ablations of the default chain above (issue #21). No verification text: the related tasks' solutions only, in
     // its first phase's schedule (the later phases add verification only, so they have nothing to add here).
     add(new BaseRecipe("related-lists-no-verification", relatedLists(all, List.of(), direct, 6000), 6000, 16,

@@ -19,8 +19,9 @@ class ExperimentProfileTest {
    * constructors (commit f73aa1f) plus leakFreeVerifierData (issue #21), in the exact JSON {@link Experiment} writes
    * into {@code config.json}; quick's last-letter settings as of 2026-12-04 (the CoT base with replay, 100 test problems), word sorting's as of
    * 2026-12-05 (its own base, related-words-cot; coupled-lines positions); cotRestatement and cotComparison (2026-12-06)
-   * at what every run before them did, which config.json omits, except quick last-letter's, whose verifiers start from
-   * the marked base and whose GenRM-CoT compares letter by letter after a forced restatement (2026-12-06).
+   * at what every run before them did, which config.json omits, except last-letter's, whose verifiers start from
+   * the marked base (quick's from -marked-longer) and whose GenRM-CoT compares letter by letter after a forced
+   * restatement (2026-12-06).
    */
   @Test
   void namedProfilesAndTheirConfigJsonAreUnchanged() throws Exception {
@@ -29,7 +30,7 @@ class ExperimentProfileTest {
     assertPinned("mini", "word-sorting", """
         {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","cotVerdictWeight":1.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12,"leakFreeVerifierData":true,"syntheticPairs":0,"base":"none","baseReplay":0.0,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.0}""");
     assertPinned("quick", "last-letter", """
-        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-lists-cot-coupled","baseReplay":0.1,"verifierBase":"related-lists-cot-coupled-marked-long","cotRestatement":"forced","cotComparison":"marked","cotBaseReplay":0.3}""");
+        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-lists-cot-coupled","baseReplay":0.1,"verifierBase":"related-lists-cot-coupled-marked-longer","cotRestatement":"forced","cotComparison":"marked","cotBaseReplay":0.3}""");
     assertPinned("quick", "word-sorting", """
         {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled-lines","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-words-cot","baseReplay":0.3,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.3}""");
     assertPinned("full", "last-letter", """

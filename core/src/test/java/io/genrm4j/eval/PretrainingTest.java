@@ -224,7 +224,7 @@ class PretrainingTest {
   @Test
   void theShippedBasesAreUnpackedNotBuilt() throws Exception {
     for (String name : List.of("related-lists-two-phase", "related-lists-cot-coupled", "related-words-cot",
-        "related-lists-cot-coupled-marked-long")) {
+        "related-lists-cot-coupled-marked-long", "related-lists-cot-coupled-marked-longer")) {
       theShippedBaseIsUnpackedNotBuilt(BaseRecipe.named(name));
     }
   }
