@@ -46,7 +46,9 @@ public final class VerifierOptions implements Serializable {
       + "${DEFAULT-VALUE}") double temperature;
   @Option(names = "--top-p", defaultValue = "1.0", description = "rationale nucleus sampling; default ${DEFAULT-VALUE}")
   double topP;
-  @Option(names = "--max-rationale-tokens", defaultValue = "256", description = "default ${DEFAULT-VALUE}")
+  @Option(names = "--max-rationale-tokens", defaultValue = "0", description = "at most this many tokens per rationale; "
+      + "0 (default): as many as the model's context leaves (openai backend: 256, as servers refuse a request whose "
+      + "prompt and max_tokens exceed the context)")
   int maxRationaleTokens;
   @Option(names = "--seed", defaultValue = "0", description = "rationale sampling seed; default ${DEFAULT-VALUE}")
   long seed;
@@ -110,7 +112,8 @@ public final class VerifierOptions implements Serializable {
 
   /** How rationales are sampled (genrm-cot, llm-judge). */
   public SamplingParams sampling() {
-    return new SamplingParams(maxRationaleTokens, temperature, topP, 0, List.of(), seed, true, 0);
+    return new SamplingParams(SamplingParams.limitOrContext(maxRationaleTokens), temperature, topP, 0, List.of(), seed,
+        true, 0);
   }
 
   /** Whether the verifier runs in this JVM (a loaded checkpoint) rather than behind a server. */
@@ -125,6 +128,9 @@ public final class VerifierOptions implements Serializable {
   public void validate() {
     kind();
     votes();
+    if (maxRationaleTokens < 0) {
+      throw new UserException("--max-rationale-tokens must be >= 0 (0: as many as the context leaves)");
+    }
     if (backend.equals("openai")) {
       if (baseUrl == null) {
         throw new UserException("--backend openai needs --base-url");
@@ -144,7 +150,8 @@ public final class VerifierOptions implements Serializable {
       String key = apiKey != null ? apiKey : System.getenv("OPENAI_API_KEY");
       var client = new OpenAiClient(baseUrl, key, Duration.ofSeconds(120), concurrency, 3);
       try {
-        return new RemoteGenrm(client, kind, votes, temperature, maxRationaleTokens, seed);
+        return new RemoteGenrm(client, kind, votes, temperature,
+            maxRationaleTokens == 0 ? RemoteGenrm.DEFAULT_RATIONALE_TOKENS : maxRationaleTokens, seed);
       } catch (IllegalArgumentException e) {
         throw new UserException("--backend openai: " + e.getMessage());
       }

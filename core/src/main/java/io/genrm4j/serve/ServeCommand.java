@@ -49,8 +49,8 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--chat-template", defaultValue = "auto", description = "wrap prompts in a chat format: auto (the "
       + "model's own, detected from its tokenizer_config.json; none for models without one), none, chatml, llama3, "
       + "gemma; default ${DEFAULT-VALUE}") String chatTemplate;
-  @Option(names = "--max-rationale-tokens", defaultValue = "256", description = "CoT rationale length cap; default "
-      + "${DEFAULT-VALUE}") int maxRationaleTokens;
+  @Option(names = "--max-rationale-tokens", defaultValue = "0", description = "CoT rationale length cap; 0 (default): "
+      + "as many tokens as the model's context leaves") int maxRationaleTokens;
   @Option(names = "--seed", defaultValue = "0", description = "seed of CoT rationale sampling; default ${DEFAULT-VALUE}")
   long seed;
   @Option(names = "--model-name", description = "name reported by /v1/models (default: the directory name)") String modelName;
@@ -105,7 +105,7 @@ public final class ServeCommand implements Callable<Integer> {
     requireIn("--request-timeout-s", timeoutS, 1, 86_400);
     requireIn("--max-batch", maxBatch, 1, 4096);
     requireIn("--batch-window-ms", windowMs, 0, 10_000);
-    requireIn("--max-rationale-tokens", maxRationaleTokens, 1, 1 << 20);
+    requireIn("--max-rationale-tokens", maxRationaleTokens, 0, 1 << 20);
     return d.withRequestTimeoutMs(timeoutS * 1000).withMaxBatchRows(maxBatch).withBatchWindowMs(windowMs);
   }
 
@@ -155,7 +155,8 @@ public final class ServeCommand implements Callable<Integer> {
    */
   static VerifierFactory cliVerifiers(Checkpoint.Loaded loaded, Prompts.Format format, int maxRationaleTokens,
       long seed, VerifierManifest manifest) {
-    SamplingParams sampling = new SamplingParams(maxRationaleTokens, 0.7, 1.0, 0, List.of(), seed, true, 0);
+    SamplingParams sampling = new SamplingParams(SamplingParams.limitOrContext(maxRationaleTokens), 0.7, 1.0, 0,
+        List.of(), seed, true, 0);
     return (kind, votes) -> VerifierRecipe.open(kind, loaded.model(), null, loaded.tokenizer(), format,
         new VerifierRecipe.ScoreOptions(votes, sampling, manifest.positions(), 0, manifest.restatement()));
   }

@@ -113,8 +113,9 @@ public final class GenRmCot implements Verifier {
       DecisionLabels labels = DecisionLabels.resolve(tok, format.afterRationale(question, solutions.get(i), ""));
       int after = forced + Math.max(labels.yes().length, labels.no().length);
       ContextLengthException.require(i, Math.max(prompt, start + after), limit, "its verification prompt of "
-          + prompt + " tokens (rationale from position " + start + ", up to " + params.maxTokens()
-          + " tokens, shortened to fit) plus the " + after + "-token decision question and label");
+          + prompt + " tokens (rationale from position " + start + ", "
+          + (params.maxTokens() == SamplingParams.UNTIL_CONTEXT ? "as long as fits" : "up to " + params.maxTokens()
+          + " tokens, shortened to fit") + ") plus the " + after + "-token decision question and label");
     }
   }
 

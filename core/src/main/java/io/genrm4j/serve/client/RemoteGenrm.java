@@ -20,6 +20,9 @@ public final class RemoteGenrm implements Verifier {
   private final VerifierKind kind;
   private final int votes;
   private final double temperature;
+  /** Rationale tokens asked of a server when none are given (its context is unknown here). */
+  public static final int DEFAULT_RATIONALE_TOKENS = 256;
+
   private final int maxRationaleTokens;
   private final long seed;
 
