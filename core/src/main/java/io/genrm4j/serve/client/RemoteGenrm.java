@@ -15,14 +15,13 @@ import java.util.List;
  * verify); a completion server has neither a score head (orm) nor a reference model (dpo).
  */
 public final class RemoteGenrm implements Verifier {
+  /** Rationale tokens asked of a server when none are given (its context is unknown here). */
+  public static final int DEFAULT_RATIONALE_TOKENS = 256;
 
   private final OpenAiClient client;
   private final VerifierKind kind;
   private final int votes;
   private final double temperature;
-  /** Rationale tokens asked of a server when none are given (its context is unknown here). */
-  public static final int DEFAULT_RATIONALE_TOKENS = 256;
-
   private final int maxRationaleTokens;
   private final long seed;
 
