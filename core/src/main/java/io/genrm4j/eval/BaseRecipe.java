@@ -131,7 +131,8 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
     // related-words-cot continued for four times its CoT phase on a fresh draw, in the layout word sorting's GenRM-CoT
     // is fine-tuned in (coupled-lines), as last-letter's -marked-long/-longer: its GenRM-CoT re-solved five words
     // wrongly in 80 of the 87 rationales that passed a wrong candidate, after a phase that saw each item less than
-    // once.
+    // once. Measured: it solves 5-word sorts greedily 50% (-cot 6%), yet word sorting's GenRM-CoT from it scored 46.0
+    // / 41.0 against the default's 48.0 / 47.0 (docs/results/2026-12-06-word-sorting-long-base.md); no profile uses it.
     add(new BaseRecipe("related-words-cot-long", relatedWords(both, 6000, 20261211L), 4000, 16, 1e-3, 30,
         "related-words-cot", new CotLayout(RationalePositions.COUPLED_LINES, 30f)));
     // Ablations of the default chain above (issue #21). No verification text: the related tasks' solutions only, in
