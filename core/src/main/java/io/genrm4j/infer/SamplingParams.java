@@ -19,10 +19,7 @@ public record SamplingParams(int maxTokens, double temperature, double topP, int
    * under {@code genrm verify}'s former 256 against 0.84 in the experiment, whose rationales are uncapped.
    */
   public static int limitOrContext(int flag) {
-    if (flag < 0) {
-      throw new IllegalArgumentException("a token limit must be >= 0 (0: as many as the context leaves), not " + flag);
-    }
-    return flag == 0 ? UNTIL_CONTEXT : flag;
+    return flag == 0 ? UNTIL_CONTEXT : flag; // a negative flag fails in the constructor's check
   }
 
   public SamplingParams {

@@ -11,6 +11,7 @@ import io.genrm4j.verify.Verifier;
 import io.genrm4j.verify.VerifierScore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,7 +75,7 @@ class VerifyRationalesCliTest {
     int context = ModelConfig.read(model.resolve("config.json")).maxPositionEmbeddings();
     try (Verifier v = o.open()) {
       VerifierScore s = v.score("2+3?", List.of("The answer is 5.")).get(0);
-      int longest = java.util.Arrays.stream(s.rationales()).mapToInt(String::length).max().orElseThrow();
+      int longest = Arrays.stream(s.rationales()).mapToInt(String::length).max().orElseThrow();
       assertTrue(longest > 0 && longest < context, longest + " characters (a token each), context " + context);
     }
     CliRun bad = CliRun.of("verify", "--mode", "genrm-cot", "--model", model.toString(), "--input", "x.jsonl",
