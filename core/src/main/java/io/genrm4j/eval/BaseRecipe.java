@@ -135,6 +135,10 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
     // / 41.0 against the default's 48.0 / 47.0 (docs/results/2026-12-06-word-sorting-long-base.md); no profile uses it.
     add(new BaseRecipe("related-words-cot-long", relatedWords(both, 6000, 20261211L), 4000, 16, 1e-3, 30,
         "related-words-cot", new CotLayout(RationalePositions.COUPLED_LINES, 30f)));
+    // related-words-cot-long with last-letter's running marks (AnswerComparison.MARKED) in the same steps: half of
+    // word sorting's false passes from -long judged two different answers equal (issue #21).
+    add(new BaseRecipe("related-words-cot-marked-long", relatedWords(both, 6000, 20261212L), 4000, 16, 1e-3, 30,
+        "related-words-cot", new CotLayout(RationalePositions.COUPLED_LINES, 30f, AnswerComparison.MARKED)));
     // Ablations of the default chain above (issue #21). No verification text: the related tasks' solutions only, in
     // its first phase's schedule (the later phases add verification only, so they have nothing to add here).
     add(new BaseRecipe("related-lists-no-verification", relatedLists(all, List.of(), direct, 6000), 6000, 16,
