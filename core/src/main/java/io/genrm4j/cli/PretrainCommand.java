@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
           + "mark per letter in the comparison, -marked-longer -marked-long continued as long again); "
           + "related-words* bases are for word sorting (sort by length, by ending, descending over the word pool, "
           + "1-8 words; related-words-cot adds CoT rationales, -long continues it four times as long in the "
-          + "coupled-lines layout). Kept in the cache "
+          + "coupled-lines layout, -marked-long the same with a running mark per letter). Kept in the cache "
           + "(-Dgenrm4j.cache, $GENRM4J_CACHE or ~/.cache/genrm4j) under the recipe's name and hash; built once. "
           + "Prints the base's greedy accuracy on the target task in and out of distribution and at the longest "
           + "lengths, and its direct-verification AUROC on the closest related task (longest lengths) and on the "
