@@ -3,8 +3,10 @@ package io.genrm4j.infer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.genrm4j.model.KvCache;
 import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.RowDecoder;
 import io.genrm4j.model.tokenizer.Tokenizer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -18,7 +20,8 @@ import java.util.SplittableRandom;
  * Batched sampling with a KV cache. Prompts are left-padded so every row's next token is read from the last column;
  * finished rows are fed masked padding until the batch is done. {@link #sampleShared} encodes each prefix once and
  * samples K continuations of it from the cached prefix (GenRM-CoT votes); {@link #sample} does the same for a
- * {@link SampleRequest} with per-prefix limits, position restarts, or the final cache kept.
+ * {@link SampleRequest} with per-prefix limits, position restarts, or the final cache kept. A single row is decoded by
+ * the model's plain-Java {@link RowDecoder} when it has one.
  */
 public final class Generator {
   private final LlamaModel model;
@@ -227,6 +230,10 @@ public final class Generator {
    * rows' next-token logits after the prompt); finished rows are fed masked padding.
    */
   private Decoded decode(KvCache cache, List<Row> rows, NDArray logits, SampleRequest req, NDManager mgr) {
+    Decoded one = decodeOneRow(cache, rows, logits, req, mgr);
+    if (one != null) {
+      return one;
+    }
     SamplingParams p = req.params();
     SampleRequest.PositionRule rule = req.positionRule();
     int k = req.k();
@@ -258,6 +265,53 @@ public final class Generator {
     List<Generation> gens = new ArrayList<>();
     rows.forEach(r -> gens.add(r.generation()));
     return new Decoded(replace(cache, cache.compact(mgr)), gens);
+  }
+
+  /**
+   * {@link #decode} of a single row without a position rule or a kept cache by the model's plain-Java decoder
+   * ({@link RowDecoder}: a third of an engine step of one row is per-call overhead); null when the model has none, or
+   * for any other request. Only the logits come back to the engine, to be sampled as {@link #decode} samples them.
+   */
+  private Decoded decodeOneRow(KvCache cache, List<Row> rows, NDArray logits, SampleRequest req, NDManager mgr) {
+    if (rows.size() != 1 || req.positionRule() != null || req.keepCache() || cache.prefix() != null
+        || cache.length() == 0 || !allReal(cache)) {
+      return null;
+    }
+    RowDecoder decoder = model.rowDecoder();
+    if (decoder == null) {
+      return null;
+    }
+    SamplingParams p = req.params();
+    int eos = tokenizer.eosId().orElse(-1);
+    Row row = rows.get(0);
+    SplittableRandom[] rng = {row.rng};
+    RowDecoder.State state = decoder.fromCache(cache);
+    int position = (int) cache.nextPosition()[0];
+    List<int[]> feed = take(rows, TokenSampler.choose(logits, p, rng, live(rows)), req, eos);
+    while (!row.done) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new java.util.concurrent.CancellationException("generation interrupted");
+      }
+      float[] next = decoder.step(state, feed.get(0)[0], position++);
+      try (NDManager step = mgr.newSubManager()) {
+        NDArray l = step.create(next, new Shape(1, next.length));
+        feed = take(rows, TokenSampler.choose(l, p, rng, live(rows)), req, eos);
+      }
+    }
+    return new Decoded(cache, List.of(row.generation()));
+  }
+
+  /** Whether every slot of a cache holds a real token (no padding to mask). */
+  private static boolean allReal(KvCache cache) {
+    if (cache.valid() == null) {
+      return true;
+    }
+    for (float v : cache.valid().toFloatArray()) {
+      if (v != 1f) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean[] live(List<Row> rows) {

@@ -34,6 +34,7 @@ public final class LlamaModel implements AutoCloseable {
   private final NDArray ropeCos; // [maxPos, headDim]
   private final NDArray ropeSin; // [maxPos, headDim], the first half negated (see rope)
   private final SplitGemv splitGemv = new SplitGemv();
+  private volatile RowDecoder rowDecoder; // made on first use; dropped by a training step (the weights may change)
   private Lora lora; // null: no adapters
   /** LoRA adapters by PEFT-style name without the {@code base_model.model.} prefix, e.g. {@code ...q_proj.lora_A.weight}. */
   private final Map<String, NDArray> adapters = new LinkedHashMap<>();
@@ -351,7 +352,30 @@ public final class LlamaModel implements AutoCloseable {
     }
   }
 
+  /**
+   * The plain-Java decoder of single rows over copies of these weights, or null when this model decodes in the engine
+   * only: its configuration ({@link RowDecoder#supports}), or copies that would take more than half the Java heap.
+   */
+  public RowDecoder rowDecoder() {
+    if (!RowDecoder.supports(config, lora != null) || config.parameterCount() * 4 > Runtime.getRuntime().maxMemory() / 2) {
+      return null;
+    }
+    RowDecoder d = rowDecoder;
+    if (d == null) {
+      synchronized (this) {
+        if (rowDecoder == null) {
+          rowDecoder = new RowDecoder(config, params, ropeCos, ropeSin);
+        }
+        d = rowDecoder;
+      }
+    }
+    return d;
+  }
+
   private Output forward(NDArray ids, NDArray valid, NDArray positions, KvCache cache, int threads) {
+    if (Autograd.recording()) {
+      rowDecoder = null; // a training step: the weights are about to change
+    }
     NDManager fm = ids.getManager();
     long batch = ids.getShape().get(0);
     long t = ids.getShape().get(1);
