@@ -199,8 +199,9 @@ public final class RowDecoder {
       int g = h / (heads / kvHeads); // HF's repeat_interleave: query heads j*G .. j*G+G-1 read key/value head j
       int base = g * st.capacity * hd;
       float max = Float.NEGATIVE_INFINITY;
+      rows(st.keys[l], base, qkv, h * hd, hd, scores, 0, s); // q . k_t for every slot t
       for (int t = 0; t < s; t++) {
-        scores[t] = dot(qkv, h * hd, st.keys[l], base + t * hd, hd) * scale;
+        scores[t] *= scale;
         max = Math.max(max, scores[t]);
       }
       float sum = 0;
@@ -327,10 +328,11 @@ public final class RowDecoder {
     int out = y.length;
     int parts = threads > 1 && w.length >= MIN_SPLIT_FLOATS ? threads : 1;
     if (parts == 1) {
-      rows(w, x, y, 0, out);
+      rows(w, 0, x, 0, x.length, y, 0, out);
       return;
     }
-    SpinTeam.shared().run(parts, p -> rows(w, x, y, (int) ((long) out * p / parts), (int) ((long) out * (p + 1) / parts)));
+    SpinTeam.shared().run(parts,
+        p -> rows(w, 0, x, 0, x.length, y, (int) ((long) out * p / parts), (int) ((long) out * (p + 1) / parts)));
   }
 
   /** Matrices smaller than this (floats, 1 MB) are multiplied on one thread: a hand-off would cost more than it saves. */
@@ -339,19 +341,22 @@ public final class RowDecoder {
   /** Whether the running JVM resolved the Vector API's module ({@code --add-modules jdk.incubator.vector}). */
   static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
-  /** y[o] = w[o, :] . x for o in [from, to): with the Vector API when the JVM has it ({@link VectorRows}). */
-  private static void rows(float[] w, float[] x, float[] y, int from, int to) {
+  /**
+   * y[o] = w[wAt + o n ..][0, n) . x[xAt ..][0, n) for o in [from, to) (rows of n floats from wAt): with the Vector
+   * API when the JVM has it ({@link VectorRows}).
+   */
+  static void rows(float[] w, int wAt, float[] x, int xAt, int n, float[] y, int from, int to) {
     if (VECTOR_API) {
-      VectorRows.rows(w, x, y, from, to);
+      VectorRows.rows(w, wAt, x, xAt, n, y, from, to);
     } else {
-      scalarRows(w, x, y, from, to);
+      scalarRows(w, wAt, x, xAt, n, y, from, to);
     }
   }
 
-  static void scalarRows(float[] w, float[] x, float[] y, int from, int to) {
-    int in = x.length;
+  /** {@link #rows} without the Vector API. */
+  static void scalarRows(float[] w, int wAt, float[] x, int xAt, int n, float[] y, int from, int to) {
     for (int o = from; o < to; o++) {
-      y[o] = dot(w, o * in, x, 0, in);
+      y[o] = dot(w, wAt + o * n, x, xAt, n);
     }
   }
 }

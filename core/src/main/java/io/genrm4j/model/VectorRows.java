@@ -16,23 +16,25 @@ final class VectorRows {
 
   private VectorRows() {}
 
-  /** y[o] = w[o, :] . x for o in [from, to), w row-major [y.length, x.length]; two vector sums a row. */
-  static void rows(float[] w, float[] x, float[] y, int from, int to) {
+  /**
+   * y[o] = w[wAt + o n ..][0, n) . x[xAt ..][0, n) for o in [from, to): a row-major matrix of rows of n floats
+   * starting at wAt; two vector sums a row.
+   */
+  static void rows(float[] w, int wAt, float[] x, int xAt, int n, float[] y, int from, int to) {
     VectorSpecies<Float> s = SPECIES;
     int lanes = s.length();
-    int in = x.length;
-    int bound = in - in % (2 * lanes);
+    int bound = n - n % (2 * lanes);
     for (int o = from; o < to; o++) {
-      int b = o * in;
+      int b = wAt + o * n;
       FloatVector a0 = FloatVector.zero(s);
       FloatVector a1 = FloatVector.zero(s);
       for (int i = 0; i < bound; i += 2 * lanes) {
-        a0 = FloatVector.fromArray(s, w, b + i).fma(FloatVector.fromArray(s, x, i), a0);
-        a1 = FloatVector.fromArray(s, w, b + i + lanes).fma(FloatVector.fromArray(s, x, i + lanes), a1);
+        a0 = FloatVector.fromArray(s, w, b + i).fma(FloatVector.fromArray(s, x, xAt + i), a0);
+        a1 = FloatVector.fromArray(s, w, b + i + lanes).fma(FloatVector.fromArray(s, x, xAt + i + lanes), a1);
       }
       float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
-      for (int i = bound; i < in; i++) {
-        sum += w[b + i] * x[i];
+      for (int i = bound; i < n; i++) {
+        sum += w[b + i] * x[xAt + i];
       }
       y[o] = sum;
     }

@@ -78,7 +78,10 @@ class RowDecoderTest {
     }
   }
 
-  /** The tests' JVM has the Vector API (parent pom), so the SIMD rows ran above; here they meet the scalar ones. */
+  /**
+   * The tests' JVM has the Vector API (parent pom), so the SIMD rows ran above; here they and the scalar fallback meet
+   * plain sums.
+   */
   @Test
   void vectorRowsGiveTheScalarSums() {
     assertTrue(RowDecoder.VECTOR_API, "the tests run with --add-modules jdk.incubator.vector");
@@ -94,9 +97,16 @@ class RowDecoderTest {
       }
       float[] scalar = new float[301];
       float[] vector = new float[301];
-      RowDecoder.scalarRows(w, x, scalar, 0, 301);
+      for (int o = 0; o < 301; o++) {
+        for (int i = 0; i < in; i++) {
+          scalar[o] += w[o * in + i] * x[i];
+        }
+      }
       RowDecoder.matvec(w, x, vector, 1);
       assertArrayEquals(scalar, vector, 1e-4f, in + " inputs");
+      float[] fallback = new float[301];
+      RowDecoder.scalarRows(w, 0, x, 0, in, fallback, 0, 301); // the rows of a JVM without the module
+      assertArrayEquals(scalar, fallback, 1e-4f, in + " inputs, scalar");
     }
   }
 
