@@ -136,7 +136,9 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
     add(new BaseRecipe("related-words-cot-long", relatedWords(both, 6000, 20261211L), 4000, 16, 1e-3, 30,
         "related-words-cot", new CotLayout(RationalePositions.COUPLED_LINES, 30f)));
     // related-words-cot-long with last-letter's running marks (AnswerComparison.MARKED) in the same steps: half of
-    // word sorting's false passes from -long judged two different answers equal (issue #21).
+    // word sorting's false passes from -long judged two different answers equal (issue #21). Measured: GenRM-CoT from
+    // it, marked and forced, 40.0 / 35.0 (AUROC 0.838 / 0.760) against the default's 48.0 / 47.0; its verdicts on
+    // wrong candidates stay near 0.4 (docs/results/2026-12-06-word-sorting-marked.md); no profile uses it.
     add(new BaseRecipe("related-words-cot-marked-long", relatedWords(both, 6000, 20261212L), 4000, 16, 1e-3, 30,
         "related-words-cot", new CotLayout(RationalePositions.COUPLED_LINES, 30f, AnswerComparison.MARKED)));
     // Ablations of the default chain above (issue #21). No verification text: the related tasks' solutions only, in
