@@ -432,19 +432,24 @@ final class BenchCommand implements Runnable {
         Generator gen = new Generator(model, CharTokenizer.of(alphabet(o.vocab - 3)));
         SamplingParams p = new SamplingParams(newTokens, 0, 1, 0, List.of(), 0, false, 0);
         gen.sampleShared(List.of(prompt), 1, p.withSeed(1)); // warm-up
-        // the quickest of three of each: on a tiny model one slow prefill could exceed a whole decode's time
+        // the median of three runs of each (llama-bench reports a mean): on a tiny model one slow prefill could
+        // otherwise exceed a whole decode's time
         SamplingParams prefillOnly = new SamplingParams(1, 0, 1, 0, List.of(), 0, false, 0);
-        double prefill = Double.MAX_VALUE;
-        double withCache = Double.MAX_VALUE;
+        double[] prefills = new double[3];
+        double[] decodes = new double[3];
         int[] cached = null;
         for (int run = 0; run < 3; run++) {
           long t0 = System.nanoTime();
           gen.sampleShared(List.of(prompt), 1, prefillOnly);
-          prefill = Math.min(prefill, (System.nanoTime() - t0) / 1e9);
+          prefills[run] = (System.nanoTime() - t0) / 1e9;
           t0 = System.nanoTime();
           cached = gen.sampleShared(List.of(prompt), 1, p).get(0).get(0).tokens();
-          withCache = Math.min(withCache, (System.nanoTime() - t0) / 1e9);
+          decodes[run] = (System.nanoTime() - t0) / 1e9;
         }
+        Arrays.sort(prefills);
+        Arrays.sort(decodes);
+        double prefill = prefills[1];
+        double withCache = decodes[1];
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"with KV cache: tokens/s (incl. prefill)", String.format("%.1f", newTokens / withCache)});
         rows.add(new String[] {"decode tokens/s (after the prefill and first token)", withCache > prefill
