@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Decode steps of one sequence in plain Java, over float copies of the weights (issue #23). A decode step of one row
@@ -40,7 +41,7 @@ public final class RowDecoder {
         && (c.slidingWindow() <= 0 || c.slidingWindow() >= c.maxPositionEmbeddings());
   }
 
-  RowDecoder(ModelConfig c, java.util.Map<String, NDArray> params, NDArray ropeCos, NDArray ropeSin) {
+  RowDecoder(ModelConfig c, Map<String, NDArray> params, NDArray ropeCos, NDArray ropeSin) {
     this.c = c;
     embed = params.get("model.embed_tokens.weight").toFloatArray();
     head = c.tieWordEmbeddings() ? embed : params.get("lm_head.weight").toFloatArray();
@@ -60,12 +61,12 @@ public final class RowDecoder {
     }
   }
 
-  private static float[] floats(java.util.Map<String, NDArray> params, String name) {
+  private static float[] floats(Map<String, NDArray> params, String name) {
     NDArray a = params.get(name);
     return a == null ? null : a.toFloatArray();
   }
 
-  private static float[] concat(java.util.Map<String, NDArray> params, String... names) {
+  private static float[] concat(Map<String, NDArray> params, String... names) {
     List<float[]> parts = new ArrayList<>();
     int n = 0;
     for (String name : names) {
