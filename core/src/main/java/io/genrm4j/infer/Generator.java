@@ -243,10 +243,7 @@ public final class Generator {
     cache = replace(cache, cache.reserve(rows.stream().mapToInt(r -> r.limit).max().orElse(0), mgr));
     List<int[]> feed = take(rows, TokenSampler.choose(logits, p, rng, live(rows)), req, eos);
     while (rows.stream().anyMatch(r -> !r.done)) {
-      if (Thread.currentThread().isInterrupted()) {
-        // A server shutting down interrupts its model thread; stop within one step so the model can be closed.
-        throw new java.util.concurrent.CancellationException("generation interrupted");
-      }
+      stopIfInterrupted();
       if (rule != null) {
         long[] at = cache.nextPosition().clone();
         for (int r = 0; r < rows.size(); r++) {
@@ -274,11 +271,11 @@ public final class Generator {
    */
   private Decoded decodeOneRow(KvCache cache, List<Row> rows, NDArray logits, SampleRequest req, NDManager mgr) {
     if (rows.size() != 1 || req.positionRule() != null || req.keepCache() || cache.prefix() != null
-        || cache.length() == 0 || !allReal(cache)) {
+        || cache.length() == 0) {
       return null;
     }
     RowDecoder decoder = model.rowDecoder();
-    if (decoder == null) {
+    if (decoder == null || !allReal(cache)) { // the copy of the cache's mask last: the other checks are free
       return null;
     }
     SamplingParams p = req.params();
@@ -289,9 +286,7 @@ public final class Generator {
     int position = (int) cache.nextPosition()[0];
     List<int[]> feed = take(rows, TokenSampler.choose(logits, p, rng, live(rows)), req, eos);
     while (!row.done) {
-      if (Thread.currentThread().isInterrupted()) {
-        throw new java.util.concurrent.CancellationException("generation interrupted");
-      }
+      stopIfInterrupted();
       float[] next = decoder.step(state, feed.get(0)[0], position++);
       try (NDManager step = mgr.newSubManager()) {
         NDArray l = step.create(next, new Shape(1, next.length));
@@ -299,6 +294,13 @@ public final class Generator {
       }
     }
     return new Decoded(cache, List.of(row.generation()));
+  }
+
+  /** A server shutting down interrupts its model thread: each decode step checks, so the model can be closed. */
+  private static void stopIfInterrupted() {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new java.util.concurrent.CancellationException("generation interrupted");
+    }
   }
 
   /** Whether every slot of a cache holds a real token (no padding to mask). */
