@@ -20,24 +20,34 @@ import java.util.SplittableRandom;
  * Batched sampling with a KV cache. Prompts are left-padded so every row's next token is read from the last column;
  * finished rows are fed masked padding until the batch is done. {@link #sampleShared} encodes each prefix once and
  * samples K continuations of it from the cached prefix (GenRM-CoT votes); {@link #sample} does the same for a
- * {@link SampleRequest} with per-prefix limits, position restarts, or the final cache kept. A single row is decoded by
- * the model's plain-Java {@link RowDecoder} when it has one.
+ * {@link SampleRequest} with per-prefix limits, position restarts, or the final cache kept. After the prompts' prefill
+ * in the engine, the rows decode in plain Java ({@link RowDecoder}) when the model has a decoder there and the final
+ * cache need not be kept; else in the engine.
  */
 public final class Generator {
   private final LlamaModel model;
   private final Tokenizer tokenizer;
 
-  private final boolean sharePrefix;
+  private final Decoding decoding;
 
-  public Generator(LlamaModel model, Tokenizer tokenizer) {
-    this(model, tokenizer, true);
+  /** Where decode steps run (tests compare the three). */
+  enum Decoding {
+    /** In plain Java where the model has a {@link RowDecoder} and the cache need not be kept; else as the next. */
+    JAVA,
+    /** In the engine, K samples of a prompt reading its cache in place. */
+    ENGINE,
+    /** In the engine, K samples of a prompt from K copies of its cache. */
+    ENGINE_COPIES
   }
 
-  /** With {@code sharePrefix} false, K samples of a prompt decode from K copies of its cache (tests compare both). */
-  Generator(LlamaModel model, Tokenizer tokenizer, boolean sharePrefix) {
+  public Generator(LlamaModel model, Tokenizer tokenizer) {
+    this(model, tokenizer, Decoding.JAVA);
+  }
+
+  Generator(LlamaModel model, Tokenizer tokenizer, Decoding decoding) {
     this.model = model;
     this.tokenizer = tokenizer;
-    this.sharePrefix = sharePrefix;
+    this.decoding = decoding;
   }
 
   public Tokenizer tokenizer() {
@@ -77,11 +87,6 @@ public final class Generator {
     try (NDManager mgr = model.manager().newSubManager()) {
       Prefill pre = req.restart() == null ? prefill(req.prefixes(), mgr)
           : prefill(req.prefixes(), req.restart(), mgr);
-      // K > 1: the rows read the prefill's cache in place (held once); sliding-window models get copies of it
-      KvCache cache = k == 1 ? pre.cache : sharePrefix() ? KvCache.sharing(pre.cache, k) : pre.cache.repeatRows(k);
-      if (k != 1 && !sharePrefix()) {
-        close(pre.cache);
-      }
       List<Row> rows = new ArrayList<>();
       for (int c = 0; c < req.prefixes().size(); c++) {
         for (int j = 0; j < k; j++) {
@@ -89,7 +94,15 @@ public final class Generator {
         }
       }
       NDArray first = k == 1 ? pre.logits : pre.logits.repeat(0, k); // row c * k + j continues prefix c
-      Decoded d = decode(cache, rows, first, req, mgr);
+      Decoded d = decodeInJava(pre.cache, rows, first, req);
+      if (d == null) {
+        // K > 1: the rows read the prefill's cache in place (held once); sliding-window models get copies of it
+        KvCache cache = k == 1 ? pre.cache : sharePrefix() ? KvCache.sharing(pre.cache, k) : pre.cache.repeatRows(k);
+        if (k != 1 && !sharePrefix()) {
+          close(pre.cache);
+        }
+        d = decode(cache, rows, first, req, mgr);
+      }
       List<List<Generation>> out = new ArrayList<>();
       for (int c = 0; c < req.prefixes().size(); c++) {
         out.add(new ArrayList<>(d.generations().subList(c * k, c * k + k)));
@@ -100,7 +113,7 @@ public final class Generator {
 
   /** Whether K samples of a prompt read its cache in place ({@link KvCache#sharing}) rather than K copies of it. */
   boolean sharePrefix() {
-    return sharePrefix && model.config().slidingWindow() <= 0;
+    return decoding != Decoding.ENGINE_COPIES && model.config().slidingWindow() <= 0;
   }
 
   /** Each row's token limit (row c * k + j samples prefix c); rejects limits that run past the context. */
@@ -164,7 +177,10 @@ public final class Generator {
     return model.logits(hidden.get(":, " + (t - 1) + ":, :")).squeeze(1);
   }
 
-  /** The state at the end of a decode: the cache over every fed token, and each row's generation. */
+  /**
+   * The state at the end of a decode: the cache over every fed token (null after {@link #decodeInJava}, which runs
+   * only when it is not kept), and each row's generation.
+   */
   private record Decoded(KvCache cache, List<Generation> generations) {}
 
   /** One row's decode state: its random stream, what it sampled so far, and how it ended. */
@@ -230,10 +246,6 @@ public final class Generator {
    * rows' next-token logits after the prompt); finished rows are fed masked padding.
    */
   private Decoded decode(KvCache cache, List<Row> rows, NDArray logits, SampleRequest req, NDManager mgr) {
-    Decoded one = decodeOneRow(cache, rows, logits, req, mgr);
-    if (one != null) {
-      return one;
-    }
     SamplingParams p = req.params();
     SampleRequest.PositionRule rule = req.positionRule();
     int k = req.k();
@@ -265,35 +277,54 @@ public final class Generator {
   }
 
   /**
-   * {@link #decode} of a single row without a position rule or a kept cache by the model's plain-Java decoder
-   * ({@link RowDecoder}: a third of an engine step of one row is per-call overhead); null when the model has none, or
-   * for any other request. Only the logits come back to the engine, to be sampled as {@link #decode} samples them.
+   * {@link #decode} in plain Java ({@link RowDecoder}: an engine step of a few rows is mostly per-call overhead and
+   * skinny products), from the prompts' cache {@code prompts} (row c * k + j continues prompt c, reading its keys and
+   * values once); null when the model has no such decoder or the request keeps the cache. Tokens are drawn on the
+   * host, as the engine draws them.
    */
-  private Decoded decodeOneRow(KvCache cache, List<Row> rows, NDArray logits, SampleRequest req, NDManager mgr) {
-    if (rows.size() != 1 || req.positionRule() != null || req.keepCache() || cache.prefix() != null
-        || cache.length() == 0) {
-      return null;
-    }
-    RowDecoder decoder = model.rowDecoder();
-    if (decoder == null || !allReal(cache)) { // the copy of the cache's mask last: the other checks are free
+  private Decoded decodeInJava(KvCache prompts, List<Row> rows, NDArray logits, SampleRequest req) {
+    RowDecoder decoder = decoding == Decoding.JAVA && !req.keepCache() ? model.rowDecoder() : null;
+    if (decoder == null) {
       return null;
     }
     SamplingParams p = req.params();
+    SampleRequest.PositionRule rule = req.positionRule();
+    int k = req.k();
     int eos = tokenizer.eosId().orElse(-1);
-    Row row = rows.get(0);
-    SplittableRandom[] rng = {row.rng};
-    RowDecoder.State state = decoder.fromCache(cache);
-    int position = (int) cache.nextPosition()[0];
-    List<int[]> feed = take(rows, TokenSampler.choose(logits, p, rng, live(rows)), req, eos);
-    while (!row.done) {
-      stopIfInterrupted();
-      float[] next = decoder.step(state, feed.get(0)[0], position++);
-      try (NDManager step = mgr.newSubManager()) {
-        NDArray l = step.create(next, new Shape(1, next.length));
-        feed = take(rows, TokenSampler.choose(l, p, rng, live(rows)), req, eos);
-      }
+    int vocab = model.config().vocabSize();
+    SplittableRandom[] rng = rows.stream().map(r -> r.rng).toArray(SplittableRandom[]::new);
+    List<RowDecoder.State> prefixes = decoder.fromCache(prompts);
+    List<RowDecoder.State> states = new ArrayList<>();
+    int[] at = new int[rows.size()]; // each row's next rotary position, unless the rule places it
+    for (int r = 0; r < rows.size(); r++) {
+      states.add(decoder.fork(prefixes.get(r / k)));
+      at[r] = (int) prompts.nextPosition()[r / k];
     }
-    return new Decoded(cache, List.of(row.generation()));
+    float[] next = new float[rows.size() * vocab]; // each step's logits: one buffer for all steps
+    List<int[]> feed = take(rows, TokenSampler.choose(logits, p, rng, live(rows)), req, eos);
+    while (rows.stream().anyMatch(r -> !r.done)) {
+      stopIfInterrupted();
+      List<Integer> fed = new ArrayList<>(); // the rows that feed a token this step: the live ones
+      for (int r = 0; r < rows.size(); r++) {
+        if (feed.get(r).length > 0) {
+          fed.add(r);
+        }
+      }
+      int[] tokens = new int[fed.size()];
+      int[] positions = new int[fed.size()];
+      for (int i = 0; i < tokens.length; i++) {
+        int r = fed.get(i);
+        tokens[i] = feed.get(r)[0];
+        positions[i] = rule == null ? at[r]
+            : (int) rule.position(r / k, rows.get(r).tokens.stream().mapToInt(Integer::intValue).toArray());
+        at[r] = positions[i] + 1;
+      }
+      decoder.step(fed.stream().map(states::get).toList(), tokens, positions, next); // [fed, V]
+      feed = take(rows, TokenSampler.choose(next, vocab, p, rng, live(rows)), req, eos); // the fed rows are the live
+    }
+    List<Generation> gens = new ArrayList<>();
+    rows.forEach(r -> gens.add(r.generation()));
+    return new Decoded(null, gens);
   }
 
   /** A server shutting down interrupts its model thread: each decode step checks, so the model can be closed. */
@@ -301,19 +332,6 @@ public final class Generator {
     if (Thread.currentThread().isInterrupted()) {
       throw new java.util.concurrent.CancellationException("generation interrupted");
     }
-  }
-
-  /** Whether every slot of a cache holds a real token (no padding to mask). */
-  private static boolean allReal(KvCache cache) {
-    if (cache.valid() == null) {
-      return true;
-    }
-    for (float v : cache.valid().toFloatArray()) {
-      if (v != 1f) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static boolean[] live(List<Row> rows) {

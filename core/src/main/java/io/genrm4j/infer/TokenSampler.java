@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.genrm4j.model.Kernels;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -90,6 +91,58 @@ public final class TokenSampler {
     return new Picks(out, chosen, rows);
   }
 
+  /**
+   * {@link #choose(NDArray, SamplingParams, SplittableRandom[], boolean[])} for logits on the host (plain-Java
+   * decoding): {@code logits} holds the live rows' logits in row order, [live rows, V]. The same draws (one uniform
+   * per sampled row, the first id whose running weight in id order reaches that fraction of the total), with the
+   * probabilities computed here, so a token can differ from the engine's pick only where float rounding moves a
+   * boundary between two ids.
+   */
+  public static Picks choose(float[] logits, int vocab, SamplingParams p, SplittableRandom[] rng, boolean[] live) {
+    int b = live.length;
+    boolean filtered = p.temperature() > 0 && (p.topK() > 0 || p.topP() < 1);
+    float[][] rows = filtered || p.topLogprobs() > 0 ? new float[b][] : null;
+    int[] ids = new int[b];
+    float[] chosen = new float[b];
+    float[] e = new float[vocab]; // one row's exponentials, reused row after row
+    int at = 0;
+    for (int r = 0; r < b; r++) {
+      if (!live[r]) {
+        continue;
+      }
+      float max = Float.NEGATIVE_INFINITY;
+      int argmax = 0;
+      for (int i = 0; i < vocab; i++) {
+        if (logits[at + i] > max) { // the first of tied maxima
+          max = logits[at + i];
+          argmax = i;
+        }
+      }
+      System.arraycopy(logits, at, e, 0, vocab);
+      double lse = max + Math.log(Kernels.exp(e, 0, vocab, max));
+      if (rows != null) {
+        rows[r] = new float[vocab];
+        for (int i = 0; i < vocab; i++) {
+          rows[r][i] = (float) (logits[at + i] - lse);
+        }
+      }
+      if (p.temperature() <= 0) {
+        ids[r] = argmax;
+      } else {
+        if (p.temperature() != 1) {
+          for (int i = 0; i < vocab; i++) {
+            e[i] = logits[at + i] / (float) p.temperature();
+          }
+          Kernels.exp(e, 0, vocab, max / (float) p.temperature());
+        }
+        ids[r] = filtered ? chooseFiltered(e, p, rng[r]) : draw(e, rng[r]);
+      }
+      chosen[r] = (float) (logits[at + ids[r]] - lse);
+      at += vocab;
+    }
+    return new Picks(ids, chosen, rows);
+  }
+
   private static float[][] split(float[] flat, int rows) {
     int v = flat.length / rows;
     float[][] out = new float[rows][];
@@ -170,6 +223,27 @@ public final class TokenSampler {
     int last = -1;
     for (int i = 0; i < n; i++) {
       int id = order == null ? i : order[i];
+      if (w[id] > 0) {
+        last = id;
+        sum += w[id];
+        if (sum >= target) {
+          return id;
+        }
+      }
+    }
+    return last;
+  }
+
+  /** {@link #draw(double[], int[], int, double, SplittableRandom)} over every id of float weights. */
+  private static int draw(float[] w, SplittableRandom rng) {
+    double total = 0;
+    for (float x : w) {
+      total += x;
+    }
+    double target = rng.nextDouble() * total;
+    double sum = 0;
+    int last = -1;
+    for (int id = 0; id < w.length; id++) {
       if (w[id] > 0) {
         last = id;
         sum += w[id];

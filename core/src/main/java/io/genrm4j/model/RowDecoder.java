@@ -85,23 +85,52 @@ public final class RowDecoder {
 
   /**
    * A sequence's keys and values (rotated keys, as the engine's cache holds them): layer l's keys at
-   * [kvHead][slot][hd], room for {@code capacity} slots, doubled when full.
+   * [kvHead][slot][hd], room for {@code capacity} slots, doubled when full. A state may read a {@code prefix} state's
+   * slots before its own: K samples of one prompt read its keys and values once (the prefix is never written).
    */
   public final class State {
+    private final State prefix;
     private float[][] keys;
     private float[][] values;
     private int capacity;
     private int length;
+    private float[][] keysByDim; // as a prefix: layer l's keys at [kvHead][dim][slot], for transposedLength slots
+    private int transposedLength = -1;
 
-    State(int capacity) {
+    State(int capacity, State prefix) {
+      this.prefix = prefix;
       this.capacity = Math.max(1, capacity);
       int size = c.numKeyValueHeads() * this.capacity * c.headDim();
       keys = new float[c.numHiddenLayers()][size];
       values = new float[c.numHiddenLayers()][size];
     }
 
+    /** Slots this state holds, its prefix's included. */
     public int length() {
-      return length;
+      return (prefix == null ? 0 : prefix.length) + length;
+    }
+
+    /**
+     * Layer l's keys laid out [kvHead][dim][slot] (made on first use as a prefix, again if the state grew since), so
+     * the scores of many queries come out of plain multiply-adds, a vector of slots at a time, with no sums across
+     * lanes to reduce (over head dimensions of 64 those reductions cost more than the products).
+     */
+    private float[] keysByDim(int l) {
+      if (transposedLength != length) {
+        int hd = c.headDim();
+        keysByDim = new float[keys.length][c.numKeyValueHeads() * hd * length];
+        for (int layer = 0; layer < keys.length; layer++) {
+          for (int g = 0; g < c.numKeyValueHeads(); g++) {
+            for (int t = 0; t < length; t++) {
+              for (int j = 0; j < hd; j++) {
+                keysByDim[layer][(g * hd + j) * length + t] = keys[layer][(g * capacity + t) * hd + j];
+              }
+            }
+          }
+        }
+        transposedLength = length;
+      }
+      return keysByDim[l];
     }
 
     /** Room for one more slot. */
@@ -128,131 +157,249 @@ public final class RowDecoder {
     }
   }
 
-  /** A state holding an engine cache of one row whose slots all hold real tokens (keys/values [1, KV, S, hd]). */
-  public State fromCache(KvCache cache) {
-    int s = cache.length();
-    State st = new State(s + 64);
+  /**
+   * One state per row of an engine cache that shares no prefix (keys/values [B, KV, S, hd]): the row's real slots in
+   * order, its padding left out (a masked slot adds nothing to attention).
+   */
+  public List<State> fromCache(KvCache cache) {
+    if (cache.prefix() != null) {
+      throw new IllegalArgumentException("a cache that shares a prefix: read the prefix's states and fork them");
+    }
+    int b = cache.batchSize();
+    int slots = cache.length();
+    int stored = cache.capacity(); // a reserved cache's buffers are longer than its length
+    float[] valid = cache.valid() == null ? null : cache.valid().toFloatArray(); // [B, stored]
+    List<State> states = new ArrayList<>();
+    int[][] real = new int[b][];
+    for (int r = 0; r < b; r++) {
+      int row = r;
+      real[r] = java.util.stream.IntStream.range(0, slots)
+          .filter(t -> valid == null || valid[row * stored + t] == 1f).toArray();
+      states.add(new State(real[r].length, null));
+    }
     int hd = c.headDim();
+    int kv = c.numKeyValueHeads();
     for (int l = 0; l < layers.length; l++) {
       float[] k = cache.keys()[l].toFloatArray();
       float[] v = cache.values()[l].toFloatArray();
-      int stored = k.length / (c.numKeyValueHeads() * hd); // a reserved cache's buffers are longer than its length
-      for (int g = 0; g < c.numKeyValueHeads(); g++) {
-        System.arraycopy(k, g * stored * hd, st.keys[l], g * st.capacity * hd, s * hd);
-        System.arraycopy(v, g * stored * hd, st.values[l], g * st.capacity * hd, s * hd);
-      }
-    }
-    st.length = s;
-    return st;
-  }
-
-  /**
-   * Feeds {@code token} at rotary position {@code position}: the next-token logits, [V]; the products on as many
-   * threads as the engine's intra-op setting.
-   */
-  public float[] step(State st, int token, int position) {
-    return step(st, token, position, JniUtils.getNumThreads());
-  }
-
-  float[] step(State st, int token, int position, int threads) {
-    st.makeRoom();
-    int d = c.hiddenSize();
-    float[] x = new float[d];
-    System.arraycopy(embed, token * d, x, 0, d);
-    for (int l = 0; l < layers.length; l++) {
-      attention(l, x, st, position, threads);
-      mlp(layers[l], x, threads);
-    }
-    float[] h = rmsNorm(x, finalNorm);
-    float[] logits = new float[c.vocabSize()];
-    matvec(head, h, logits, threads);
-    st.length++;
-    return logits;
-  }
-
-  /** x += attention of layer l over the state and this token (whose keys/values go to slot st.length). */
-  private void attention(int l, float[] x, State st, int position, int threads) {
-    Layer w = layers[l];
-    int heads = c.numAttentionHeads();
-    int kvHeads = c.numKeyValueHeads();
-    int hd = c.headDim();
-    float[] qkv = new float[(heads + 2 * kvHeads) * hd]; // q [H, hd], k [KV, hd], v [KV, hd]
-    matvec(w.qkv, rmsNorm(x, w.inputNorm), qkv, threads);
-    add(qkv, w.qkvBias);
-    int kAt = heads * hd;
-    int vAt = kAt + kvHeads * hd;
-    for (int h = 0; h < heads; h++) {
-      normHead(qkv, h * hd, w.qNorm);
-      rope(qkv, h * hd, position);
-    }
-    for (int g = 0; g < kvHeads; g++) {
-      normHead(qkv, kAt + g * hd, w.kNorm);
-      rope(qkv, kAt + g * hd, position);
-      int slot = (g * st.capacity + st.length) * hd;
-      System.arraycopy(qkv, kAt + g * hd, st.keys[l], slot, hd);
-      System.arraycopy(qkv, vAt + g * hd, st.values[l], slot, hd);
-    }
-    int s = st.length + 1;
-    float scale = (float) c.attentionScale();
-    float[] y = new float[heads * hd]; // [H, hd]
-    float[] scores = new float[s];
-    for (int h = 0; h < heads; h++) {
-      int g = h / (heads / kvHeads); // HF's repeat_interleave: query heads j*G .. j*G+G-1 read key/value head j
-      int base = g * st.capacity * hd;
-      float max = Float.NEGATIVE_INFINITY;
-      rows(st.keys[l], base, qkv, h * hd, hd, scores, 0, s); // q . k_t for every slot t
-      for (int t = 0; t < s; t++) {
-        scores[t] *= scale;
-        max = Math.max(max, scores[t]);
-      }
-      float sum = 0;
-      for (int t = 0; t < s; t++) {
-        scores[t] = (float) Math.exp(scores[t] - max);
-        sum += scores[t];
-      }
-      for (int t = 0; t < s; t++) {
-        float pr = scores[t] / sum;
-        int v = base + t * hd;
-        for (int j = 0; j < hd; j++) {
-          y[h * hd + j] += pr * st.values[l][v + j];
+      for (int r = 0; r < b; r++) {
+        State st = states.get(r);
+        for (int g = 0; g < kv; g++) {
+          for (int i = 0; i < real[r].length; i++) {
+            int from = ((r * kv + g) * stored + real[r][i]) * hd;
+            int to = (g * st.capacity + i) * hd;
+            System.arraycopy(k, from, st.keys[l], to, hd);
+            System.arraycopy(v, from, st.values[l], to, hd);
+          }
         }
       }
     }
-    float[] out = new float[d()];
-    matvec(w.o, y, out, threads);
-    add(out, w.oBias);
-    add(x, out);
+    for (int r = 0; r < b; r++) {
+      states.get(r).length = real[r].length;
+    }
+    return states;
   }
 
-  /** x += SwiGLU MLP of x. */
-  private void mlp(Layer w, float[] x, int threads) {
-    int inter = c.intermediateSize();
-    float[] gu = new float[2 * inter]; // gate [I], up [I]
-    matvec(w.gateUp, rmsNorm(x, w.postNorm), gu, threads);
-    float[] act = new float[inter];
-    for (int i = 0; i < inter; i++) {
-      float g = gu[i];
-      act[i] = g * (float) (1 / (1 + Math.exp(-g))) * gu[inter + i];
+  /** A new, empty state that reads {@code prefix}'s slots before its own (never writing them). */
+  public State fork(State prefix) {
+    return new State(64, prefix);
+  }
+
+  /**
+   * Feeds row r's {@code tokens[r]} at rotary position {@code positions[r]} to {@code states.get(r)}: the next-token
+   * logits of every row, [B, V] row-major, written to {@code logits} (at least B x V long; null: a new array, which
+   * is returned); the products on as many threads as the engine's intra-op setting. A row's logits do not depend on
+   * the other rows or the thread count.
+   */
+  public float[] step(List<State> states, int[] tokens, int[] positions, float[] logits) {
+    return step(states, tokens, positions, logits, JniUtils.getNumThreads());
+  }
+
+  float[] step(List<State> states, int[] tokens, int[] positions, float[] logits, int threads) {
+    int b = states.size();
+    int d = d();
+    float[] x = new float[b * d]; // [B, D]
+    for (int r = 0; r < b; r++) {
+      State st = states.get(r);
+      st.makeRoom();
+      if (st.prefix != null) {
+        st.prefix.keysByDim(0); // made here, once, before the threads read it
+      }
+      System.arraycopy(embed, tokens[r] * d, x, r * d, d);
     }
-    float[] out = new float[d()];
-    matvec(w.down, act, out, threads);
-    add(x, out);
+    for (int l = 0; l < layers.length; l++) {
+      attention(l, x, states, positions, threads);
+      mlp(layers[l], x, b, threads);
+    }
+    logits = logits == null ? new float[b * c.vocabSize()] : logits;
+    Kernels.matmul(head, rmsNorm(x, b, finalNorm), b, logits, threads);
+    for (State st : states) {
+      st.length++;
+    }
+    return logits;
+  }
+
+  /** x += attention of layer l for each row over its state and this token (whose keys/values take its next slot). */
+  private void attention(int l, float[] x, List<State> states, int[] positions, int threads) {
+    Layer w = layers[l];
+    int b = states.size();
+    int heads = c.numAttentionHeads();
+    int kvHeads = c.numKeyValueHeads();
+    int hd = c.headDim();
+    int width = (heads + 2 * kvHeads) * hd;
+    float[] qkv = new float[b * width]; // per row: q [H, hd], k [KV, hd], v [KV, hd]
+    Kernels.matmul(w.qkv, rmsNorm(x, b, w.inputNorm), b, qkv, threads);
+    for (int r = 0; r < b; r++) {
+      State st = states.get(r);
+      int q = r * width;
+      int kAt = q + heads * hd;
+      int vAt = kAt + kvHeads * hd;
+      add(qkv, q, w.qkvBias);
+      for (int h = 0; h < heads; h++) {
+        normHead(qkv, q + h * hd, w.qNorm);
+        rope(qkv, q + h * hd, positions[r]);
+      }
+      for (int g = 0; g < kvHeads; g++) {
+        normHead(qkv, kAt + g * hd, w.kNorm);
+        rope(qkv, kAt + g * hd, positions[r]);
+        int slot = (g * st.capacity + st.length) * hd;
+        System.arraycopy(qkv, kAt + g * hd, st.keys[l], slot, hd);
+        System.arraycopy(qkv, vAt + g * hd, st.values[l], slot, hd);
+      }
+    }
+    float[] y = new float[b * heads * hd]; // [B, H, hd]
+    List<AttentionUnit> units = AttentionUnit.of(states, kvHeads);
+    int parts = threads > 1 ? Math.min(threads, units.size()) : 1;
+    if (parts == 1) {
+      units.forEach(u -> attend(l, qkv, width, states, u, y));
+    } else {
+      SpinTeam.shared().run(parts, p -> units.subList(units.size() * p / parts, units.size() * (p + 1) / parts)
+          .forEach(u -> attend(l, qkv, width, states, u, y)));
+    }
+    float[] out = new float[b * d()];
+    Kernels.matmul(w.o, y, b, out, threads);
+    for (int r = 0; r < b; r++) {
+      add(out, r * d(), w.oBias);
+    }
+    add(x, 0, out);
+  }
+
+  /**
+   * The rows that read one prefix (or none), with one key/value head: their query heads meet the prefix's keys in one
+   * product, each key and value read once for all of them (K votes of one prompt) instead of once a row.
+   */
+  private record AttentionUnit(State prefix, int[] rows, int kvHead) {
+    static List<AttentionUnit> of(List<State> states, int kvHeads) {
+      Map<State, List<Integer>> byPrefix = new java.util.LinkedHashMap<>();
+      for (int r = 0; r < states.size(); r++) {
+        byPrefix.computeIfAbsent(states.get(r).prefix, p -> new ArrayList<>()).add(r);
+      }
+      List<AttentionUnit> units = new ArrayList<>();
+      byPrefix.forEach((prefix, rows) -> {
+        for (int g = 0; g < kvHeads; g++) {
+          units.add(new AttentionUnit(prefix, rows.stream().mapToInt(Integer::intValue).toArray(), g));
+        }
+      });
+      return units;
+    }
+  }
+
+  /**
+   * One unit of attention: for its rows' query heads that read its key/value head, y = softmax(q k^T * scale) v over
+   * the prefix's slots, then the row's own.
+   */
+  private void attend(int l, float[] qkv, int width, List<State> states, AttentionUnit u, float[] y) {
+    int heads = c.numAttentionHeads();
+    int group = heads / c.numKeyValueHeads(); // HF's repeat_interleave: query heads g*G .. g*G+G-1 read head g
+    int hd = c.headDim();
+    float scale = (float) c.attentionScale();
+    int n = u.rows.length * group; // query heads in this unit, row by row
+    int p = u.prefix == null ? 0 : u.prefix.length;
+    float[] q = new float[n * hd];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(qkv, u.rows[i / group] * width + (u.kvHead * group + i % group) * hd, q, i * hd, hd);
+    }
+    float[] prefixScores = new float[n * p]; // [n, p]
+    if (p > 0) {
+      Kernels.byDimProducts(u.prefix.keysByDim(l), u.kvHead * hd * p, p, q, n, hd, prefixScores);
+    }
+    float[][] ownScores = new float[n][];
+    for (int i = 0; i < n; i++) {
+      State own = states.get(u.rows[i / group]);
+      int s = own.length + 1;
+      ownScores[i] = new float[s];
+      Kernels.products(own.keys[l], u.kvHead * own.capacity * hd, q, i * hd, hd, 1, ownScores[i], 0, s, 0, s);
+      softmax(prefixScores, i * p, p, ownScores[i], scale);
+    }
+    float[] fromPrefix = new float[n * hd]; // [n, hd]
+    if (p > 0) {
+      Kernels.weightedSums(prefixScores, p, n, u.prefix.values[l], u.kvHead * u.prefix.capacity * hd, hd, fromPrefix,
+          0);
+    }
+    for (int i = 0; i < n; i++) {
+      int r = u.rows[i / group];
+      State own = states.get(r);
+      int yAt = (r * heads + u.kvHead * group + i % group) * hd;
+      System.arraycopy(fromPrefix, i * hd, y, yAt, hd);
+      Kernels.weightedSums(ownScores[i], ownScores[i].length, 1, own.values[l], u.kvHead * own.capacity * hd, hd, y,
+          yAt);
+    }
+  }
+
+  /** softmax(x * scale) in place over a[at .. at + n) followed by b, as one row. */
+  private static void softmax(float[] a, int at, int n, float[] b, float scale) {
+    float max = Float.NEGATIVE_INFINITY;
+    for (int t = at; t < at + n; t++) {
+      a[t] *= scale;
+      max = Math.max(max, a[t]);
+    }
+    for (int t = 0; t < b.length; t++) {
+      b[t] *= scale;
+      max = Math.max(max, b[t]);
+    }
+    float sum = Kernels.exp(a, at, n, max) + Kernels.exp(b, 0, b.length, max);
+    for (int t = at; t < at + n; t++) {
+      a[t] /= sum;
+    }
+    for (int t = 0; t < b.length; t++) {
+      b[t] /= sum;
+    }
+  }
+
+  /** x += SwiGLU MLP of each of its b rows. */
+  private void mlp(Layer w, float[] x, int b, int threads) {
+    int inter = c.intermediateSize();
+    float[] gu = new float[b * 2 * inter]; // per row: gate [I], up [I]
+    Kernels.matmul(w.gateUp, rmsNorm(x, b, w.postNorm), b, gu, threads);
+    float[] act = new float[b * inter];
+    for (int r = 0; r < b; r++) {
+      for (int i = 0; i < inter; i++) {
+        float g = gu[r * 2 * inter + i];
+        act[r * inter + i] = g * (float) (1 / (1 + Math.exp(-g))) * gu[r * 2 * inter + inter + i];
+      }
+    }
+    float[] out = new float[b * d()];
+    Kernels.matmul(w.down, act, b, out, threads);
+    add(x, 0, out);
   }
 
   private int d() {
     return c.hiddenSize();
   }
 
-  /** x / sqrt(mean(x^2) + eps) * weight. */
-  private float[] rmsNorm(float[] x, float[] weight) {
-    double ss = 0;
-    for (float v : x) {
-      ss += (double) v * v;
-    }
-    float inv = (float) (1 / Math.sqrt(ss / x.length + c.rmsNormEps()));
+  /** Each of x's b rows / sqrt(mean(row^2) + eps) * weight. */
+  private float[] rmsNorm(float[] x, int b, float[] weight) {
+    int d = weight.length;
     float[] out = new float[x.length];
-    for (int i = 0; i < x.length; i++) {
-      out[i] = x[i] * inv * weight[i];
+    for (int r = 0; r < b; r++) {
+      double ss = 0;
+      for (int i = r * d; i < (r + 1) * d; i++) {
+        ss += (double) x[i] * x[i];
+      }
+      float inv = (float) (1 / Math.sqrt(ss / d + c.rmsNormEps()));
+      for (int i = 0; i < d; i++) {
+        out[r * d + i] = x[r * d + i] * inv * weight[i];
+      }
     }
     return out;
   }
@@ -286,78 +433,12 @@ public final class RowDecoder {
     }
   }
 
-  private static void add(float[] x, float[] y) {
+  /** x[at ..] += y, when there is a y. */
+  private static void add(float[] x, int at, float[] y) {
     if (y != null) {
-      for (int i = 0; i < x.length; i++) {
-        x[i] += y[i];
+      for (int i = 0; i < y.length; i++) {
+        x[at + i] += y[i];
       }
-    }
-  }
-
-  /** a[ai ..] . b[bi ..] over n floats: eight running sums (a scalar loop the JIT keeps in registers). */
-  private static float dot(float[] a, int ai, float[] b, int bi, int n) {
-    float s0 = 0;
-    float s1 = 0;
-    float s2 = 0;
-    float s3 = 0;
-    float s4 = 0;
-    float s5 = 0;
-    float s6 = 0;
-    float s7 = 0;
-    int j = 0;
-    for (; j + 7 < n; j += 8) {
-      s0 += a[ai + j] * b[bi + j];
-      s1 += a[ai + j + 1] * b[bi + j + 1];
-      s2 += a[ai + j + 2] * b[bi + j + 2];
-      s3 += a[ai + j + 3] * b[bi + j + 3];
-      s4 += a[ai + j + 4] * b[bi + j + 4];
-      s5 += a[ai + j + 5] * b[bi + j + 5];
-      s6 += a[ai + j + 6] * b[bi + j + 6];
-      s7 += a[ai + j + 7] * b[bi + j + 7];
-    }
-    for (; j < n; j++) {
-      s0 += a[ai + j] * b[bi + j];
-    }
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
-  }
-
-  /**
-   * y = w x for w [y.length, x.length] row-major; a matrix of 1 MB or more in one block of rows per thread
-   * ({@link SpinTeam}). Each row's sum is the same on any thread, so the floats do not depend on the thread count.
-   */
-  static void matvec(float[] w, float[] x, float[] y, int threads) {
-    int out = y.length;
-    int parts = threads > 1 && w.length >= MIN_SPLIT_FLOATS ? threads : 1;
-    if (parts == 1) {
-      rows(w, 0, x, 0, x.length, y, 0, out);
-      return;
-    }
-    SpinTeam.shared().run(parts,
-        p -> rows(w, 0, x, 0, x.length, y, (int) ((long) out * p / parts), (int) ((long) out * (p + 1) / parts)));
-  }
-
-  /** Matrices smaller than this (floats, 1 MB) are multiplied on one thread: a hand-off would cost more than it saves. */
-  static final int MIN_SPLIT_FLOATS = 1 << 18;
-
-  /** Whether the running JVM resolved the Vector API's module ({@code --add-modules jdk.incubator.vector}). */
-  static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-
-  /**
-   * y[o] = w[wAt + o n ..][0, n) . x[xAt ..][0, n) for o in [from, to) (rows of n floats from wAt): with the Vector
-   * API when the JVM has it ({@link VectorRows}).
-   */
-  static void rows(float[] w, int wAt, float[] x, int xAt, int n, float[] y, int from, int to) {
-    if (VECTOR_API) {
-      VectorRows.rows(w, wAt, x, xAt, n, y, from, to);
-    } else {
-      scalarRows(w, wAt, x, xAt, n, y, from, to);
-    }
-  }
-
-  /** {@link #rows} without the Vector API. */
-  static void scalarRows(float[] w, int wAt, float[] x, int xAt, int n, float[] y, int from, int to) {
-    for (int o = from; o < to; o++) {
-      y[o] = dot(w, wAt + o * n, x, xAt, n);
     }
   }
 }

@@ -6,8 +6,9 @@ import java.util.function.IntConsumer;
 
 /**
  * Runs the parts of a loop on the caller and helper threads that wait for work by spinning briefly before they
- * park: the row blocks of {@link RowDecoder}'s and {@link SplitGemv}'s matrix-vector products. A decode step hands out a few dozen matrix-vector products back to back, each a few hundred microseconds: an
- * executor's hand-off (wake a parked thread, then wait for it) cost 20-50 us each here, a spinning helper's about one.
+ * park: the output blocks of {@link Kernels#matmul}, {@link RowDecoder}'s attention and {@link SplitGemv}'s
+ * matrix-vector products. A decode step hands out a few dozen products back to back, each a few hundred
+ * microseconds: an executor's hand-off (wake a parked thread, then wait for it) cost 20-50 us each here, a spinning helper's about one.
  * One caller at a time: another caller finds the team busy and runs every part itself.
  */
 final class SpinTeam {

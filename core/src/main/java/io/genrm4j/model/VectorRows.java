@@ -5,11 +5,16 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link RowDecoder}'s matrix-vector rows with the JDK's Vector API (incubating in Java 17-25: it needs
- * {@code --add-modules jdk.incubator.vector}, which the {@code genrm} launcher passes to the commands that decode one
- * sequence). The scalar loop reads one float per load and streams weights at ~10 GB/s a core here; SIMD loads reach
- * ~18-23 GB/s, near llama.cpp's one-thread rate. Only {@link RowDecoder} refers to this class, and only when the
- * module is there ({@link RowDecoder#VECTOR_API}): without it this class is never loaded (verifying it would fail).
+ * {@link RowDecoder}'s products with the JDK's Vector API (incubating in Java 17-25: it needs
+ * {@code --add-modules jdk.incubator.vector}, which the {@code genrm} launcher passes). The scalar loop reads one float
+ * per load and streams weights at ~10 GB/s a core here; SIMD loads reach ~18-23 GB/s, near llama.cpp's one-thread
+ * rate, and a block of 4 weight rows x 4 input rows reuses each load four times (32 rows by the LM head: 122 GFLOP/s
+ * on two threads, libtorch 73). Only {@link Kernels} refers to this class, and only when the module is there
+ * ({@link Kernels#VECTOR_API}): without it this class is never loaded (verifying it would fail).
+ *
+ * <p>Every output is summed the same way whichever block computes it (one vector accumulator over whole vectors in
+ * order, its lanes reduced, then the tail in order), so a row's result does not depend on the rows beside it or on
+ * how the outputs are split over threads.
  */
 final class VectorRows {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -17,26 +22,318 @@ final class VectorRows {
   private VectorRows() {}
 
   /**
-   * y[o] = w[wAt + o n ..][0, n) . x[xAt ..][0, n) for o in [from, to): a row-major matrix of rows of n floats
-   * starting at wAt; two vector sums a row.
+   * y[yAt + r out + o] = w[wAt + o n ..][0, n) . x[xAt + r n ..][0, n) for rows r in [0, b) and outputs o in
+   * [from, to): a row-major matrix of rows of n floats starting at wAt, times b input rows of n floats.
    */
-  static void rows(float[] w, int wAt, float[] x, int xAt, int n, float[] y, int from, int to) {
+  static void products(float[] w, int wAt, float[] x, int xAt, int n, int b, float[] y, int yAt, int out, int from,
+      int to) {
+    int o = from;
+    for (; o + 3 < to; o += 4) {
+      int r = 0;
+      for (; r + 3 < b; r += 4) {
+        block4x4(w, wAt + o * n, x, xAt + r * n, n, y, yAt + r * out + o, out);
+      }
+      for (; r < b; r++) {
+        block4x1(w, wAt + o * n, x, xAt + r * n, n, y, yAt + r * out + o);
+      }
+    }
+    for (; o < to; o++) {
+      for (int r = 0; r < b; r++) {
+        y[yAt + r * out + o] = dot(w, wAt + o * n, x, xAt + r * n, n);
+      }
+    }
+  }
+
+  /** Outputs o .. o+3 of rows r .. r+3: 16 accumulators, each weight and input vector loaded once for four sums. */
+  private static void block4x4(float[] w, int wo, float[] x, int xr, int n, float[] y, int yo, int out) {
     VectorSpecies<Float> s = SPECIES;
     int lanes = s.length();
-    int bound = n - n % (2 * lanes);
-    for (int o = from; o < to; o++) {
-      int b = wAt + o * n;
-      FloatVector a0 = FloatVector.zero(s);
-      FloatVector a1 = FloatVector.zero(s);
-      for (int i = 0; i < bound; i += 2 * lanes) {
-        a0 = FloatVector.fromArray(s, w, b + i).fma(FloatVector.fromArray(s, x, xAt + i), a0);
-        a1 = FloatVector.fromArray(s, w, b + i + lanes).fma(FloatVector.fromArray(s, x, xAt + i + lanes), a1);
+    int bound = n - n % lanes;
+    FloatVector a00 = FloatVector.zero(s);
+    FloatVector a01 = a00;
+    FloatVector a02 = a00;
+    FloatVector a03 = a00;
+    FloatVector a10 = a00;
+    FloatVector a11 = a00;
+    FloatVector a12 = a00;
+    FloatVector a13 = a00;
+    FloatVector a20 = a00;
+    FloatVector a21 = a00;
+    FloatVector a22 = a00;
+    FloatVector a23 = a00;
+    FloatVector a30 = a00;
+    FloatVector a31 = a00;
+    FloatVector a32 = a00;
+    FloatVector a33 = a00;
+    for (int i = 0; i < bound; i += lanes) {
+      FloatVector w0 = FloatVector.fromArray(s, w, wo + i);
+      FloatVector w1 = FloatVector.fromArray(s, w, wo + n + i);
+      FloatVector w2 = FloatVector.fromArray(s, w, wo + 2 * n + i);
+      FloatVector w3 = FloatVector.fromArray(s, w, wo + 3 * n + i);
+      FloatVector x0 = FloatVector.fromArray(s, x, xr + i); // a<row><output>
+      a00 = w0.fma(x0, a00);
+      a01 = w1.fma(x0, a01);
+      a02 = w2.fma(x0, a02);
+      a03 = w3.fma(x0, a03);
+      FloatVector x1 = FloatVector.fromArray(s, x, xr + n + i);
+      a10 = w0.fma(x1, a10);
+      a11 = w1.fma(x1, a11);
+      a12 = w2.fma(x1, a12);
+      a13 = w3.fma(x1, a13);
+      FloatVector x2 = FloatVector.fromArray(s, x, xr + 2 * n + i);
+      a20 = w0.fma(x2, a20);
+      a21 = w1.fma(x2, a21);
+      a22 = w2.fma(x2, a22);
+      a23 = w3.fma(x2, a23);
+      FloatVector x3 = FloatVector.fromArray(s, x, xr + 3 * n + i);
+      a30 = w0.fma(x3, a30);
+      a31 = w1.fma(x3, a31);
+      a32 = w2.fma(x3, a32);
+      a33 = w3.fma(x3, a33);
+    }
+    // no array of accumulators: the JIT keeps sixteen named vectors in registers, an array would box them
+    y[yo] = finish(a00, w, wo, x, xr, bound, n);
+    y[yo + 1] = finish(a01, w, wo + n, x, xr, bound, n);
+    y[yo + 2] = finish(a02, w, wo + 2 * n, x, xr, bound, n);
+    y[yo + 3] = finish(a03, w, wo + 3 * n, x, xr, bound, n);
+    y[yo + out] = finish(a10, w, wo, x, xr + n, bound, n);
+    y[yo + out + 1] = finish(a11, w, wo + n, x, xr + n, bound, n);
+    y[yo + out + 2] = finish(a12, w, wo + 2 * n, x, xr + n, bound, n);
+    y[yo + out + 3] = finish(a13, w, wo + 3 * n, x, xr + n, bound, n);
+    y[yo + 2 * out] = finish(a20, w, wo, x, xr + 2 * n, bound, n);
+    y[yo + 2 * out + 1] = finish(a21, w, wo + n, x, xr + 2 * n, bound, n);
+    y[yo + 2 * out + 2] = finish(a22, w, wo + 2 * n, x, xr + 2 * n, bound, n);
+    y[yo + 2 * out + 3] = finish(a23, w, wo + 3 * n, x, xr + 2 * n, bound, n);
+    y[yo + 3 * out] = finish(a30, w, wo, x, xr + 3 * n, bound, n);
+    y[yo + 3 * out + 1] = finish(a31, w, wo + n, x, xr + 3 * n, bound, n);
+    y[yo + 3 * out + 2] = finish(a32, w, wo + 2 * n, x, xr + 3 * n, bound, n);
+    y[yo + 3 * out + 3] = finish(a33, w, wo + 3 * n, x, xr + 3 * n, bound, n);
+  }
+
+  /** Outputs o .. o+3 of one row. */
+  private static void block4x1(float[] w, int wo, float[] x, int xr, int n, float[] y, int yo) {
+    VectorSpecies<Float> s = SPECIES;
+    int lanes = s.length();
+    int bound = n - n % lanes;
+    FloatVector a0 = FloatVector.zero(s);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    for (int i = 0; i < bound; i += lanes) {
+      FloatVector xv = FloatVector.fromArray(s, x, xr + i);
+      a0 = FloatVector.fromArray(s, w, wo + i).fma(xv, a0);
+      a1 = FloatVector.fromArray(s, w, wo + n + i).fma(xv, a1);
+      a2 = FloatVector.fromArray(s, w, wo + 2 * n + i).fma(xv, a2);
+      a3 = FloatVector.fromArray(s, w, wo + 3 * n + i).fma(xv, a3);
+    }
+    y[yo] = finish(a0, w, wo, x, xr, bound, n);
+    y[yo + 1] = finish(a1, w, wo + n, x, xr, bound, n);
+    y[yo + 2] = finish(a2, w, wo + 2 * n, x, xr, bound, n);
+    y[yo + 3] = finish(a3, w, wo + 3 * n, x, xr, bound, n);
+  }
+
+  /** One output alone. */
+  private static float dot(float[] w, int wo, float[] x, int xr, int n) {
+    VectorSpecies<Float> s = SPECIES;
+    int lanes = s.length();
+    int bound = n - n % lanes;
+    FloatVector a = FloatVector.zero(s);
+    for (int i = 0; i < bound; i += lanes) {
+      a = FloatVector.fromArray(s, w, wo + i).fma(FloatVector.fromArray(s, x, xr + i), a);
+    }
+    return finish(a, w, wo, x, xr, bound, n);
+  }
+
+  /** An accumulator's lanes summed, then the elements past the last whole vector added in order. */
+  private static float finish(FloatVector acc, float[] w, int wo, float[] x, int xr, int bound, int n) {
+    float sum = acc.reduceLanes(VectorOperators.ADD);
+    for (int i = bound; i < n; i++) {
+      sum += w[wo + i] * x[xr + i];
+    }
+    return sum;
+  }
+
+  /**
+   * {@link Kernels#exp}: a vector of exponentials at a time (the JDK's vectorised exp: over a 1,000-token prompt a
+   * decode step takes millions), the tail with {@link Math#exp}.
+   */
+  static float exp(float[] a, int at, int n, float max) {
+    VectorSpecies<Float> sp = SPECIES;
+    int lanes = sp.length();
+    int bound = n - n % lanes;
+    FloatVector sum = FloatVector.zero(sp);
+    for (int t = 0; t < bound; t += lanes) {
+      FloatVector e = FloatVector.fromArray(sp, a, at + t).sub(max).lanewise(VectorOperators.EXP);
+      e.intoArray(a, at + t);
+      sum = sum.add(e);
+    }
+    float total = sum.reduceLanes(VectorOperators.ADD);
+    for (int t = bound; t < n; t++) {
+      a[at + t] = (float) Math.exp(a[at + t] - max);
+      total += a[at + t];
+    }
+    return total;
+  }
+
+  /**
+   * {@link Kernels#byDimProducts}: four rows x four vectors of slots at a time (each key vector loaded once for
+   * four rows, each broadcast element of x used for four vectors), every output summed in order of j as the scalar
+   * loop for the slots past the last whole vector does.
+   */
+  static void byDimProducts(float[] k, int kAt, int s, float[] x, int rows, int n, float[] y) {
+    VectorSpecies<Float> sp = SPECIES;
+    int lanes = sp.length();
+    int bound = s - s % lanes;
+    int i = 0;
+    for (; i + 3 < rows; i += 4) {
+      int t = 0;
+      for (; t + 4 * lanes <= bound; t += 4 * lanes) {
+        byDimBlock4x4(k, kAt, s, x, i, n, y, t, lanes);
       }
-      float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
-      for (int i = bound; i < n; i++) {
-        sum += w[b + i] * x[xAt + i];
+      for (int i2 = i; i2 < i + 4; i2++) {
+        byDimVectors(k, kAt, s, x, i2, n, y, t, bound, lanes);
       }
-      y[o] = sum;
+    }
+    for (; i < rows; i++) {
+      byDimVectors(k, kAt, s, x, i, n, y, 0, bound, lanes);
+    }
+    for (i = 0; i < rows; i++) {
+      for (int t = bound; t < s; t++) {
+        float acc = 0;
+        for (int j = 0; j < n; j++) {
+          acc = Math.fma(k[kAt + j * s + t], x[i * n + j], acc);
+        }
+        y[i * s + t] = acc;
+      }
+    }
+  }
+
+  /** Rows i .. i+3, slots t .. t + 4 lanes: sixteen accumulators. */
+  private static void byDimBlock4x4(float[] k, int kAt, int s, float[] x, int i, int n, float[] y, int t, int lanes) {
+    VectorSpecies<Float> sp = SPECIES;
+    FloatVector a00 = FloatVector.zero(sp);
+    FloatVector a01 = a00;
+    FloatVector a02 = a00;
+    FloatVector a03 = a00;
+    FloatVector a10 = a00;
+    FloatVector a11 = a00;
+    FloatVector a12 = a00;
+    FloatVector a13 = a00;
+    FloatVector a20 = a00;
+    FloatVector a21 = a00;
+    FloatVector a22 = a00;
+    FloatVector a23 = a00;
+    FloatVector a30 = a00;
+    FloatVector a31 = a00;
+    FloatVector a32 = a00;
+    FloatVector a33 = a00;
+    for (int j = 0; j < n; j++) {
+      int at = kAt + j * s + t;
+      FloatVector k0 = FloatVector.fromArray(sp, k, at);
+      FloatVector k1 = FloatVector.fromArray(sp, k, at + lanes);
+      FloatVector k2 = FloatVector.fromArray(sp, k, at + 2 * lanes);
+      FloatVector k3 = FloatVector.fromArray(sp, k, at + 3 * lanes);
+      FloatVector x0 = FloatVector.broadcast(sp, x[i * n + j]); // a<row><vector of slots>
+      a00 = k0.fma(x0, a00);
+      a01 = k1.fma(x0, a01);
+      a02 = k2.fma(x0, a02);
+      a03 = k3.fma(x0, a03);
+      FloatVector x1 = FloatVector.broadcast(sp, x[(i + 1) * n + j]);
+      a10 = k0.fma(x1, a10);
+      a11 = k1.fma(x1, a11);
+      a12 = k2.fma(x1, a12);
+      a13 = k3.fma(x1, a13);
+      FloatVector x2 = FloatVector.broadcast(sp, x[(i + 2) * n + j]);
+      a20 = k0.fma(x2, a20);
+      a21 = k1.fma(x2, a21);
+      a22 = k2.fma(x2, a22);
+      a23 = k3.fma(x2, a23);
+      FloatVector x3 = FloatVector.broadcast(sp, x[(i + 3) * n + j]);
+      a30 = k0.fma(x3, a30);
+      a31 = k1.fma(x3, a31);
+      a32 = k2.fma(x3, a32);
+      a33 = k3.fma(x3, a33);
+    }
+    int y0 = i * s + t;
+    a00.intoArray(y, y0);
+    a01.intoArray(y, y0 + lanes);
+    a02.intoArray(y, y0 + 2 * lanes);
+    a03.intoArray(y, y0 + 3 * lanes);
+    a10.intoArray(y, y0 + s);
+    a11.intoArray(y, y0 + s + lanes);
+    a12.intoArray(y, y0 + s + 2 * lanes);
+    a13.intoArray(y, y0 + s + 3 * lanes);
+    a20.intoArray(y, y0 + 2 * s);
+    a21.intoArray(y, y0 + 2 * s + lanes);
+    a22.intoArray(y, y0 + 2 * s + 2 * lanes);
+    a23.intoArray(y, y0 + 2 * s + 3 * lanes);
+    a30.intoArray(y, y0 + 3 * s);
+    a31.intoArray(y, y0 + 3 * s + lanes);
+    a32.intoArray(y, y0 + 3 * s + 2 * lanes);
+    a33.intoArray(y, y0 + 3 * s + 3 * lanes);
+  }
+
+  /** Row i, slots [from, bound) a vector at a time. */
+  private static void byDimVectors(float[] k, int kAt, int s, float[] x, int i, int n, float[] y, int from, int bound,
+      int lanes) {
+    VectorSpecies<Float> sp = SPECIES;
+    for (int t = from; t < bound; t += lanes) {
+      FloatVector a = FloatVector.zero(sp);
+      for (int j = 0; j < n; j++) {
+        a = FloatVector.fromArray(sp, k, kAt + j * s + t).fma(FloatVector.broadcast(sp, x[i * n + j]), a);
+      }
+      a.intoArray(y, i * s + t);
+    }
+  }
+
+  /**
+   * y[yAt + i n ..][0, n) += sum over t in [0, s) of p[i s + t] v[vAt + t n ..][0, n) for rows i in [0, rows), four
+   * rows at a time (each value vector loaded once for four), every output summed in the same order by either loop.
+   */
+  static void weightedSums(float[] p, int s, int rows, float[] v, int vAt, int n, float[] y, int yAt) {
+    VectorSpecies<Float> sp = SPECIES;
+    int lanes = sp.length();
+    int bound = n - n % lanes;
+    int i = 0;
+    for (; i + 3 < rows; i += 4) {
+      int y0 = yAt + i * n;
+      int p0 = i * s;
+      for (int j = 0; j < bound; j += lanes) {
+        FloatVector a0 = FloatVector.fromArray(sp, y, y0 + j);
+        FloatVector a1 = FloatVector.fromArray(sp, y, y0 + n + j);
+        FloatVector a2 = FloatVector.fromArray(sp, y, y0 + 2 * n + j);
+        FloatVector a3 = FloatVector.fromArray(sp, y, y0 + 3 * n + j);
+        for (int t = 0; t < s; t++) {
+          FloatVector vt = FloatVector.fromArray(sp, v, vAt + t * n + j);
+          a0 = vt.fma(FloatVector.broadcast(sp, p[p0 + t]), a0);
+          a1 = vt.fma(FloatVector.broadcast(sp, p[p0 + s + t]), a1);
+          a2 = vt.fma(FloatVector.broadcast(sp, p[p0 + 2 * s + t]), a2);
+          a3 = vt.fma(FloatVector.broadcast(sp, p[p0 + 3 * s + t]), a3);
+        }
+        a0.intoArray(y, y0 + j);
+        a1.intoArray(y, y0 + n + j);
+        a2.intoArray(y, y0 + 2 * n + j);
+        a3.intoArray(y, y0 + 3 * n + j);
+      }
+    }
+    for (; i < rows; i++) {
+      int y0 = yAt + i * n;
+      for (int j = 0; j < bound; j += lanes) {
+        FloatVector a = FloatVector.fromArray(sp, y, y0 + j);
+        for (int t = 0; t < s; t++) {
+          a = FloatVector.fromArray(sp, v, vAt + t * n + j).fma(FloatVector.broadcast(sp, p[i * s + t]), a);
+        }
+        a.intoArray(y, y0 + j);
+      }
+    }
+    for (i = 0; i < rows; i++) { // the elements past the last whole vector
+      for (int j = bound; j < n; j++) {
+        float acc = y[yAt + i * n + j];
+        for (int t = 0; t < s; t++) {
+          acc = Math.fma(v[vAt + t * n + j], p[i * s + t], acc);
+        }
+        y[yAt + i * n + j] = acc;
+      }
     }
   }
 }

@@ -232,7 +232,7 @@ class GeneratorTest {
       double[][][] labelLp = new double[2][][];
       List<List<List<Generation>>> out = new ArrayList<>();
       for (boolean share : new boolean[] {true, false}) {
-        Generator g = new Generator(m, TOK, share);
+        Generator g = new Generator(m, TOK, share ? Generator.Decoding.ENGINE : Generator.Decoding.ENGINE_COPIES);
         SampleRequest req = SampleRequest.of(prefixes, 4, p).keepingCache();
         try (Samples s = g.sample(req); NDManager mgr = root.newSubManager()) {
           assertEquals(share, s.cache().prefix() != null);
@@ -254,6 +254,33 @@ class GeneratorTest {
         }
         assertEquals(labelLp[1][r][0], labelLp[0][r][0], 1e-5);
         assertEquals(labelLp[1][r][1], labelLp[0][r][1], 1e-5);
+      }
+    }
+  }
+
+  /**
+   * Decoding in plain Java draws the engine's tokens with its log-probs: prompts of different lengths, K samples of
+   * each, greedy and sampled with top log-probs.
+   */
+  @Test
+  void javaDecodingSamplesTheEnginesTokens() {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 5, root)) {
+      List<int[]> prefixes = List.of(TOK.encodeWithBos("hello there"), TOK.encodeWithBos("abc"));
+      for (SamplingParams p : List.of(new SamplingParams(30, 0, 1, 0, List.of(), 0, false, 0),
+          new SamplingParams(30, 1.0, 1, 0, List.of(), 7, false, 2), new SamplingParams(30, 1.0, 1, 0, List.of(), 7,
+              true, 0))) { // greedy, sampled with top log-probs, sampled until EOS
+        List<List<Generation>> java = new Generator(m, TOK).sampleShared(prefixes, 3, p);
+        List<List<Generation>> engine = new Generator(m, TOK, Generator.Decoding.ENGINE).sampleShared(prefixes, 3, p);
+        for (int r = 0; r < 6; r++) {
+          Generation a = java.get(r / 3).get(r % 3);
+          Generation b = engine.get(r / 3).get(r % 3);
+          assertArrayEquals(b.tokens(), a.tokens(), "row " + r);
+          assertArrayEquals(b.logprobs(), a.logprobs(), 1e-4f, "row " + r);
+          assertEquals(b.finishReason(), a.finishReason());
+          assertEquals(b.topLogprobs().size(), a.topLogprobs().size());
+        }
+        assertTrue(java.get(0).get(0).tokens().length >= 10, "a generation long enough to compare");
       }
     }
   }

@@ -11,10 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.genrm4j.infer.Generation;
-import io.genrm4j.infer.Generator;
-import io.genrm4j.infer.SamplingParams;
-import io.genrm4j.model.tokenizer.CharTokenizer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +18,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The plain-Java decoder of one row gives the engine's next-token logits (to float rounding) step after step, for the
- * configurations it takes, on one thread and on two; single-row sampling through it draws the engine's tokens.
+ * The plain-Java decoder gives the engine's next-token logits (to float rounding) step after step, for the
+ * configurations it takes, on one thread and on two, one row or several (padded prompts, a shared prefix); a row's
+ * logits do not depend on the rows beside it (GeneratorTest: sampling through it draws the engine's tokens).
  */
 class RowDecoderTest {
   private static ModelConfig.Builder base(int vocab) {
@@ -62,15 +59,15 @@ class RowDecoderTest {
         try (NDManager mgr = root.newSubManager()) {
           LlamaModel.Output out = m.append(m.emptyCache(1), List.of(prompt), 0, mgr);
           KvCache cache = out.cache();
-          RowDecoder.State one = d.fromCache(cache);
-          RowDecoder.State two = d.fromCache(cache);
+          RowDecoder.State one = d.fromCache(cache).get(0);
+          RowDecoder.State two = d.fromCache(cache).get(0);
           for (int i = 0; i < fed.length; i++) {
             out = m.append(cache, List.of(new int[] {fed[i]}), 0, mgr);
             cache = out.cache();
             float[] engine = m.logits(out.hidden()).toFloatArray();
-            float[] java = d.step(one, fed[i], prompt.length + i, 1);
+            float[] java = step(d, one, fed[i], prompt.length + i, 1);
             assertArrayEquals(engine, java, 1e-4f, c.modelType() + ", step " + i);
-            assertArrayEquals(java, d.step(two, fed[i], prompt.length + i, 2), c.modelType() + ": 2 threads, step " + i);
+            assertArrayEquals(java, step(d, two, fed[i], prompt.length + i, 2), c.modelType() + ": 2 threads, step " + i);
           }
           assertEquals(prompt.length + fed.length, one.length());
         }
@@ -78,35 +75,50 @@ class RowDecoderTest {
     }
   }
 
+  private static float[] step(RowDecoder d, RowDecoder.State st, int token, int position, int threads) {
+    return d.step(List.of(st), new int[] {token}, new int[] {position}, null, threads);
+  }
+
   /**
-   * The tests' JVM has the Vector API (parent pom), so the SIMD rows ran above; here they and the scalar fallback meet
-   * plain sums.
+   * Two prompts of different lengths (left-padded in the engine's cache), the first continued by two rows that read
+   * it once: each row's logits step after step are the engine's for that prompt and tokens alone, and bit for bit
+   * those of the same row stepped by itself.
    */
   @Test
-  void vectorRowsGiveTheScalarSums() {
-    assertTrue(RowDecoder.VECTOR_API, "the tests run with --add-modules jdk.incubator.vector");
-    Random r = new Random(4);
-    for (int in : new int[] {64, 77, 512}) { // 77: a tail past the last whole pair of vectors
-      float[] w = new float[301 * in];
-      float[] x = new float[in];
-      for (int i = 0; i < w.length; i++) {
-        w[i] = (float) r.nextGaussian();
+  void rowsStepTogetherAsEachAlone() {
+    ModelConfig c = base(300).build();
+    int[][] prompts = {{1, 7, 3, 9, 4}, {2, 8, 5}};
+    int[][] fed = {{5, 2, 8, 8}, {6, 1, 1, 3}, {9, 9, 4, 2}}; // row r continues prompt r == 0 ? 0 : r - 1
+    int[] promptOf = {0, 0, 1};
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = random(c, 12, root);
+        NDManager mgr = root.newSubManager()) {
+      RowDecoder d = m.rowDecoder();
+      List<RowDecoder.State> prefixes = d.fromCache(m.append(m.emptyCache(2), List.of(prompts), 0, mgr).cache());
+      List<RowDecoder.State> together = new java.util.ArrayList<>();
+      List<RowDecoder.State> alone = new java.util.ArrayList<>();
+      KvCache[] engine = new KvCache[3];
+      for (int r = 0; r < 3; r++) {
+        together.add(d.fork(prefixes.get(promptOf[r])));
+        alone.add(d.fork(prefixes.get(promptOf[r])));
+        engine[r] = m.append(m.emptyCache(1), List.of(prompts[promptOf[r]]), 0, mgr).cache();
       }
-      for (int i = 0; i < in; i++) {
-        x[i] = (float) r.nextGaussian();
-      }
-      float[] scalar = new float[301];
-      float[] vector = new float[301];
-      for (int o = 0; o < 301; o++) {
-        for (int i = 0; i < in; i++) {
-          scalar[o] += w[o * in + i] * x[i];
+      for (int i = 0; i < 4; i++) {
+        int[] tokens = new int[3];
+        int[] positions = new int[3];
+        for (int r = 0; r < 3; r++) {
+          tokens[r] = fed[r][i];
+          positions[r] = prompts[promptOf[r]].length + i;
+        }
+        float[] all = d.step(together, tokens, positions, null, 2);
+        for (int r = 0; r < 3; r++) {
+          float[] row = java.util.Arrays.copyOfRange(all, r * 300, (r + 1) * 300);
+          assertArrayEquals(step(d, alone.get(r), tokens[r], positions[r], 1), row, "row " + r + ", step " + i);
+          LlamaModel.Output out = m.append(engine[r], List.of(new int[] {tokens[r]}), 0, mgr);
+          engine[r] = out.cache();
+          assertArrayEquals(m.logits(out.hidden()).toFloatArray(), row, 1e-4f, "row " + r + ", step " + i);
         }
       }
-      RowDecoder.matvec(w, x, vector, 1);
-      assertArrayEquals(scalar, vector, 1e-4f, in + " inputs");
-      float[] fallback = new float[301];
-      RowDecoder.scalarRows(w, 0, x, 0, in, fallback, 0, 301); // the rows of a JVM without the module
-      assertArrayEquals(scalar, fallback, 1e-4f, in + " inputs, scalar");
+      assertEquals(prompts[0].length + 4, together.get(0).length());
     }
   }
 
@@ -117,32 +129,14 @@ class RowDecoderTest {
       RowDecoder d = m.rowDecoder();
       LlamaModel.Output out = m.append(m.emptyCache(1), List.of(new int[] {1, 2}), 0, root);
       KvCache cache = out.cache();
-      RowDecoder.State st = d.fromCache(cache); // room for 66 slots, then doubled
+      RowDecoder.State st = d.fork(d.fromCache(cache).get(0)); // room for 64 slots of its own, then doubled
       float[] java = null;
       for (int i = 0; i < 100; i++) {
-        java = d.step(st, 3 + i % 40, 2 + i, 1);
+        java = step(d, st, 3 + i % 40, 2 + i, 1);
         out = m.append(cache, List.of(new int[] {3 + i % 40}), 0, root);
         cache = out.cache();
       }
       assertArrayEquals(m.logits(out.hidden()).toFloatArray(), java, 1e-4f);
-    }
-  }
-
-  /** One prompt samples through the decoder; the same prompt beside another samples in the engine. */
-  @Test
-  void oneRowSamplesTheEnginesTokens() {
-    CharTokenizer tok = CharTokenizer.of("abcdefghijklmnopqrstuvwxyz ?.\n");
-    ModelConfig c = base(tok.vocabSize()).build();
-    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = random(c, 3, root)) {
-      Generator g = new Generator(m, tok);
-      for (SamplingParams p : List.of(SamplingParams.greedy(30), SamplingParams.sample(30, 1.0, 7).withTopLogprobs(2))) {
-        Generation one = g.generate(List.of("hello there"), p).get(0);
-        Generation engine = g.generate(List.of("hello there", "abc"), p).get(0);
-        assertArrayEquals(engine.tokens(), one.tokens());
-        assertArrayEquals(engine.logprobs(), one.logprobs(), 1e-4f);
-        assertEquals(engine.finishReason(), one.finishReason());
-        assertTrue(one.tokens().length >= 10, "a generation long enough to compare");
-      }
     }
   }
 

@@ -1,0 +1,141 @@
+package io.genrm4j.model;
+
+/**
+ * The float kernels of plain-Java decoding ({@link RowDecoder}) and host-side sampling: products of weight rows and
+ * input rows, attention's scores and weighted values, exponentials. Each runs with the JDK's Vector API when the JVM
+ * has the module ({@link VectorRows}) and as scalar loops when not; either way an output is summed in an order that
+ * depends on neither the rows beside it nor the thread it runs on.
+ */
+public final class Kernels {
+  private Kernels() {}
+
+  /** a[ai ..] . b[bi ..] over n floats: eight running sums (a scalar loop the JIT keeps in registers). */
+  private static float dot(float[] a, int ai, float[] b, int bi, int n) {
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    float s4 = 0;
+    float s5 = 0;
+    float s6 = 0;
+    float s7 = 0;
+    int j = 0;
+    for (; j + 7 < n; j += 8) {
+      s0 += a[ai + j] * b[bi + j];
+      s1 += a[ai + j + 1] * b[bi + j + 1];
+      s2 += a[ai + j + 2] * b[bi + j + 2];
+      s3 += a[ai + j + 3] * b[bi + j + 3];
+      s4 += a[ai + j + 4] * b[bi + j + 4];
+      s5 += a[ai + j + 5] * b[bi + j + 5];
+      s6 += a[ai + j + 6] * b[bi + j + 6];
+      s7 += a[ai + j + 7] * b[bi + j + 7];
+    }
+    for (; j < n; j++) {
+      s0 += a[ai + j] * b[bi + j];
+    }
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+  }
+
+  /**
+   * y [b, out] = x [b, n] w^T for w [out, n] row-major (n = x.length / b); when the product has as many
+   * multiply-adds as a 1 MB matrix times one row or more, the outputs in one block per thread ({@link SpinTeam}),
+   * blocks of whole groups of four.
+   */
+  static void matmul(float[] w, float[] x, int b, float[] y, int threads) {
+    int n = x.length / b; // y may be longer than [b, out]: only that much is written
+    int out = w.length / n;
+    int parts = threads > 1 && (long) w.length * b >= MIN_SPLIT_FLOATS ? threads : 1;
+    if (parts == 1) {
+      products(w, 0, x, 0, n, b, y, 0, out, 0, out);
+      return;
+    }
+    int groups = (out + 3) / 4;
+    SpinTeam.shared().run(parts, p -> products(w, 0, x, 0, n, b, y, 0, out, Math.min(out, 4 * (groups * p / parts)),
+        Math.min(out, 4 * (groups * (p + 1) / parts))));
+  }
+
+  /**
+   * Products of fewer multiply-adds than this (a 1 MB matrix times one row) run on one thread: a hand-off would cost
+   * more than it saves.
+   */
+  static final int MIN_SPLIT_FLOATS = 1 << 18;
+
+  /** Whether the running JVM resolved the Vector API's module ({@code --add-modules jdk.incubator.vector}). */
+  static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
+  /**
+   * y[yAt + r out + o] = w[wAt + o n ..][0, n) . x[xAt + r n ..][0, n) for rows r in [0, b) and outputs o in
+   * [from, to): with the Vector API when the JVM has it ({@link VectorRows}).
+   */
+  static void products(float[] w, int wAt, float[] x, int xAt, int n, int b, float[] y, int yAt, int out, int from,
+      int to) {
+    if (VECTOR_API) {
+      VectorRows.products(w, wAt, x, xAt, n, b, y, yAt, out, from, to);
+    } else {
+      scalarProducts(w, wAt, x, xAt, n, b, y, yAt, out, from, to);
+    }
+  }
+
+  /** {@link #products} without the Vector API. */
+  static void scalarProducts(float[] w, int wAt, float[] x, int xAt, int n, int b, float[] y, int yAt, int out,
+      int from, int to) {
+    for (int r = 0; r < b; r++) {
+      for (int o = from; o < to; o++) {
+        y[yAt + r * out + o] = dot(w, wAt + o * n, x, xAt + r * n, n);
+      }
+    }
+  }
+
+  /**
+   * y[i s + t] = sum over j in [0, n) of k[kAt + j s + t] x[i n + j], in order of j, for rows i in [0, rows) and t in
+   * [0, s): x [rows, n] times a matrix stored by its n columns of s floats each ({@link State#keysByDim}).
+   */
+  static void byDimProducts(float[] k, int kAt, int s, float[] x, int rows, int n, float[] y) {
+    if (VECTOR_API) {
+      VectorRows.byDimProducts(k, kAt, s, x, rows, n, y);
+      return;
+    }
+    for (int i = 0; i < rows; i++) {
+      for (int t = 0; t < s; t++) {
+        float acc = 0;
+        for (int j = 0; j < n; j++) {
+          acc = Math.fma(k[kAt + j * s + t], x[i * n + j], acc);
+        }
+        y[i * s + t] = acc;
+      }
+    }
+  }
+
+  /**
+   * y[yAt + i n ..][0, n) += sum over t in [0, s) of p[i s + t] v[vAt + t n ..][0, n) for rows i in [0, rows):
+   * attention's weighted values, rows of weights p [rows, s] against values v [s, n].
+   */
+  static void weightedSums(float[] p, int s, int rows, float[] v, int vAt, int n, float[] y, int yAt) {
+    if (VECTOR_API) {
+      VectorRows.weightedSums(p, s, rows, v, vAt, n, y, yAt);
+      return;
+    }
+    for (int i = 0; i < rows; i++) {
+      for (int t = 0; t < s; t++) {
+        float pt = p[i * s + t];
+        int at = vAt + t * n;
+        for (int j = 0; j < n; j++) {
+          y[yAt + i * n + j] += pt * v[at + j];
+        }
+      }
+    }
+  }
+
+  /** a[t] = exp(a[t] - max) for t in [at, at + n), in place; returns their sum. */
+  public static float exp(float[] a, int at, int n, float max) {
+    if (VECTOR_API) {
+      return VectorRows.exp(a, at, n, max);
+    }
+    float sum = 0;
+    for (int t = at; t < at + n; t++) {
+      a[t] = (float) Math.exp(a[t] - max);
+      sum += a[t];
+    }
+    return sum;
+  }
+}

@@ -1,0 +1,134 @@
+package io.genrm4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The kernels (SIMD, as the tests' JVM has the Vector API) give plain sums, as do their scalar fallbacks; a row's
+ * outputs are bit for bit the same computed alone, beside other rows, or on two threads.
+ */
+class KernelsTest {
+  private final Random random = new Random(4);
+
+  @BeforeAll
+  static void simd() {
+    assertTrue(Kernels.VECTOR_API, "the tests run with --add-modules jdk.incubator.vector");
+  }
+
+  private float[] gaussian(int n) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) random.nextGaussian();
+    }
+    return a;
+  }
+
+  @Test
+  void productsGivePlainSums() {
+    for (int in : new int[] {64, 77, 512}) { // 77: a tail past the last whole vector
+      for (int b : new int[] {1, 5}) { // 5: a block of four rows and one more
+        int out = in == 512 ? 1027 : 301; // a tail past the last block of four outputs; 1027 x 512: split
+        float[] w = gaussian(out * in);
+        float[] x = gaussian(b * in);
+        float[] plain = new float[b * out];
+        for (int row = 0; row < b; row++) {
+          for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+              plain[row * out + o] += w[o * in + i] * x[row * in + i];
+            }
+          }
+        }
+        float[] vector = new float[b * out];
+        Kernels.matmul(w, x, b, vector, 1);
+        String what = in + " inputs, " + b + " rows";
+        assertArrayEquals(plain, vector, 1e-3f, what);
+        float[] twoThreads = new float[b * out];
+        Kernels.matmul(w, x, b, twoThreads, 2);
+        assertArrayEquals(vector, twoThreads, what + ", 2 threads");
+        float[] first = new float[out];
+        Kernels.matmul(w, Arrays.copyOf(x, in), 1, first, 1);
+        assertArrayEquals(first, Arrays.copyOf(vector, out), what + ": row 0 alone");
+        float[] fallback = new float[b * out];
+        Kernels.scalarProducts(w, 0, x, 0, in, b, fallback, 0, out, 0, out); // a JVM without the module
+        assertArrayEquals(plain, fallback, 1e-3f, what + ", scalar");
+      }
+    }
+  }
+
+  /** Attention's scores against keys stored by dimension: [rows, n] x [n, s]. */
+  @Test
+  void byDimProductsGivePlainSums() {
+    int n = 64;
+    for (int s : new int[] {16, 150, 1135}) { // one vector; blocks of four vectors, one more and a tail
+      for (int rows : new int[] {1, 6}) {
+        float[] k = gaussian(n * s + 3);
+        float[] x = gaussian(rows * n);
+        float[] plain = new float[rows * s];
+        for (int i = 0; i < rows; i++) {
+          for (int t = 0; t < s; t++) {
+            for (int j = 0; j < n; j++) {
+              plain[i * s + t] += k[3 + j * s + t] * x[i * n + j];
+            }
+          }
+        }
+        float[] y = new float[rows * s];
+        Kernels.byDimProducts(k, 3, s, x, rows, n, y);
+        assertArrayEquals(plain, y, 1e-3f, s + " slots, " + rows + " rows");
+        float[] last = new float[s];
+        Kernels.byDimProducts(k, 3, s, Arrays.copyOfRange(x, (rows - 1) * n, rows * n), 1, n, last);
+        assertArrayEquals(last, Arrays.copyOfRange(y, (rows - 1) * s, rows * s), "the last row alone");
+      }
+    }
+  }
+
+  /** Attention's weighted values: [rows, s] x [s, n], added to y. */
+  @Test
+  void weightedSumsGivePlainSums() {
+    for (int n : new int[] {64, 77}) {
+      for (int rows : new int[] {1, 6}) {
+        int s = 37;
+        float[] p = gaussian(rows * s);
+        float[] v = gaussian(5 + s * n);
+        float[] y0 = gaussian(rows * n + 2);
+        float[] plain = y0.clone();
+        for (int i = 0; i < rows; i++) {
+          for (int t = 0; t < s; t++) {
+            for (int j = 0; j < n; j++) {
+              plain[2 + i * n + j] += p[i * s + t] * v[5 + t * n + j];
+            }
+          }
+        }
+        float[] y = y0.clone();
+        Kernels.weightedSums(p, s, rows, v, 5, n, y, 2);
+        assertArrayEquals(plain, y, 1e-3f, n + " dims, " + rows + " rows");
+        float[] last = Arrays.copyOfRange(y0, 2 + (rows - 1) * n, 2 + rows * n);
+        Kernels.weightedSums(Arrays.copyOfRange(p, (rows - 1) * s, rows * s), s, 1, v, 5, n, last, 0);
+        assertArrayEquals(last, Arrays.copyOfRange(y, 2 + (rows - 1) * n, 2 + rows * n), "the last row alone");
+      }
+    }
+  }
+
+  @Test
+  void expGivesMathExpAndTheirSum() {
+    float[] a = gaussian(1000);
+    float[] e = a.clone();
+    float sum = Kernels.exp(e, 3, 990, 2f);
+    double plain = 0;
+    for (int t = 0; t < 1000; t++) {
+      if (t < 3 || t >= 993) {
+        assertEquals(a[t], e[t], "outside the range: untouched");
+        continue;
+      }
+      double x = Math.exp(a[t] - 2f);
+      assertEquals(x, e[t], 1e-6 * x);
+      plain += x;
+    }
+    assertEquals(plain, sum, 1e-5 * plain);
+  }
+}
