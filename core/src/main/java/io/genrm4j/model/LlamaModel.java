@@ -353,8 +353,8 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   /**
-   * The plain-Java decoder of single rows over copies of these weights, or null when this model decodes in the engine
-   * only: its configuration ({@link RowDecoder#supports}), or copies that would take more than half the Java heap.
+   * The plain-Java decoder (sampling's decode steps) over copies of these weights, or null when this model decodes
+   * in the engine only: its configuration ({@link RowDecoder#supports}), or copies that would take more than half the Java heap.
    */
   public RowDecoder rowDecoder() {
     if (!RowDecoder.supports(config, lora != null) || config.parameterCount() * 4 > Runtime.getRuntime().maxMemory() / 2) {

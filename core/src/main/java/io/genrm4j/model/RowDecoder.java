@@ -7,16 +7,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Decode steps of one sequence in plain Java, over float copies of the weights (issue #23). A decode step of one row
- * is ~60 small engine calls a layer at 5-8 us each, about a third of its time (docs/bench.md); here a step is a few
- * loops a layer, and its matrix-vector products run on {@code threads} Java threads, each reading its rows of the
- * weights (the step is bound by memory bandwidth: 160 MB of weights a token at the bench's shape). The same maths as
- * {@link LlamaModel#forward} for the plain Llama family (optionally with q/k/v biases, an o bias, per-head q/k norms);
- * other configurations ({@link #supports}) decode in the engine. Sums run in another order, so logits agree with the
- * engine's to float rounding, not bit for bit.
+ * Decode steps of one or more sequences in plain Java, over float copies of the weights (issue #23). An engine step
+ * of a few rows is ~60 small calls a layer at 5-8 us each and skinny products (32 rows by a weight matrix ran at
+ * 47-102 GFLOP/s in libtorch, docs/bench.md); here a step is a few loops a layer, its products blocked four weight
+ * rows by four input rows ({@link Kernels}) and split over the intra-op threads. K samples of one prompt fork one
+ * prefix {@link State}: they read its keys and values once per step, all their query heads against its keys in one
+ * product. The same maths as {@link LlamaModel#forward} for the plain Llama family (optionally with q/k/v biases, an
+ * o bias, per-head q/k norms); other configurations ({@link #supports}) decode in the engine. Sums run in another
+ * order, so logits agree with the engine's to float rounding, not bit for bit.
  *
  * <p>The copies double the weights' memory while the decoder lives; {@link LlamaModel} makes one on the first
- * single-row decode and drops it when a training step may change the weights.
+ * decode and drops it when a training step may change the weights.
  */
 public final class RowDecoder {
   private final ModelConfig c;
