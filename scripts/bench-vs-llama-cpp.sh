@@ -45,6 +45,7 @@ tg=$(grep tg128 "$out/llama-bench.md" | awk -F'|' '{print $(NF-1)}' | awk '{prin
 prefill=$(value "$out/forward.md" "tokens/s")
 decode=$(value "$out/sample.md" "decode tokens/s")
 cot=$(grep -F "GenRM-CoT, prefix shared" "$out/score.md" | sed 's/.*(\([0-9.]*\)).*/\1/')
+cotDecode=$(grep -F "GenRM-CoT decode steps alone" "$out/score.md" | awk -F'|' '{print $3}' | tr -d ' ')
 rss=$(grep -F "process RSS peak after GenRM direct" "$out/score.md" | awk -F'|' '{print $3}')
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 {
@@ -54,6 +55,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
   echo "| prefill 512 tokens, logits at the last position (tokens/s) | $prefill | pp512 $pp | $(ratio "$prefill" "$pp") |"
   echo "| greedy decode, one stream, after a 512-token prompt (tokens/s) | $decode | tg128 $tg | $(ratio "$decode" "$tg") |"
   echo "| GenRM-CoT K = 32 votes of 64 tokens, shared prefix (sampled tokens/s, all streams) | $cot | tg128 $tg (one stream) | $(ratio "$cot" "$tg") |"
+  echo "| the same, decode steps alone (less each prompt's prefill) | $cotDecode | tg128 $tg (one stream) | $(ratio "$cotDecode" "$tg") |"
   echo "| bench score process RSS peak after direct / after CoT |$rss | | |"
 } | tee "$out/summary.md"
 echo "outputs: $out"

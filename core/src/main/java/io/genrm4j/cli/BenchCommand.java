@@ -580,6 +580,12 @@ final class BenchCommand implements Runnable {
         }
         double shared = (System.nanoTime() - t0) / 1e9;
         long rssShared = peakRssBytes();
+        SamplingParams first = new SamplingParams(1, 0.7, 1, 0, List.of(), 1, false, 0);
+        t0 = System.nanoTime();
+        for (int[] pre : prefixes) {
+          gen.sampleShared(List.of(pre), votes, first); // the prompt's prefill and the K first tokens only
+        }
+        double decode = shared - (System.nanoTime() - t0) / 1e9; // the K votes' decode steps
         int slow = Math.min(votes, reencodeVotes);
         t0 = System.nanoTime();
         for (int[] pre : slow == 0 ? List.<int[]>of() : prefixes) {
@@ -596,6 +602,9 @@ final class BenchCommand implements Runnable {
                   candidates * meanPrefix / directS)},
               {"GenRM-CoT, prefix shared: votes/s (sampled tokens/s, all K streams)", String.format("%.2f (%.0f)",
                   candidates * votes / shared, candidates * votes * (double) rationaleTokens / shared)},
+              {"GenRM-CoT decode steps alone (the above less each prompt's prefill): tokens/s, all K streams",
+                  rationaleTokens < 2 ? "not run" : String.format("%.0f",
+                      candidates * votes * (rationaleTokens - 1.0) / decode)},
               {"GenRM-CoT, prefix re-encoded per vote (" + slow + " votes each): votes/s", slow == 0 ? "not run"
                   : String.format("%.2f", candidates * slow / reencode)},
               {"speed-up of prefix sharing", slow == 0 ? "not run"
