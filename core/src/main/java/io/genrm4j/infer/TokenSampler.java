@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import io.genrm4j.model.Kernels;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * Chooses next tokens from rows of logits: greedy, temperature, top-k, top-p (nucleus). The uniform draws come from
@@ -218,20 +219,7 @@ public final class TokenSampler {
    * SplittableRandom[], boolean[])}.
    */
   private static int draw(double[] w, int[] order, int n, double total, SplittableRandom rng) {
-    double target = rng.nextDouble() * total;
-    double sum = 0;
-    int last = -1;
-    for (int i = 0; i < n; i++) {
-      int id = order == null ? i : order[i];
-      if (w[id] > 0) {
-        last = id;
-        sum += w[id];
-        if (sum >= target) {
-          return id;
-        }
-      }
-    }
-    return last;
+    return draw(id -> w[id], order, n, total, rng);
   }
 
   /** {@link #draw(double[], int[], int, double, SplittableRandom)} over every id of float weights. */
@@ -240,13 +228,19 @@ public final class TokenSampler {
     for (float x : w) {
       total += x;
     }
+    return draw(id -> w[id], null, w.length, total, rng);
+  }
+
+  private static int draw(IntToDoubleFunction w, int[] order, int n, double total, SplittableRandom rng) {
     double target = rng.nextDouble() * total;
     double sum = 0;
     int last = -1;
-    for (int id = 0; id < w.length; id++) {
-      if (w[id] > 0) {
+    for (int i = 0; i < n; i++) {
+      int id = order == null ? i : order[i];
+      double x = w.applyAsDouble(id);
+      if (x > 0) {
         last = id;
-        sum += w[id];
+        sum += x;
         if (sum >= target) {
           return id;
         }
