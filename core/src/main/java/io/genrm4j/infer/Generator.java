@@ -21,8 +21,8 @@ import java.util.SplittableRandom;
  * finished rows are fed masked padding until the batch is done. {@link #sampleShared} encodes each prefix once and
  * samples K continuations of it from the cached prefix (GenRM-CoT votes); {@link #sample} does the same for a
  * {@link SampleRequest} with per-prefix limits, position restarts, or the final cache kept. After the prompts' prefill
- * in the engine, the rows decode in plain Java ({@link RowDecoder}) when the model has a decoder there and the final
- * cache need not be kept; else in the engine.
+ * in the engine, the rows decode in plain Java ({@link RowDecoder}) when the model has a decoder there; else in the
+ * engine.
  */
 public final class Generator {
   private final LlamaModel model;
@@ -32,7 +32,7 @@ public final class Generator {
 
   /** Where decode steps run (tests compare the three). */
   enum Decoding {
-    /** In plain Java where the model has a {@link RowDecoder} and the cache need not be kept; else as the next. */
+    /** In plain Java where the model has a {@link RowDecoder}; else as the next. */
     JAVA,
     /** In the engine, K samples of a prompt reading its cache in place. */
     ENGINE,
@@ -94,7 +94,7 @@ public final class Generator {
         }
       }
       NDArray first = k == 1 ? pre.logits : pre.logits.repeat(0, k); // row c * k + j continues prefix c
-      Decoded d = decodeInJava(pre.cache, rows, first, req);
+      Decoded d = decodeInJava(pre.cache, rows, first, req, mgr);
       if (d == null) {
         // K > 1: the rows read the prefill's cache in place (held once); sliding-window models get copies of it
         KvCache cache = k == 1 ? pre.cache : sharePrefix() ? KvCache.sharing(pre.cache, k) : pre.cache.repeatRows(k);
@@ -178,8 +178,8 @@ public final class Generator {
   }
 
   /**
-   * The state at the end of a decode: the cache over every fed token (null after {@link #decodeInJava}, which runs
-   * only when it is not kept), and each row's generation.
+   * The state at the end of a decode: the cache over every fed token (after {@link #decodeInJava}, only when the
+   * request keeps it), and each row's generation.
    */
   private record Decoded(KvCache cache, List<Generation> generations) {}
 
@@ -279,11 +279,11 @@ public final class Generator {
   /**
    * {@link #decode} in plain Java ({@link RowDecoder}: an engine step of a few rows is mostly per-call overhead and
    * skinny products), from the prompts' cache {@code prompts} (row c * k + j continues prompt c, reading its keys and
-   * values once); null when the model has no such decoder or the request keeps the cache. Tokens are drawn on the
-   * host, as the engine draws them.
+   * values once); null when the model has no such decoder. Tokens are drawn on the host, as the engine draws them; a
+   * kept cache is the prompts' (shared) and the rows' own slots, handed back to the engine.
    */
-  private Decoded decodeInJava(KvCache prompts, List<Row> rows, NDArray logits, SampleRequest req) {
-    RowDecoder decoder = decoding == Decoding.JAVA && !req.keepCache() ? model.rowDecoder() : null;
+  private Decoded decodeInJava(KvCache prompts, List<Row> rows, NDArray logits, SampleRequest req, NDManager mgr) {
+    RowDecoder decoder = decoding == Decoding.JAVA ? model.rowDecoder() : null;
     if (decoder == null) {
       return null;
     }
@@ -324,7 +324,8 @@ public final class Generator {
     }
     List<Generation> gens = new ArrayList<>();
     rows.forEach(r -> gens.add(r.generation()));
-    return new Decoded(null, gens);
+    long[] nextPosition = java.util.Arrays.stream(at).asLongStream().toArray();
+    return new Decoded(req.keepCache() ? decoder.toCache(states, prompts, k, nextPosition, mgr) : null, gens);
   }
 
   /** A server shutting down interrupts its model thread: each decode step checks, so the model can be closed. */

@@ -1,6 +1,8 @@
 package io.genrm4j.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.List;
@@ -199,6 +201,45 @@ public final class RowDecoder {
       states.get(r).length = real[r].length;
     }
     return states;
+  }
+
+  /**
+   * An engine cache of what {@code states} hold after their prefixes, which were read from {@code prompts} (state r's
+   * from row r / k): row r's own slots, shorter rows padded and masked, with {@code prompts} as the shared prefix and
+   * each row continuing at {@code nextPosition[r]}; so the engine can go on from where plain-Java sampling stopped
+   * (GenRM-CoT reads p(Yes) after its rationales). The arrays are made in {@code mgr}; {@code prompts} is not copied.
+   */
+  public KvCache toCache(List<State> states, KvCache prompts, int k, long[] nextPosition, NDManager mgr) {
+    KvCache shared = KvCache.sharing(prompts, k).continuingAt(nextPosition);
+    int slots = states.stream().mapToInt(st -> st.length).max().orElse(0);
+    if (slots == 0) {
+      return shared;
+    }
+    int b = states.size();
+    int kv = c.numKeyValueHeads();
+    int hd = c.headDim();
+    float[] valid = new float[b * slots];
+    NDArray[] keys = new NDArray[layers.length];
+    NDArray[] values = new NDArray[layers.length];
+    Shape shape = new Shape(b, kv, slots, hd);
+    for (int l = 0; l < layers.length; l++) {
+      float[] k2 = new float[b * kv * slots * hd];
+      float[] v2 = new float[k2.length];
+      for (int r = 0; r < b; r++) {
+        State st = states.get(r);
+        for (int g = 0; g < kv; g++) {
+          System.arraycopy(st.keys[l], g * st.capacity * hd, k2, (r * kv + g) * slots * hd, st.length * hd);
+          System.arraycopy(st.values[l], g * st.capacity * hd, v2, (r * kv + g) * slots * hd, st.length * hd);
+        }
+      }
+      keys[l] = mgr.create(k2, shape);
+      values[l] = mgr.create(v2, shape);
+    }
+    for (int r = 0; r < b; r++) {
+      java.util.Arrays.fill(valid, r * slots, r * slots + states.get(r).length, 1f);
+    }
+    return new KvCache(keys, values, mgr.create(valid, new Shape(b, slots)), shared.nextPosition(), -1,
+        shared.prefix());
   }
 
   /** A new, empty state that reads {@code prefix}'s slots before its own (never writing them). */
