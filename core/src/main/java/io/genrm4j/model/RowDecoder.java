@@ -269,8 +269,11 @@ public final class RowDecoder {
       }
       System.arraycopy(embed, tokens[r] * d, x, r * d, d);
     }
+    // made once a step: their score buffers serve every layer
+    int kv = c.numKeyValueHeads();
+    List<AttentionUnit> units = AttentionUnit.of(states, kv, c.numAttentionHeads() / kv);
     for (int l = 0; l < layers.length; l++) {
-      attention(l, x, states, positions, threads);
+      attention(l, x, states, units, positions, threads);
       mlp(layers[l], x, b, threads);
     }
     logits = logits == null ? new float[b * c.vocabSize()] : logits;
@@ -282,7 +285,8 @@ public final class RowDecoder {
   }
 
   /** x += attention of layer l for each row over its state and this token (whose keys/values take its next slot). */
-  private void attention(int l, float[] x, List<State> states, int[] positions, int threads) {
+  private void attention(int l, float[] x, List<State> states, List<AttentionUnit> units, int[] positions,
+      int threads) {
     Layer w = layers[l];
     int b = states.size();
     int heads = c.numAttentionHeads();
@@ -310,7 +314,6 @@ public final class RowDecoder {
       }
     }
     float[] y = new float[b * heads * hd]; // [B, H, hd]
-    List<AttentionUnit> units = AttentionUnit.of(states, kvHeads);
     int parts = threads > 1 ? Math.min(threads, units.size()) : 1;
     if (parts == 1) {
       units.forEach(u -> attend(l, qkv, width, states, u, y));
@@ -330,8 +333,9 @@ public final class RowDecoder {
    * The rows that read one prefix (or none), with one key/value head: their query heads meet the prefix's keys in one
    * product, each key and value read once for all of them (K votes of one prompt) instead of once a row.
    */
-  private record AttentionUnit(State prefix, int[] rows, int kvHead) {
-    static List<AttentionUnit> of(List<State> states, int kvHeads) {
+  private record AttentionUnit(State prefix, int[] rows, int kvHead, float[] prefixScores) {
+    /** The units of a step; {@code group} query heads a key/value head. */
+    static List<AttentionUnit> of(List<State> states, int kvHeads, int group) {
       Map<State, List<Integer>> byPrefix = new java.util.LinkedHashMap<>();
       for (int r = 0; r < states.size(); r++) {
         byPrefix.computeIfAbsent(states.get(r).prefix, p -> new ArrayList<>()).add(r);
@@ -339,7 +343,8 @@ public final class RowDecoder {
       List<AttentionUnit> units = new ArrayList<>();
       byPrefix.forEach((prefix, rows) -> {
         for (int g = 0; g < kvHeads; g++) {
-          units.add(new AttentionUnit(prefix, rows.stream().mapToInt(Integer::intValue).toArray(), g));
+          float[] scores = new float[rows.size() * group * (prefix == null ? 0 : prefix.length)]; // [n, p]
+          units.add(new AttentionUnit(prefix, rows.stream().mapToInt(Integer::intValue).toArray(), g, scores));
         }
       });
       return units;
@@ -361,7 +366,7 @@ public final class RowDecoder {
     for (int i = 0; i < n; i++) {
       System.arraycopy(qkv, u.rows[i / group] * width + (u.kvHead * group + i % group) * hd, q, i * hd, hd);
     }
-    float[] prefixScores = new float[n * p]; // [n, p]
+    float[] prefixScores = u.prefixScores; // [n, p]
     if (p > 0) {
       Kernels.byDimProducts(u.prefix.keysByDim(l), u.kvHead * hd * p, p, q, n, hd, prefixScores);
     }
