@@ -220,7 +220,7 @@ public final class Generator {
       if (p.topLogprobs() > 0) {
         top.add(top(picks.rows()[r], p.topLogprobs()));
       }
-      String s = decodeRow(tokens);
+      String s = tokenizer.decode(ids());
       String stop = firstStop(s, p.stop());
       text = stop == null ? s : s.substring(0, s.indexOf(stop));
       if (stop != null || tokens.size() >= limit) {
@@ -232,12 +232,17 @@ public final class Generator {
       return new int[] {tok};
     }
 
+    /** The ids sampled (or forced) so far. */
+    int[] ids() {
+      return tokens.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     Generation generation() {
       float[] lp = new float[logprobs.size()];
       for (int i = 0; i < lp.length; i++) {
         lp[i] = logprobs.get(i);
       }
-      return new Generation(tokens.stream().mapToInt(Integer::intValue).toArray(), text, finish, matched, lp, top);
+      return new Generation(ids(), text, finish, matched, lp, top);
     }
   }
 
@@ -260,7 +265,7 @@ public final class Generator {
         long[] at = cache.nextPosition().clone();
         for (int r = 0; r < rows.size(); r++) {
           if (feed.get(r).length > 0) {
-            at[r] = rule.position(r / k, rows.get(r).tokens.stream().mapToInt(Integer::intValue).toArray());
+            at[r] = rule.position(r / k, rows.get(r).ids());
           }
         }
         cache = cache.continuingAt(at);
@@ -316,7 +321,7 @@ public final class Generator {
         int r = fed.get(i);
         tokens[i] = feed.get(r)[0];
         positions[i] = rule == null ? at[r]
-            : (int) rule.position(r / k, rows.get(r).tokens.stream().mapToInt(Integer::intValue).toArray());
+            : (int) rule.position(r / k, rows.get(r).ids());
         at[r] = positions[i] + 1;
       }
       decoder.step(fed.stream().map(states::get).toList(), tokens, positions, next); // [fed, V]
@@ -365,10 +370,6 @@ public final class Generator {
           req.params(), eos));
     }
     return feed;
-  }
-
-  private String decodeRow(List<Integer> ids) {
-    return tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray());
   }
 
   private static String firstStop(String s, List<String> stops) {
