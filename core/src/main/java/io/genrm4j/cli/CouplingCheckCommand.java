@@ -1,8 +1,13 @@
 package io.genrm4j.cli;
 
 import ai.djl.ndarray.NDManager;
+import io.genrm4j.eval.BaseRecipe;
+import io.genrm4j.eval.Pretraining;
+import io.genrm4j.eval.VerifierMetrics;
 import io.genrm4j.infer.TextPositions;
+import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.LlamaModel;
+import io.genrm4j.model.LogProbs;
 import io.genrm4j.model.Presets;
 import io.genrm4j.model.tokenizer.CharTokenizer;
 import io.genrm4j.task.AlgorithmicTask;
@@ -18,6 +23,7 @@ import io.genrm4j.train.Trainer;
 import io.genrm4j.util.AtomicFiles;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.util.UserException;
+import io.genrm4j.verify.DecisionLabels;
 import io.genrm4j.verify.VerifierData;
 import io.genrm4j.verify.VerifierTrainer;
 import java.nio.file.Path;
@@ -88,6 +94,16 @@ public final class CouplingCheckCommand implements Callable<Integer> {
   @Option(names = "--out", description = "also write the results as JSON to this file")
   Path json;
 
+  @Option(names = "--verifier", description = "train GenRM direct verifiers instead of generators: the question, a "
+      + "candidate (each training problem's reference solution and a perturbed copy: a wrong pick, a mis-copied item "
+      + "or a wrong answer) and the decision line, label Yes/No; report held-out AUROC and how often a reference "
+      + "scores above its own perturbation")
+  boolean verifier;
+
+  @Option(names = "--from-base", paramLabel = "NAME", description = "start every model from this pretrained base "
+      + "(genrm pretrain --help lists them; built first when missing) instead of random weights")
+  String fromBase;
+
   @Spec CommandSpec spec;
 
   /** The rotary positions a generator trains and decodes with. */
@@ -103,11 +119,30 @@ public final class CouplingCheckCommand implements Callable<Integer> {
     Layout(String id) {
       this.id = id;
     }
+
+    /**
+     * Token positions of {@code ids}, the encoding of {@code prompt + rest}, where {@code prompt} holds the
+     * question's {@code items} and {@code rest} is the solution and anything after it; null when sequential.
+     */
+    int[] positions(CharTokenizer tok, int[] ids, String prompt, List<String> items, String rest) {
+      return this == SEQUENTIAL ? null
+          : TextPositions.ofTokens(tok, ids, CoupledPositions.of(prompt, items, rest, this == COUPLED_LETTERS));
+    }
   }
 
   /** One generator's outcome. */
   record Outcome(String layout, int steps, double finalLoss, double seconds, int solvedId, int solvedOod,
       List<String> oodExamples) {}
+
+  /**
+   * One verifier's outcome on held-out pairs: AUROC, and the fraction of problems whose reference scores above its
+   * perturbation (ties half).
+   */
+  record VerifierOutcome(String layout, int steps, double finalLoss, double seconds, double aurocId,
+      double pairedId, double aurocOod, double pairedOod) {}
+
+  /** A candidate of a problem with its grade. */
+  private record Pair(Problem problem, String solution, boolean correct) {}
 
   /** What {@link #solved} found: how many were right, and the first few solutions as written. */
   private record Solved(int right, List<String> examples) {}
@@ -134,20 +169,27 @@ public final class CouplingCheckCommand implements Callable<Integer> {
     List<Problem> train = t.problems(Split.TRAIN, trainProblems, seed);
     List<Problem> id = t.problems(Split.TEST_ID, problems, seed);
     List<Problem> ood = t.problems(Split.TEST_OOD, problems, seed);
-    List<Outcome> outcomes = new ArrayList<>();
+    Path base = fromBase == null ? null : Pretraining.ensure(BaseRecipe.named(fromBase), preset, tok,
+        n -> Cli.progress("base " + fromBase, n, "steps"), System.err);
+    List<Object> outcomes = new ArrayList<>();
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try (ProgressBar bar = Cli.progress("coupling-check", (long) chosen.size() * steps, "steps")) {
-      List<Future<Outcome>> fs = new ArrayList<>();
+      List<Future<?>> fs = new ArrayList<>();
       for (Layout layout : chosen) {
-        fs.add(pool.submit(() -> run(t, tok, train, id, ood, layout, bar)));
+        fs.add(pool.submit(() -> verifier ? runVerifier(t, tok, train, id, ood, layout, base, bar)
+            : run(t, tok, train, id, ood, layout, base, bar)));
       }
-      for (Future<Outcome> f : fs) {
+      for (Future<?> f : fs) {
         outcomes.add(f.get());
       }
     } finally {
       pool.shutdownNow();
     }
-    printTable(outcomes, t, id.size(), ood.size());
+    if (verifier) {
+      printVerifierTable(outcomes.stream().map(VerifierOutcome.class::cast).toList(), t, id.size(), ood.size());
+    } else {
+      printTable(outcomes.stream().map(Outcome.class::cast).toList(), t, id.size(), ood.size());
+    }
     if (json != null) {
       var arr = Jsonl.MAPPER.createArrayNode();
       outcomes.forEach(o -> arr.add(Jsonl.MAPPER.valueToTree(o)));
@@ -157,7 +199,7 @@ public final class CouplingCheckCommand implements Callable<Integer> {
   }
 
   private Outcome run(AlgorithmicTask t, CharTokenizer tok, List<Problem> train, List<Problem> id, List<Problem> ood,
-      Layout layout, ProgressBar bar) {
+      Layout layout, Path base, ProgressBar bar) {
     Prompts.Format f = Prompts.Format.COMPACT;
     List<VerifierData.Labeled> refs = new ArrayList<>();
     train.forEach(p -> refs.add(new VerifierData.Labeled(p.question(), t.solve(p), true, null)));
@@ -165,14 +207,12 @@ public final class CouplingCheckCommand implements Callable<Integer> {
     if (layout != Layout.SEQUENTIAL) {
       for (int i = 0; i < data.size(); i++) {
         Problem p = train.get(i);
-        data.set(i, data.get(i).withPositions(TextPositions.ofTokens(tok, data.get(i).ids(),
-            CoupledPositions.of(f.solve(p.question()), t.words(p.question()), t.solve(p),
-                layout == Layout.COUPLED_LETTERS))));
+        data.set(i, data.get(i).withPositions(layout.positions(tok, data.get(i).ids(), f.solve(p.question()),
+            t.words(p.question()), t.solve(p))));
       }
     }
     long t0 = System.nanoTime();
-    try (NDManager root = NDManager.newBaseManager();
-        LlamaModel m = LlamaModel.init(Presets.get(preset, tok.vocabSize()).withTiedEmbeddings(false), seed, root)) {
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = start(tok, base, root)) {
       Trainer.Result r = VerifierTrainer.sft(m, tok, data, TrainConfig.defaults(steps, batch, lr, seed + 1),
           l -> bar.step());
       Solved idRight = solved(m, tok, t, id, layout);
@@ -180,6 +220,114 @@ public final class CouplingCheckCommand implements Callable<Integer> {
       return new Outcome(layout.id, (int) r.steps(), r.finalLoss(),
           (System.nanoTime() - t0) / 1e9, idRight.right(), oodRight.right(), oodRight.examples());
     }
+  }
+
+  /** A fresh model of the preset ({@link #seed}), or the base's weights when {@code base} is set. */
+  private LlamaModel start(CharTokenizer tok, Path base, NDManager root) {
+    return base == null ? LlamaModel.init(Presets.get(preset, tok.vocabSize()).withTiedEmbeddings(false), seed, root)
+        : Checkpoint.load(base, root).model();
+  }
+
+  private VerifierOutcome runVerifier(AlgorithmicTask t, CharTokenizer tok, List<Problem> train, List<Problem> id,
+      List<Problem> ood, Layout layout, Path base, ProgressBar bar) {
+    Prompts.Format f = Prompts.Format.COMPACT;
+    List<TokenExample> data = new ArrayList<>();
+    for (Pair c : pairs(t, train, seed)) {
+      String text = f.verifyDirect(c.problem().question(), c.solution());
+      int[] label = DecisionLabels.resolve(tok, text).of(c.correct());
+      TokenExample e = TokenExample.completion(tok.encodeWithBos(text), label, 1f);
+      int[] positions = directPositions(t, tok, f, c, e.ids(), c.correct() ? Prompts.YES : Prompts.NO, layout);
+      data.add(positions == null ? e : e.withPositions(positions));
+    }
+    long t0 = System.nanoTime();
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel m = start(tok, base, root)) {
+      Trainer.Result r = VerifierTrainer.sft(m, tok, data, TrainConfig.defaults(steps, batch, lr, seed + 1),
+          l -> bar.step());
+      double[] idScores = directScores(m, tok, t, id, layout);
+      double[] oodScores = directScores(m, tok, t, ood, layout);
+      return new VerifierOutcome(layout.id, (int) r.steps(), r.finalLoss(), (System.nanoTime() - t0) / 1e9,
+          auroc(t, id, idScores), paired(idScores), auroc(t, ood, oodScores), paired(oodScores));
+    }
+  }
+
+  /** Each problem's reference solution and a perturbed copy ({@link AlgorithmicTask#perturb}), graded. */
+  private static List<Pair> pairs(AlgorithmicTask t, List<Problem> ps, long seed) {
+    java.util.Random rng = new java.util.Random(seed * 31 + 7);
+    List<Pair> out = new ArrayList<>();
+    for (Problem p : ps) {
+      String ref = t.solve(p);
+      String bad = t.perturb(ref, rng);
+      out.add(new Pair(p, ref, true));
+      out.add(new Pair(p, bad, t.grade(p, bad).correct()));
+    }
+    return out;
+  }
+
+  /** The positions of a verification prompt's tokens followed by {@code label}'s; null when sequential. */
+  private static int[] directPositions(AlgorithmicTask t, CharTokenizer tok, Prompts.Format f, Pair c, int[] ids,
+      String label, Layout layout) {
+    String prompt = f.solve(c.problem().question());
+    String text = f.verifyDirect(c.problem().question(), c.solution()) + label;
+    return layout.positions(tok, ids, prompt, t.words(c.problem().question()), text.substring(prompt.length()));
+  }
+
+  /** log p(Yes) - log p(No) of each of {@link #pairs}'s candidates of {@code ps} (reference, perturbed, ...). */
+  private double[] directScores(LlamaModel m, CharTokenizer tok, AlgorithmicTask t, List<Problem> ps, Layout layout) {
+    Prompts.Format f = Prompts.Format.COMPACT;
+    List<Pair> cs = pairs(t, ps, seed + 1000);
+    double[] out = new double[cs.size()];
+    for (int from = 0; from < cs.size(); from += 16) {
+      List<int[]> rows = new ArrayList<>();
+      List<int[]> positions = layout == Layout.SEQUENTIAL ? null : new ArrayList<>();
+      List<Integer> labelLengths = new ArrayList<>();
+      for (Pair c : cs.subList(from, Math.min(cs.size(), from + 16))) {
+        String text = f.verifyDirect(c.problem().question(), c.solution());
+        DecisionLabels labels = DecisionLabels.resolve(tok, text);
+        for (boolean yes : new boolean[] {true, false}) {
+          int[] prompt = tok.encodeWithBos(text);
+          int[] label = labels.of(yes);
+          int[] ids = java.util.Arrays.copyOf(prompt, prompt.length + label.length);
+          System.arraycopy(label, 0, ids, prompt.length, label.length);
+          rows.add(ids);
+          labelLengths.add(label.length);
+          if (positions != null) {
+            positions.add(directPositions(t, tok, f, c, ids, yes ? Prompts.YES : Prompts.NO, layout));
+          }
+        }
+      }
+      float[][] lp = LogProbs.perToken(m, rows, positions, Math.max(0, tok.padId()), m.manager());
+      for (int i = 0; i < rows.size(); i += 2) {
+        out[from + i / 2] = tail(lp[i], labelLengths.get(i)) - tail(lp[i + 1], labelLengths.get(i + 1));
+      }
+    }
+    return out;
+  }
+
+  private static double tail(float[] lp, int n) {
+    double s = 0;
+    for (int i = lp.length - n; i < lp.length; i++) {
+      s += lp[i];
+    }
+    return s;
+  }
+
+  /** AUROC of {@link #directScores} against the candidates' grades. */
+  private double auroc(AlgorithmicTask t, List<Problem> ps, double[] scores) {
+    List<Pair> cs = pairs(t, ps, seed + 1000);
+    boolean[] labels = new boolean[cs.size()];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = cs.get(i).correct();
+    }
+    return VerifierMetrics.auroc(scores, labels);
+  }
+
+  /** How often a reference scores above the perturbed copy after it (ties half). */
+  private static double paired(double[] scores) {
+    double wins = 0;
+    for (int i = 0; i < scores.length; i += 2) {
+      wins += scores[i] > scores[i + 1] ? 1 : scores[i] == scores[i + 1] ? 0.5 : 0;
+    }
+    return wins / (scores.length / 2);
   }
 
   /** Greedy solutions of {@code ps}, graded, in chunks of 32 problems; the first 3 solutions kept as examples. */
@@ -211,6 +359,21 @@ public final class CouplingCheckCommand implements Callable<Integer> {
       }
     }
     return new Solved(right, examples);
+  }
+
+  private void printVerifierTable(List<VerifierOutcome> outcomes, AlgorithmicTask t, int nId, int nOod) {
+    java.io.PrintWriter out = spec.commandLine().getOut();
+    out.printf(Locale.ROOT, "%s GenRM direct, trained on %d-%d items only (a reference and a perturbed copy per "
+        + "problem), %d steps x %d, seed %d%s%n", t.name(), t.minLength(), t.maxLength(), steps, batch, seed,
+        fromBase == null ? "" : ", from base " + fromBase);
+    out.printf(Locale.ROOT, "| positions | test-id AUROC | reference above its perturbation | test-ood (%d items) "
+        + "AUROC | reference above its perturbation | final loss | seconds |%n", t.oodLength());
+    out.println("|---|---:|---:|---:|---:|---:|---:|");
+    for (VerifierOutcome o : outcomes) {
+      out.printf(Locale.ROOT, "| %s | %.3f | %.3f (%d problems) | %.3f | %.3f (%d problems) | %.4f | %.0f |%n",
+          o.layout(), o.aurocId(), o.pairedId(), nId, o.aurocOod(), o.pairedOod(), nOod, o.finalLoss(), o.seconds());
+    }
+    out.flush();
   }
 
   private void printTable(List<Outcome> outcomes, AlgorithmicTask t, int nId, int nOod) {

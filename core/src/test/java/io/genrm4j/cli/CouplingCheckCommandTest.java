@@ -27,8 +27,26 @@ class CouplingCheckCommandTest {
   }
 
   @Test
+  void trainsDirectVerifiersInEachLayoutAndScoresHeldOutPairs(@TempDir Path tmp) throws Exception {
+    Path json = tmp.resolve("verifier.json");
+    CliRun r = CliRun.of("coupling-check", "--verifier", "--preset", "test", "--steps", "2", "--problems", "4",
+        "--train-problems", "8", "--layouts", "sequential,coupled+letters", "--out", json.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("GenRM direct") && r.out().contains("| coupled+letters | "), r.out());
+    JsonNode rows = Jsonl.MAPPER.readTree(json.toFile());
+    assertEquals(2, rows.size());
+    for (JsonNode row : rows) {
+      for (String f : new String[] {"aurocId", "aurocOod", "pairedId", "pairedOod"}) {
+        double v = row.get(f).asDouble();
+        assertTrue(v >= 0 && v <= 1, f + " = " + v);
+      }
+    }
+  }
+
+  @Test
   void badInputIsAOneLineError() {
     CliRun.assertOneLineError(CliRun.of("coupling-check", "--steps", "0"), "--steps");
     CliRun.assertOneLineError(CliRun.of("coupling-check", "--task", "gsm8k"), "--task");
+    CliRun.assertOneLineError(CliRun.of("coupling-check", "--from-base", "no-such-base"), "no-such-base");
   }
 }
