@@ -69,19 +69,18 @@ public final class RowDecoder {
     return a == null ? null : a.toFloatArray();
   }
 
+  /** The named tensors' floats one after another, read straight into one array (no per-tensor copy to discard). */
   private static float[] concat(Map<String, NDArray> params, String... names) {
-    List<float[]> parts = new ArrayList<>();
-    int n = 0;
+    long n = 0;
     for (String name : names) {
-      float[] f = params.get(name).toFloatArray();
-      parts.add(f);
-      n += f.length;
+      n += params.get(name).size();
     }
-    float[] out = new float[n];
+    float[] out = new float[Math.toIntExact(n)];
     int at = 0;
-    for (float[] f : parts) {
-      System.arraycopy(f, 0, out, at, f.length);
-      at += f.length;
+    for (String name : names) {
+      NDArray a = params.get(name);
+      a.toByteBuffer().asFloatBuffer().get(out, at, (int) a.size());
+      at += (int) a.size();
     }
     return out;
   }
@@ -472,11 +471,11 @@ public final class RowDecoder {
     int hd = c.headDim();
     int half = hd / 2;
     int row = position * hd;
-    float[] x = new float[hd];
-    System.arraycopy(a, at, x, 0, hd);
-    for (int j = 0; j < hd; j++) {
-      float swapped = j < half ? x[j + half] : x[j - half];
-      a[at + j] = x[j] * cos[row + j] + swapped * sin[row + j];
+    for (int j = 0; j < half; j++) { // each pair (j, j + half) read before either is written: no copy of a
+      float x1 = a[at + j];
+      float x2 = a[at + j + half];
+      a[at + j] = x1 * cos[row + j] + x2 * sin[row + j];
+      a[at + j + half] = x2 * cos[row + j + half] + x1 * sin[row + j + half];
     }
   }
 
