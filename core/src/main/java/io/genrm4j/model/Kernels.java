@@ -126,6 +126,27 @@ public final class Kernels {
     }
   }
 
+  /**
+   * SwiGLU of {@code rows} rows of {@code gateUp} (per row: gate [n], then up [n]) into {@code out} [rows, n]:
+   * out = gate * sigmoid(gate) * up, the sigmoid in float as 1 / (1 + exp(-gate)).
+   */
+  public static void swiGlu(float[] gateUp, int rows, int n, float[] out) {
+    if (VECTOR_API) {
+      VectorRows.swiGlu(gateUp, rows, n, out);
+      return;
+    }
+    for (int r = 0; r < rows; r++) {
+      for (int i = 0; i < n; i++) {
+        out[r * n + i] = swiGlu(gateUp[r * 2 * n + i], gateUp[r * 2 * n + n + i]);
+      }
+    }
+  }
+
+  /** One SwiGLU output; the vector path's tail and the scalar path share it. */
+  static float swiGlu(float gate, float up) {
+    return gate / (1f + (float) Math.exp(-gate)) * up;
+  }
+
   /** a[t] = exp(a[t] - max) for t in [at, at + n), in place; returns their sum. */
   public static float exp(float[] a, int at, int n, float max) {
     if (VECTOR_API) {

@@ -418,12 +418,7 @@ public final class RowDecoder {
     float[] gu = new float[b * 2 * inter]; // per row: gate [I], up [I]
     Kernels.matmul(w.gateUp, rmsNorm(x, b, w.postNorm), b, gu, threads);
     float[] act = new float[b * inter];
-    for (int r = 0; r < b; r++) {
-      for (int i = 0; i < inter; i++) {
-        float g = gu[r * 2 * inter + i];
-        act[r * inter + i] = g * (float) (1 / (1 + Math.exp(-g))) * gu[r * 2 * inter + inter + i];
-      }
-    }
+    Kernels.swiGlu(gu, b, inter, act);
     float[] out = new float[b * d()];
     Kernels.matmul(w.down, act, b, out, threads);
     add(x, 0, out);

@@ -153,6 +153,23 @@ final class VectorRows {
     return sum;
   }
 
+  /** {@link Kernels#swiGlu}: a vector of outputs at a time, the tail as the scalar path. */
+  static void swiGlu(float[] gateUp, int rows, int n, float[] out) {
+    VectorSpecies<Float> sp = SPECIES;
+    int bound = n - n % sp.length();
+    for (int r = 0; r < rows; r++) {
+      int g0 = r * 2 * n;
+      for (int i = 0; i < bound; i += sp.length()) {
+        FloatVector g = FloatVector.fromArray(sp, gateUp, g0 + i);
+        FloatVector u = FloatVector.fromArray(sp, gateUp, g0 + n + i);
+        g.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).mul(u).intoArray(out, r * n + i);
+      }
+      for (int i = bound; i < n; i++) {
+        out[r * n + i] = Kernels.swiGlu(gateUp[g0 + i], gateUp[g0 + n + i]);
+      }
+    }
+  }
+
   /**
    * {@link Kernels#exp}: a vector of exponentials at a time (the JDK's vectorised exp: over a 1,000-token prompt a
    * decode step takes millions), the tail with {@link Math#exp}.

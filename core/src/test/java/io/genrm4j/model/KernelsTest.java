@@ -131,4 +131,23 @@ class KernelsTest {
     }
     assertEquals(plain, sum, 1e-5 * plain);
   }
+
+  @Test
+  void swiGluIsGateTimesSigmoidTimesUpAndARowIsTheSameAlone() {
+    int rows = 3;
+    int n = 37; // two vectors and a tail at 16 lanes
+    float[] gu = gaussian(rows * 2 * n);
+    float[] out = new float[rows * n];
+    Kernels.swiGlu(gu, rows, n, out);
+    for (int r = 0; r < rows; r++) {
+      for (int i = 0; i < n; i++) {
+        double g = gu[r * 2 * n + i];
+        double want = g / (1 + Math.exp(-g)) * gu[r * 2 * n + n + i];
+        assertEquals(want, out[r * n + i], 1e-6 * Math.max(1, Math.abs(want)), "row " + r + ", " + i);
+      }
+    }
+    float[] last = new float[n];
+    Kernels.swiGlu(Arrays.copyOfRange(gu, (rows - 1) * 2 * n, rows * 2 * n), 1, n, last);
+    assertArrayEquals(last, Arrays.copyOfRange(out, (rows - 1) * n, rows * n), "the last row alone");
+  }
 }
