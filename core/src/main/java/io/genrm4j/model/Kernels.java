@@ -37,21 +37,45 @@ public final class Kernels {
   }
 
   /**
-   * y [b, out] = x [b, n] w^T for w [out, n] row-major (n = x.length / b); when the product has as many
-   * multiply-adds as a 1 MB matrix times one row or more, the outputs in one block per thread ({@link SpinTeam}),
-   * blocks of whole groups of four.
+   * y [b, out] = x [b, n] w^T for w [out, n] in panels ({@link PanelMatrix}); when the product has as many
+   * multiply-adds as a 1 MB matrix times one row or more, split over the threads ({@link SpinTeam}) by panels. Every output is one multiply-add per input in order of the inputs, from 0, so a row's
+   * outputs are bit for bit the same alone, beside other rows, on any number of threads, with or without the Vector
+   * API.
    */
-  static void matmul(float[] w, float[] x, int b, float[] y, int threads) {
-    int n = x.length / b; // y may be longer than [b, out]: only that much is written
-    int out = w.length / n;
-    int parts = threads > 1 && (long) w.length * b >= MIN_SPLIT_FLOATS ? threads : 1;
+  static void matmul(PanelMatrix w, float[] x, int b, float[] y, int threads) {
+    int panels = PanelMatrix.panels(w.out);
+    int parts = threads > 1 && (long) w.data.length * b >= MIN_SPLIT_FLOATS ? Math.min(threads, panels) : 1;
     if (parts == 1) {
-      products(w, 0, x, 0, n, b, y, 0, out, 0, out);
+      panelProducts(w, x, b, y, 0, panels);
       return;
     }
-    int groups = (out + 3) / 4;
-    SpinTeam.shared().run(parts, p -> products(w, 0, x, 0, n, b, y, 0, out, Math.min(out, 4 * (groups * p / parts)),
-        Math.min(out, 4 * (groups * (p + 1) / parts))));
+    SpinTeam.shared().run(parts, p -> panelProducts(w, x, b, y, panels * p / parts, panels * (p + 1) / parts));
+  }
+
+  /** Panels [from, to) of {@link #matmul(PanelMatrix, float[], int, float[], int)}. */
+  static void panelProducts(PanelMatrix w, float[] x, int b, float[] y, int from, int to) {
+    if (VECTOR_API) {
+      VectorRows.panelProducts(w, x, b, y, from, to);
+    } else {
+      scalarPanelProducts(w, x, b, y, from, to);
+    }
+  }
+
+  /** {@link #panelProducts} without the Vector API: the same multiply-adds in the same order. */
+  static void scalarPanelProducts(PanelMatrix w, float[] x, int b, float[] y, int from, int to) {
+    int n = w.n;
+    int width = PanelMatrix.WIDTH;
+    for (int p = from; p < to; p++) {
+      for (int r = 0; r < b; r++) {
+        for (int lane = 0; lane < width && p * width + lane < w.out; lane++) {
+          float acc = 0;
+          for (int j = 0; j < n; j++) {
+            acc = Math.fma(w.data[(p * n + j) * width + lane], x[r * n + j], acc);
+          }
+          y[r * w.out + p * width + lane] = acc;
+        }
+      }
+    }
   }
 
   /**

@@ -23,19 +23,19 @@ import java.util.Map;
  */
 public final class RowDecoder {
   private final ModelConfig c;
-  private final float[] embed; // [V, D]
-  private final float[] head; // [V, D], the same array when tied
+  private final float[] embed; // [V, D]; null when tied: rows are read from the head
+  private final PanelMatrix head; // [V, D]
   private final float[] finalNorm; // [D]
   private final float[] cos; // [maxPos, hd]
   private final float[] sin; // [maxPos, hd], the first half negated (as LlamaModel's table)
   private final Layer[] layers;
 
   /**
-   * One layer's weights, row-major [out, in]; q, k and v as one matrix of H*hd + 2*KV*hd rows (likewise gate and up),
+   * One layer's weights, [out, in] in panels; q, k and v as one matrix of H*hd + 2*KV*hd rows (likewise gate and up),
    * so a step makes four products a layer. Biases and q/k norms are null when the model has none.
    */
-  private record Layer(float[] inputNorm, float[] qkv, float[] qkvBias, float[] qNorm, float[] kNorm, float[] o,
-      float[] oBias, float[] postNorm, float[] gateUp, float[] down) {}
+  private record Layer(float[] inputNorm, PanelMatrix qkv, float[] qkvBias, float[] qNorm, float[] kNorm,
+      PanelMatrix o, float[] oBias, float[] postNorm, PanelMatrix gateUp, PanelMatrix down) {}
 
   /** Whether {@code model} decodes here: the plain Llama family, no adapters, nothing soft-capped or windowed. */
   static boolean supports(ModelConfig c, boolean hasAdapters) {
@@ -46,8 +46,8 @@ public final class RowDecoder {
 
   RowDecoder(ModelConfig c, Map<String, NDArray> params, NDArray ropeCos, NDArray ropeSin) {
     this.c = c;
-    embed = params.get("model.embed_tokens.weight").toFloatArray();
-    head = c.tieWordEmbeddings() ? embed : params.get("lm_head.weight").toFloatArray();
+    embed = c.tieWordEmbeddings() ? null : params.get("model.embed_tokens.weight").toFloatArray();
+    head = panels(params, c.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
     finalNorm = params.get("model.norm.weight").toFloatArray();
     cos = ropeCos.toFloatArray();
     sin = ropeSin.toFloatArray();
@@ -56,17 +56,26 @@ public final class RowDecoder {
       String p = "model.layers." + l + ".";
       String a = p + "self_attn.";
       layers[l] = new Layer(floats(params, p + "input_layernorm.weight"),
-          concat(params, a + "q_proj.weight", a + "k_proj.weight", a + "v_proj.weight"),
+          panels(params, a + "q_proj.weight", a + "k_proj.weight", a + "v_proj.weight"),
           c.qkvBias() ? concat(params, a + "q_proj.bias", a + "k_proj.bias", a + "v_proj.bias") : null,
-          floats(params, a + "q_norm.weight"), floats(params, a + "k_norm.weight"), floats(params, a + "o_proj.weight"),
+          floats(params, a + "q_norm.weight"), floats(params, a + "k_norm.weight"), panels(params, a + "o_proj.weight"),
           floats(params, a + "o_proj.bias"), floats(params, p + "post_attention_layernorm.weight"),
-          concat(params, p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"), floats(params, p + "mlp.down_proj.weight"));
+          panels(params, p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"), panels(params, p + "mlp.down_proj.weight"));
     }
   }
 
   private static float[] floats(Map<String, NDArray> params, String name) {
     NDArray a = params.get(name);
     return a == null ? null : a.toFloatArray();
+  }
+
+  /** The named [out_i, n] tensors' rows one after another, packed. */
+  private static PanelMatrix panels(Map<String, NDArray> params, String... names) {
+    List<NDArray> parts = new ArrayList<>();
+    for (String name : names) {
+      parts.add(params.get(name));
+    }
+    return PanelMatrix.of(parts);
   }
 
   /** The named tensors' floats one after another, read straight into one array (no per-tensor copy to discard). */
@@ -266,7 +275,11 @@ public final class RowDecoder {
       if (st.prefix != null) {
         st.prefix.keysByDim(0); // made here, once, before the threads read it
       }
-      System.arraycopy(embed, tokens[r] * d, x, r * d, d);
+      if (embed == null) {
+        head.row(tokens[r], x, r * d);
+      } else {
+        System.arraycopy(embed, tokens[r] * d, x, r * d, d);
+      }
     }
     // made once a step: their score buffers serve every layer
     int kv = c.numKeyValueHeads();

@@ -5,16 +5,15 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link RowDecoder}'s products with the JDK's Vector API (incubating in Java 17-25: it needs
- * {@code --add-modules jdk.incubator.vector}, which the {@code genrm} launcher passes). The scalar loop reads one float
- * per load and streams weights at ~10 GB/s a core here; SIMD loads reach ~18-23 GB/s, near llama.cpp's one-thread
- * rate, and a block of 4 weight rows x 4 input rows reuses each load four times (32 rows by the LM head: 122 GFLOP/s
- * on two threads, libtorch 73). Only {@link Kernels} refers to this class, and only when the module is there
- * ({@link Kernels#VECTOR_API}): without it this class is never loaded (verifying it would fail).
+ * {@link Kernels}' SIMD paths with the JDK's Vector API (incubating in Java 17-25: it needs
+ * {@code --add-modules jdk.incubator.vector}, which the {@code genrm} launcher passes). The weights' products read
+ * packed panels ({@link PanelMatrix}): a block of 4 input rows x 4 vectors of outputs loads each panel vector once
+ * for four rows and each input once for four vectors, and sums each output in a lane, so no lanes are reduced.
+ * Only {@link Kernels} refers to this class, and only when the module is there ({@link Kernels#VECTOR_API}): without
+ * it this class is never loaded (verifying it would fail).
  *
- * <p>Every output is summed the same way whichever block computes it (one vector accumulator over whole vectors in
- * order, its lanes reduced, then the tail in order), so a row's result does not depend on the rows beside it or on
- * how the outputs are split over threads.
+ * <p>Every output is summed the same way whichever block computes it, so a row's result does not depend on the rows
+ * beside it or on how the outputs are split over threads.
  */
 final class VectorRows {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -29,11 +28,7 @@ final class VectorRows {
       int to) {
     int o = from;
     for (; o + 3 < to; o += 4) {
-      int r = 0;
-      for (; r + 3 < b; r += 4) {
-        block4x4(w, wAt + o * n, x, xAt + r * n, n, y, yAt + r * out + o, out);
-      }
-      for (; r < b; r++) {
+      for (int r = 0; r < b; r++) {
         block4x1(w, wAt + o * n, x, xAt + r * n, n, y, yAt + r * out + o);
       }
     }
@@ -44,12 +39,42 @@ final class VectorRows {
     }
   }
 
-  /** Outputs o .. o+3 of rows r .. r+3: 16 accumulators, each weight and input vector loaded once for four sums. */
-  private static void block4x4(float[] w, int wo, float[] x, int xr, int n, float[] y, int yo, int out) {
-    VectorSpecies<Float> s = SPECIES;
-    int lanes = s.length();
-    int bound = n - n % lanes;
-    FloatVector a00 = FloatVector.zero(s);
+  /**
+   * {@link Kernels#panelProducts}: per panel, per run of four vectors of its outputs, four rows at a time (16
+   * accumulators; each panel vector loaded once for four rows), then the rows left one at a time.
+   */
+  static void panelProducts(PanelMatrix w, float[] x, int b, float[] y, int from, int to) {
+    int lanes = SPECIES.length();
+    int run = 4 * lanes;
+    if (run > PanelMatrix.WIDTH) { // vectors wider than 512 bits
+      Kernels.scalarPanelProducts(w, x, b, y, from, to);
+      return;
+    }
+    for (int p = from; p < to; p++) {
+      for (int q = 0; q < PanelMatrix.WIDTH; q += run) {
+        int o = p * PanelMatrix.WIDTH + q;
+        if (o >= w.out) {
+          break;
+        }
+        int at = p * w.n * PanelMatrix.WIDTH + q;
+        int r = 0;
+        for (; r + 3 < b; r += 4) {
+          panel4x4(w, at, x, r, y, o);
+        }
+        for (; r < b; r++) {
+          panel1x4(w, at, x, r, y, o);
+        }
+      }
+    }
+  }
+
+  /** Rows r .. r+3, outputs o .. o + 4 lanes (panel offset {@code at}): sixteen accumulators. */
+  private static void panel4x4(PanelMatrix w, int at, float[] x, int r, float[] y, int o) {
+    VectorSpecies<Float> sp = SPECIES;
+    int lanes = sp.length();
+    int n = w.n;
+    float[] d = w.data;
+    FloatVector a00 = FloatVector.zero(sp);
     FloatVector a01 = a00;
     FloatVector a02 = a00;
     FloatVector a03 = a00;
@@ -65,49 +90,81 @@ final class VectorRows {
     FloatVector a31 = a00;
     FloatVector a32 = a00;
     FloatVector a33 = a00;
-    for (int i = 0; i < bound; i += lanes) {
-      FloatVector w0 = FloatVector.fromArray(s, w, wo + i);
-      FloatVector w1 = FloatVector.fromArray(s, w, wo + n + i);
-      FloatVector w2 = FloatVector.fromArray(s, w, wo + 2 * n + i);
-      FloatVector w3 = FloatVector.fromArray(s, w, wo + 3 * n + i);
-      FloatVector x0 = FloatVector.fromArray(s, x, xr + i); // a<row><output>
-      a00 = w0.fma(x0, a00);
-      a01 = w1.fma(x0, a01);
-      a02 = w2.fma(x0, a02);
-      a03 = w3.fma(x0, a03);
-      FloatVector x1 = FloatVector.fromArray(s, x, xr + n + i);
-      a10 = w0.fma(x1, a10);
-      a11 = w1.fma(x1, a11);
-      a12 = w2.fma(x1, a12);
-      a13 = w3.fma(x1, a13);
-      FloatVector x2 = FloatVector.fromArray(s, x, xr + 2 * n + i);
-      a20 = w0.fma(x2, a20);
-      a21 = w1.fma(x2, a21);
-      a22 = w2.fma(x2, a22);
-      a23 = w3.fma(x2, a23);
-      FloatVector x3 = FloatVector.fromArray(s, x, xr + 3 * n + i);
-      a30 = w0.fma(x3, a30);
-      a31 = w1.fma(x3, a31);
-      a32 = w2.fma(x3, a32);
-      a33 = w3.fma(x3, a33);
+    int x0 = r * n;
+    for (int j = 0; j < n; j++) {
+      int k = at + j * PanelMatrix.WIDTH;
+      FloatVector k0 = FloatVector.fromArray(sp, d, k);
+      FloatVector k1 = FloatVector.fromArray(sp, d, k + lanes);
+      FloatVector k2 = FloatVector.fromArray(sp, d, k + 2 * lanes);
+      FloatVector k3 = FloatVector.fromArray(sp, d, k + 3 * lanes);
+      FloatVector v = FloatVector.broadcast(sp, x[x0 + j]); // a<row><vector of outputs>
+      a00 = k0.fma(v, a00);
+      a01 = k1.fma(v, a01);
+      a02 = k2.fma(v, a02);
+      a03 = k3.fma(v, a03);
+      v = FloatVector.broadcast(sp, x[x0 + n + j]);
+      a10 = k0.fma(v, a10);
+      a11 = k1.fma(v, a11);
+      a12 = k2.fma(v, a12);
+      a13 = k3.fma(v, a13);
+      v = FloatVector.broadcast(sp, x[x0 + 2 * n + j]);
+      a20 = k0.fma(v, a20);
+      a21 = k1.fma(v, a21);
+      a22 = k2.fma(v, a22);
+      a23 = k3.fma(v, a23);
+      v = FloatVector.broadcast(sp, x[x0 + 3 * n + j]);
+      a30 = k0.fma(v, a30);
+      a31 = k1.fma(v, a31);
+      a32 = k2.fma(v, a32);
+      a33 = k3.fma(v, a33);
     }
-    // no array of accumulators: the JIT keeps sixteen named vectors in registers, an array would box them
-    y[yo] = finish(a00, w, wo, x, xr, bound, n);
-    y[yo + 1] = finish(a01, w, wo + n, x, xr, bound, n);
-    y[yo + 2] = finish(a02, w, wo + 2 * n, x, xr, bound, n);
-    y[yo + 3] = finish(a03, w, wo + 3 * n, x, xr, bound, n);
-    y[yo + out] = finish(a10, w, wo, x, xr + n, bound, n);
-    y[yo + out + 1] = finish(a11, w, wo + n, x, xr + n, bound, n);
-    y[yo + out + 2] = finish(a12, w, wo + 2 * n, x, xr + n, bound, n);
-    y[yo + out + 3] = finish(a13, w, wo + 3 * n, x, xr + n, bound, n);
-    y[yo + 2 * out] = finish(a20, w, wo, x, xr + 2 * n, bound, n);
-    y[yo + 2 * out + 1] = finish(a21, w, wo + n, x, xr + 2 * n, bound, n);
-    y[yo + 2 * out + 2] = finish(a22, w, wo + 2 * n, x, xr + 2 * n, bound, n);
-    y[yo + 2 * out + 3] = finish(a23, w, wo + 3 * n, x, xr + 2 * n, bound, n);
-    y[yo + 3 * out] = finish(a30, w, wo, x, xr + 3 * n, bound, n);
-    y[yo + 3 * out + 1] = finish(a31, w, wo + n, x, xr + 3 * n, bound, n);
-    y[yo + 3 * out + 2] = finish(a32, w, wo + 2 * n, x, xr + 3 * n, bound, n);
-    y[yo + 3 * out + 3] = finish(a33, w, wo + 3 * n, x, xr + 3 * n, bound, n);
+    int out = w.out;
+    int y0 = r * out + o;
+    store4(a00, a01, a02, a03, y, y0, out - o);
+    store4(a10, a11, a12, a13, y, y0 + out, out - o);
+    store4(a20, a21, a22, a23, y, y0 + 2 * out, out - o);
+    store4(a30, a31, a32, a33, y, y0 + 3 * out, out - o);
+  }
+
+  /** Row r, outputs o .. o + 4 lanes: four accumulators. */
+  private static void panel1x4(PanelMatrix w, int at, float[] x, int r, float[] y, int o) {
+    VectorSpecies<Float> sp = SPECIES;
+    int lanes = sp.length();
+    int n = w.n;
+    float[] d = w.data;
+    FloatVector a0 = FloatVector.zero(sp);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    int x0 = r * n;
+    for (int j = 0; j < n; j++) {
+      int k = at + j * PanelMatrix.WIDTH;
+      FloatVector v = FloatVector.broadcast(sp, x[x0 + j]);
+      a0 = FloatVector.fromArray(sp, d, k).fma(v, a0);
+      a1 = FloatVector.fromArray(sp, d, k + lanes).fma(v, a1);
+      a2 = FloatVector.fromArray(sp, d, k + 2 * lanes).fma(v, a2);
+      a3 = FloatVector.fromArray(sp, d, k + 3 * lanes).fma(v, a3);
+    }
+    store4(a0, a1, a2, a3, y, r * w.out + o, w.out - o);
+  }
+
+  /** Four vectors of outputs to y[at ..], only the first {@code valid} of them (the last panel's padding is not). */
+  private static void store4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] y, int at,
+      int valid) {
+    int lanes = SPECIES.length();
+    if (valid >= 4 * lanes) {
+      a0.intoArray(y, at);
+      a1.intoArray(y, at + lanes);
+      a2.intoArray(y, at + 2 * lanes);
+      a3.intoArray(y, at + 3 * lanes);
+      return;
+    }
+    float[] all = new float[4 * lanes];
+    a0.intoArray(all, 0);
+    a1.intoArray(all, lanes);
+    a2.intoArray(all, 2 * lanes);
+    a3.intoArray(all, 3 * lanes);
+    System.arraycopy(all, 0, y, at, valid);
   }
 
   /** Outputs o .. o+3 of one row. */

@@ -30,10 +30,10 @@ class KernelsTest {
   }
 
   @Test
-  void productsGivePlainSums() {
-    for (int in : new int[] {64, 77, 512}) { // 77: a tail past the last whole vector
+  void panelProductsGivePlainSumsTheSameOnEveryPath() {
+    for (int in : new int[] {64, 77, 512}) { // 77: not a whole number of vectors
       for (int b : new int[] {1, 5}) { // 5: a block of four rows and one more
-        int out = in == 512 ? 1027 : 301; // a tail past the last block of four outputs; 1027 x 512: split
+        int out = in == 512 ? 1027 : 301; // a last panel part-filled; 1027 x 512: split over threads
         float[] w = gaussian(out * in);
         float[] x = gaussian(b * in);
         float[] plain = new float[b * out];
@@ -44,19 +44,47 @@ class KernelsTest {
             }
           }
         }
-        float[] vector = new float[b * out];
-        Kernels.matmul(w, x, b, vector, 1);
+        PanelMatrix packed = PanelMatrix.of(w, out, in);
+        float[] vector = new float[b * out + 3]; // longer than [b, out]: only that much is written
+        Kernels.matmul(packed, x, b, vector, 1);
         String what = in + " inputs, " + b + " rows";
-        assertArrayEquals(plain, vector, 1e-3f, what);
-        float[] twoThreads = new float[b * out];
-        Kernels.matmul(w, x, b, twoThreads, 2);
+        assertArrayEquals(plain, Arrays.copyOf(vector, b * out), 1e-3f, what);
+        assertArrayEquals(new float[3], Arrays.copyOfRange(vector, b * out, b * out + 3), what + ": past the end");
+        float[] twoThreads = new float[b * out + 3];
+        Kernels.matmul(packed, x, b, twoThreads, 2);
         assertArrayEquals(vector, twoThreads, what + ", 2 threads");
         float[] first = new float[out];
-        Kernels.matmul(w, Arrays.copyOf(x, in), 1, first, 1);
+        Kernels.matmul(packed, Arrays.copyOf(x, in), 1, first, 1);
         assertArrayEquals(first, Arrays.copyOf(vector, out), what + ": row 0 alone");
-        float[] fallback = new float[b * out];
-        Kernels.scalarProducts(w, 0, x, 0, in, b, fallback, 0, out, 0, out); // a JVM without the module
-        assertArrayEquals(plain, fallback, 1e-3f, what + ", scalar");
+        float[] fallback = new float[b * out + 3];
+        Kernels.scalarPanelProducts(packed, x, b, fallback, 0, PanelMatrix.panels(out)); // a JVM without the module
+        assertArrayEquals(vector, fallback, what + ", scalar: the same multiply-adds");
+        float[] row = new float[in];
+        packed.row(out - 1, row, 0);
+        assertArrayEquals(Arrays.copyOfRange(w, (out - 1) * in, out * in), row, what + ": a row read back");
+      }
+    }
+  }
+
+  @Test
+  void rowMajorProductsGivePlainSums() {
+    for (int in : new int[] {64, 77}) {
+      int out = 301; // a tail past the last block of four outputs
+      float[] w = gaussian(out * in);
+      float[] x = gaussian(2 * in);
+      float[] vector = new float[2 * out];
+      Kernels.products(w, 0, x, 0, in, 2, vector, 0, out, 0, out);
+      float[] fallback = new float[2 * out];
+      Kernels.scalarProducts(w, 0, x, 0, in, 2, fallback, 0, out, 0, out);
+      for (int row = 0; row < 2; row++) {
+        for (int o = 0; o < out; o++) {
+          float plain = 0;
+          for (int i = 0; i < in; i++) {
+            plain += w[o * in + i] * x[row * in + i];
+          }
+          assertEquals(plain, vector[row * out + o], 1e-3f, in + " inputs, row " + row + ", output " + o);
+          assertEquals(plain, fallback[row * out + o], 1e-3f, "scalar");
+        }
       }
     }
   }
