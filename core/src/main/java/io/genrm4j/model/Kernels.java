@@ -84,6 +84,13 @@ public final class Kernels {
    */
   static final int MIN_SPLIT_FLOATS = 1 << 18;
 
+  /** Compiles the SIMD kernels before their first real use ({@link VectorRows#warmUp}); once per JVM, ~0.1 s. */
+  static void warmUp() {
+    if (VECTOR_API) {
+      VectorRows.warmUp();
+    }
+  }
+
   /** Whether the running JVM resolved the Vector API's module ({@code --add-modules jdk.incubator.vector}). */
   static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 

@@ -11,14 +11,15 @@ import java.util.Map;
 /**
  * Decode steps of one or more sequences in plain Java, over float copies of the weights (issue #23). An engine step
  * of a few rows is ~60 small calls a layer at 5-8 us each and skinny products (32 rows by a weight matrix ran at
- * 47-102 GFLOP/s in libtorch, docs/bench.md); here a step is a few loops a layer, its products blocked four weight
- * rows by four input rows ({@link Kernels}) and split over the intra-op threads. K samples of one prompt fork one
+ * 47-102 GFLOP/s in libtorch, docs/bench.md); here a step is a few loops a layer, its products over weights packed in
+ * panels ({@link PanelMatrix}, {@link Kernels}) and split over the intra-op threads. K samples of one prompt fork one
  * prefix {@link State}: they read its keys and values once per step, all their query heads against its keys in one
  * product. The same maths as {@link LlamaModel#forward} for the plain Llama family (optionally with q/k/v biases, an
  * o bias, per-head q/k norms); other configurations ({@link #supports}) decode in the engine. Sums run in another
  * order, so logits agree with the engine's to float rounding, not bit for bit.
  *
- * <p>The copies double the weights' memory while the decoder lives; {@link LlamaModel} makes one on the first
+ * <p>The copies double the weights' memory while the decoder lives (a tied embedding is read from the packed
+ * head, not copied twice); {@link LlamaModel} makes one on the first
  * decode and drops it when a training step may change the weights.
  */
 public final class RowDecoder {
@@ -45,6 +46,7 @@ public final class RowDecoder {
   }
 
   RowDecoder(ModelConfig c, Map<String, NDArray> params, NDArray ropeCos, NDArray ropeSin) {
+    Kernels.warmUp();
     this.c = c;
     embed = c.tieWordEmbeddings() ? null : params.get("model.embed_tokens.weight").toFloatArray();
     head = panels(params, c.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
