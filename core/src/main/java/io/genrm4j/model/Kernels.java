@@ -84,7 +84,7 @@ public final class Kernels {
    */
   static final int MIN_SPLIT_FLOATS = 1 << 18;
 
-  /** Compiles the SIMD kernels before their first real use ({@link VectorRows#warmUp}); once per JVM, ~0.1 s. */
+  /** Compiles the SIMD kernels before their first real use ({@link VectorRows#warmUp}); once per JVM, 0.25 s. */
   static void warmUp() {
     if (VECTOR_API) {
       VectorRows.warmUp();

@@ -44,7 +44,9 @@ final class VectorRows {
       int s = 4 * lanes + 1; // whole vectors and a tail
       float[] y = new float[5 * (PanelMatrix.WIDTH + s)];
       float[] k = new float[n * s + s];
-      for (int i = 0; i < 20_000; i++) { // all zeros: no infinities, no subnormals
+      // a quarter of a second: the JIT compiles in the background, and until it is done the kernels run boxed
+      long end = System.nanoTime() + 250_000_000L;
+      for (int i = 0; i < 20_000 || System.nanoTime() < end; i++) { // all zeros: no infinities, no subnormals
         panelProducts(w, x, 5, y, 0, 1); // a block of four rows and one row
         products(k, 0, x, 0, n, 1, y, 0, s, 0, s);
         byDimProducts(k, 0, s, x, 5, n, y);
