@@ -38,9 +38,9 @@ public final class Kernels {
 
   /**
    * y [b, out] = x [b, n] w^T for w [out, n] in panels ({@link PanelMatrix}); when the product has as many
-   * multiply-adds as a 1 MB matrix times one row or more, split over the threads ({@link SpinTeam}) by panels. Every output is one multiply-add per input in order of the inputs, from 0, so a row's
-   * outputs are bit for bit the same alone, beside other rows, on any number of threads, with or without the Vector
-   * API.
+   * multiply-adds as a 1 MB matrix times one row or more, split over the threads ({@link SpinTeam}) by panels. Every
+   * output is one multiply-add per input in order of the inputs, from 0, so a row's outputs are bit for bit the same
+   * alone, beside other rows, on any number of threads, with or without the Vector API.
    */
   static void matmul(PanelMatrix w, float[] x, int b, float[] y, int threads) {
     int panels = PanelMatrix.panels(w.out);
@@ -161,7 +161,7 @@ public final class Kernels {
    * SwiGLU of {@code rows} rows of {@code gateUp} (per row: gate [n], then up [n]) into {@code out} [rows, n]:
    * out = gate * sigmoid(gate) * up, the sigmoid in float as 1 / (1 + exp(-gate)).
    */
-  public static void swiGlu(float[] gateUp, int rows, int n, float[] out) {
+  static void swiGlu(float[] gateUp, int rows, int n, float[] out) {
     if (VECTOR_API) {
       VectorRows.swiGlu(gateUp, rows, n, out);
       return;

@@ -18,9 +18,9 @@ import java.util.Map;
  * o bias, per-head q/k norms); other configurations ({@link #supports}) decode in the engine. Sums run in another
  * order, so logits agree with the engine's to float rounding, not bit for bit.
  *
- * <p>The copies double the weights' memory while the decoder lives (a tied embedding is read from the packed
- * head, not copied twice); {@link LlamaModel} makes one on the first
- * decode and drops it when a training step may change the weights.
+ * <p>The copies double the weights' memory while the decoder lives (a tied embedding is read from the packed head,
+ * not copied twice); {@link LlamaModel} makes one on the first decode and drops it when a training step may change
+ * the weights.
  */
 public final class RowDecoder {
   private final ModelConfig c;
@@ -62,7 +62,8 @@ public final class RowDecoder {
           c.qkvBias() ? concat(params, a + "q_proj.bias", a + "k_proj.bias", a + "v_proj.bias") : null,
           floats(params, a + "q_norm.weight"), floats(params, a + "k_norm.weight"), panels(params, a + "o_proj.weight"),
           floats(params, a + "o_proj.bias"), floats(params, p + "post_attention_layernorm.weight"),
-          panels(params, p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"), panels(params, p + "mlp.down_proj.weight"));
+          panels(params, p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
+          panels(params, p + "mlp.down_proj.weight"));
     }
   }
 
