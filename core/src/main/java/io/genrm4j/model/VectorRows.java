@@ -97,7 +97,7 @@ final class VectorRows {
         int at = p * w.n * PanelMatrix.WIDTH + q;
         int r = 0;
         for (; r + 3 < b; r += 4) {
-          panel4x4(w, at, x, r, y, o);
+          block4x4(w.data, at, PanelMatrix.WIDTH, w.n, x, r, y, r * w.out + o, w.out, w.out - o);
         }
         for (; r < b; r++) {
           panel1x4(w, at, x, r, y, o);
@@ -106,12 +106,16 @@ final class VectorRows {
     }
   }
 
-  /** Rows r .. r+3, outputs o .. o + 4 lanes (panel offset {@code at}): sixteen accumulators. */
-  private static void panel4x4(PanelMatrix w, int at, float[] x, int r, float[] y, int o) {
+  /**
+   * Rows r .. r+3 of x (row i at {@code x[i n ..]}) times four vectors of columns of a matrix whose column j starts at
+   * {@code d[at + j stride]}, into {@code y[yAt + i yStride ..]}, only the first {@code valid} outputs of a row stored:
+   * sixteen accumulators, each a lane per output, one multiply-add per j in order. Panels ({@code stride} = the panel
+   * width) and keys stored by dimension ({@code stride} = the slots) share it.
+   */
+  private static void block4x4(float[] d, int at, int stride, int n, float[] x, int r, float[] y, int yAt,
+      int yStride, int valid) {
     VectorSpecies<Float> sp = SPECIES;
     int lanes = sp.length();
-    int n = w.n;
-    float[] d = w.data;
     FloatVector a00 = FloatVector.zero(sp);
     FloatVector a01 = a00;
     FloatVector a02 = a00;
@@ -130,7 +134,7 @@ final class VectorRows {
     FloatVector a33 = a00;
     int x0 = r * n;
     for (int j = 0; j < n; j++) {
-      int k = at + j * PanelMatrix.WIDTH;
+      int k = at + j * stride;
       FloatVector k0 = FloatVector.fromArray(sp, d, k);
       FloatVector k1 = FloatVector.fromArray(sp, d, k + lanes);
       FloatVector k2 = FloatVector.fromArray(sp, d, k + 2 * lanes);
@@ -156,12 +160,10 @@ final class VectorRows {
       a32 = k2.fma(v, a32);
       a33 = k3.fma(v, a33);
     }
-    int out = w.out;
-    int y0 = r * out + o;
-    store4(a00, a01, a02, a03, y, y0, out - o);
-    store4(a10, a11, a12, a13, y, y0 + out, out - o);
-    store4(a20, a21, a22, a23, y, y0 + 2 * out, out - o);
-    store4(a30, a31, a32, a33, y, y0 + 3 * out, out - o);
+    store4(a00, a01, a02, a03, y, yAt, valid);
+    store4(a10, a11, a12, a13, y, yAt + yStride, valid);
+    store4(a20, a21, a22, a23, y, yAt + 2 * yStride, valid);
+    store4(a30, a31, a32, a33, y, yAt + 3 * yStride, valid);
   }
 
   /** Row r, outputs o .. o + 4 lanes: four accumulators. */
@@ -300,7 +302,7 @@ final class VectorRows {
     for (; i + 3 < rows; i += 4) {
       int t = 0;
       for (; t + 4 * lanes <= bound; t += 4 * lanes) {
-        byDimBlock4x4(k, kAt, s, x, i, n, y, t, lanes);
+        block4x4(k, kAt + t, s, n, x, i, y, i * s + t, s, 4 * lanes);
       }
       for (int i2 = i; i2 < i + 4; i2++) {
         byDimVectors(k, kAt, s, x, i2, n, y, t, bound, lanes);
@@ -318,71 +320,6 @@ final class VectorRows {
         y[i * s + t] = acc;
       }
     }
-  }
-
-  /** Rows i .. i+3, slots t .. t + 4 lanes: sixteen accumulators. */
-  private static void byDimBlock4x4(float[] k, int kAt, int s, float[] x, int i, int n, float[] y, int t, int lanes) {
-    VectorSpecies<Float> sp = SPECIES;
-    FloatVector a00 = FloatVector.zero(sp);
-    FloatVector a01 = a00;
-    FloatVector a02 = a00;
-    FloatVector a03 = a00;
-    FloatVector a10 = a00;
-    FloatVector a11 = a00;
-    FloatVector a12 = a00;
-    FloatVector a13 = a00;
-    FloatVector a20 = a00;
-    FloatVector a21 = a00;
-    FloatVector a22 = a00;
-    FloatVector a23 = a00;
-    FloatVector a30 = a00;
-    FloatVector a31 = a00;
-    FloatVector a32 = a00;
-    FloatVector a33 = a00;
-    for (int j = 0; j < n; j++) {
-      int at = kAt + j * s + t;
-      FloatVector k0 = FloatVector.fromArray(sp, k, at);
-      FloatVector k1 = FloatVector.fromArray(sp, k, at + lanes);
-      FloatVector k2 = FloatVector.fromArray(sp, k, at + 2 * lanes);
-      FloatVector k3 = FloatVector.fromArray(sp, k, at + 3 * lanes);
-      FloatVector x0 = FloatVector.broadcast(sp, x[i * n + j]); // a<row><vector of slots>
-      a00 = k0.fma(x0, a00);
-      a01 = k1.fma(x0, a01);
-      a02 = k2.fma(x0, a02);
-      a03 = k3.fma(x0, a03);
-      FloatVector x1 = FloatVector.broadcast(sp, x[(i + 1) * n + j]);
-      a10 = k0.fma(x1, a10);
-      a11 = k1.fma(x1, a11);
-      a12 = k2.fma(x1, a12);
-      a13 = k3.fma(x1, a13);
-      FloatVector x2 = FloatVector.broadcast(sp, x[(i + 2) * n + j]);
-      a20 = k0.fma(x2, a20);
-      a21 = k1.fma(x2, a21);
-      a22 = k2.fma(x2, a22);
-      a23 = k3.fma(x2, a23);
-      FloatVector x3 = FloatVector.broadcast(sp, x[(i + 3) * n + j]);
-      a30 = k0.fma(x3, a30);
-      a31 = k1.fma(x3, a31);
-      a32 = k2.fma(x3, a32);
-      a33 = k3.fma(x3, a33);
-    }
-    int y0 = i * s + t;
-    a00.intoArray(y, y0);
-    a01.intoArray(y, y0 + lanes);
-    a02.intoArray(y, y0 + 2 * lanes);
-    a03.intoArray(y, y0 + 3 * lanes);
-    a10.intoArray(y, y0 + s);
-    a11.intoArray(y, y0 + s + lanes);
-    a12.intoArray(y, y0 + s + 2 * lanes);
-    a13.intoArray(y, y0 + s + 3 * lanes);
-    a20.intoArray(y, y0 + 2 * s);
-    a21.intoArray(y, y0 + 2 * s + lanes);
-    a22.intoArray(y, y0 + 2 * s + 2 * lanes);
-    a23.intoArray(y, y0 + 2 * s + 3 * lanes);
-    a30.intoArray(y, y0 + 3 * s);
-    a31.intoArray(y, y0 + 3 * s + lanes);
-    a32.intoArray(y, y0 + 3 * s + 2 * lanes);
-    a33.intoArray(y, y0 + 3 * s + 3 * lanes);
   }
 
   /** Row i, slots [from, bound) a vector at a time. */
