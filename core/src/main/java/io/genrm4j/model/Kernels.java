@@ -124,8 +124,13 @@ public final class Kernels {
   static void byDimProducts(float[] k, int kAt, int s, float[] x, int rows, int n, float[] y) {
     if (VECTOR_API) {
       VectorRows.byDimProducts(k, kAt, s, x, rows, n, y);
-      return;
+    } else {
+      scalarByDimProducts(k, kAt, s, x, rows, n, y);
     }
+  }
+
+  /** {@link #byDimProducts} without the Vector API: the same multiply-adds in the same order. */
+  static void scalarByDimProducts(float[] k, int kAt, int s, float[] x, int rows, int n, float[] y) {
     for (int i = 0; i < rows; i++) {
       for (int t = 0; t < s; t++) {
         float acc = 0;
@@ -137,6 +142,7 @@ public final class Kernels {
     }
   }
 
+
   /**
    * y[yAt + i n ..][0, n) += sum over t in [0, s) of p[i s + t] v[vAt + t n ..][0, n) for rows i in [0, rows):
    * attention's weighted values, rows of weights p [rows, s] against values v [s, n].
@@ -144,8 +150,13 @@ public final class Kernels {
   static void weightedSums(float[] p, int s, int rows, float[] v, int vAt, int n, float[] y, int yAt) {
     if (VECTOR_API) {
       VectorRows.weightedSums(p, s, rows, v, vAt, n, y, yAt);
-      return;
+    } else {
+      scalarWeightedSums(p, s, rows, v, vAt, n, y, yAt);
     }
+  }
+
+  /** {@link #weightedSums} without the Vector API. */
+  static void scalarWeightedSums(float[] p, int s, int rows, float[] v, int vAt, int n, float[] y, int yAt) {
     for (int i = 0; i < rows; i++) {
       for (int t = 0; t < s; t++) {
         float pt = p[i * s + t];
@@ -157,6 +168,7 @@ public final class Kernels {
     }
   }
 
+
   /**
    * SwiGLU of {@code rows} rows of {@code gateUp} (per row: gate [n], then up [n]) into {@code out} [rows, n]:
    * out = gate * sigmoid(gate) * up, the sigmoid in float as 1 / (1 + exp(-gate)).
@@ -164,14 +176,20 @@ public final class Kernels {
   static void swiGlu(float[] gateUp, int rows, int n, float[] out) {
     if (VECTOR_API) {
       VectorRows.swiGlu(gateUp, rows, n, out);
-      return;
+    } else {
+      scalarSwiGlu(gateUp, rows, n, out);
     }
+  }
+
+  /** {@link #swiGlu} without the Vector API. */
+  static void scalarSwiGlu(float[] gateUp, int rows, int n, float[] out) {
     for (int r = 0; r < rows; r++) {
       for (int i = 0; i < n; i++) {
         out[r * n + i] = swiGlu(gateUp[r * 2 * n + i], gateUp[r * 2 * n + n + i]);
       }
     }
   }
+
 
   /** One SwiGLU output; the vector path's tail and the scalar path share it. */
   static float swiGlu(float gate, float up) {
@@ -180,9 +198,11 @@ public final class Kernels {
 
   /** a[t] = exp(a[t] - max) for t in [at, at + n), in place; returns their sum. */
   public static float exp(float[] a, int at, int n, float max) {
-    if (VECTOR_API) {
-      return VectorRows.exp(a, at, n, max);
-    }
+    return VECTOR_API ? VectorRows.exp(a, at, n, max) : scalarExp(a, at, n, max);
+  }
+
+  /** {@link #exp} without the Vector API. */
+  static float scalarExp(float[] a, int at, int n, float max) {
     float sum = 0;
     for (int t = at; t < at + n; t++) {
       a[t] = (float) Math.exp(a[t] - max);
@@ -190,4 +210,5 @@ public final class Kernels {
     }
     return sum;
   }
+
 }

@@ -178,4 +178,44 @@ class KernelsTest {
     Kernels.swiGlu(Arrays.copyOfRange(gu, (rows - 1) * 2 * n, rows * 2 * n), 1, n, last);
     assertArrayEquals(last, Arrays.copyOfRange(out, (rows - 1) * n, rows * n), "the last row alone");
   }
+
+  @Test
+  void scalarFallbacksMatchTheVectorPaths() { // what a JVM without the module runs
+    int rows = 5;
+    int n = 37;
+    int s = 70; // slots: whole vectors, a block of four vectors and a tail
+    float[] k = gaussian(3 + n * s);
+    float[] x = gaussian(rows * n);
+    float[] vector = new float[rows * s];
+    float[] scalar = new float[rows * s];
+    Kernels.byDimProducts(k, 3, s, x, rows, n, vector);
+    Kernels.scalarByDimProducts(k, 3, s, x, rows, n, scalar);
+    assertArrayEquals(vector, scalar, "by dimension: the same multiply-adds in the same order");
+
+    float[] p = gaussian(rows * s);
+    float[] v = gaussian(2 + s * n);
+    float[] y0 = gaussian(1 + rows * n);
+    float[] yVector = y0.clone();
+    float[] yScalar = y0.clone();
+    Kernels.weightedSums(p, s, rows, v, 2, n, yVector, 1);
+    Kernels.scalarWeightedSums(p, s, rows, v, 2, n, yScalar, 1);
+    assertArrayEquals(yVector, yScalar, 1e-4f, "weighted sums (fused multiply-adds against plain ones)");
+
+    float[] gu = gaussian(rows * 2 * n);
+    float[] actVector = new float[rows * n];
+    float[] actScalar = new float[rows * n];
+    Kernels.swiGlu(gu, rows, n, actVector);
+    Kernels.scalarSwiGlu(gu, rows, n, actScalar);
+    assertArrayEquals(actVector, actScalar, 1e-6f, "SwiGLU");
+
+    float[] a = gaussian(100);
+    float[] eVector = a.clone();
+    float[] eScalar = a.clone();
+    float sumVector = Kernels.exp(eVector, 1, 98, 0.5f);
+    float sumScalar = Kernels.scalarExp(eScalar, 1, 98, 0.5f);
+    for (int t = 0; t < 100; t++) {
+      assertEquals(eScalar[t], eVector[t], 1e-6 * Math.max(1, eScalar[t]), "exp at " + t);
+    }
+    assertEquals(sumScalar, sumVector, 1e-5 * sumScalar, "exp's sum");
+  }
 }
