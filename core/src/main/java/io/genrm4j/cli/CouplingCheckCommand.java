@@ -231,22 +231,25 @@ public final class CouplingCheckCommand implements Callable<Integer> {
   private VerifierOutcome runVerifier(AlgorithmicTask t, CharTokenizer tok, List<Problem> train, List<Problem> id,
       List<Problem> ood, Layout layout, Path base, ProgressBar bar) {
     Prompts.Format f = Prompts.Format.COMPACT;
-    List<TokenExample> data = new ArrayList<>();
-    for (Pair c : pairs(t, train, seed)) {
-      String text = f.verifyDirect(c.problem().question(), c.solution());
-      int[] label = DecisionLabels.resolve(tok, text).of(c.correct());
-      TokenExample e = TokenExample.completion(tok.encodeWithBos(text), label, 1f);
-      int[] positions = directPositions(t, tok, f, c, e.ids(), c.correct() ? Prompts.YES : Prompts.NO, layout);
-      data.add(positions == null ? e : e.withPositions(positions));
+    List<Pair> pairs = pairs(t, train, seed);
+    List<TokenExample> data = VerifierData.direct(tok, f, pairs.stream()
+        .map(c -> new VerifierData.Labeled(c.problem().question(), c.solution(), c.correct(), null)).toList());
+    for (int i = 0; i < data.size(); i++) {
+      Pair c = pairs.get(i);
+      int[] positions = directPositions(t, tok, f, c, data.get(i).ids(), c.correct() ? Prompts.YES : Prompts.NO,
+          layout);
+      data.set(i, positions == null ? data.get(i) : data.get(i).withPositions(positions));
     }
     long t0 = System.nanoTime();
     try (NDManager root = NDManager.newBaseManager(); LlamaModel m = start(tok, base, root)) {
       Trainer.Result r = VerifierTrainer.sft(m, tok, data, TrainConfig.defaults(steps, batch, lr, seed + 1),
           l -> bar.step());
-      double[] idScores = directScores(m, tok, t, id, layout);
-      double[] oodScores = directScores(m, tok, t, ood, layout);
+      List<Pair> idPairs = pairs(t, id, seed + 1000);
+      List<Pair> oodPairs = pairs(t, ood, seed + 1000);
+      double[] idScores = directScores(m, tok, t, idPairs, layout);
+      double[] oodScores = directScores(m, tok, t, oodPairs, layout);
       return new VerifierOutcome(layout.id, (int) r.steps(), r.finalLoss(), (System.nanoTime() - t0) / 1e9,
-          auroc(t, id, idScores), paired(idScores), auroc(t, ood, oodScores), paired(oodScores));
+          auroc(idPairs, idScores), paired(idScores), auroc(oodPairs, oodScores), paired(oodScores));
     }
   }
 
@@ -271,10 +274,10 @@ public final class CouplingCheckCommand implements Callable<Integer> {
     return layout.positions(tok, ids, prompt, t.words(c.problem().question()), text.substring(prompt.length()));
   }
 
-  /** log p(Yes) - log p(No) of each of {@link #pairs}'s candidates of {@code ps} (reference, perturbed, ...). */
-  private double[] directScores(LlamaModel m, CharTokenizer tok, AlgorithmicTask t, List<Problem> ps, Layout layout) {
+  /** log p(Yes) - log p(No) of each candidate of {@code cs}. */
+  private static double[] directScores(LlamaModel m, CharTokenizer tok, AlgorithmicTask t, List<Pair> cs,
+      Layout layout) {
     Prompts.Format f = Prompts.Format.COMPACT;
-    List<Pair> cs = pairs(t, ps, seed + 1000);
     double[] out = new double[cs.size()];
     for (int from = 0; from < cs.size(); from += 16) {
       List<int[]> rows = new ArrayList<>();
@@ -283,8 +286,8 @@ public final class CouplingCheckCommand implements Callable<Integer> {
       for (Pair c : cs.subList(from, Math.min(cs.size(), from + 16))) {
         String text = f.verifyDirect(c.problem().question(), c.solution());
         DecisionLabels labels = DecisionLabels.resolve(tok, text);
+        int[] prompt = tok.encodeWithBos(text);
         for (boolean yes : new boolean[] {true, false}) {
-          int[] prompt = tok.encodeWithBos(text);
           int[] label = labels.of(yes);
           int[] ids = java.util.Arrays.copyOf(prompt, prompt.length + label.length);
           System.arraycopy(label, 0, ids, prompt.length, label.length);
@@ -312,8 +315,7 @@ public final class CouplingCheckCommand implements Callable<Integer> {
   }
 
   /** AUROC of {@link #directScores} against the candidates' grades. */
-  private double auroc(AlgorithmicTask t, List<Problem> ps, double[] scores) {
-    List<Pair> cs = pairs(t, ps, seed + 1000);
+  private static double auroc(List<Pair> cs, double[] scores) {
     boolean[] labels = new boolean[cs.size()];
     for (int i = 0; i < labels.length; i++) {
       labels[i] = cs.get(i).correct();
