@@ -363,8 +363,8 @@ final class BenchCommand implements Runnable {
     @Mixin Opts o = new Opts();
 
     @Option(names = "--logits", defaultValue = "all", description = "all: LM head and log-softmax at every position "
-        + "(teacher-forced scoring, training's forward); last: at the last position only, as a prefill before "
-        + "decoding and as llama-bench's pp test (default: ${DEFAULT-VALUE})")
+        + "(teacher-forced scoring, training's forward); last: at the last position only, a prompt's prefill as "
+        + "sampling and scoring run it (in plain Java where the model has a decoder there) and as llama-bench's pp test (default: ${DEFAULT-VALUE})")
     String logits;
 
     @Override
@@ -384,12 +384,11 @@ final class BenchCommand implements Runnable {
               t0 = System.nanoTime();
             }
             try (NDManager sm = mgr.newSubManager()) {
-              TokenBatch tb = TokenBatch.rightPadded(rows, 0, sm);
-              if (last) {
-                NDArray h = model.forward(tb.ids(), tb.valid(), tb.positions(), null).hidden();
+              if (last) { // a prompt's prefill, as sampling and scoring run it
+                NDArray h = model.append(model.emptyCache(rows.size()), rows, 0, sm).hidden();
                 model.logits(h.get(":, " + (o.seqLen - 1) + ":, :")).logSoftmax(2).getFloat(0, 0, 0);
               } else {
-                LogProbs.ofTargets(model, tb).getFloat(0, 0);
+                LogProbs.ofTargets(model, TokenBatch.rightPadded(rows, 0, sm)).getFloat(0, 0);
               }
             }
             pb.stepTo(i + 1);
@@ -401,8 +400,10 @@ final class BenchCommand implements Runnable {
         double head = (double) s.cfg.vocabSize() * s.cfg.hiddenSize();
         double fpt = 2.0 * flopParams(s.cfg) + attnFlops(s.cfg, o.seqLen, 4) - (last ? 2 * head * (1 - 1.0 / o.seqLen)
             : 0);
-        table(spec.commandLine().getOut(), String.format("bench forward: preset %s, batch %d x seq %d, logits at %s "
-            + "position, %d timed steps", o.preset, o.batchSize, o.seqLen, last ? "the last" : "every", o.steps), s, o, throughput(tokPerS, fpt, s.peak(),
+        table(spec.commandLine().getOut(), String.format("bench forward: preset %s, batch %d x seq %d, logits at %s, "
+            + "%d timed steps", o.preset, o.batchSize, o.seqLen, !last ? "every position"
+                : "the last position (a prefill in " + (model.rowDecoder() != null ? "plain Java)" : "the engine)"),
+            o.steps), s, o, throughput(tokPerS, fpt, s.peak(),
             last ? "2N - 2Vd(1 - 1/T) + 4LTd" : "2N + 4LTd", secs));
       }
       return 0;

@@ -118,24 +118,25 @@ public final class Kernels {
   }
 
   /**
-   * y[i s + t] = sum over j in [0, n) of k[kAt + j s + t] x[i n + j], in order of j, for rows i in [0, rows) and t in
-   * [0, s): x [rows, n] times a matrix stored by its n columns of s floats each ({@link State#keysByDim}).
+   * y[i s + t] = sum over j in [0, n) of k[kAt + j stride + t] x[i n + j], in order of j, for rows i in [0, rows)
+   * and t in [0, s): x [rows, n] times the first s slots of a matrix stored by its n columns of {@code stride} floats
+   * each ({@link RowDecoder.State#keysByDim}; a prefill's query block reads the slots before its last query).
    */
-  static void byDimProducts(float[] k, int kAt, int s, float[] x, int rows, int n, float[] y) {
+  static void byDimProducts(float[] k, int kAt, int s, int stride, float[] x, int rows, int n, float[] y) {
     if (VECTOR_API) {
-      VectorRows.byDimProducts(k, kAt, s, x, rows, n, y);
+      VectorRows.byDimProducts(k, kAt, s, stride, x, rows, n, y);
     } else {
-      scalarByDimProducts(k, kAt, s, x, rows, n, y);
+      scalarByDimProducts(k, kAt, s, stride, x, rows, n, y);
     }
   }
 
   /** {@link #byDimProducts} without the Vector API: the same multiply-adds in the same order. */
-  static void scalarByDimProducts(float[] k, int kAt, int s, float[] x, int rows, int n, float[] y) {
+  static void scalarByDimProducts(float[] k, int kAt, int s, int stride, float[] x, int rows, int n, float[] y) {
     for (int i = 0; i < rows; i++) {
       for (int t = 0; t < s; t++) {
         float acc = 0;
         for (int j = 0; j < n; j++) {
-          acc = Math.fma(k[kAt + j * s + t], x[i * n + j], acc);
+          acc = Math.fma(k[kAt + j * stride + t], x[i * n + j], acc);
         }
         y[i * s + t] = acc;
       }

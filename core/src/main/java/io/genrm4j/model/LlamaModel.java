@@ -353,7 +353,7 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   /**
-   * The plain-Java decoder (sampling's decode steps) over copies of these weights, or null when this model decodes
+   * The plain-Java decoder (prompt prefill, sampling's decode steps) over copies of these weights, or null when this model decodes
    * in the engine only: its configuration ({@link RowDecoder#supports}), or copies that would take more than half the Java heap.
    */
   public RowDecoder rowDecoder() {
@@ -627,10 +627,32 @@ public final class LlamaModel implements AutoCloseable {
   /**
    * Appends token rows of different lengths to a cache: rows are right-aligned (left-padded with masked slots), and
    * each row's positions continue from where that row stopped. Prefill, decode steps and label scoring all use this.
+   * A prefill (an empty cache) runs in plain Java when the model has a {@link #rowDecoder} (issue #23: its products
+   * ran at 1.5-2x libtorch's rate on prefill-sized blocks); the same maths, summed in another order.
    */
   public Output append(KvCache cache, List<int[]> rows, int padId, NDManager mgr) {
+    RowDecoder d = cache.length() == 0 && cache.prefix() == null && !Autograd.recording() && inTables(rows, cache)
+        ? rowDecoder() : null;
+    if (d != null) {
+      return d.prefill(rows, cache.nextPosition(), mgr);
+    }
     TokenBatch tb = TokenBatch.leftPadded(rows, padId, cache.nextPosition(), mgr);
     return forward(tb.ids(), tb.valid(), tb.positions(), cache);
+  }
+
+  /** Whether every id is in the vocabulary and every position in the rotary table (else the engine says what fails). */
+  private boolean inTables(List<int[]> rows, KvCache cache) {
+    for (int r = 0; r < rows.size(); r++) {
+      if (cache.nextPosition()[r] < 0 || cache.nextPosition()[r] + rows.get(r).length > config.maxPositionEmbeddings()) {
+        return false;
+      }
+      for (int id : rows.get(r)) {
+        if (id < 0 || id >= config.vocabSize()) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** Next-token logits, [B, T, vocab] (Gemma2: soft-capped). */

@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Decode steps of one or more sequences in plain Java, over float copies of the weights (issue #23). An engine step
+ * Prompt prefill and decode steps of one or more sequences in plain Java, over float copies of the weights (issue
+ * #23). A prefill multiplies all its prompts' tokens by each weight at once ({@link #prefill}). An engine step
  * of a few rows is ~60 small calls a layer at 5-8 us each and skinny products (32 rows by a weight matrix ran at
  * 47-102 GFLOP/s in libtorch, docs/bench.md); here a step is a few loops a layer, its products over weights packed in
  * panels ({@link PanelMatrix}, {@link Kernels}) and split over the intra-op threads. K samples of one prompt fork one
@@ -147,18 +148,18 @@ public final class RowDecoder {
       return keysByDim[l];
     }
 
-    /** Room for one more slot. */
-    private void makeRoom() {
-      if (length < capacity) {
+    /** Room for {@code more} more slots: the capacity doubled, or more if that is not enough. */
+    private void makeRoom(int more) {
+      if (length + more <= capacity) {
         return;
       }
-      int more = 2 * capacity;
+      int to = Math.max(2 * capacity, length + more);
       int hd = c.headDim();
       for (int l = 0; l < keys.length; l++) {
-        keys[l] = moved(keys[l], capacity, more, hd);
-        values[l] = moved(values[l], capacity, more, hd);
+        keys[l] = moved(keys[l], capacity, to, hd);
+        values[l] = moved(values[l], capacity, to, hd);
       }
-      capacity = more;
+      capacity = to;
     }
 
     /** Each key/value head's slots copied from rows of {@code from} slots to rows of {@code to}. */
@@ -227,31 +228,226 @@ public final class RowDecoder {
       return shared;
     }
     int b = states.size();
-    int kv = c.numKeyValueHeads();
-    int hd = c.headDim();
     float[] valid = new float[b * slots];
-    NDArray[] keys = new NDArray[layers.length];
-    NDArray[] values = new NDArray[layers.length];
-    Shape shape = new Shape(b, kv, slots, hd);
-    for (int l = 0; l < layers.length; l++) {
-      float[] k2 = new float[b * kv * slots * hd];
-      float[] v2 = new float[k2.length];
-      for (int r = 0; r < b; r++) {
-        State st = states.get(r);
-        for (int g = 0; g < kv; g++) {
-          System.arraycopy(st.keys[l], g * st.capacity * hd, k2, (r * kv + g) * slots * hd, st.length * hd);
-          System.arraycopy(st.values[l], g * st.capacity * hd, v2, (r * kv + g) * slots * hd, st.length * hd);
-        }
-      }
-      keys[l] = mgr.create(k2, shape);
-      values[l] = mgr.create(v2, shape);
-    }
     for (int r = 0; r < b; r++) {
       java.util.Arrays.fill(valid, r * slots, r * slots + states.get(r).length, 1f);
     }
-    return new KvCache(keys, values, mgr.create(valid, new Shape(b, slots)), shared.nextPosition(), -1,
+    NDArray[][] kv = engineArrays(states, slots, new int[b], mgr);
+    return new KvCache(kv[0], kv[1], mgr.create(valid, new Shape(b, slots)), shared.nextPosition(), -1,
         shared.prefix());
   }
+
+  /**
+   * Each layer's keys ([0]) and values ([1]) of the states' own slots as engine arrays [B, KV, slots, hd], state r's
+   * at columns [at[r], at[r] + its length), the rest zeros.
+   */
+  private NDArray[][] engineArrays(List<State> states, int slots, int[] at, NDManager mgr) {
+    int b = states.size();
+    int kv = c.numKeyValueHeads();
+    int hd = c.headDim();
+    NDArray[][] out = new NDArray[2][layers.length];
+    Shape shape = new Shape(b, kv, slots, hd);
+    for (int l = 0; l < layers.length; l++) {
+      float[] k = new float[b * kv * slots * hd];
+      float[] v = new float[k.length];
+      for (int r = 0; r < b; r++) {
+        State st = states.get(r);
+        for (int g = 0; g < kv; g++) {
+          int to = ((r * kv + g) * slots + at[r]) * hd;
+          System.arraycopy(st.keys[l], g * st.capacity * hd, k, to, st.length * hd);
+          System.arraycopy(st.values[l], g * st.capacity * hd, v, to, st.length * hd);
+        }
+      }
+      out[0][l] = mgr.create(k, shape);
+      out[1][l] = mgr.create(v, shape);
+    }
+    return out;
+  }
+
+  /**
+   * Prompt prefill in plain Java, as {@link LlamaModel#append} to an empty cache would encode it in the engine: row r
+   * at positions start[r], start[r] + 1, ...; returns the final hidden states [B, T, D] and the cache [B, KV, T, hd],
+   * both left-padded to the longest row T (padding masked; its hidden states are zeros), made in {@code mgr}. The
+   * products run over every row's tokens at once, in chunks of at most {@link #PREFILL_CHUNK} tokens.
+   */
+  LlamaModel.Output prefill(List<int[]> rows, long[] start, NDManager mgr) {
+    int b = rows.size();
+    int t = Math.max(1, rows.stream().mapToInt(r -> r.length).max().orElse(0));
+    int d = d();
+    List<State> states = new ArrayList<>();
+    List<int[]> positions = new ArrayList<>();
+    for (int r = 0; r < b; r++) {
+      states.add(new State(rows.get(r).length, null));
+      int from = Math.toIntExact(start[r]);
+      positions.add(java.util.stream.IntStream.range(from, from + rows.get(r).length).toArray());
+    }
+    float[] fed = feed(states, rows, positions, JniUtils.getNumThreads()); // [sum of lengths, D]
+    float[] hidden = new float[b * t * d];
+    float[] valid = new float[b * t];
+    long[] next = new long[b];
+    int[] first = new int[b]; // each row's first column: rows end at the last
+    for (int r = 0, at = 0; r < b; r++) {
+      int len = rows.get(r).length;
+      first[r] = t - len;
+      System.arraycopy(fed, at * d, hidden, (r * t + first[r]) * d, len * d);
+      java.util.Arrays.fill(valid, r * t + first[r], (r + 1) * t, 1f);
+      next[r] = start[r] + len;
+      at += len;
+    }
+    NDArray[][] kv = engineArrays(states, t, first, mgr);
+    KvCache cache = new KvCache(kv[0], kv[1], mgr.create(valid, new Shape(b, t)), next);
+    return new LlamaModel.Output(mgr.create(hidden, new Shape(b, t, d)), cache);
+  }
+
+  /** Tokens a prefill chunk feeds at most: its activations stay a few MB whatever the prompts' lengths. */
+  static final int PREFILL_CHUNK = 512;
+
+  /**
+   * A prefill chunk's rows [row, row + count): tokens ids[from, from + count) of one sequence, fed to its state at
+   * positions[from ..].
+   */
+  private record Segment(State state, int[] ids, int[] positions, int from, int row, int count) {
+    int position(int i) {
+      return positions[from + i];
+    }
+  }
+
+  /**
+   * Feeds {@code tokens.get(i)} to {@code states.get(i)} at {@code positions.get(i)}, every state's tokens after its
+   * slots so far: the final hidden states (after the last norm) of all tokens, state after state, [sum, D]. The
+   * states read no prefix.
+   */
+  float[] feed(List<State> states, List<int[]> tokens, List<int[]> positions, int threads) {
+    if (states.stream().anyMatch(st -> st.prefix != null)) {
+      throw new IllegalArgumentException("a prefill feeds states of their own, not forks of a prefix");
+    }
+    int d = d();
+    int total = tokens.stream().mapToInt(a -> a.length).sum();
+    float[] hidden = new float[total * d];
+    int done = 0;
+    int seq = 0;
+    int from = 0; // the next token of sequence seq
+    while (done < total) {
+      List<Segment> segments = new ArrayList<>();
+      int n = 0;
+      while (n < PREFILL_CHUNK && seq < tokens.size()) {
+        int[] ids = tokens.get(seq);
+        int count = Math.min(PREFILL_CHUNK - n, ids.length - from);
+        if (count > 0) {
+          segments.add(new Segment(states.get(seq), ids, positions.get(seq), from, n, count));
+          n += count;
+          from += count;
+        }
+        if (from == ids.length) {
+          seq++;
+          from = 0;
+        }
+      }
+      feedChunk(segments, n, hidden, done * d, threads);
+      done += n;
+    }
+    return hidden;
+  }
+
+  /** One chunk of {@link #feed}: its n tokens through every layer, their final hidden states to out[outAt ..]. */
+  private void feedChunk(List<Segment> segments, int n, float[] out, int outAt, int threads) {
+    int d = d();
+    float[] x = new float[n * d]; // [n, D]
+    for (Segment sg : segments) {
+      sg.state.makeRoom(sg.count);
+      for (int i = 0; i < sg.count; i++) {
+        int token = sg.ids[sg.from + i];
+        if (embed == null) {
+          head.row(token, x, (sg.row + i) * d);
+        } else {
+          System.arraycopy(embed, token * d, x, (sg.row + i) * d, d);
+        }
+      }
+    }
+    for (int l = 0; l < layers.length; l++) {
+      prefillAttention(l, x, segments, n, threads);
+      mlp(layers[l], x, n, threads);
+    }
+    System.arraycopy(rmsNorm(x, n, finalNorm), 0, out, outAt, n * d);
+    for (Segment sg : segments) {
+      sg.state.length += sg.count;
+    }
+  }
+
+  /**
+   * x += attention of layer l for a prefill chunk: each segment's tokens over their state's earlier slots and each
+   * other, causally; a unit of work is one segment's key/value head.
+   */
+  private void prefillAttention(int l, float[] x, List<Segment> segments, int n, int threads) {
+    Layer w = layers[l];
+    int heads = c.numAttentionHeads();
+    int kvHeads = c.numKeyValueHeads();
+    int hd = c.headDim();
+    int width = (heads + 2 * kvHeads) * hd;
+    float[] qkv = new float[n * width]; // per token: q [H, hd], k [KV, hd], v [KV, hd]
+    Kernels.matmul(w.qkv, rmsNorm(x, n, w.inputNorm), n, qkv, threads);
+    List<int[]> units = new ArrayList<>(); // {segment, key/value head}
+    for (int i = 0; i < segments.size(); i++) {
+      Segment sg = segments.get(i);
+      for (int r = 0; r < sg.count; r++) {
+        rotateAndStore(w, l, qkv, (sg.row + r) * width, sg.position(r), sg.state, sg.state.length + r);
+      }
+      for (int g = 0; g < kvHeads; g++) {
+        units.add(new int[] {i, g});
+      }
+    }
+    float[] y = new float[n * heads * hd]; // [n, H, hd]
+    inParts(units, threads, u -> attendCausal(l, qkv, width, segments.get(u[0]), u[1], y));
+    addProjected(w, y, x, n, threads);
+  }
+
+  /** Query tokens of a segment taken together by {@link #attendCausal}: their scores stay in a few hundred KB. */
+  private static final int QUERY_BLOCK = 32;
+
+  /**
+   * A segment's query heads that read key/value head g, in blocks of {@link #QUERY_BLOCK} tokens: each block's
+   * scores against the slots up to its last token in one product, each query's softmax over the slots up to its own
+   * token (the rest set to 0), then its weighted values.
+   */
+  private void attendCausal(int l, float[] qkv, int width, Segment sg, int g, float[] y) {
+    int heads = c.numAttentionHeads();
+    int group = heads / c.numKeyValueHeads();
+    int hd = c.headDim();
+    float scale = (float) c.attentionScale();
+    State st = sg.state;
+    int past = st.length;
+    int slots = past + sg.count;
+    float[] byDim = new float[hd * slots]; // head g's keys, [hd][slots]
+    for (int t = 0; t < slots; t++) {
+      for (int j = 0; j < hd; j++) {
+        byDim[j * slots + t] = st.keys[l][(g * st.capacity + t) * hd + j];
+      }
+    }
+    for (int b0 = 0; b0 < sg.count; b0 += QUERY_BLOCK) {
+      int m = Math.min(QUERY_BLOCK, sg.count - b0);
+      int n = m * group; // query heads, token by token
+      int s = past + b0 + m; // the slots the block's last token reads
+      float[] q = new float[n * hd];
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(qkv, (sg.row + b0 + i / group) * width + (g * group + i % group) * hd, q, i * hd, hd);
+      }
+      float[] scores = new float[n * s];
+      Kernels.byDimProducts(byDim, 0, s, slots, q, n, hd, scores);
+      for (int i = 0; i < n; i++) {
+        int visible = past + b0 + i / group + 1;
+        softmax(scores, i * s, visible, NO_SCORES, scale);
+        java.util.Arrays.fill(scores, i * s + visible, (i + 1) * s, 0f);
+      }
+      float[] out = new float[n * hd];
+      Kernels.weightedSums(scores, s, n, st.values[l], g * st.capacity * hd, hd, out, 0);
+      for (int i = 0; i < n; i++) {
+        int token = sg.row + b0 + i / group;
+        System.arraycopy(out, i * hd, y, (token * heads + g * group + i % group) * hd, hd);
+      }
+    }
+  }
+
+  private static final float[] NO_SCORES = new float[0];
 
   /** A new, empty state that reads {@code prefix}'s slots before its own (never writing them). */
   public State fork(State prefix) {
@@ -274,7 +470,7 @@ public final class RowDecoder {
     float[] x = new float[b * d]; // [B, D]
     for (int r = 0; r < b; r++) {
       State st = states.get(r);
-      st.makeRoom();
+      st.makeRoom(1);
       if (st.prefix != null) {
         st.prefix.keysByDim(0); // made here, once, before the threads read it
       }
@@ -312,36 +508,56 @@ public final class RowDecoder {
     Kernels.matmul(w.qkv, rmsNorm(x, b, w.inputNorm), b, qkv, threads);
     for (int r = 0; r < b; r++) {
       State st = states.get(r);
-      int q = r * width;
-      int kAt = q + heads * hd;
-      int vAt = kAt + kvHeads * hd;
-      add(qkv, q, w.qkvBias);
-      for (int h = 0; h < heads; h++) {
-        normHead(qkv, q + h * hd, w.qNorm);
-        rope(qkv, q + h * hd, positions[r]);
-      }
-      for (int g = 0; g < kvHeads; g++) {
-        normHead(qkv, kAt + g * hd, w.kNorm);
-        rope(qkv, kAt + g * hd, positions[r]);
-        int slot = (g * st.capacity + st.length) * hd;
-        System.arraycopy(qkv, kAt + g * hd, st.keys[l], slot, hd);
-        System.arraycopy(qkv, vAt + g * hd, st.values[l], slot, hd);
-      }
+      rotateAndStore(w, l, qkv, r * width, positions[r], st, st.length);
     }
     float[] y = new float[b * heads * hd]; // [B, H, hd]
+    inParts(units, threads, u -> attend(l, qkv, width, states, u, y));
+    addProjected(w, y, x, b, threads);
+  }
+
+  /** Each unit given to {@code work}, the list split in consecutive parts over the threads. */
+  private static <T> void inParts(List<T> units, int threads, java.util.function.Consumer<T> work) {
     int parts = threads > 1 ? Math.min(threads, units.size()) : 1;
     if (parts == 1) {
-      units.forEach(u -> attend(l, qkv, width, states, u, y));
+      units.forEach(work);
     } else {
       SpinTeam.shared().run(parts, p -> units.subList(units.size() * p / parts, units.size() * (p + 1) / parts)
-          .forEach(u -> attend(l, qkv, width, states, u, y)));
+          .forEach(work));
     }
+  }
+
+  /** x += the output projection (and bias) of attention's y [b, H * hd]. */
+  private void addProjected(Layer w, float[] y, float[] x, int b, int threads) {
     float[] out = new float[b * d()];
     Kernels.matmul(w.o, y, b, out, threads);
     for (int r = 0; r < b; r++) {
       add(out, r * d(), w.oBias);
     }
     add(x, 0, out);
+  }
+
+  /**
+   * One token's q, k, v at {@code qkv[at ..]} (as the fused product wrote them): biases added, q/k normed and
+   * rotated to {@code position} in place, its key and value stored in {@code st}'s {@code slot}.
+   */
+  private void rotateAndStore(Layer w, int l, float[] qkv, int at, int position, State st, int slot) {
+    int heads = c.numAttentionHeads();
+    int kvHeads = c.numKeyValueHeads();
+    int hd = c.headDim();
+    int kAt = at + heads * hd;
+    int vAt = kAt + kvHeads * hd;
+    add(qkv, at, w.qkvBias);
+    for (int h = 0; h < heads; h++) {
+      normHead(qkv, at + h * hd, w.qNorm);
+      rope(qkv, at + h * hd, position);
+    }
+    for (int g = 0; g < kvHeads; g++) {
+      normHead(qkv, kAt + g * hd, w.kNorm);
+      rope(qkv, kAt + g * hd, position);
+      int to = (g * st.capacity + slot) * hd;
+      System.arraycopy(qkv, kAt + g * hd, st.keys[l], to, hd);
+      System.arraycopy(qkv, vAt + g * hd, st.values[l], to, hd);
+    }
   }
 
   /**
@@ -383,7 +599,7 @@ public final class RowDecoder {
     }
     float[] prefixScores = u.prefixScores; // [n, p]
     if (p > 0) {
-      Kernels.byDimProducts(u.prefix.keysByDim(l), u.kvHead * hd * p, p, q, n, hd, prefixScores);
+      Kernels.byDimProducts(u.prefix.keysByDim(l), u.kvHead * hd * p, p, p, q, n, hd, prefixScores);
     }
     float[][] ownScores = new float[n][];
     for (int i = 0; i < n; i++) {

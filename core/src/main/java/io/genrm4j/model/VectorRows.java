@@ -49,7 +49,7 @@ final class VectorRows {
       for (int i = 0; i < 20_000 || System.nanoTime() < end; i++) { // all zeros: no infinities, no subnormals
         panelProducts(w, x, 5, y, 0, 1); // a block of four rows and one row
         products(k, 0, x, 0, n, 1, y, 0, s, 0, s);
-        byDimProducts(k, 0, s, x, 5, n, y);
+        byDimProducts(k, 0, s, s, x, 5, n, y);
         weightedSums(x, n, 5, k, 0, s, y, 0);
         swiGlu(k, 1, s, y);
         exp(y, 0, s, 1f); // exp(0 - 1)
@@ -294,7 +294,7 @@ final class VectorRows {
    * four rows, each broadcast element of x used for four vectors), every output summed in order of j as the scalar
    * loop for the slots past the last whole vector does.
    */
-  static void byDimProducts(float[] k, int kAt, int s, float[] x, int rows, int n, float[] y) {
+  static void byDimProducts(float[] k, int kAt, int s, int stride, float[] x, int rows, int n, float[] y) {
     VectorSpecies<Float> sp = SPECIES;
     int lanes = sp.length();
     int bound = s - s % lanes;
@@ -302,20 +302,20 @@ final class VectorRows {
     for (; i + 3 < rows; i += 4) {
       int t = 0;
       for (; t + 4 * lanes <= bound; t += 4 * lanes) {
-        block4x4(k, kAt + t, s, n, x, i, y, i * s + t, s, 4 * lanes);
+        block4x4(k, kAt + t, stride, n, x, i, y, i * s + t, s, 4 * lanes);
       }
       for (int i2 = i; i2 < i + 4; i2++) {
-        byDimVectors(k, kAt, s, x, i2, n, y, t, bound, lanes);
+        byDimVectors(k, kAt, s, stride, x, i2, n, y, t, bound, lanes);
       }
     }
     for (; i < rows; i++) {
-      byDimVectors(k, kAt, s, x, i, n, y, 0, bound, lanes);
+      byDimVectors(k, kAt, s, stride, x, i, n, y, 0, bound, lanes);
     }
     for (i = 0; i < rows; i++) {
       for (int t = bound; t < s; t++) {
         float acc = 0;
         for (int j = 0; j < n; j++) {
-          acc = Math.fma(k[kAt + j * s + t], x[i * n + j], acc);
+          acc = Math.fma(k[kAt + j * stride + t], x[i * n + j], acc);
         }
         y[i * s + t] = acc;
       }
@@ -323,13 +323,13 @@ final class VectorRows {
   }
 
   /** Row i, slots [from, bound) a vector at a time. */
-  private static void byDimVectors(float[] k, int kAt, int s, float[] x, int i, int n, float[] y, int from, int bound,
-      int lanes) {
+  private static void byDimVectors(float[] k, int kAt, int s, int stride, float[] x, int i, int n, float[] y,
+      int from, int bound, int lanes) {
     VectorSpecies<Float> sp = SPECIES;
     for (int t = from; t < bound; t += lanes) {
       FloatVector a = FloatVector.zero(sp);
       for (int j = 0; j < n; j++) {
-        a = FloatVector.fromArray(sp, k, kAt + j * s + t).fma(FloatVector.broadcast(sp, x[i * n + j]), a);
+        a = FloatVector.fromArray(sp, k, kAt + j * stride + t).fma(FloatVector.broadcast(sp, x[i * n + j]), a);
       }
       a.intoArray(y, i * s + t);
     }

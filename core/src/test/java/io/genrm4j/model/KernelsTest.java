@@ -106,11 +106,18 @@ class KernelsTest {
           }
         }
         float[] y = new float[rows * s];
-        Kernels.byDimProducts(k, 3, s, x, rows, n, y);
+        Kernels.byDimProducts(k, 3, s, s, x, rows, n, y);
         assertArrayEquals(plain, y, 1e-3f, s + " slots, " + rows + " rows");
         float[] last = new float[s];
-        Kernels.byDimProducts(k, 3, s, Arrays.copyOfRange(x, (rows - 1) * n, rows * n), 1, n, last);
+        Kernels.byDimProducts(k, 3, s, s, Arrays.copyOfRange(x, (rows - 1) * n, rows * n), 1, n, last);
         assertArrayEquals(last, Arrays.copyOfRange(y, (rows - 1) * s, rows * s), "the last row alone");
+        int fewer = s - 3; // the first slots only, read with the matrix's stride (a prefill's query block)
+        float[] first = new float[rows * fewer];
+        Kernels.byDimProducts(k, 3, fewer, s, x, rows, n, first);
+        for (int i = 0; i < rows; i++) {
+          assertArrayEquals(Arrays.copyOfRange(y, i * s, i * s + fewer), Arrays.copyOfRange(first, i * fewer,
+              (i + 1) * fewer), "the first " + fewer + " of " + s + " slots, row " + i);
+        }
       }
     }
   }
@@ -188,8 +195,8 @@ class KernelsTest {
     float[] x = gaussian(rows * n);
     float[] vector = new float[rows * s];
     float[] scalar = new float[rows * s];
-    Kernels.byDimProducts(k, 3, s, x, rows, n, vector);
-    Kernels.scalarByDimProducts(k, 3, s, x, rows, n, scalar);
+    Kernels.byDimProducts(k, 3, s - 5, s, x, rows, n, vector);
+    Kernels.scalarByDimProducts(k, 3, s - 5, s, x, rows, n, scalar);
     assertArrayEquals(vector, scalar, "by dimension: the same multiply-adds in the same order");
 
     float[] p = gaussian(rows * s);

@@ -140,6 +140,76 @@ class RowDecoderTest {
     }
   }
 
+  /**
+   * A prompt prefill in plain Java ({@link LlamaModel#append} to an empty cache) gives the engine's hidden states and
+   * cache to float rounding: rows of different lengths from given start positions, more tokens than a chunk (the
+   * third row split across two), several query blocks a row; each row's hidden states bit for bit those of the row
+   * fed alone, on one thread or two.
+   */
+  @Test
+  void prefillGivesTheEnginesHiddenStatesAndCache() {
+    List<ModelConfig> configs = List.of(
+        base(300).maxPositionEmbeddings(1024).build(),
+        base(50).modelType("qwen2").build(), // q/k/v biases, untied head
+        base(50).attentionBias(true).build(), // Llama with q/k/v and o biases
+        base(50).modelType("qwen3").build()); // per-head q/k norms
+    Random r = new Random(3);
+    for (ModelConfig c : configs) {
+      boolean chunked = c.maxPositionEmbeddings() > 128;
+      int[] lengths = chunked ? new int[] {300, 5, 400} : new int[] {37, 5, 70};
+      long[] start = {0, 9, 2};
+      List<int[]> rows = new java.util.ArrayList<>();
+      for (int len : lengths) {
+        rows.add(r.ints(len, 0, c.vocabSize()).toArray());
+      }
+      try (NDManager root = NDManager.newBaseManager(); LlamaModel m = random(c, 21, root);
+          NDManager mgr = root.newSubManager()) {
+        KvCache empty = new KvCache(m.emptyCache(3).keys(), m.emptyCache(3).values(), null, start);
+        LlamaModel.Output plain = m.append(empty, rows, 0, mgr);
+        TokenBatch tb = TokenBatch.leftPadded(rows, 0, start, mgr);
+        LlamaModel.Output engine = m.forward(tb.ids(), tb.valid(), tb.positions(), empty);
+        assertArrayEquals(tb.valid().toFloatArray(), plain.cache().valid().toFloatArray(), c.modelType());
+        assertArrayEquals(engine.cache().nextPosition(), plain.cache().nextPosition(), c.modelType());
+        float[] valid = tb.valid().toFloatArray();
+        assertClose(engine.hidden().toFloatArray(), plain.hidden().toFloatArray(), valid, c.hiddenSize(),
+            c.modelType() + ": hidden states");
+        for (int l = 0; l < c.numHiddenLayers(); l++) {
+          NDArray k = engine.cache().keys()[l].transpose(0, 2, 1, 3); // [B, T, KV, hd]: a slot's keys together
+          NDArray jk = plain.cache().keys()[l].transpose(0, 2, 1, 3);
+          NDArray v = engine.cache().values()[l].transpose(0, 2, 1, 3);
+          NDArray jv = plain.cache().values()[l].transpose(0, 2, 1, 3);
+          int slot = c.numKeyValueHeads() * c.headDim();
+          assertClose(k.toFloatArray(), jk.toFloatArray(), valid, slot, c.modelType() + ": keys, layer " + l);
+          assertClose(v.toFloatArray(), jv.toFloatArray(), valid, slot, c.modelType() + ": values, layer " + l);
+        }
+        RowDecoder d = m.rowDecoder();
+        List<RowDecoder.State> two = List.of(d.fork(null), d.fork(null), d.fork(null));
+        List<int[]> positions = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          positions.add(java.util.stream.IntStream.range((int) start[i], (int) start[i] + lengths[i]).toArray());
+        }
+        float[] together = d.feed(two, rows, positions, 2);
+        for (int i = 0, at = 0; i < 3; i++) {
+          float[] alone = d.feed(List.of(d.fork(null)), List.of(rows.get(i)), List.of(positions.get(i)), 1);
+          assertArrayEquals(alone, java.util.Arrays.copyOfRange(together, at, at + alone.length),
+              c.modelType() + ": row " + i + " alone on one thread, with the others on two");
+          at += alone.length;
+        }
+      }
+    }
+  }
+
+  /** a and b agree to 1e-4 (relative to 1) at the rows of {@code width} floats whose {@code valid} entry is 1. */
+  private static void assertClose(float[] a, float[] b, float[] valid, int width, String what) {
+    for (int i = 0; i < valid.length; i++) {
+      if (valid[i] == 1f) {
+        for (int j = i * width; j < (i + 1) * width; j++) {
+          assertEquals(a[j], b[j], 1e-4 * Math.max(1, Math.abs(a[j])), what + ", row " + i);
+        }
+      }
+    }
+  }
+
   @Test
   void aTrainingStepDropsTheCopiesAndUnsupportedModelsHaveNone() {
     try (NDManager root = NDManager.newBaseManager(); LlamaModel m = random(base(50).build(), 1, root)) {
