@@ -626,22 +626,11 @@ public final class RowDecoder {
 
   /** softmax(x * scale) in place over a[at .. at + n) followed by b, as one row. */
   private static void softmax(float[] a, int at, int n, float[] b, float scale) {
-    float max = Float.NEGATIVE_INFINITY;
-    for (int t = at; t < at + n; t++) {
-      a[t] *= scale;
-      max = Math.max(max, a[t]);
-    }
-    for (int t = 0; t < b.length; t++) {
-      b[t] *= scale;
-      max = Math.max(max, b[t]);
-    }
+    float max = Kernels.scaleAndMax(b, 0, b.length, scale, Kernels.scaleAndMax(a, at, n, scale,
+        Float.NEGATIVE_INFINITY));
     float sum = Kernels.exp(a, at, n, max) + Kernels.exp(b, 0, b.length, max);
-    for (int t = at; t < at + n; t++) {
-      a[t] /= sum;
-    }
-    for (int t = 0; t < b.length; t++) {
-      b[t] /= sum;
-    }
+    Kernels.divide(a, at, n, sum);
+    Kernels.divide(b, 0, b.length, sum);
   }
 
   /** x += SwiGLU MLP of each of its b rows. */

@@ -53,6 +53,8 @@ final class VectorRows {
         weightedSums(x, n, 5, k, 0, s, y, 0);
         swiGlu(k, 1, s, y);
         exp(y, 0, s, 1f); // exp(0 - 1)
+        scaleAndMax(k, 0, s, 1f, 0f);
+        divide(k, 0, s, 1f);
       }
       warm = true;
     }
@@ -287,6 +289,31 @@ final class VectorRows {
       total += a[at + t];
     }
     return total;
+  }
+
+  /** {@link Kernels#scaleAndMax}: a vector at a time, the tail in scalars; a largest is the same in any order. */
+  static float scaleAndMax(float[] a, int at, int n, float scale, float max) {
+    VectorSpecies<Float> sp = SPECIES;
+    int lanes = sp.length();
+    int bound = n - n % lanes;
+    FloatVector most = FloatVector.broadcast(sp, max);
+    for (int t = 0; t < bound; t += lanes) {
+      FloatVector v = FloatVector.fromArray(sp, a, at + t).mul(scale);
+      v.intoArray(a, at + t);
+      most = most.max(v);
+    }
+    return Kernels.scalarScaleAndMax(a, at + bound, n - bound, scale, most.reduceLanes(VectorOperators.MAX));
+  }
+
+  /** {@link Kernels#divide}: a vector at a time, the tail in scalars. */
+  static void divide(float[] a, int at, int n, float d) {
+    VectorSpecies<Float> sp = SPECIES;
+    int lanes = sp.length();
+    int bound = n - n % lanes;
+    for (int t = 0; t < bound; t += lanes) {
+      FloatVector.fromArray(sp, a, at + t).div(d).intoArray(a, at + t);
+    }
+    Kernels.scalarDivide(a, at + bound, n - bound, d);
   }
 
   /**

@@ -224,5 +224,17 @@ class KernelsTest {
       assertEquals(eScalar[t], eVector[t], 1e-6 * Math.max(1, eScalar[t]), "exp at " + t);
     }
     assertEquals(sumScalar, sumVector, 1e-5 * sumScalar, "exp's sum");
+
+    float[] scores = gaussian(3 + 70); // whole vectors and a tail
+    float[] sVector = scores.clone();
+    float[] sScalar = scores.clone();
+    float most = Kernels.scaleAndMax(sVector, 3, 67, 0.125f, -1f);
+    assertEquals(Kernels.scalarScaleAndMax(sScalar, 3, 67, 0.125f, -1f), most, "the largest scaled score");
+    assertArrayEquals(sScalar, sVector, "scaled: the same products");
+    assertEquals(5f, Kernels.scaleAndMax(sVector.clone(), 3, 67, 1f, 5f), "the largest given when none is larger");
+    Kernels.divide(sVector, 3, 67, 1.7f);
+    Kernels.scalarDivide(sScalar, 3, 67, 1.7f);
+    assertArrayEquals(sScalar, sVector, "divided: the same quotients");
+    assertEquals(scores[0], sVector[0], "nothing before the range");
   }
 }
