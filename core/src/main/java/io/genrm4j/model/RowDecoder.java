@@ -109,8 +109,9 @@ public final class RowDecoder {
     private float[][] values;
     private int capacity;
     private int length;
-    private float[][] keysByDim; // as a prefix: layer l's keys at [kvHead][dim][slot], for transposedLength slots
-    private int transposedLength = -1;
+    private float[][] keysByDim; // layer l's keys at [kvHead][dim][slot], byDimStride slots a row
+    private int byDimStride;
+    private int[] byDimLength; // layer l's slots made so far
 
     State(int capacity, State prefix) {
       this.prefix = prefix;
@@ -126,26 +127,37 @@ public final class RowDecoder {
     }
 
     /**
-     * Layer l's keys laid out [kvHead][dim][slot] (made on first use as a prefix, again if the state grew since), so
-     * the scores of many queries come out of plain multiply-adds, a vector of slots at a time, with no sums across
-     * lanes to reduce (over head dimensions of 64 those reductions cost more than the products).
+     * Layer l's keys laid out [kvHead][dim][slot] in rows of {@link #byDimStride} slots, made up to slot {@code upTo}
+     * (only the slots not made before are copied), so the scores of many queries come out of plain multiply-adds, a
+     * vector of slots at a time, with no sums across lanes to reduce (over head dimensions of 64 those reductions
+     * cost more than the products). Read by K votes of a prompt (as their prefix) and by a prefill's query blocks.
      */
-    private float[] keysByDim(int l) {
-      if (transposedLength != length) {
-        int hd = c.headDim();
-        keysByDim = new float[keys.length][c.numKeyValueHeads() * hd * length];
-        for (int layer = 0; layer < keys.length; layer++) {
-          for (int g = 0; g < c.numKeyValueHeads(); g++) {
-            for (int t = 0; t < length; t++) {
-              for (int j = 0; j < hd; j++) {
-                keysByDim[layer][(g * hd + j) * length + t] = keys[layer][(g * capacity + t) * hd + j];
-              }
-            }
+    private float[] keysByDim(int l, int upTo) {
+      int hd = c.headDim();
+      int kv = c.numKeyValueHeads();
+      if (keysByDim == null || upTo > byDimStride) {
+        int stride = Math.max(upTo, capacity);
+        float[][] grown = new float[keys.length][kv * hd * stride];
+        for (int layer = 0; keysByDim != null && layer < keys.length; layer++) {
+          for (int row = 0; row < kv * hd; row++) {
+            System.arraycopy(keysByDim[layer], row * byDimStride, grown[layer], row * stride, byDimLength[layer]);
           }
         }
-        transposedLength = length;
+        byDimLength = byDimLength == null ? new int[keys.length] : byDimLength;
+        keysByDim = grown;
+        byDimStride = stride;
       }
-      return keysByDim[l];
+      float[] out = keysByDim[l];
+      for (int g = 0; g < kv; g++) {
+        for (int j = 0; j < hd; j++) {
+          int row = (g * hd + j) * byDimStride;
+          for (int t = byDimLength[l]; t < upTo; t++) {
+            out[row + t] = keys[l][(g * capacity + t) * hd + j];
+          }
+        }
+      }
+      byDimLength[l] = Math.max(byDimLength[l], upTo);
+      return out;
     }
 
     /** Room for {@code more} more slots: the capacity doubled, or more if that is not enough. */
@@ -392,6 +404,7 @@ public final class RowDecoder {
       for (int r = 0; r < sg.count; r++) {
         rotateAndStore(w, l, qkv, (sg.row + r) * width, sg.position(r), sg.state, sg.state.length + r);
       }
+      sg.state.keysByDim(l, sg.state.length + sg.count); // before the threads read them
       for (int g = 0; g < kvHeads; g++) {
         units.add(new int[] {i, g});
       }
@@ -407,7 +420,7 @@ public final class RowDecoder {
   /**
    * A segment's query heads that read key/value head g, in blocks of {@link #QUERY_BLOCK} tokens: each block's
    * scores against the slots up to its last token in one product, each query's softmax over the slots up to its own
-   * token (the rest set to 0), then its weighted values.
+   * token (the rest set to 0), then its weighted values in another (4 x 4 blocks, no lane sums either way).
    */
   private void attendCausal(int l, float[] qkv, int width, Segment sg, int g, float[] y) {
     int heads = c.numAttentionHeads();
@@ -416,13 +429,7 @@ public final class RowDecoder {
     float scale = (float) c.attentionScale();
     State st = sg.state;
     int past = st.length;
-    int slots = past + sg.count;
-    float[] byDim = new float[hd * slots]; // head g's keys, [hd][slots]
-    for (int t = 0; t < slots; t++) {
-      for (int j = 0; j < hd; j++) {
-        byDim[j * slots + t] = st.keys[l][(g * st.capacity + t) * hd + j];
-      }
-    }
+    int stride = st.byDimStride;
     for (int b0 = 0; b0 < sg.count; b0 += QUERY_BLOCK) {
       int m = Math.min(QUERY_BLOCK, sg.count - b0);
       int n = m * group; // query heads, token by token
@@ -432,14 +439,14 @@ public final class RowDecoder {
         System.arraycopy(qkv, (sg.row + b0 + i / group) * width + (g * group + i % group) * hd, q, i * hd, hd);
       }
       float[] scores = new float[n * s];
-      Kernels.byDimProducts(byDim, 0, s, slots, q, n, hd, scores);
+      Kernels.byDimProducts(st.keysByDim[l], g * hd * stride, s, stride, q, n, hd, scores);
       for (int i = 0; i < n; i++) {
         int visible = past + b0 + i / group + 1;
         softmax(scores, i * s, visible, NO_SCORES, scale);
         java.util.Arrays.fill(scores, i * s + visible, (i + 1) * s, 0f);
       }
-      float[] out = new float[n * hd];
-      Kernels.weightedSums(scores, s, n, st.values[l], g * st.capacity * hd, hd, out, 0);
+      float[] out = new float[n * hd]; // scores [n, s] x values [s, hd], as products with values stored by slot
+      Kernels.byDimProducts(st.values[l], g * st.capacity * hd, hd, hd, scores, n, s, out);
       for (int i = 0; i < n; i++) {
         int token = sg.row + b0 + i / group;
         System.arraycopy(out, i * hd, y, (token * heads + g * group + i % group) * hd, hd);
@@ -471,8 +478,8 @@ public final class RowDecoder {
     for (int r = 0; r < b; r++) {
       State st = states.get(r);
       st.makeRoom(1);
-      if (st.prefix != null) {
-        st.prefix.keysByDim(0); // made here, once, before the threads read it
+      for (int l = 0; st.prefix != null && l < layers.length; l++) {
+        st.prefix.keysByDim(l, st.prefix.length); // made here, once, before the threads read them
       }
       if (embed == null) {
         head.row(tokens[r], x, r * d);
@@ -599,7 +606,8 @@ public final class RowDecoder {
     }
     float[] prefixScores = u.prefixScores; // [n, p]
     if (p > 0) {
-      Kernels.byDimProducts(u.prefix.keysByDim(l), u.kvHead * hd * p, p, p, q, n, hd, prefixScores);
+      int stride = u.prefix.byDimStride;
+      Kernels.byDimProducts(u.prefix.keysByDim[l], u.kvHead * hd * stride, p, stride, q, n, hd, prefixScores);
     }
     float[][] ownScores = new float[n][];
     for (int i = 0; i < n; i++) {
