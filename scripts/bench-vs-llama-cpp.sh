@@ -33,8 +33,8 @@ value() { grep -F "| $2" "$1" | head -1 | awk -F'|' '{print $3}' | sed 's/[ ,]//
 
 echo "uptime: $(uptime)" | tee "$out/uptime.txt"
 "$bench" -m "$out/model-f32.gguf" -t "$threads" -p 512 -n 128 -r 5 -o md > "$out/llama-bench.md" 2> /dev/null
-# six untimed steps: the JIT compiles the plain-Java prefill's loops during the first few (llama-bench warms up too)
-genrm bench forward --model "$model" --seq-len 512 --batch-size 1 --steps 10 --warmup-steps 6 --logits last \
+# ten untimed steps: the JIT compiles the plain-Java prefill's loops during the first few (llama-bench warms up too)
+genrm bench forward --model "$model" --seq-len 512 --batch-size 1 --steps 20 --warmup-steps 10 --logits last \
   --threads "$threads" > "$out/forward.md"
 genrm bench sample --model "$model" --seq-len 512 --new-tokens 128 --no-recompute --threads "$threads" \
   > "$out/sample.md"

@@ -156,6 +156,22 @@ public final class Kernels {
     }
   }
 
+  /**
+   * y[i n ..][0, n) = sum over t in [0, s) of p[i s + t] v[vAt + t n ..][0, n) for rows i in [0, rows), y
+   * overwritten: {@link #weightedSums} into zeros. Rows as wide as a 4 x 4 block of vectors or wider go through
+   * {@link #byDimProducts} (values stored by slot are a matrix stored by its columns): per slot four value vectors and
+   * four broadcast weights serve sixteen multiply-adds, against four broadcasts for four; the same fused multiply-adds
+   * from zero in the same order, so the same floats.
+   */
+  static void weightedValues(float[] p, int s, int rows, float[] v, int vAt, int n, float[] y) {
+    if (VECTOR_API && n >= VectorRows.BLOCK_WIDTH) {
+      byDimProducts(v, vAt, n, n, p, rows, s, y);
+    } else {
+      java.util.Arrays.fill(y, 0, rows * n, 0f);
+      weightedSums(p, s, rows, v, vAt, n, y, 0);
+    }
+  }
+
   /** {@link #weightedSums} without the Vector API. */
   static void scalarWeightedSums(float[] p, int s, int rows, float[] v, int vAt, int n, float[] y, int yAt) {
     for (int i = 0; i < rows; i++) {

@@ -420,7 +420,7 @@ public final class RowDecoder {
   /**
    * A segment's query heads that read key/value head g, in blocks of {@link #QUERY_BLOCK} tokens: each block's
    * scores against the slots up to its last token in one product, each query's softmax over the slots up to its own
-   * token (the rest set to 0), then its weighted values in another (4 x 4 blocks, no lane sums either way).
+   * token (the rest set to 0), then its weighted values.
    */
   private void attendCausal(int l, float[] qkv, int width, Segment sg, int g, float[] y) {
     int heads = c.numAttentionHeads();
@@ -445,8 +445,8 @@ public final class RowDecoder {
         softmax(scores, i * s, visible, NO_SCORES, scale);
         java.util.Arrays.fill(scores, i * s + visible, (i + 1) * s, 0f);
       }
-      float[] out = new float[n * hd]; // scores [n, s] x values [s, hd], as products with values stored by slot
-      Kernels.byDimProducts(st.values[l], g * st.capacity * hd, hd, hd, scores, n, s, out);
+      float[] out = new float[n * hd];
+      Kernels.weightedValues(scores, s, n, st.values[l], g * st.capacity * hd, hd, out);
       for (int i = 0; i < n; i++) {
         int token = sg.row + b0 + i / group;
         System.arraycopy(out, i * hd, y, (token * heads + g * group + i % group) * hd, hd);
@@ -619,8 +619,8 @@ public final class RowDecoder {
     }
     float[] fromPrefix = new float[n * hd]; // [n, hd]
     if (p > 0) {
-      Kernels.weightedSums(prefixScores, p, n, u.prefix.values[l], u.kvHead * u.prefix.capacity * hd, hd, fromPrefix,
-          0);
+      Kernels.weightedValues(prefixScores, p, n, u.prefix.values[l], u.kvHead * u.prefix.capacity * hd, hd,
+          fromPrefix);
     }
     for (int i = 0; i < n; i++) {
       int r = u.rows[i / group];

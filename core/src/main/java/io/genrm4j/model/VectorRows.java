@@ -18,6 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorRows {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
 
+  /** Outputs of one 4 x 4 block's row: four vectors. */
+  static final int BLOCK_WIDTH = 4 * SPECIES.length();
+
   private VectorRows() {}
 
   private static volatile boolean warm;

@@ -149,6 +149,23 @@ class KernelsTest {
     }
   }
 
+  /** Weighted values into a fresh output: the floats of weighted sums into zeros, whichever kernel runs. */
+  @Test
+  void weightedValuesAreWeightedSumsIntoZeros() {
+    for (int n : new int[] {16, 64, 77, 128}) { // one vector; a 4 x 4 block; one, a vector and a tail; two blocks
+      for (int rows : new int[] {1, 6}) {
+        int s = 37;
+        float[] p = gaussian(rows * s);
+        float[] v = gaussian(5 + s * n);
+        float[] sums = new float[rows * n];
+        Kernels.weightedSums(p, s, rows, v, 5, n, sums, 0);
+        float[] values = gaussian(rows * n); // overwritten
+        Kernels.weightedValues(p, s, rows, v, 5, n, values);
+        assertArrayEquals(sums, values, n + " dims, " + rows + " rows");
+      }
+    }
+  }
+
   @Test
   void expGivesMathExpAndTheirSum() {
     float[] a = gaussian(1000);
