@@ -395,9 +395,8 @@ public final class RowDecoder {
     int heads = c.numAttentionHeads();
     int kvHeads = c.numKeyValueHeads();
     int hd = c.headDim();
-    int width = (heads + 2 * kvHeads) * hd;
-    float[] qkv = new float[n * width]; // per token: q [H, hd], k [KV, hd], v [KV, hd]
-    Kernels.matmul(w.qkv, rmsNorm(x, n, w.inputNorm), n, qkv, threads);
+    int width = qkvWidth();
+    float[] qkv = qkv(w, x, n, threads);
     List<int[]> units = new ArrayList<>(); // {segment, key/value head}
     for (int i = 0; i < segments.size(); i++) {
       Segment sg = segments.get(i);
@@ -507,19 +506,27 @@ public final class RowDecoder {
       int threads) {
     Layer w = layers[l];
     int b = states.size();
-    int heads = c.numAttentionHeads();
-    int kvHeads = c.numKeyValueHeads();
-    int hd = c.headDim();
-    int width = (heads + 2 * kvHeads) * hd;
-    float[] qkv = new float[b * width]; // per row: q [H, hd], k [KV, hd], v [KV, hd]
-    Kernels.matmul(w.qkv, rmsNorm(x, b, w.inputNorm), b, qkv, threads);
+    int width = qkvWidth();
+    float[] qkv = qkv(w, x, b, threads);
     for (int r = 0; r < b; r++) {
       State st = states.get(r);
       rotateAndStore(w, l, qkv, r * width, positions[r], st, st.length);
     }
-    float[] y = new float[b * heads * hd]; // [B, H, hd]
+    float[] y = new float[b * c.numAttentionHeads() * c.headDim()]; // [B, H, hd]
     inParts(units, threads, u -> attend(l, qkv, width, states, u, y));
     addProjected(w, y, x, b, threads);
+  }
+
+  /** A token's fused q/k/v product: q [H, hd], k [KV, hd], v [KV, hd]. */
+  private int qkvWidth() {
+    return (c.numAttentionHeads() + 2 * c.numKeyValueHeads()) * c.headDim();
+  }
+
+  /** The fused q/k/v product of x's b rows after the layer's input norm, [b, qkvWidth]. */
+  private float[] qkv(Layer w, float[] x, int b, int threads) {
+    float[] qkv = new float[b * qkvWidth()];
+    Kernels.matmul(w.qkv, rmsNorm(x, b, w.inputNorm), b, qkv, threads);
+    return qkv;
   }
 
   /** Each unit given to {@code work}, the list split in consecutive parts over the threads. */
