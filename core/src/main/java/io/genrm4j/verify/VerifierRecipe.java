@@ -2,6 +2,7 @@ package io.genrm4j.verify;
 
 import ai.djl.ndarray.NDManager;
 import io.genrm4j.infer.SamplingParams;
+import io.genrm4j.model.Autograd;
 import io.genrm4j.model.Checkpoint;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.LoraAdapter;
@@ -239,6 +240,11 @@ public final class VerifierRecipe {
     }
   }
 
+  /**
+   * Owns the loaded checkpoints. It scores on whatever thread calls it (a Spark task, a web server's request thread),
+   * and PyTorch records graphs on every new thread until told not to: recording, a forward pass would keep every
+   * layer's intermediates and run in the engine, not in plain Java (other floats). So each call stops it first.
+   */
   private record Owning(Verifier inner, NDManager root) implements Verifier {
     @Override
     public VerifierKind kind() {
@@ -247,11 +253,13 @@ public final class VerifierRecipe {
 
     @Override
     public List<VerifierScore> score(String question, List<String> solutions) {
+      Autograd.offInThisThread();
       return inner.score(question, solutions);
     }
 
     @Override
     public List<List<VerifierScore>> scoreAll(List<String> questions, List<List<String>> solutions) {
+      Autograd.offInThisThread();
       return inner.scoreAll(questions, solutions);
     }
 
