@@ -364,7 +364,8 @@ final class BenchCommand implements Runnable {
 
     @Option(names = "--logits", defaultValue = "all", description = "all: LM head and log-softmax at every position "
         + "(teacher-forced scoring, training's forward); last: at the last position only, a prompt's prefill as "
-        + "sampling and scoring run it (in plain Java where the model has a decoder there) and as llama-bench's pp test (default: ${DEFAULT-VALUE})")
+        + "sampling and scoring run it (in plain Java where the model has a decoder there) and as llama-bench's pp "
+        + "test (default: ${DEFAULT-VALUE})")
     String logits;
 
     @Override
@@ -400,11 +401,11 @@ final class BenchCommand implements Runnable {
         double head = (double) s.cfg.vocabSize() * s.cfg.hiddenSize();
         double fpt = 2.0 * flopParams(s.cfg) + attnFlops(s.cfg, o.seqLen, 4) - (last ? 2 * head * (1 - 1.0 / o.seqLen)
             : 0);
+        String where = !last ? "every position"
+            : "the last position (a prefill in " + (model.rowDecoder() != null ? "plain Java)" : "the engine)");
         table(spec.commandLine().getOut(), String.format("bench forward: preset %s, batch %d x seq %d, logits at %s, "
-            + "%d timed steps", o.preset, o.batchSize, o.seqLen, !last ? "every position"
-                : "the last position (a prefill in " + (model.rowDecoder() != null ? "plain Java)" : "the engine)"),
-            o.steps), s, o, throughput(tokPerS, fpt, s.peak(),
-            last ? "2N - 2Vd(1 - 1/T) + 4LTd" : "2N + 4LTd", secs));
+            + "%d timed steps", o.preset, o.batchSize, o.seqLen, where, o.steps), s, o, throughput(tokPerS, fpt,
+            s.peak(), last ? "2N - 2Vd(1 - 1/T) + 4LTd" : "2N + 4LTd", secs));
       }
       return 0;
     }

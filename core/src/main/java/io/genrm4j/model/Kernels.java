@@ -143,7 +143,6 @@ public final class Kernels {
     }
   }
 
-
   /**
    * y[yAt + i n ..][0, n) += sum over t in [0, s) of p[i s + t] v[vAt + t n ..][0, n) for rows i in [0, rows):
    * attention's weighted values, rows of weights p [rows, s] against values v [s, n].
@@ -185,7 +184,6 @@ public final class Kernels {
     }
   }
 
-
   /**
    * SwiGLU of {@code rows} rows of {@code gateUp} (per row: gate [n], then up [n]) into {@code out} [rows, n]:
    * out = gate * sigmoid(gate) * up, the sigmoid in float as 1 / (1 + exp(-gate)).
@@ -206,7 +204,6 @@ public final class Kernels {
       }
     }
   }
-
 
   /** One SwiGLU output; the vector path's tail and the scalar path share it. */
   static float swiGlu(float gate, float up) {
@@ -260,5 +257,4 @@ public final class Kernels {
     }
     return sum;
   }
-
 }

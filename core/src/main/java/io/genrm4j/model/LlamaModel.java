@@ -353,8 +353,8 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   /**
-   * The plain-Java decoder (prompt prefill, sampling's decode steps) over copies of these weights, or null when this model decodes
-   * in the engine only: its configuration ({@link RowDecoder#supports}), or copies that would take more than half the Java heap.
+   * The plain-Java decoder (prompt prefill, sampling's decode steps) over copies of these weights, or null when this
+   * model decodes in the engine only: its configuration ({@link RowDecoder#supports}), or copies that would take more than half the Java heap.
    */
   public RowDecoder rowDecoder() {
     if (!RowDecoder.supports(config, lora != null) || config.parameterCount() * 4 > Runtime.getRuntime().maxMemory() / 2) {
@@ -643,7 +643,8 @@ public final class LlamaModel implements AutoCloseable {
   /** Whether every id is in the vocabulary and every position in the rotary table (else the engine says what fails). */
   private boolean inTables(List<int[]> rows, KvCache cache) {
     for (int r = 0; r < rows.size(); r++) {
-      if (cache.nextPosition()[r] < 0 || cache.nextPosition()[r] + rows.get(r).length > config.maxPositionEmbeddings()) {
+      long from = cache.nextPosition()[r];
+      if (from < 0 || from + rows.get(r).length > config.maxPositionEmbeddings()) {
         return false;
       }
       for (int id : rows.get(r)) {

@@ -133,6 +133,9 @@ public final class RowDecoder {
      * cost more than the products). Read by K votes of a prompt (as their prefix) and by a prefill's query blocks.
      */
     private float[] keysByDim(int l, int upTo) {
+      if (keysByDim != null && upTo <= byDimLength[l]) {
+        return keysByDim[l]; // made already: K votes of a prompt ask once each a step
+      }
       int hd = c.headDim();
       int kv = c.numKeyValueHeads();
       if (keysByDim == null || upTo > byDimStride) {
