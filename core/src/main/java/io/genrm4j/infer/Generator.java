@@ -297,6 +297,7 @@ public final class Generator {
     int k = req.k();
     int eos = tokenizer.eosId().orElse(-1);
     int vocab = model.config().vocabSize();
+    int threads = ai.djl.pytorch.jni.JniUtils.getNumThreads(); // as the decoder's steps
     SplittableRandom[] rng = rows.stream().map(r -> r.rng).toArray(SplittableRandom[]::new);
     List<RowDecoder.State> prefixes = decoder.fromCache(prompts);
     List<RowDecoder.State> states = new ArrayList<>();
@@ -325,7 +326,7 @@ public final class Generator {
         at[r] = positions[i] + 1;
       }
       decoder.step(fed.stream().map(states::get).toList(), tokens, positions, next); // [fed, V]
-      feed = take(rows, TokenSampler.choose(next, vocab, p, rng, live(rows)), req, eos); // the fed rows are the live
+      feed = take(rows, TokenSampler.choose(next, vocab, p, rng, live(rows), threads), req, eos); // the fed rows are the live
     }
     List<Generation> gens = new ArrayList<>();
     rows.forEach(r -> gens.add(r.generation()));

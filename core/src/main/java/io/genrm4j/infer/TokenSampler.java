@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.genrm4j.model.Kernels;
+import io.genrm4j.model.SpinTeam;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.IntToDoubleFunction;
@@ -97,51 +98,56 @@ public final class TokenSampler {
    * decoding): {@code logits} holds the live rows' logits in row order, [live rows, V]. The same draws (one uniform
    * per sampled row, the first id whose running weight in id order reaches that fraction of the total), with the
    * probabilities computed here, so a token can differ from the engine's pick only where float rounding moves a
-   * boundary between two ids.
+   * boundary between two ids. Rows are drawn on up to {@code threads} threads ({@link SpinTeam}; at K = 32 votes and
+   * 32,000 tokens the draws were 12% of a decode step on one): a row's pick depends only on its logits and stream.
    */
-  public static Picks choose(float[] logits, int vocab, SamplingParams p, SplittableRandom[] rng, boolean[] live) {
+  public static Picks choose(float[] logits, int vocab, SamplingParams p, SplittableRandom[] rng, boolean[] live,
+      int threads) {
     int b = live.length;
     boolean filtered = p.temperature() > 0 && (p.topK() > 0 || p.topP() < 1);
     float[][] rows = filtered || p.topLogprobs() > 0 ? new float[b][] : null;
     int[] ids = new int[b];
     float[] chosen = new float[b];
-    float[] e = new float[vocab]; // one row's exponentials, reused row after row
-    int at = 0;
-    for (int r = 0; r < b; r++) {
-      if (!live[r]) {
-        continue;
-      }
-      float max = Float.NEGATIVE_INFINITY;
-      int argmax = 0;
-      for (int i = 0; i < vocab; i++) {
-        if (logits[at + i] > max) { // the first of tied maxima
-          max = logits[at + i];
-          argmax = i;
-        }
-      }
-      System.arraycopy(logits, at, e, 0, vocab);
-      double lse = max + Math.log(Kernels.exp(e, 0, vocab, max));
-      if (rows != null) {
-        rows[r] = new float[vocab];
-        for (int i = 0; i < vocab; i++) {
-          rows[r][i] = (float) (logits[at + i] - lse);
-        }
-      }
-      if (p.temperature() <= 0) {
-        ids[r] = argmax;
-      } else {
-        if (p.temperature() != 1) {
-          for (int i = 0; i < vocab; i++) {
-            e[i] = logits[at + i] / (float) p.temperature();
+    int[] liveRows = java.util.stream.IntStream.range(0, b).filter(r -> live[r]).toArray();
+    int parts = Math.max(1, Math.min(threads, liveRows.length));
+    SpinTeam.shared().run(parts, threads, part -> {
+      float[] e = new float[vocab]; // one row's exponentials, reused row after row
+      for (int i = liveRows.length * part / parts; i < liveRows.length * (part + 1) / parts; i++) {
+        int r = liveRows[i];
+        int at = i * vocab;
+        System.arraycopy(logits, at, e, 0, vocab);
+        float max = Kernels.scaleAndMax(e, 0, vocab, 1f, Float.NEGATIVE_INFINITY);
+        double lse = max + Math.log(Kernels.exp(e, 0, vocab, max));
+        if (rows != null) {
+          rows[r] = new float[vocab];
+          for (int v = 0; v < vocab; v++) {
+            rows[r][v] = (float) (logits[at + v] - lse);
           }
-          Kernels.exp(e, 0, vocab, max / (float) p.temperature());
         }
-        ids[r] = filtered ? chooseFiltered(e, p, rng[r]) : draw(e, rng[r]);
+        if (p.temperature() <= 0) {
+          ids[r] = firstIndexOf(logits, at, vocab, max);
+        } else {
+          if (p.temperature() != 1) {
+            System.arraycopy(logits, at, e, 0, vocab);
+            Kernels.divide(e, 0, vocab, (float) p.temperature());
+            Kernels.exp(e, 0, vocab, max / (float) p.temperature());
+          }
+          ids[r] = filtered ? chooseFiltered(e, p, rng[r]) : draw(e, rng[r]);
+        }
+        chosen[r] = (float) (logits[at + ids[r]] - lse);
       }
-      chosen[r] = (float) (logits[at + ids[r]] - lse);
-      at += vocab;
-    }
+    });
     return new Picks(ids, chosen, rows);
+  }
+
+  /** The first v with {@code a[at + v] == max} (the first of tied maxima), 0 when none is (NaN logits). */
+  private static int firstIndexOf(float[] a, int at, int n, float max) {
+    for (int v = 0; v < n; v++) {
+      if (a[at + v] == max) {
+        return v;
+      }
+    }
+    return 0;
   }
 
   private static float[][] split(float[] flat, int rows) {

@@ -44,12 +44,11 @@ public final class Kernels {
    */
   static void matmul(PanelMatrix w, float[] x, int b, float[] y, int threads) {
     int panels = PanelMatrix.panels(w.out);
-    int parts = threads > 1 && (long) w.data.length * b >= MIN_SPLIT_FLOATS ? Math.min(threads, panels) : 1;
-    if (parts == 1) {
+    if (threads < 2 || (long) w.data.length * b < MIN_SPLIT_FLOATS) {
       panelProducts(w, x, b, y, 0, panels);
       return;
     }
-    SpinTeam.shared().run(parts, p -> panelProducts(w, x, b, y, panels * p / parts, panels * (p + 1) / parts));
+    SpinTeam.shared().run(panels, threads, p -> panelProducts(w, x, b, y, p, p + 1)); // a panel per take
   }
 
   /** Panels [from, to) of {@link #matmul(PanelMatrix, float[], int, float[], int)}. */
@@ -214,7 +213,7 @@ public final class Kernels {
    * a[t] *= scale for t in [at, at + n), in place; returns the largest of them and {@code max} (attention's scores
    * before their softmax: a tiny model's decode spent an eighth of its time in these loops and {@link #divide}).
    */
-  static float scaleAndMax(float[] a, int at, int n, float scale, float max) {
+  public static float scaleAndMax(float[] a, int at, int n, float scale, float max) {
     return VECTOR_API ? VectorRows.scaleAndMax(a, at, n, scale, max) : scalarScaleAndMax(a, at, n, scale, max);
   }
 
@@ -228,7 +227,7 @@ public final class Kernels {
   }
 
   /** a[t] /= d for t in [at, at + n), in place (a division, not a product with 1 / d: the same floats either path). */
-  static void divide(float[] a, int at, int n, float d) {
+  public static void divide(float[] a, int at, int n, float d) {
     if (VECTOR_API) {
       VectorRows.divide(a, at, n, d);
     } else {

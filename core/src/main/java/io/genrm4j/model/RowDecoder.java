@@ -532,14 +532,12 @@ public final class RowDecoder {
     return qkv;
   }
 
-  /** Each unit given to {@code work}, the list split in consecutive parts over the threads. */
+  /** Each unit given to {@code work}, a unit per take over the threads. */
   private static <T> void inParts(List<T> units, int threads, java.util.function.Consumer<T> work) {
-    int parts = threads > 1 ? Math.min(threads, units.size()) : 1;
-    if (parts == 1) {
+    if (threads < 2) {
       units.forEach(work);
     } else {
-      SpinTeam.shared().run(parts, p -> units.subList(units.size() * p / parts, units.size() * (p + 1) / parts)
-          .forEach(work));
+      SpinTeam.shared().run(units.size(), threads, p -> work.accept(units.get(p)));
     }
   }
 

@@ -36,7 +36,7 @@ final class SplitGemv {
     }
     NDArray[] parts = blocksOf(weight, threads);
     NDArray[] outs = new NDArray[parts.length];
-    SpinTeam.shared().run(parts.length, p -> {
+    SpinTeam.shared().run(parts.length, parts.length, p -> {
       // a helper thread records graphs until told not to (see Autograd); the caller is not recording here anyway
       Autograd.offInThisThread();
       outs[p] = x.getNDArrayInternal().linear(x, parts[p], null).singletonOrThrow();

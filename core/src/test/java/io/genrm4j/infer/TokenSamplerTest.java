@@ -163,4 +163,40 @@ class TokenSamplerTest {
       assertArrayEquals(new int[] {1, 0}, picks.ids());
     }
   }
+
+  /**
+   * The host's draws (plain-Java decoding) pick each live row's token from its own logits and stream alone: the same
+   * picks and log-probs on one thread or two, rows that are not live skipped (their logits absent), greedy rows the
+   * first of tied maxima, as the engine's.
+   */
+  @Test
+  void hostDrawsAreTheSameOnOneThreadOrTwo() {
+    int b = 9;
+    int v = 3_000;
+    boolean[] live = allLive(b);
+    live[2] = false;
+    live[7] = false;
+    SplittableRandom src = new SplittableRandom(11);
+    float[] logits = new float[(b - 2) * v]; // the live rows only, in row order
+    for (int i = 0; i < logits.length; i++) {
+      logits[i] = (float) Math.round(4 * src.nextGaussian()); // whole numbers: tied maxima in every row
+    }
+    for (SamplingParams p : List.of(new SamplingParams(1, 0.7, 1, 0, List.of(), 0, false, 0),
+        SamplingParams.greedy(1), T1.withTopK(5))) {
+      TokenSampler.Picks one = TokenSampler.choose(logits, v, p, streams(b, 6), live, 1);
+      TokenSampler.Picks two = TokenSampler.choose(logits, v, p, streams(b, 6), live, 2);
+      assertArrayEquals(one.ids(), two.ids(), p.toString());
+      assertArrayEquals(one.logp(), two.logp(), p.toString());
+      assertEquals(0, one.ids()[2]);
+      assertEquals(0, one.ids()[7]);
+      if (p.temperature() <= 0) {
+        try (NDManager m = mgr.newSubManager()) {
+          int[] engine = TokenSampler.choose(m.create(logits).reshape(b - 2, v), p, streams(b - 2, 6),
+              allLive(b - 2)).ids();
+          int[] host = Arrays.stream(new int[] {0, 1, 3, 4, 5, 6, 8}).map(r -> one.ids()[r]).toArray();
+          assertArrayEquals(engine, host);
+        }
+      }
+    }
+  }
 }

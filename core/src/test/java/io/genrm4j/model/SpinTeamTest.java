@@ -10,13 +10,16 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Every part runs once, whoever runs it; a part's failure reaches the caller; callers at once both finish. */
+/**
+ * Every part runs once, whoever runs it, on no more threads than asked; a part's failure reaches the caller; callers
+ * at once both finish.
+ */
 class SpinTeamTest {
   @Test
   void everyPartRunsOnceEvenWithMorePartsThanHelpers() {
     for (int parts = 1; parts <= 5; parts++) {
       int[] runs = new int[parts];
-      SpinTeam.shared().run(parts, p -> runs[p]++);
+      SpinTeam.shared().run(parts, parts, p -> runs[p]++);
       int[] once = new int[parts];
       java.util.Arrays.fill(once, 1);
       assertArrayEquals(once, runs, parts + " parts");
@@ -24,15 +27,22 @@ class SpinTeamTest {
   }
 
   @Test
+  void oneThreadRunsEveryPartOnTheCaller() {
+    java.util.Set<Thread> ran = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    SpinTeam.shared().run(64, 1, p -> ran.add(Thread.currentThread()));
+    assertEquals(java.util.Set.of(Thread.currentThread()), ran);
+  }
+
+  @Test
   void aFailingPartFailsTheCallAndTheTeamGoesOn() {
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> SpinTeam.shared().run(2, p -> {
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> SpinTeam.shared().run(2, 2, p -> {
       if (p == 1) {
         throw new IllegalStateException("part 1");
       }
     }));
     assertEquals("part 1", e.getMessage());
     int[] runs = new int[2];
-    SpinTeam.shared().run(2, p -> runs[p]++);
+    SpinTeam.shared().run(2, 2, p -> runs[p]++);
     assertArrayEquals(new int[] {1, 1}, runs);
   }
 
@@ -46,7 +56,7 @@ class SpinTeamTest {
         int caller = c;
         done[c] = callers.submit(() -> {
           for (int round = 0; round < 200; round++) {
-            SpinTeam.shared().run(4, p -> sums[caller][p] += p + 1);
+            SpinTeam.shared().run(4, 4, p -> sums[caller][p] += p + 1);
           }
         });
       }
