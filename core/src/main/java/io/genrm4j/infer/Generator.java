@@ -326,7 +326,8 @@ public final class Generator {
         at[r] = positions[i] + 1;
       }
       decoder.step(fed.stream().map(states::get).toList(), tokens, positions, next); // [fed, V]
-      feed = take(rows, TokenSampler.choose(next, vocab, p, rng, live(rows), threads), req, eos); // the fed rows are the live
+      // the fed rows are the live ones
+      feed = take(rows, TokenSampler.choose(next, vocab, p, rng, live(rows), threads), req, eos);
     }
     List<Generation> gens = new ArrayList<>();
     rows.forEach(r -> gens.add(r.generation()));

@@ -116,7 +116,7 @@ public final class TokenSampler {
         int r = liveRows[i];
         int at = i * vocab;
         System.arraycopy(logits, at, e, 0, vocab);
-        float max = Kernels.scaleAndMax(e, 0, vocab, 1f, Float.NEGATIVE_INFINITY);
+        float max = Kernels.scaleAndMax(e, 0, vocab, 1f, Float.NEGATIVE_INFINITY); // x 1: the largest, vectorised
         double lse = max + Math.log(Kernels.exp(e, 0, vocab, max));
         if (rows != null) {
           rows[r] = new float[vocab];
