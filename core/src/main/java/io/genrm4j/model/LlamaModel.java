@@ -354,7 +354,8 @@ public final class LlamaModel implements AutoCloseable {
 
   /**
    * The plain-Java decoder (prompt prefill, sampling's decode steps) over copies of these weights, or null when this
-   * model decodes in the engine only: its configuration ({@link RowDecoder#supports}), or copies that would take more than half the Java heap.
+   * model decodes in the engine only: its configuration ({@link RowDecoder#supports}), or copies that would take more
+   * than half the Java heap.
    */
   public RowDecoder rowDecoder() {
     if (!RowDecoder.supports(config, lora != null) || config.parameterCount() * 4 > Runtime.getRuntime().maxMemory() / 2) {
