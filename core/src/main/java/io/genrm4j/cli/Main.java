@@ -1,7 +1,9 @@
 package io.genrm4j.cli;
 
+import io.genrm4j.serve.ServeCommand;
 import io.genrm4j.util.UserException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -53,7 +55,16 @@ public final class Main implements Runnable {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
     }
-    int code = commandLine().execute(args);
+    CommandLine cl = commandLine();
+    CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
+    cl.setExecutionStrategy(parsed -> {
+      List<CommandLine> chain = parsed.asCommandLineList();
+      if (!(chain.get(chain.size() - 1).getCommand() instanceof ServeCommand)) {
+        Interruption.endOnSignal(System.err);
+      }
+      return runLast.execute(parsed);
+    });
+    int code = cl.execute(args);
     System.exit(code);
   }
 }
