@@ -10,6 +10,7 @@ import io.genrm4j.task.Tasks;
 import io.genrm4j.util.UserException;
 import java.nio.file.Path;
 import io.genrm4j.util.AtomicFiles;
+import io.genrm4j.util.DirLock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +75,13 @@ public final class ExperimentCommand implements Callable<Integer> {
     };
     Map<Task, ExperimentProfile> profiles = new LinkedHashMap<>(); // a bad --set fails here, before any stage runs
     tasks.forEach(t -> profiles.put(t, named.forTask(t.name()).with(set)));
-    ExperimentProfile prof = profiles.get(tasks.get(0)); // the tables' name and N
+    try (DirLock lock = DirLock.exclusive(out)) {
+      return run(profiles, profiles.get(tasks.get(0)));
+    }
+  }
+
+  /** Runs the tasks (each seed's, with --seeds) and prints their tables; {@code prof} gives the tables' name and N. */
+  private int run(Map<Task, ExperimentProfile> profiles, ExperimentProfile prof) {
     var outStream = spec.commandLine().getOut();
     if (seeds != null && !seeds.isEmpty()) {
       Map<Long, List<Experiment.Result>> bySeed = new LinkedHashMap<>();

@@ -26,6 +26,15 @@ class ExperimentCommandTest {
   }
 
   @Test
+  void aRunDirectoryInUseByAnotherProcessIsRefusedWithOneLine() {
+    Path out = tmp.resolve("busy");
+    try (io.genrm4j.util.DirLock other = io.genrm4j.util.DirLock.exclusive(out)) {
+      CliRun r = CliRun.of("experiment", "--task", "last-letter", "--profile", "mini", "--out", out.toString());
+      CliRun.assertOneLineError(r, "in use by another genrm process");
+    }
+  }
+
+  @Test
   void helpListsTheProfiles() {
     CliRun r = CliRun.of("experiment", "--help");
     assertEquals(0, r.code());
