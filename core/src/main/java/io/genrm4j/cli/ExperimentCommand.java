@@ -10,7 +10,7 @@ import io.genrm4j.task.Tasks;
 import io.genrm4j.util.UserException;
 import java.nio.file.Path;
 import io.genrm4j.util.AtomicFiles;
-import io.genrm4j.util.DirLock;
+import io.genrm4j.util.ProcessLock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +75,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     };
     Map<Task, ExperimentProfile> profiles = new LinkedHashMap<>(); // a bad --set fails here, before any stage runs
     tasks.forEach(t -> profiles.put(t, named.forTask(t.name()).with(set)));
-    try (DirLock lock = DirLock.exclusive(out)) {
+    try (ProcessLock lock = ProcessLock.exclusive(out)) {
       return run(profiles, profiles.get(tasks.get(0)));
     }
   }

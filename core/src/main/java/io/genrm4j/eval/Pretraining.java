@@ -19,7 +19,7 @@ import io.genrm4j.train.TokenExample;
 import io.genrm4j.train.TrainConfig;
 import io.genrm4j.train.Trainer;
 import io.genrm4j.util.AtomicFiles;
-import io.genrm4j.util.DirLock;
+import io.genrm4j.util.ProcessLock;
 import io.genrm4j.util.Jsonl;
 import io.genrm4j.verify.GenRmCot;
 import io.genrm4j.verify.GenRmDirect;
@@ -84,7 +84,7 @@ public final class Pretraining {
     }
     // Runs in other processes (another seed, another profile) share the cache: one builds, the others wait for it.
     Path lockFile = dir.resolveSibling("." + dir.getFileName() + ".lock");
-    try (DirLock lock = DirLock.waitFor(lockFile, () -> err.println("base '" + r.name() + "' (" + preset
+    try (ProcessLock lock = ProcessLock.waitFor(lockFile, () -> err.println("base '" + r.name() + "' (" + preset
         + "): another genrm process is building it; waiting"))) {
       if (Files.exists(dir.resolve(BASE_JSON))) {
         return dir;

@@ -28,7 +28,7 @@ import java.util.List;
  * best-of-n-SPLIT.png, votes-SPLIT.png the report's plots
  * stage-NAME.done                      a finished stage's marker
  * TASK/, summary.json, summary.md      with several tasks: one run directory per task and their summary
- * .genrm.lock                          locked while a genrm process runs here (util.DirLock): a second is refused
+ * .genrm.lock                          locked while a genrm process runs here (util.ProcessLock): a second is refused
  * </pre>
  */
 public record RunDir(Path root) {

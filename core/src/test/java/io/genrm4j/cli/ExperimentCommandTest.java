@@ -28,7 +28,7 @@ class ExperimentCommandTest {
   @Test
   void aRunDirectoryInUseByAnotherProcessIsRefusedWithOneLine() {
     Path out = tmp.resolve("busy");
-    try (io.genrm4j.util.DirLock other = io.genrm4j.util.DirLock.exclusive(out)) {
+    try (io.genrm4j.util.ProcessLock other = io.genrm4j.util.ProcessLock.exclusive(out)) {
       CliRun r = CliRun.of("experiment", "--task", "last-letter", "--profile", "mini", "--out", out.toString());
       CliRun.assertOneLineError(r, "in use by another genrm process");
     }

@@ -11,18 +11,19 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * One genrm process at a time in a directory: an OS lock on a small file ({@code .genrm.lock} in a run directory), which
- * the OS releases when the process ends, however it ends, so a killed run never leaves a stale lock. The file stays
- * (deleting it would let a waiting process lock a file that no longer has the name); it holds the holder's pid.
+ * One genrm process at a time in a run directory or on a shared cache entry: an OS lock on a small file
+ * ({@code .genrm.lock} in a run directory), which the OS releases when the process ends, however it ends, so a killed
+ * run never leaves a stale lock. The file stays (deleting it would let a waiting process lock a file that no longer
+ * has the name); it holds the holder's pid.
  */
-public final class DirLock implements AutoCloseable {
+public final class ProcessLock implements AutoCloseable {
   /** The lock file's name inside a locked directory. */
   public static final String FILE = ".genrm.lock";
 
   private final FileChannel channel;
   private final FileLock lock;
 
-  private DirLock(FileChannel channel, FileLock lock) {
+  private ProcessLock(FileChannel channel, FileLock lock) {
     this.channel = channel;
     this.lock = lock;
   }
@@ -31,7 +32,7 @@ public final class DirLock implements AutoCloseable {
    * Holds {@code dir}'s lock (creating the directory), or refuses with one line when another process, or another job
    * of this one, holds it: a second run into one directory would redo and overwrite the first's stages.
    */
-  public static DirLock exclusive(Path dir) {
+  public static ProcessLock exclusive(Path dir) {
     Path file = dir.resolve(FILE);
     FileChannel ch = open(file);
     FileLock l = tryLock(ch, file);
@@ -48,7 +49,7 @@ public final class DirLock implements AutoCloseable {
    * Holds the lock of {@code file}, waiting while another process holds it ({@code onWait} runs once, first): for a
    * shared cache entry that the other process is building.
    */
-  public static DirLock waitFor(Path file, Runnable onWait) {
+  public static ProcessLock waitFor(Path file, Runnable onWait) {
     FileChannel ch = open(file);
     FileLock l = tryLock(ch, file);
     if (l == null) {
@@ -85,14 +86,14 @@ public final class DirLock implements AutoCloseable {
   }
 
   /** Writes this process's pid into the held file. */
-  private static DirLock claimed(FileChannel ch, FileLock l, Path file) {
+  private static ProcessLock claimed(FileChannel ch, FileLock l, Path file) {
     try {
       ch.truncate(0);
       ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
     } catch (IOException e) {
       // the pid only makes the refusal's message more helpful
     }
-    return new DirLock(ch, l);
+    return new ProcessLock(ch, l);
   }
 
   private static String holder(Path file) {

@@ -15,24 +15,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class DirLockTest {
+class ProcessLockTest {
   @Test
   void aSecondHolderIsRefusedUntilTheFirstLetsGo(@TempDir Path dir) {
     Path run = dir.resolve("run");
-    try (DirLock first = DirLock.exclusive(run)) {
-      UserException e = assertThrows(UserException.class, () -> DirLock.exclusive(run));
+    try (ProcessLock first = ProcessLock.exclusive(run)) {
+      UserException e = assertThrows(UserException.class, () -> ProcessLock.exclusive(run));
       assertTrue(e.getMessage().contains("in use by another genrm process (pid " + ProcessHandle.current().pid()),
           e.getMessage());
     }
-    try (DirLock again = DirLock.exclusive(run)) {
-      assertTrue(run.resolve(DirLock.FILE).toFile().isFile());
+    try (ProcessLock again = ProcessLock.exclusive(run)) {
+      assertTrue(run.resolve(ProcessLock.FILE).toFile().isFile());
     }
   }
 
   /** Holds the lock of args[0] ("dir" for exclusive, "file" for waitFor) on args[1], says so, and sleeps. */
   public static void main(String[] args) throws Exception {
     Path p = Path.of(args[1]);
-    try (DirLock l = args[0].equals("dir") ? DirLock.exclusive(p) : DirLock.waitFor(p, () -> {})) {
+    try (ProcessLock l = args[0].equals("dir") ? ProcessLock.exclusive(p) : ProcessLock.waitFor(p, () -> {})) {
       System.out.println("held");
       System.out.flush();
       Thread.sleep(60_000);
@@ -42,7 +42,7 @@ class DirLockTest {
   private static Process holder(String kind, Path p) throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process child = new ProcessBuilder(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
-        DirLockTest.class.getName(), kind, p.toString())).redirectErrorStream(true).start();
+        ProcessLockTest.class.getName(), kind, p.toString())).redirectErrorStream(true).start();
     BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
     assertEquals("held", r.readLine());
     return child;
@@ -52,14 +52,14 @@ class DirLockTest {
   void anotherProcesssLockRefusesAndAKilledHolderLeavesNoStaleLock(@TempDir Path dir) throws Exception {
     Process child = holder("dir", dir);
     try {
-      UserException e = assertThrows(UserException.class, () -> DirLock.exclusive(dir));
+      UserException e = assertThrows(UserException.class, () -> ProcessLock.exclusive(dir));
       assertTrue(e.getMessage().contains("(pid " + child.pid() + ")"), e.getMessage());
     } finally {
       child.destroyForcibly(); // SIGKILL: no chance to clean up
       child.waitFor(30, TimeUnit.SECONDS);
     }
-    try (DirLock mine = DirLock.exclusive(dir)) {
-      assertTrue(dir.resolve(DirLock.FILE).toFile().isFile());
+    try (ProcessLock mine = ProcessLock.exclusive(dir)) {
+      assertTrue(dir.resolve(ProcessLock.FILE).toFile().isFile());
     }
   }
 
@@ -69,7 +69,7 @@ class DirLockTest {
     Process child = holder("file", file);
     AtomicBoolean waited = new AtomicBoolean();
     CompletableFuture<Boolean> got = CompletableFuture.supplyAsync(() -> {
-      try (DirLock l = DirLock.waitFor(file, () -> waited.set(true))) {
+      try (ProcessLock l = ProcessLock.waitFor(file, () -> waited.set(true))) {
         return true;
       }
     });
