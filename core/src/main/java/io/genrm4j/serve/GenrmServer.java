@@ -43,6 +43,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.handler.StatisticsHandler;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.thread.ThreadPool;
@@ -184,6 +185,12 @@ public final class GenrmServer implements AutoCloseable {
       cfg.startupWatcherEnabled = false;
       cfg.http.maxRequestSize = l.maxBodyBytes();
       cfg.requestLogger.http((ctx, ms) -> metrics.request(route(ctx), ctx.statusCode(), ms / 1000.0));
+      // close() (SIGTERM: a rolling update) refuses new connections and answers the requests in flight first, for at
+      // most the drain time; Jetty counts them in a StatisticsHandler.
+      cfg.jetty.modifyServer(server -> {
+        server.setHandler(new StatisticsHandler());
+        server.setStopTimeout(drainMs(l));
+      });
     });
     app.before(this::guard);
     app.get("/health", this::health);
@@ -229,6 +236,11 @@ public final class GenrmServer implements AutoCloseable {
     anyHost = bound != null && bound.isAnyLocalAddress();
     loopback = bound != null && bound.isLoopbackAddress();
     return this;
+  }
+
+  /** How long close() waits for requests in flight: their timeout, at most 25 s (Kubernetes kills after 30 s). */
+  static long drainMs(ServeLimits l) {
+    return Math.min(l.requestTimeoutMs(), 25_000);
   }
 
   public int port() {

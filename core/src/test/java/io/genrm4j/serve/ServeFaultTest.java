@@ -506,4 +506,33 @@ class ServeFaultTest {
       }
     }
   }
+
+  /**
+   * Stopping the server (SIGTERM in a rolling update) answers the request in flight before the model goes away; new
+   * connections are refused meanwhile.
+   */
+  @Test
+  void closeAnswersTheRequestInFlightFirst() throws Exception {
+    GenrmServer s = new GenrmServer(model, gen, ServeFaultTest::verifiers, GenrmServer.Options.loopback(0)
+        .withLimits(limits(30_000, 2_000))).start();
+    String slowBody = "{\"prompt\":\"a\",\"max_tokens\":400,\"temperature\":1,\"n\":16,\"ignore_eos\":true}";
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      long t0 = System.nanoTime();
+      Future<Raw> slow = pool.submit(() -> send(s, request("POST", "/v1/completions", Map.of(),
+          slowBody.getBytes(StandardCharsets.UTF_8)), 30_000));
+      Thread.sleep(300);
+      long c0 = System.nanoTime();
+      s.close();
+      double closeS = (System.nanoTime() - c0) / 1e9;
+      Raw answered = slow.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      System.out.println("probe | close() with a 16 x 400-token job in flight | " + answered.line() + "; close took "
+          + closeS + " s, the job " + (System.nanoTime() - t0) / 1e9 + " s");
+      assertEquals(200, answered.status(), answered.line());
+      assertTrue(closeS > 0.05, "close() waited for the job (" + closeS + " s): it was in flight");
+    } finally {
+      pool.shutdownNow();
+      s.close();
+    }
+  }
 }
