@@ -374,29 +374,23 @@ public abstract class AlgorithmicTask implements Task, Oracle {
    */
   @Override
   public String perturb(String solution, Random rng) {
+    List<String> lines = stepLines(solution);
     String old = extractAnswer(solution);
+    List<Step> parsed = lines.stream().map(this::parseStep).toList();
+    boolean wellFormed = !parsed.isEmpty() && parsed.stream().allMatch(Objects::nonNull);
     int kind = rng.nextInt(3);
-    List<String> words = kind < 2 ? wordsOfCorrectSolution(solution) : null;
-    if (words != null) {
-      for (int attempt = 0; attempt < 20; attempt++) {
-        String bad = kind == 0 ? withRealisticPick(words, rng) : withMistake(words, Mistake.MISCOPIED_ITEM, rng);
-        if (bad != null && !answersMatch(old, extractAnswer(bad))) {
-          return bad;
+    if (wellFormed && kind < 2) {
+      List<String> words = wordsOf(parsed);
+      if (lines(steps(words, -1, null)).equals(lines)) {
+        for (int attempt = 0; attempt < 20; attempt++) {
+          String bad = kind == 0 ? withRealisticPick(words, rng) : withMistake(words, Mistake.MISCOPIED_ITEM, rng);
+          if (bad != null && !answersMatch(old, extractAnswer(bad))) {
+            return bad;
+          }
         }
       }
     }
-    return render(stepLines(solution), realisticWrongAnswer(old == null ? "" : old, rng));
-  }
-
-  /** The question's words when {@code solution} is their correct, well-formed solution; null otherwise. */
-  protected List<String> wordsOfCorrectSolution(String solution) {
-    List<String> lines = stepLines(solution);
-    List<Step> parsed = lines.stream().map(this::parseStep).toList();
-    if (parsed.isEmpty() || !parsed.stream().allMatch(Objects::nonNull)) {
-      return null;
-    }
-    List<String> words = wordsOf(parsed);
-    return lines(steps(words, -1, null)).equals(lines) ? words : null;
+    return render(lines, realisticWrongAnswer(old == null ? "" : old, rng));
   }
 
   /**

@@ -76,55 +76,6 @@ public abstract class WordListTask extends AlgorithmicTask {
     return others.isEmpty() ? null : others.get(rng.nextInt(others.size()));
   }
 
-  /**
-   * One mistake as every list task draws them ({@link AlgorithmicTask#perturb}) or, a quarter of the time, the slip
-   * in the list of words left that the generator makes most ({@link #withLeftSlip}). Issue #21: it comes first in
-   * 60% / 47% of the generator's wrong five-word candidates (the `full` runs of 2026-12-07) and 45% of its wrong 2-4-word
-   * ones, and in none of the synthetic pairs before.
-   */
-  @Override
-  public String perturb(String solution, Random rng) {
-    if (rng.nextInt(4) == 0) {
-      List<String> words = wordsOfCorrectSolution(solution);
-      String bad = words == null ? null : withLeftSlip(words, rng);
-      if (bad != null) {
-        return bad;
-      }
-    }
-    return super.perturb(solution, rng);
-  }
-
-  /**
-   * A solution of {@code words} whose picks are all right but whose list shrinks wrongly once: after a random line
-   * but the last, another word leaves instead of the pick, so the pick comes again and that word never does (as in
-   * {@code token sell obliged -> obliged}, then {@code sell obliged -> obliged}); null when no other word differs
-   * from the pick.
-   */
-  public String withLeftSlip(List<String> words, Random rng) {
-    if (words.size() < 2) {
-      return null;
-    }
-    int at = rng.nextInt(words.size() - 1);
-    List<String> left = new ArrayList<>(words);
-    List<Step> out = new ArrayList<>();
-    String sofar = "";
-    for (int i = 0; i < words.size(); i++) {
-      String pick = Collections.min(left, order());
-      sofar = sofar.isEmpty() ? pick : sofar + " " + pick;
-      out.add(new Step(String.join(" ", left), pick, sofar));
-      if (i == at) {
-        List<String> others = left.stream().filter(w -> !w.equals(pick)).toList();
-        if (others.isEmpty()) {
-          return null;
-        }
-        left.remove(others.get(rng.nextInt(others.size())));
-      } else {
-        left.remove(pick);
-      }
-    }
-    return render(out);
-  }
-
   /** Two different words swapped, or a word dropped (or one added) when all words are the same. */
   @Override
   protected String wrongAnswer(String answer, Random rng) {
