@@ -515,7 +515,10 @@ class ServeFaultTest {
   void closeAnswersTheRequestInFlightFirst() throws Exception {
     GenrmServer s = new GenrmServer(model, gen, ServeFaultTest::verifiers, GenrmServer.Options.loopback(0)
         .withLimits(limits(30_000, 2_000))).start();
-    String slowBody = "{\"prompt\":\"a\",\"max_tokens\":400,\"temperature\":1,\"n\":16,\"ignore_eos\":true}";
+    // 32 x 1,000 tokens, ~3.5 s on 2 idle cores (well inside the 25 s drain): still running when close() comes 300 ms
+    // in, where 16 x 400 tokens took 0.3 s on an idle machine and had ended first
+    String slowBody = "{\"prompt\":[\"a\",\"a\"],\"max_tokens\":1000,\"temperature\":1,\"n\":16,"
+        + "\"ignore_eos\":true}";
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
       long t0 = System.nanoTime();
@@ -526,7 +529,7 @@ class ServeFaultTest {
       s.close();
       double closeS = (System.nanoTime() - c0) / 1e9;
       Raw answered = slow.get(30, java.util.concurrent.TimeUnit.SECONDS);
-      System.out.println("probe | close() with a 16 x 400-token job in flight | " + answered.line() + "; close took "
+      System.out.println("probe | close() with a 32 x 1,000-token job in flight | " + answered.line() + "; close took "
           + closeS + " s, the job " + (System.nanoTime() - t0) / 1e9 + " s");
       assertEquals(200, answered.status(), answered.line());
       assertTrue(closeS > 0.05, "close() waited for the job (" + closeS + " s): it was in flight");
