@@ -131,6 +131,21 @@ public final class Generator {
     return limit;
   }
 
+  /**
+   * Each row's first position not to feed: its first sampled position plus its token limit, where a row without a
+   * position rule stops anyway. A text-dependent rule (a coupled rationale) can place a token further on than the
+   * number of tokens before it; without this bound a long rationale ran past the model's positions (an index out of
+   * bounds in the rotary table: {@code genrm verify --mode genrm-cot} on a garbled 5-word sort, 2026-12-07).
+   */
+  private static int[] positionLimits(SampleRequest req) {
+    int k = req.k();
+    int[] limit = new int[req.prefixes().size() * k];
+    for (int c = 0; c < req.prefixes().size(); c++) {
+      Arrays.fill(limit, c * k, c * k + k, (int) req.firstSampledPosition(c) + req.maxTokens(c));
+    }
+    return limit;
+  }
+
   /** The prompts' cache and each prompt's next-token logits, [C, V]. */
   private record Prefill(KvCache cache, NDArray logits) {}
 
@@ -232,6 +247,15 @@ public final class Generator {
       return new int[] {tok};
     }
 
+    /**
+     * Ends the row before its last token is fed, as its token limit does: a position rule placed that token at or
+     * past the row's last position ({@link #positionLimits}).
+     */
+    void endAtPositionLimit() {
+      done = true;
+      finish = "length";
+    }
+
     /** The ids sampled (or forced) so far. */
     int[] ids() {
       return tokens.stream().mapToInt(Integer::intValue).toArray();
@@ -258,6 +282,7 @@ public final class Generator {
     SplittableRandom[] rng = rows.stream().map(r -> r.rng).toArray(SplittableRandom[]::new);
     // Room for every step's keys/values up front: each step then writes one slot in place (see KvCache).
     cache = replace(cache, cache.reserve(rows.stream().mapToInt(r -> r.limit).max().orElse(0), mgr));
+    int[] lastPosition = positionLimits(req);
     List<int[]> feed = take(rows, TokenSampler.choose(logits, p, rng, live(rows)), req, eos);
     while (rows.stream().anyMatch(r -> !r.done)) {
       stopIfInterrupted();
@@ -265,8 +290,17 @@ public final class Generator {
         long[] at = cache.nextPosition().clone();
         for (int r = 0; r < rows.size(); r++) {
           if (feed.get(r).length > 0) {
-            at[r] = rule.position(r / k, rows.get(r).ids());
+            long position = rule.position(r / k, rows.get(r).ids());
+            if (position >= lastPosition[r]) {
+              rows.get(r).endAtPositionLimit();
+              feed.set(r, new int[0]); // take() returns a list of its own
+            } else {
+              at[r] = position;
+            }
           }
+        }
+        if (rows.stream().allMatch(r -> r.done)) {
+          break;
         }
         cache = cache.continuingAt(at);
       }
@@ -307,22 +341,32 @@ public final class Generator {
       at[r] = (int) prompts.nextPosition()[r / k];
     }
     float[] next = new float[rows.size() * vocab]; // each step's logits: one buffer for all steps
+    int[] lastPosition = positionLimits(req);
     List<int[]> feed = take(rows, TokenSampler.choose(logits, p, rng, live(rows)), req, eos);
     while (rows.stream().anyMatch(r -> !r.done)) {
       stopIfInterrupted();
       List<Integer> fed = new ArrayList<>(); // the rows that feed a token this step: the live ones
+      List<Integer> placed = new ArrayList<>(); // their positions
       for (int r = 0; r < rows.size(); r++) {
         if (feed.get(r).length > 0) {
-          fed.add(r);
+          int position = rule == null ? at[r] : (int) rule.position(r / k, rows.get(r).ids());
+          if (position >= lastPosition[r]) {
+            rows.get(r).endAtPositionLimit();
+          } else {
+            fed.add(r);
+            placed.add(position);
+          }
         }
+      }
+      if (fed.isEmpty()) {
+        break;
       }
       int[] tokens = new int[fed.size()];
       int[] positions = new int[fed.size()];
       for (int i = 0; i < tokens.length; i++) {
         int r = fed.get(i);
         tokens[i] = feed.get(r)[0];
-        positions[i] = rule == null ? at[r]
-            : (int) rule.position(r / k, rows.get(r).ids());
+        positions[i] = placed.get(i);
         at[r] = positions[i] + 1;
       }
       decoder.step(fed.stream().map(states::get).toList(), tokens, positions, next); // [fed, V]

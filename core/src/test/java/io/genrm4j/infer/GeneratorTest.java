@@ -213,6 +213,40 @@ class GeneratorTest {
     }
   }
 
+  /**
+   * A position rule that runs ahead of the token count (a coupled rationale placing a long garbled answer on the
+   * candidate's) ends a row as its token limit does, at the row's last position (first sampled position + limit):
+   * before, decoding a row past the model's positions threw an index out of bounds in the rotary table. Every way of
+   * decoding stops at the same token, and the kept cache's next position stays within the limit.
+   */
+  @Test
+  void aPositionRuleThatRunsAheadEndsTheRowAtItsLastPosition() {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel m = LlamaModel.init(Presets.get("test", TOK.vocabSize()), 4, root)) {
+      int ctx = m.config().maxPositionEmbeddings();
+      List<int[]> prefixes = List.of(TOK.encodeWithBos("abc"), TOK.encodeWithBos("hello"));
+      int[] maxTokens = {ctx - prefixes.get(0).length - 3, ctx - prefixes.get(1).length - 3};
+      SampleRequest.PositionRule rule = (c, sampled) -> prefixes.get(c).length + 40L * (sampled.length - 1);
+      SamplingParams p = new SamplingParams(ctx, 1.0, 1, 0, List.of(), 3, false, 0);
+      for (Generator.Decoding way : Generator.Decoding.values()) {
+        SampleRequest req = SampleRequest.of(prefixes, 2, p).withMaxTokens(maxTokens).withPositionRule(rule)
+            .keepingCache();
+        try (Samples s = new Generator(m, TOK, way).sample(req)) {
+          for (int c = 0; c < 2; c++) {
+            int last = prefixes.get(c).length + maxTokens[c]; // the first position not fed
+            int fed = (last - prefixes.get(c).length + 39) / 40; // tokens whose position is below it
+            for (int j = 0; j < 2; j++) {
+              Generation g = s.generations().get(c).get(j);
+              assertEquals("length", g.finishReason(), way + " prefix " + c);
+              assertEquals(fed + 1, g.tokens().length, way + " prefix " + c); // the last one is not fed
+              assertTrue(s.cache().nextPosition()[c * 2 + j] <= last, way + " prefix " + c);
+            }
+          }
+        }
+      }
+    }
+  }
+
   /** log p(ids[i+1] | ids[..i]) for every i, one forward pass at the given positions. */
   private static float[] logProbsAt(LlamaModel m, int[] ids, int[] pos) {
     return io.genrm4j.model.LogProbs.perToken(m, List.of(ids), List.of(pos), 0, m.manager())[0];
