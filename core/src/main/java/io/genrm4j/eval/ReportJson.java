@@ -33,6 +33,7 @@ final class ReportJson {
         Experiment.putNum(v, "accuracy", q.accuracy());
         Experiment.putNum(v, "auroc", q.auroc());
         Experiment.putNum(v, "auroc_right_length", q.aurocRightLength());
+        Experiment.putNum(v, "auroc_within_problems", q.aurocWithinProblems());
         Experiment.putNum(v, "ece", q.ece());
         Experiment.putNum(v, "brier", q.brier());
         Experiment.putNum(v, "score_sd", q.scoreSd());

@@ -62,14 +62,15 @@ final class ReportMarkdown {
         .append(curveTable(sm.votes(), prof.ks()).render()).append("\n"));
     b.append("![votes](").append(dir.link(dir.votesPlot(Split.TEST_OOD))).append(")\n\n");
     b.append("## Verifier metrics (per candidate; DPO accuracy at reward 0, no ECE; right-length answers: as long as "
-        + "the reference answer, where length tells nothing; score sd: the scores' standard deviation, near 0 when a "
+        + "the reference answer, where length tells nothing; within problems: the mean over problems of the AUROC among "
+        + "one problem's candidates, what Best-of-N reads; score sd: the scores' standard deviation, near 0 when a "
         + "verifier scores every candidate alike and ranks them by differences that mean nothing)\n\n");
     m.splits().forEach((s, sm) -> {
       MarkdownTable t = MarkdownTable.of("method", "accuracy", "AUROC [95% CI]", "AUROC, right-length answers",
-          "ECE", "Brier", "score sd", "unscored");
+          "AUROC within problems", "ECE", "Brier", "score sd", "unscored");
       sm.verifiers().forEach((method, q) -> t.row(method, num(q.accuracy(), 3),
           num(q.auroc(), 3) + interval(sm.intervals().auroc().get(method), 3, 1), num(q.aurocRightLength(), 3),
-          num(q.ece(), 3),
+          num(q.aurocWithinProblems(), 3), num(q.ece(), 3),
           num(q.brier(), 3), num(q.scoreSd(), 3), q.unscored()));
       b.append("### ").append(s.id()).append("\n\n").append(t.render()).append("\n");
     });

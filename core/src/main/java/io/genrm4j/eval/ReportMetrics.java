@@ -46,13 +46,16 @@ public record ReportMetrics(String task, ExperimentProfile profile, long seed, M
   /**
    * Per-candidate classification metrics of one verifier ({@link VerifierMetrics}); ECE and Brier NaN for DPO.
    * {@code aurocRightLength}: the AUROC among candidates whose answer has the reference answer's length, where a
-   * length shortcut cannot help (NaN with one label only). {@code scoreSd}: the scores' standard deviation
+   * length shortcut cannot help (NaN with one label only). {@code aurocWithinProblems}: the mean, over the problems
+   * that have right and wrong candidates, of the AUROC among one problem's candidates: what Best-of-N reads (which
+   * candidate of a pool ranks first), where the pooled AUROC also counts easy problems' candidates scored above hard
+   * ones' (NaN when no problem has both). {@code scoreSd}: the scores' standard deviation
    * ({@link VerifierMetrics#standardDeviation}): a verifier that did not train gives every candidate nearly the same
    * score (issue #21: 0.000-0.08 for the direct verifiers), and its Best-of-N then follows differences that mean
    * nothing.
    */
-  public record VerifierQuality(double accuracy, double auroc, double aurocRightLength, double ece, double brier,
-      double scoreSd, int unscored) {}
+  public record VerifierQuality(double accuracy, double auroc, double aurocRightLength, double aurocWithinProblems,
+      double ece, double brier, double scoreSd, int unscored) {}
 
   public record ScoringCost(long tokens, double tokensPerCandidate) {}
 

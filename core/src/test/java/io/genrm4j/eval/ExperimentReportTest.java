@@ -73,6 +73,13 @@ class ExperimentReportTest {
       assertEquals(VerifierMetrics.auroc(fourLetters.stream().mapToDouble(c -> ormScore.get(c.candidateId()))
           .toArray(), toBooleans(fourLetters)), m.get("verifier_metrics").get(split).get("orm")
           .get("auroc_right_length").asDouble(), 1e-12);
+      // the within-problem AUROC is the mean of the AUROCs of the problems that have both classes
+      java.util.Map<String, List<Candidate>> byProblem = io.genrm4j.eval.CandidatePool.byProblem(cands);
+      double within = byProblem.values().stream().mapToDouble(cs -> VerifierMetrics.auroc(
+          cs.stream().mapToDouble(c -> ormScore.get(c.candidateId())).toArray(), toBooleans(cs))).filter(a -> !Double.isNaN(a))
+          .average().orElseThrow();
+      assertEquals(within, m.get("verifier_metrics").get(split).get("orm").get("auroc_within_problems").asDouble(),
+          1e-12);
       double auroc = m.get("verifier_metrics").get(split).get("genrm-cot").get("auroc").asDouble();
       assertTrue(auroc > 0.6, "averaged votes separate the classes: " + auroc);
       // every Best-of-N figure and every AUROC has a bootstrap interval that contains it
