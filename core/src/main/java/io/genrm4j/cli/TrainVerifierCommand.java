@@ -49,8 +49,9 @@ public final class TrainVerifierCommand implements Callable<Integer> {
   @Option(names = "--task", description = "last-letter|word-sorting: oracle rationales for genrm-cot") String task;
   @Option(names = "--format", defaultValue = "compact", description = "compact|paper; default ${DEFAULT-VALUE}")
   String format;
-  @Option(names = "--lambda", defaultValue = "0", description = "genrm, genrm-unified: weight of solution SFT; "
-      + "default ${DEFAULT-VALUE}") float lambda;
+  @Option(names = "--lambda", defaultValue = "0", description = "genrm, genrm-unified: weight of solution SFT "
+      + "on the correct candidates, each solution weighing lambda Yes/No examples (the paper's L_verify + lambda * "
+      + "L_sft); default ${DEFAULT-VALUE}") float lambda;
   @Option(names = "--beta", defaultValue = "0.1", description = "dpo: beta; default ${DEFAULT-VALUE}") double beta;
   @Option(names = "--steps", defaultValue = "300", description = "default ${DEFAULT-VALUE}") int steps;
   @Option(names = "--batch-size", defaultValue = "16", description = "default ${DEFAULT-VALUE}") int batchSize;

@@ -40,7 +40,8 @@ import java.util.Map;
  * @param verSteps verifier fine-tuning steps (each verifier)
  * @param verBatch verifier batch size
  * @param verLr verifier peak learning rate
- * @param lambda weight of solution SFT in unified GenRM training (lambda = 0 is plain GenRM)
+ * @param lambda weight of solution SFT in unified GenRM training, each correct solution weighing lambda Yes/No
+ *     examples (lambda = 0 is plain GenRM)
  * @param cotReplay weight of the generator's own solution SFT data mixed into GenRM-CoT training (0 = none): the
  *     generator learned every length, the CoT data has only in-distribution lengths, and the rationales re-solve
  *     the problem in the generator's own format (weights 0, 1 and 2 measured: docs/tasks.md)

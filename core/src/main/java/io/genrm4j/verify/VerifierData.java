@@ -37,6 +37,20 @@ public final class VerifierData {
     return out;
   }
 
+  /**
+   * Unified GenRM's mix: the {@link #direct} examples, then the {@link #solutionSft} examples of the correct
+   * candidates, each solution weighing {@code lambda} direct examples (the paper's L_verify + lambda * L_sft). The SFT
+   * loss is a token mean, so at weight lambda per token a solution of ~100 tokens outweighed a one-token Yes/No label
+   * a hundredfold: until 2026-12-07 the labels were ~2% of the unified verifier's loss.
+   */
+  public static List<TokenExample> unified(List<TokenExample> direct, List<TokenExample> solutions, double lambda) {
+    List<TokenExample> out = new ArrayList<>(direct);
+    for (TokenExample e : TokenExample.weighedLike(direct, solutions)) {
+      out.add(e.withWeight(e.weight() * (float) lambda));
+    }
+    return out;
+  }
+
   /** GenRM-CoT: prompt {@code f.verifyCot(q, s)}, completion rationale + blank line + verdict line + EOS. */
   public static List<TokenExample> cot(Tokenizer tok, Prompts.Format f, List<Labeled> data) {
     return cot(tok, f, data, RationalePositions.SEQUENTIAL);

@@ -32,7 +32,7 @@ public final class VerifierRecipe {
   /**
    * What training needs besides the data, for the kinds that use it.
    *
-   * @param lambda genrm-unified: weight of solution SFT on the correct candidates
+   * @param lambda genrm-unified: what each correct candidate's solution SFT example weighs, in verification examples
    * @param dpoBeta dpo: beta
    * @param cotPositions genrm-cot: where the rationale sits in position space (recorded in the checkpoint)
    * @param cotReplay genrm-cot: solutions (e.g. the generator's own data) mixed in as solution SFT; empty = none
@@ -105,10 +105,11 @@ public final class VerifierRecipe {
       case GENRM -> sft(m, tok, withReplay(fitting(VerifierData.direct(tok, f, data), m, kind, warnings), o, m, kind,
           warnings), cfg, log, after);
       case GENRM_UNIFIED -> {
-        List<TokenExample> mix = fitting(VerifierData.direct(tok, f, data), m, kind, warnings);
-        mix.addAll(fitting(VerifierData.solutionSft(tok, f,
-            data.stream().filter(VerifierData.Labeled::correct).toList(), (float) o.lambda()), m, kind, warnings));
-        yield sft(m, tok, withReplay(mix, o, m, kind, warnings), cfg, log, after);
+        List<TokenExample> direct = fitting(VerifierData.direct(tok, f, data), m, kind, warnings);
+        List<TokenExample> solutions = fitting(VerifierData.solutionSft(tok, f,
+            data.stream().filter(VerifierData.Labeled::correct).toList(), 1f), m, kind, warnings);
+        yield sft(m, tok, withReplay(VerifierData.unified(direct, solutions, o.lambda()), o, m, kind, warnings), cfg,
+            log, after);
       }
       case GENRM_COT -> {
         // Replay of the generator's data keeps the re-solving skill at the lengths the CoT data lacks: without it

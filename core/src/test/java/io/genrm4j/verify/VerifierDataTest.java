@@ -19,6 +19,22 @@ class VerifierDataTest {
       + "Paul -> x -> hx\nThe answer is hx.", false, "Noah -> h -> h\nPaul -> l -> hl\nThe answer is hl"
       + Prompts.RESTATED_ANSWER + "hx: " + Prompts.JUDGED_WRONG);
 
+  /**
+   * Unified GenRM: each correct candidate's solution carries lambda times the loss weight of one Yes/No example (the
+   * paper's L_verify + lambda * L_sft), whatever its length; a wrong candidate adds no solution.
+   */
+  @Test
+  void aUnifiedSolutionWeighsLambdaVerificationExamples() {
+    VerifierData.Labeled right = new VerifierData.Labeled("Last letters: Noah Paul", "Noah -> h -> h\n"
+        + "Paul -> l -> hl\nThe answer is hl.", true, null);
+    List<TokenExample> mix = VerifierData.unified(VerifierData.direct(TOK, Prompts.Format.COMPACT,
+        List.of(right, WRONG)), VerifierData.solutionSft(TOK, Prompts.Format.COMPACT, List.of(right), 1f), 0.5);
+    assertEquals(3, mix.size());
+    double label = (mix.get(0).totalWeight() + mix.get(1).totalWeight()) / 2; // " Yes" / " No", a token a letter here
+    assertTrue(mix.get(2).targetCount() > 30, "the solution's tokens are all targets");
+    assertEquals(0.5 * label, mix.get(2).totalWeight(), 1e-5);
+  }
+
   /** A verdict weight lands on the rationale's judgement word and the label, nowhere else; 1 adds no emphasis. */
   @Test
   void theVerdictWeightFallsOnTheJudgementAndTheLabel() {
