@@ -195,6 +195,40 @@ public final class Kernels {
     }
   }
 
+  /**
+   * Constants of {@link #expModel} and the SIMD exp: log2(e), 1.5 * 2^23 (adding and subtracting it rounds to an
+   * integer), ln 2 split in an exact high part and the rest, and Cephes' expf polynomial, highest degree first.
+   */
+  static final float LOG2E = 1.44269504088896341f;
+  static final float ROUNDER = 12582912f;
+  static final float LN2_HI = 0.693359375f;
+  static final float LN2_LO = -2.12194440e-4f;
+  static final float[] EXP_P = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f,
+      1.6666665459e-1f, 5.0000001201e-1f};
+  /** The arguments the SIMD exp clamps to: results 1.2e-38 and 2.4e38, normal floats, 2^k within one exponent. */
+  static final float EXP_MIN = -87.33654f;
+  static final float EXP_MAX = 88.37626f;
+
+  /**
+   * The SIMD exp's steps ({@code VectorRows.exp}) one float at a time, for tests: each lane of the SIMD exp equals
+   * this bit for bit, compiled or not.
+   */
+  static float expModel(float x) {
+    if (Float.isNaN(x)) {
+      return x;
+    }
+    float c = Math.min(Math.max(x, EXP_MIN), EXP_MAX);
+    float k = c * LOG2E + ROUNDER - ROUNDER;
+    float r = Math.fma(k, -LN2_HI, c);
+    r = Math.fma(k, -LN2_LO, r);
+    float p = Math.fma(r, EXP_P[0], EXP_P[1]);
+    for (int i = 2; i < EXP_P.length; i++) {
+      p = Math.fma(p, r, EXP_P[i]);
+    }
+    float y = p * (r * r) + r + 1f;
+    return y * Float.intBitsToFloat(((int) k + 127) << 23);
+  }
+
   /** {@link #swiGlu} without the Vector API. */
   static void scalarSwiGlu(float[] gateUp, int rows, int n, float[] out) {
     for (int r = 0; r < rows; r++) {

@@ -1,6 +1,7 @@
 package io.genrm4j.model;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -264,7 +265,7 @@ final class VectorRows {
       for (int i = 0; i < bound; i += sp.length()) {
         FloatVector g = FloatVector.fromArray(sp, gateUp, g0 + i);
         FloatVector u = FloatVector.fromArray(sp, gateUp, g0 + n + i);
-        g.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).mul(u).intoArray(out, r * n + i);
+        g.div(exp(g.neg()).add(1f)).mul(u).intoArray(out, r * n + i);
       }
       for (int i = bound; i < n; i++) {
         out[r * n + i] = Kernels.swiGlu(gateUp[g0 + i], gateUp[g0 + n + i]);
@@ -273,7 +274,7 @@ final class VectorRows {
   }
 
   /**
-   * {@link Kernels#exp}: a vector of exponentials at a time (the JDK's vectorised exp: over a 1,000-token prompt a
+   * {@link Kernels#exp}: a vector of exponentials at a time ({@link #exp(FloatVector)}: over a 1,000-token prompt a
    * decode step takes millions), the tail with {@link Math#exp}.
    */
   static float exp(float[] a, int at, int n, float max) {
@@ -282,7 +283,7 @@ final class VectorRows {
     int bound = n - n % lanes;
     FloatVector sum = FloatVector.zero(sp);
     for (int t = 0; t < bound; t += lanes) {
-      FloatVector e = FloatVector.fromArray(sp, a, at + t).sub(max).lanewise(VectorOperators.EXP);
+      FloatVector e = exp(FloatVector.fromArray(sp, a, at + t).sub(max));
       e.intoArray(a, at + t);
       sum = sum.add(e);
     }
@@ -292,6 +293,32 @@ final class VectorRows {
       total += a[at + t];
     }
     return total;
+  }
+
+  /**
+   * e^x per lane from additions, products and a power of two only, so the same bits whether the JIT has compiled it
+   * or not: the JDK's {@code lanewise(EXP)} (a native vector library once compiled) differs from its interpreted form
+   * in the last bit (14 of 1,024 lanes, 2026-12-07), and a GenRM-CoT vote scored before and after the JIT compiled
+   * the kernels came out 1e-7 apart. Cephes' expf: x = k ln 2 + r with |r| <= ln 2 / 2, e^r by a degree-6
+   * polynomial, times 2^k in the exponent bits; within 2 ulp of {@link Math#exp} on [{@link Kernels#EXP_MIN},
+   * {@link Kernels#EXP_MAX}], clamped outside it (a masked score's weight is 1.2e-38, not 0). {@link Kernels#expModel} is
+   * the same steps one float at a time.
+   */
+  static FloatVector exp(FloatVector x) {
+    VectorSpecies<Float> sp = x.species();
+    FloatVector c = x.max(Kernels.EXP_MIN).min(Kernels.EXP_MAX);
+    FloatVector t = c.mul(Kernels.LOG2E).add(Kernels.ROUNDER); // k + 1.5 * 2^23: k in the low bits
+    FloatVector k = t.sub(Kernels.ROUNDER); // the nearest integer to c log2(e)
+    FloatVector r = k.fma(FloatVector.broadcast(sp, -Kernels.LN2_HI), c);
+    r = k.fma(FloatVector.broadcast(sp, -Kernels.LN2_LO), r);
+    FloatVector p = r.fma(Kernels.EXP_P[0], Kernels.EXP_P[1]);
+    for (int i = 2; i < Kernels.EXP_P.length; i++) {
+      p = p.fma(r, FloatVector.broadcast(sp, Kernels.EXP_P[i]));
+    }
+    FloatVector y = p.mul(r.mul(r)).add(r).add(1f);
+    // 2^k from t's bits: a float-to-int conversion is not compiled to SIMD here and ran 40x slower
+    IntVector k127 = ((IntVector) t.reinterpretAsInts()).sub(Float.floatToRawIntBits(Kernels.ROUNDER) - 127);
+    return y.mul(k127.lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
   }
 
   /** {@link Kernels#scaleAndMax}: a vector at a time, the tail in scalars; a largest is the same in any order. */

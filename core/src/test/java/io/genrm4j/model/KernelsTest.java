@@ -254,4 +254,40 @@ class KernelsTest {
     assertArrayEquals(sScalar, sVector, "divided: the same quotients");
     assertEquals(scores[0], sVector[0], "nothing before the range");
   }
+
+  /**
+   * The SIMD exp is its scalar model lane for lane, bit for bit, on its first call and after the JIT has compiled it
+   * (the JDK's lanewise EXP differed in the last bit between the two); within 2 ulp of Math.exp on its range, and
+   * clamped to it outside.
+   */
+  @Test
+  void simdExpIsItsScalarModelCompiledOrNotAndCloseToMathExp() {
+    int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+    float[] x = new float[lanes * 64];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (random.nextDouble() * 190 - 95);
+    }
+    float[] special = {0f, -0f, 1f, -1f, Kernels.EXP_MIN, Kernels.EXP_MAX, -87.4f, 88.8f, -1e30f, 1e30f,
+        Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, 0.3465736f, -0.3465736f, 88.3f, -87f};
+    System.arraycopy(special, 0, x, 0, special.length);
+    float[] first = simdExp(x);
+    for (int i = 0; i < x.length; i++) {
+      assertEquals(Float.floatToIntBits(Kernels.expModel(x[i])), Float.floatToIntBits(first[i]), "x = " + x[i]);
+      float in = Math.min(Math.max(x[i], Kernels.EXP_MIN), Kernels.EXP_MAX);
+      assertEquals(Math.exp(in), first[i], 2 * Math.ulp((float) Math.exp(in)), "x = " + x[i]);
+    }
+    for (int round = 0; round < 20_000; round++) { // enough calls for the JIT to compile the kernel
+      simdExp(x);
+    }
+    assertArrayEquals(first, simdExp(x), "the same bits compiled");
+  }
+
+  private static float[] simdExp(float[] x) {
+    var sp = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+    float[] out = new float[x.length];
+    for (int i = 0; i < x.length; i += sp.length()) {
+      VectorRows.exp(jdk.incubator.vector.FloatVector.fromArray(sp, x, i)).intoArray(out, i);
+    }
+    return out;
+  }
 }
