@@ -257,7 +257,8 @@ public final class ExperimentReport {
         prob[i] = probabilities ? Math.max(0, Math.min(1, s[i])) : 1 / (1 + Math.exp(-s[i]));
       }
       quality.put(m, new ReportMetrics.VerifierQuality(VerifierMetrics.accuracy(prob, y), VerifierMetrics.auroc(s, y),
-          aurocWhere(s, y, rightLength), aurocWithinProblems(pools, m), probabilities ? VerifierMetrics.expectedCalibrationError(prob, y) : Double.NaN,
+          aurocWhere(s, y, rightLength), aurocWithinProblems(pools, m),
+          probabilities ? VerifierMetrics.expectedCalibrationError(prob, y) : Double.NaN,
           probabilities ? VerifierMetrics.brier(prob, y) : Double.NaN, VerifierMetrics.standardDeviation(s),
           unscored));
       long tokens = scores.get(m).tokens();
@@ -298,7 +299,6 @@ public final class ExperimentReport {
     return out;
   }
 
-  /** AUROC of the candidates where {@code keep} holds; NaN when they have one label only. */
   /** {@link ReportMetrics.VerifierQuality#aurocWithinProblems} of {@code method}. */
   static double aurocWithinProblems(List<Pool> pools, String method) {
     double sum = 0;
@@ -313,6 +313,7 @@ public final class ExperimentReport {
     return n == 0 ? Double.NaN : sum / n;
   }
 
+  /** AUROC of the candidates where {@code keep} holds; NaN when they have one label only. */
   private static double aurocWhere(double[] scores, boolean[] labels, boolean[] keep) {
     int n = 0;
     for (boolean k : keep) {
