@@ -76,8 +76,8 @@ class ExperimentReportTest {
       // the within-problem AUROC is the mean of the AUROCs of the problems that have both classes
       java.util.Map<String, List<Candidate>> byProblem = io.genrm4j.eval.CandidatePool.byProblem(cands);
       double within = byProblem.values().stream().mapToDouble(cs -> VerifierMetrics.auroc(
-          cs.stream().mapToDouble(c -> ormScore.get(c.candidateId())).toArray(), toBooleans(cs))).filter(a -> !Double.isNaN(a))
-          .average().orElseThrow();
+          cs.stream().mapToDouble(c -> ormScore.get(c.candidateId())).toArray(), toBooleans(cs)))
+          .filter(a -> !Double.isNaN(a)).average().orElseThrow();
       assertEquals(within, m.get("verifier_metrics").get(split).get("orm").get("auroc_within_problems").asDouble(),
           1e-12);
       double auroc = m.get("verifier_metrics").get(split).get("genrm-cot").get("auroc").asDouble();
