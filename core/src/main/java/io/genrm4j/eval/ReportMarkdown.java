@@ -63,8 +63,8 @@ final class ReportMarkdown {
     b.append("![votes](").append(dir.link(dir.votesPlot(Split.TEST_OOD))).append(")\n\n");
     b.append("## Verifier metrics (per candidate; DPO accuracy at reward 0, no ECE; right-length answers: as long as "
         + "the reference answer, where length tells nothing; within problems: the mean over problems of the AUROC "
-        + "among one problem's candidates, what Best-of-N reads; score sd: the scores' standard deviation, near 0 when a "
-        + "verifier scores every candidate alike and ranks them by differences that mean nothing)\n\n");
+        + "among one problem's candidates, what Best-of-N reads; score sd: the scores' standard deviation, near 0 when "
+        + "a verifier scores every candidate alike and ranks them by differences that mean nothing)\n\n");
     m.splits().forEach((s, sm) -> {
       MarkdownTable t = MarkdownTable.of("method", "accuracy", "AUROC [95% CI]", "AUROC, right-length answers",
           "AUROC within problems", "ECE", "Brier", "score sd", "unscored");
