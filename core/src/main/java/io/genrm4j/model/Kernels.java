@@ -196,7 +196,7 @@ public final class Kernels {
   }
 
   /**
-   * Constants of {@link #expModel} and the SIMD exp: log2(e), 1.5 * 2^23 (adding and subtracting it rounds to an
+   * Constants of the SIMD exp ({@code VectorRows.exp}): log2(e), 1.5 * 2^23 (adding and subtracting it rounds to an
    * integer), ln 2 split in an exact high part and the rest, and Cephes' expf polynomial, highest degree first.
    */
   static final float LOG2E = 1.44269504088896341f;
@@ -208,26 +208,6 @@ public final class Kernels {
   /** The arguments the SIMD exp clamps to: results 1.2e-38 and 2.4e38, normal floats, 2^k within one exponent. */
   static final float EXP_MIN = -87.33654f;
   static final float EXP_MAX = 88.37626f;
-
-  /**
-   * The SIMD exp's steps ({@code VectorRows.exp}) one float at a time, for tests: each lane of the SIMD exp equals
-   * this bit for bit, compiled or not.
-   */
-  static float expModel(float x) {
-    if (Float.isNaN(x)) {
-      return x;
-    }
-    float c = Math.min(Math.max(x, EXP_MIN), EXP_MAX);
-    float k = c * LOG2E + ROUNDER - ROUNDER;
-    float r = Math.fma(k, -LN2_HI, c);
-    r = Math.fma(k, -LN2_LO, r);
-    float p = Math.fma(r, EXP_P[0], EXP_P[1]);
-    for (int i = 2; i < EXP_P.length; i++) {
-      p = Math.fma(p, r, EXP_P[i]);
-    }
-    float y = p * (r * r) + r + 1f;
-    return y * Float.intBitsToFloat(((int) k + 127) << 23);
-  }
 
   /** {@link #swiGlu} without the Vector API. */
   static void scalarSwiGlu(float[] gateUp, int rows, int n, float[] out) {

@@ -302,7 +302,7 @@ final class VectorRows {
    * the kernels came out 1e-7 apart. Cephes' expf: x = k ln 2 + r with |r| <= ln 2 / 2, e^r by a degree-6
    * polynomial, times 2^k in the exponent bits; within 2 ulp of {@link Math#exp} on [{@link Kernels#EXP_MIN},
    * {@link Kernels#EXP_MAX}], clamped outside it (a masked score's weight is 1.2e-38, not 0).
-   * {@link Kernels#expModel} is the same steps one float at a time.
+   * KernelsTest's {@code expModel} is the same steps one float at a time.
    */
   static FloatVector exp(FloatVector x) {
     VectorSpecies<Float> sp = x.species();

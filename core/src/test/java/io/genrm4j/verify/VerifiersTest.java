@@ -162,7 +162,7 @@ class VerifiersTest {
       for (int i = 0; i < sols.size(); i++) {
         // bit for bit, whether or not the JIT compiled the kernels in between: with the JDK's vector exp (it differs
         // in the last bit compiled) the first call's p(Yes) was 1e-7 off in 1 of 3 runs beside other test classes;
-        // with the kernels' own exp (Kernels.expModel) 4 of 4 matched
+        // with the kernels' own exp (VectorRows.exp) 4 of 4 matched
         assertArrayEquals(a.get(i).rationales(), b.get(i).rationales(), "same seed, same rationales");
         assertArrayEquals(a.get(i).votes(), b.get(i).votes(), 0.0, "same seed, same votes");
         assertEquals(6, a.get(i).votes().length);
