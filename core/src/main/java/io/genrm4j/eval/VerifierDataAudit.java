@@ -20,7 +20,8 @@ import java.util.function.Function;
  *
  * @param examples the number of examples audited
  * @param groupings feature name -> group value -> label counts, groups in natural order
- * @param singleLabel the groups of every grouping in which only one label occurs
+ * @param singleLabel the groups of every grouping in which only one label occurs, but for groups of solutions
+ *     without an answer: those are wrong at every length, in and out of distribution
  */
 public record VerifierDataAudit(int examples, Map<String, Map<String, LabelCounts>> groupings,
     List<Group> singleLabel) {
@@ -57,15 +58,17 @@ public record VerifierDataAudit(int examples, Map<String, Map<String, LabelCount
     List<Group> single = new ArrayList<>();
     features.forEach((by, feature) -> {
       // TreeMap on zero-padded numbers: groups in numeric order
-      Map<String, int[]> counts = new TreeMap<>();
+      Map<String, int[]> counts = new TreeMap<>(); // yes, no, solutions without an answer
       for (VerifierData.Labeled e : examples) {
-        counts.computeIfAbsent(feature.apply(e.solution()), k -> new int[2])[e.correct() ? 0 : 1]++;
+        int[] c = counts.computeIfAbsent(feature.apply(e.solution()), k -> new int[3]);
+        c[e.correct() ? 0 : 1]++;
+        c[2] += answer(e.solution()) == null ? 1 : 0;
       }
       Map<String, LabelCounts> groups = new LinkedHashMap<>();
       counts.forEach((value, yn) -> {
         LabelCounts c = new LabelCounts(yn[0], yn[1]);
         groups.put(unpad(value), c);
-        if (c.singleLabel()) {
+        if (c.singleLabel() && yn[2] < c.yes() + c.no()) {
           single.add(new Group(by, unpad(value), c));
         }
       });

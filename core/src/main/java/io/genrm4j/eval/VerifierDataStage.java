@@ -39,9 +39,13 @@ final class VerifierDataStage {
    * a way that is wrong out of distribution: a sampled candidate whose step lines or answer length lie outside the
    * range of the training problems' reference solutions is dropped (a generator that learned longer lists writes
    * extra lines on short problems, and those were all No: "long means wrong"), and so is every candidate of a
-   * {@link VerifierDataAudit#LINES_X_ANSWER_LENGTH} group that ends up with one label only; the selection is redone
+   * {@link VerifierDataAudit#LINES_X_ANSWER_LENGTH} group that ends up with one label only (but for solutions without
+   * an answer, wrong at any length: {@link VerifierDataAudit#singleLabel}); the selection is redone
    * until no new such group appears. Within a problem, candidates whose shape the other label also has are taken
-   * first. Fills are always kept: they have the reference's shape.
+   * first. Fills are always kept: they have the reference's shape. A sampled candidate without an answer is wrong at
+   * every length, in and out of distribution: the first of a problem whose lines are in range is one more No example,
+   * outside the balanced selection (left out, the verifiers never saw one and ranked such candidates first,
+   * docs/results/2026-12-07-answerless.md).
    */
   void write() {
     Task task = ctx.task();
@@ -134,19 +138,25 @@ final class VerifierDataStage {
       return new Shape(lines.getMin(), lines.getMax(), answer.getMin(), answer.getMax());
     }
 
+    /**
+     * Whether {@code solution}'s step lines, and its answer length if it has an answer, lie in the range. A solution
+     * without an answer is wrong at every length, so that its label follows from its form is no shortcut; left out,
+     * the verifiers never saw one and ranked such candidates first (docs/results/2026-12-07-answerless.md).
+     */
     boolean contains(String solution) {
       int l = VerifierDataAudit.stepLines(solution);
       int a = VerifierDataAudit.answerLength(solution);
-      return l >= minLines && l <= maxLines && a >= minAnswer && a <= maxAnswer;
+      return l >= minLines && l <= maxLines && (a < 0 || a >= minAnswer && a <= maxAnswer);
     }
   }
 
   /** The chosen examples (question, solution, label; rationale empty), the problem of each, and what was left. */
   private record Selection(List<VerifierData.Labeled> examples, List<Problem> problemOf, int distinctCorrect,
-      int distinctIncorrect, int filledCorrect, int filledIncorrect, int outOfRange, int inExcludedGroups) {
+      int distinctIncorrect, int filledCorrect, int filledIncorrect, int outOfRange, int inExcludedGroups,
+      int answerless) {
     VerifierDataStats stats(int rows, Set<String> excludedGroups, int synthetic) {
       return new VerifierDataStats(rows, distinctCorrect, distinctIncorrect, filledCorrect, filledIncorrect,
-          outOfRange, inExcludedGroups, List.copyOf(excludedGroups), synthetic);
+          outOfRange, inExcludedGroups, List.copyOf(excludedGroups), synthetic, answerless);
     }
   }
 
@@ -156,10 +166,12 @@ final class VerifierDataStage {
     boolean leakFree = ctx.prof().leakFreeVerifierData();
     List<VerifierData.Labeled> examples = new ArrayList<>();
     List<Problem> problemOf = new ArrayList<>();
-    int[] n = new int[6]; // distinct correct, distinct incorrect, filled correct, filled incorrect, out of range, excluded
+    // distinct correct, distinct incorrect, filled correct, filled incorrect, out of range, excluded, answerless
+    int[] n = new int[7];
     for (Problem p : problems) {
       LinkedHashSet<String> good = new LinkedHashSet<>();
       LinkedHashSet<String> bad = new LinkedHashSet<>();
+      String answerless = null;
       for (Candidate c : sampled.getOrDefault(p.id(), List.of())) {
         LinkedHashSet<String> side = Boolean.TRUE.equals(c.correct()) ? good : bad;
         if (side.contains(c.text())) {
@@ -167,6 +179,8 @@ final class VerifierDataStage {
         }
         if (leakFree && !range.contains(c.text())) {
           n[4]++;
+        } else if (leakFree && VerifierDataAudit.answer(c.text()) == null) {
+          answerless = answerless == null ? c.text() : answerless;
         } else if (leakFree && excluded.contains(VerifierDataAudit.jointGroup(c.text()))) {
           n[5]++;
         } else {
@@ -190,10 +204,15 @@ final class VerifierDataStage {
           problemOf.add(p);
         });
       }
+      if (answerless != null) {
+        examples.add(new VerifierData.Labeled(p.question(), answerless, false, ""));
+        problemOf.add(p);
+        n[6]++;
+      }
       n[0] += good.size();
       n[1] += bad.size();
     }
-    return new Selection(examples, problemOf, n[0], n[1], n[2], n[3], n[4], n[5]);
+    return new Selection(examples, problemOf, n[0], n[1], n[2], n[3], n[4], n[5], n[6]);
   }
 
   /**

@@ -22,10 +22,11 @@ import java.util.List;
  * @param singleLabelGroups those groups, e.g. {@code "1 x 1"}
  * @param syntheticPairs extra training-half problems that each gave their reference and a perturbed reference
  *     (profile {@code syntheticPairs})
+ * @param answerless problems that gave one more No example, a sampled candidate without an answer (leak-free data)
  */
 public record VerifierDataStats(int examples, int distinctCorrect, int distinctIncorrect,
     int filledCorrectWithReference, int filledIncorrectWithPerturbation, int droppedOutOfRange,
-    int droppedSingleLabelGroup, List<String> singleLabelGroups, int syntheticPairs) {
+    int droppedSingleLabelGroup, List<String> singleLabelGroups, int syntheticPairs, int answerless) {
 
   public ObjectNode toJson() {
     ObjectNode o = Jsonl.MAPPER.createObjectNode();
@@ -38,10 +39,11 @@ public record VerifierDataStats(int examples, int distinctCorrect, int distinctI
     o.put("dropped_single_label_group", droppedSingleLabelGroup);
     singleLabelGroups.forEach(o.putArray("single_label_groups")::add);
     o.put("synthetic_pairs", syntheticPairs);
+    o.put("answerless", answerless);
     return o;
   }
 
-  /** Reads {@link #toJson}; older files have no dropped counts or synthetic pairs (read as 0). */
+  /** Reads {@link #toJson}; older files have no dropped counts, synthetic pairs or answerless ones (read as 0). */
   public static VerifierDataStats of(JsonNode n) {
     List<String> groups = new ArrayList<>();
     if (n.has("single_label_groups")) {
@@ -50,6 +52,7 @@ public record VerifierDataStats(int examples, int distinctCorrect, int distinctI
     return new VerifierDataStats(n.get("examples").asInt(), n.get("distinct_correct").asInt(),
         n.get("distinct_incorrect").asInt(), n.get("filled_correct_with_reference").asInt(),
         n.get("filled_incorrect_with_perturbation").asInt(), n.path("dropped_out_of_range").asInt(0),
-        n.path("dropped_single_label_group").asInt(0), groups, n.path("synthetic_pairs").asInt(0));
+        n.path("dropped_single_label_group").asInt(0), groups, n.path("synthetic_pairs").asInt(0),
+        n.path("answerless").asInt(0));
   }
 }

@@ -356,7 +356,7 @@ public abstract class AlgorithmicTask implements Task, Oracle {
     Grade g = grade(answer(words), candidate);
     StringBuilder b = new StringBuilder(solved.substring(0, solved.length() - 1));
     if (g.extractedAnswer() == null) {
-      b.append("; the solution has no answer: ").append(Prompts.JUDGED_WRONG);
+      b.append(Prompts.NO_ANSWER).append(Prompts.JUDGED_WRONG);
     } else {
       b.append(Prompts.RESTATED_ANSWER).append(g.extractedAnswer()).append(": ")
           .append(g.correct() ? Prompts.JUDGED_CORRECT : Prompts.JUDGED_WRONG);

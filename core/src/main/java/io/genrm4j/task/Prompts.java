@@ -35,6 +35,8 @@ public final class Prompts {
   public static final String ANSWER_PREFIX = "The answer is ";
   /** Where an oracle rationale restates the candidate's answer to compare it with its own ({@link Oracle}). */
   public static final String RESTATED_ANSWER = "; the solution's answer is ";
+  /** What an oracle rationale writes instead of {@link #RESTATED_ANSWER} when the candidate has no answer. */
+  public static final String NO_ANSWER = "; the solution has no answer: ";
   /** The last word of an oracle rationale's body: its judgement ({@link Oracle}). */
   public static final String JUDGED_CORRECT = "correct.";
   public static final String JUDGED_WRONG = "wrong.";

@@ -61,15 +61,39 @@ public record Restatement(Task task, AnswerComparison comparison) {
   }
 
   /**
-   * The tokens a rationale {@code text} takes next for {@code solution}: the answer and what follows it when the text
-   * has just reached its first restatement marker and the candidate has an answer; else none.
+   * The tokens a rationale {@code text} takes next for {@code solution}: when the text has just reached its first
+   * restatement marker, the candidate's answer and what follows it; for a candidate without an answer, from where
+   * the two markers part ({@link #PARTING}), the rest of {@link Prompts#NO_ANSWER}, as the oracle writes it; else
+   * none. Without it, a verifier given a candidate whose answer line was garbled restated an answer of its own and
+   * judged it: such candidates scored highest of all on 20 of 100 in-distribution problems (2026-12-07, seed 1).
    */
   public int[] next(Tokenizer tok, String solution, String text) {
-    if (task == null || !text.endsWith(Prompts.RESTATED_ANSWER)
-        || text.indexOf(Prompts.RESTATED_ANSWER) != text.length() - Prompts.RESTATED_ANSWER.length()) {
+    if (task == null) {
       return new int[0];
     }
-    String answer = task.extractAnswer(solution);
-    return answer == null ? new int[0] : tok.encode(answer + comparison.afterRestatement());
+    if (firstEndsWith(text, Prompts.RESTATED_ANSWER)) {
+      String answer = task.extractAnswer(solution);
+      return answer == null ? new int[0] : tok.encode(answer + comparison.afterRestatement());
+    }
+    if (firstEndsWith(text, PARTING) && task.extractAnswer(solution) == null) {
+      return tok.encode(Prompts.NO_ANSWER.substring(PARTING.length()));
+    }
+    return new int[0];
+  }
+
+  /** What {@link Prompts#RESTATED_ANSWER} and {@link Prompts#NO_ANSWER} begin with: {@code ; the solution}. */
+  static final String PARTING = commonPrefix(Prompts.RESTATED_ANSWER, Prompts.NO_ANSWER);
+
+  private static String commonPrefix(String a, String b) {
+    int n = 0;
+    while (n < Math.min(a.length(), b.length()) && a.charAt(n) == b.charAt(n)) {
+      n++;
+    }
+    return a.substring(0, n);
+  }
+
+  /** Whether {@code text} ends with the first occurrence of {@code marker}. */
+  private static boolean firstEndsWith(String text, String marker) {
+    return text.endsWith(marker) && text.indexOf(marker) == text.length() - marker.length();
   }
 }

@@ -110,6 +110,41 @@ class VerifierDataStageTest {
     assertEquals(30, yes.size());
   }
 
+  /**
+   * A candidate whose answer line is garbled has no answer and is wrong at every length: the leak-free data keeps
+   * it where its lines are in range (before, such candidates were dropped, and verifiers that never saw one ranked
+   * them first), its group is no shortcut, and its rationale says that it has no answer.
+   */
+  @Test
+  void solutionsWithoutAnAnswerAreKept(@TempDir Path tmp) {
+    RunDir dir = new RunDir(tmp);
+    List<Problem> problems = TASK.problems(Split.TRAIN, 20, 12);
+    Jsonl.write(dir.problems(Split.TRAIN), problems);
+    Random rng = new Random(5);
+    List<Candidate> out = new ArrayList<>();
+    for (Problem p : problems) {
+      String ref = TASK.solve(p);
+      String miscopied = "X" + ref.substring(1); // still correct: the first name keeps its last letter
+      for (String t : List.of(ref, miscopied, TASK.perturb(ref, rng),
+          ref.replace(Prompts.ANSWER_PREFIX, "The aswer is "))) {
+        out.add(new Candidate(p.id(), p.id() + "-" + out.size(), p.question(), t, p.answer(), null, null)
+            .withGrade(TASK.grade(p, t)));
+      }
+    }
+    Jsonl.write(dir.candidates(Split.TRAIN), out);
+    List<VerifierData.Labeled> data = write(dir, true);
+    long shortProblems = problems.stream().filter(p -> TASK.solve(p).split("\n").length < 5).count();
+    List<VerifierData.Labeled> answerless = data.stream().filter(e -> VerifierDataAudit.answer(e.solution()) == null)
+        .toList();
+    assertTrue(shortProblems > 0 && shortProblems < problems.size());
+    assertEquals(shortProblems, answerless.size(), "kept on 2-3-name problems; a 4-name one has 5 lines");
+    for (VerifierData.Labeled e : answerless) {
+      assertFalse(e.correct());
+      assertTrue(e.rationale().contains(Prompts.NO_ANSWER + "wrong."), e.rationale());
+    }
+    assertEquals(List.of(), VerifierDataAudit.of(data).singleLabel());
+  }
+
   @Test
   void withoutTheFilterTheLeakIsThere(@TempDir Path tmp) {
     List<VerifierData.Labeled> data = write(runDir(tmp), false);

@@ -191,7 +191,8 @@ class VerifiersTest {
   /**
    * With a forced restatement every rationale that reaches {@code ; the solution's answer is } goes on with exactly
    * the candidate's answer and what the comparison writes after it ({@code : } or {@code  / }; its first marker
-   * only), whatever the verifier would have copied.
+   * only), whatever the verifier would have copied; for a candidate without an answer, the rationale goes on from
+   * {@code ; the solution} as the oracle's does, {@code  has no answer: }.
    */
   @ParameterizedTest
   @EnumSource(AnswerComparison.class)
@@ -210,16 +211,24 @@ class VerifiersTest {
       GenRmCot cot = new GenRmCot(m, TOK, F, 4, p, RationalePositions.SEQUENTIAL,
           Restatement.forced(TASK, comparison));
       List<GenRmCot.Candidate> items = new ArrayList<>();
-      for (int i = 0; i < 8; i++) {
-        items.add(new GenRmCot.Candidate(train.get(i).question(), train.get(i).solution()));
+      for (int i = 0; i < 12; i++) { // the last four with their answer line garbled: no answer
+        String solution = train.get(i).solution();
+        items.add(new GenRmCot.Candidate(train.get(i).question(),
+            i < 8 ? solution : solution.replace(Prompts.ANSWER_PREFIX, "The aswer is ")));
       }
       int restated = 0;
+      int answerless = 0;
       List<List<GenRmCot.Vote>> votes = cot.votes(items, 0);
       for (int c = 0; c < items.size(); c++) {
         String answer = TASK.extractAnswer(items.get(c).solution());
         for (GenRmCot.Vote v : votes.get(c)) {
           int at = v.rationale().indexOf(Prompts.RESTATED_ANSWER);
-          if (at >= 0) {
+          if (answer == null) {
+            assertEquals(-1, at, "candidate " + c + ": " + v.rationale());
+            int parted = v.rationale().indexOf(Prompts.NO_ANSWER);
+            answerless += parted >= 0 ? 1 : 0;
+            assertEquals(v.rationale().indexOf("; the solution"), parted, "candidate " + c + ": " + v.rationale());
+          } else if (at >= 0) {
             restated++;
             String after = v.rationale().substring(at + Prompts.RESTATED_ANSWER.length());
             assertTrue(after.startsWith(answer + comparison.afterRestatement()), "candidate " + c + ": " + v.rationale());
@@ -227,6 +236,7 @@ class VerifiersTest {
         }
       }
       assertTrue(restated >= 8, restated + " of 32 rationales reached the restatement");
+      assertTrue(answerless >= 4, answerless + " of 16 rationales of answerless candidates say so");
       m.close();
     }
   }
