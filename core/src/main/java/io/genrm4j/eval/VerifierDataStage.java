@@ -39,8 +39,7 @@ final class VerifierDataStage {
    * a way that is wrong out of distribution: a sampled candidate whose step lines or answer length lie outside the
    * range of the training problems' reference solutions is dropped (a generator that learned longer lists writes
    * extra lines on short problems, and those were all No: "long means wrong"), and so is every candidate of a
-   * {@link VerifierDataAudit#LINES_X_ANSWER_LENGTH} group that ends up with one label only (but for solutions without
-   * an answer, wrong at any length: {@link VerifierDataAudit#singleLabel}); the selection is redone
+   * {@link VerifierDataAudit#LINES_X_ANSWER_LENGTH} group that ends up with one label only; the selection is redone
    * until no new such group appears. Within a problem, candidates whose shape the other label also has are taken
    * first. Fills are always kept: they have the reference's shape. A sampled candidate without an answer is wrong at
    * every length, in and out of distribution: the first of a problem whose lines are in range is one more No example,
@@ -139,9 +138,7 @@ final class VerifierDataStage {
     }
 
     /**
-     * Whether {@code solution}'s step lines, and its answer length if it has an answer, lie in the range. A solution
-     * without an answer is wrong at every length, so that its label follows from its form is no shortcut; left out,
-     * the verifiers never saw one and ranked such candidates first (docs/results/2026-12-07-answerless.md).
+     * Whether {@code solution}'s step lines, and its answer length if it has an answer ({@link #write}), are in range.
      */
     boolean contains(String solution) {
       int l = VerifierDataAudit.stepLines(solution);
