@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,12 +37,8 @@ class VerifierDataStageTest {
    * correct solutions have), and perturbations (No; two on 4-name problems, so that two examples per label are
    * kept and the 3 x 4 one among them). */
   private static RunDir runDir(Path tmp) {
-    RunDir dir = new RunDir(tmp);
-    List<Problem> problems = TASK.problems(Split.TRAIN, 30, 11);
-    Jsonl.write(dir.problems(Split.TRAIN), problems);
     Random rng = new Random(5);
-    List<Candidate> out = new ArrayList<>();
-    for (Problem p : problems) {
+    return runDir(tmp, TASK.problems(Split.TRAIN, 30, 11), p -> {
       String ref = TASK.solve(p);
       List<String> lines = new ArrayList<>(List.of(ref.split("\n")));
       String answer = lines.remove(lines.size() - 1);
@@ -61,7 +58,17 @@ class VerifierDataStageTest {
           texts.add(another);
         }
       }
-      for (String t : texts) {
+      return texts;
+    });
+  }
+
+  /** A run directory with {@code problems} as the training problems and {@code texts} of each as its candidates. */
+  private static RunDir runDir(Path tmp, List<Problem> problems, Function<Problem, List<String>> texts) {
+    RunDir dir = new RunDir(tmp);
+    Jsonl.write(dir.problems(Split.TRAIN), problems);
+    List<Candidate> out = new ArrayList<>();
+    for (Problem p : problems) {
+      for (String t : texts.apply(p)) {
         out.add(new Candidate(p.id(), p.id() + "-" + out.size(), p.question(), t, p.answer(), null, null)
             .withGrade(TASK.grade(p, t)));
       }
@@ -117,21 +124,13 @@ class VerifierDataStageTest {
    */
   @Test
   void solutionsWithoutAnAnswerAreKept(@TempDir Path tmp) {
-    RunDir dir = new RunDir(tmp);
     List<Problem> problems = TASK.problems(Split.TRAIN, 20, 12);
-    Jsonl.write(dir.problems(Split.TRAIN), problems);
     Random rng = new Random(5);
-    List<Candidate> out = new ArrayList<>();
-    for (Problem p : problems) {
+    RunDir dir = runDir(tmp, problems, p -> {
       String ref = TASK.solve(p);
       String miscopied = "X" + ref.substring(1); // still correct: the first name keeps its last letter
-      for (String t : List.of(ref, miscopied, TASK.perturb(ref, rng),
-          ref.replace(Prompts.ANSWER_PREFIX, "The aswer is "))) {
-        out.add(new Candidate(p.id(), p.id() + "-" + out.size(), p.question(), t, p.answer(), null, null)
-            .withGrade(TASK.grade(p, t)));
-      }
-    }
-    Jsonl.write(dir.candidates(Split.TRAIN), out);
+      return List.of(ref, miscopied, TASK.perturb(ref, rng), ref.replace(Prompts.ANSWER_PREFIX, "The aswer is "));
+    });
     List<VerifierData.Labeled> data = write(dir, true);
     long shortProblems = problems.stream().filter(p -> TASK.solve(p).split("\n").length < 5).count();
     List<VerifierData.Labeled> answerless = data.stream().filter(e -> VerifierDataAudit.answer(e.solution()) == null)
