@@ -358,12 +358,16 @@ public final class ExperimentReport {
     return out;
   }
 
-  /** The generator's training log: its actual stopping point, not the profile's maximum. */
+  /**
+   * The generator's training log: its actual stopping point, not the profile's maximum, and the accuracy of its last
+   * check (its confirmation where one was drawn: the check itself was chosen for reaching the target).
+   */
   private static ReportMetrics.GeneratorRun generatorRun(RunDir dir) {
     JsonNode g = Experiment.readJson(dir.trainLog("generator"));
     JsonNode checks = g.get("dev_checks");
-    OptionalDouble dev = checks != null && checks.size() > 0
-        ? OptionalDouble.of(checks.get(checks.size() - 1).get("dev_accuracy").asDouble()) : OptionalDouble.empty();
+    JsonNode last = checks != null && checks.size() > 0 ? checks.get(checks.size() - 1) : null;
+    OptionalDouble dev = last == null ? OptionalDouble.empty()
+        : OptionalDouble.of(last.path("confirmation").asDouble(last.get("dev_accuracy").asDouble()));
     return new ReportMetrics.GeneratorRun(g.get("steps").asLong(), g.get("final_loss").asDouble(), dev);
   }
 

@@ -70,7 +70,7 @@ public record ReportMetrics(String task, ExperimentProfile profile, long seed, M
   /** What a verifier's training cost, from its train-METHOD.json. */
   public record TrainingCost(long tokens, double seconds, double finalLoss) {}
 
-  /** Where the generator stopped; the dev accuracy of its last check when it had a target. */
+  /** Where the generator stopped; the dev accuracy of its last check (or its confirmation) when it had a target. */
   public record GeneratorRun(long steps, double finalLoss, OptionalDouble devAccuracy) {}
 
   public SplitMetrics split(Split s) {

@@ -101,7 +101,8 @@ class ExperimentReportTest {
     assertTrue(Files.readString(dir.report()).contains("| genrm-cot"));
     // the generator's actual stopping point, not the profile's maximum
     assertEquals(40, m.get("generator").get("steps").asInt());
-    assertEquals(0.35, MetricsAssertions.fraction(m.get("generator").get("dev_accuracy"), "dev accuracy"), 1e-12);
+    // the confirmation drawn at the last check, not the check that was chosen for reaching the target
+    assertEquals(0.3125, MetricsAssertions.fraction(m.get("generator").get("dev_accuracy"), "dev accuracy"), 1e-12);
     assertTrue(Files.readString(dir.report()).contains("generator 40 steps"));
     assertTrue(Files.readString(dir.report()).contains(
         "The generator starts from random weights; the verifiers are fine-tuned from the generator."));
@@ -176,7 +177,8 @@ class ExperimentReportTest {
     AtomicFiles.writeString(dir.verifierDataStats(), "{\"examples\":4,\"distinct_correct\":3,\"distinct_incorrect\":5,"
         + "\"filled_correct_with_reference\":1,\"filled_incorrect_with_perturbation\":0}");
     AtomicFiles.writeString(dir.trainLog("generator"), "{\"steps\":40,\"final_loss\":0.5,"
-        + "\"dev_checks\":[{\"step\":30,\"dev_accuracy\":0.1},{\"step\":40,\"dev_accuracy\":0.35}]}");
+        + "\"dev_checks\":[{\"step\":30,\"dev_accuracy\":0.1},{\"step\":40,\"dev_accuracy\":0.35,"
+        + "\"confirmation\":0.3125}]}");
     for (String stage : List.of("train-genrm", "train-genrm-cot")) {
       AtomicFiles.writeString(dir.stageMarker(stage), "{\"seconds\":" + stage.length() / 4.0 + "}\n");
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.genrm4j.task.Candidate;
+import io.genrm4j.task.Problem;
 import io.genrm4j.task.Split;
 import io.genrm4j.task.Tasks;
 import io.genrm4j.util.Jsonl;
@@ -13,7 +14,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -118,6 +121,17 @@ class ExperimentTest {
         dir.verifierTrain(), dir.verifierDataAudit(), dir.scores("genrm-cot", Split.TEST_OOD),
         dir.checkpoint("generator").resolve("config.json"))) { // a Hugging Face checkpoint's config
       assertTrue(Files.exists(f), f.toString());
+    }
+    // the generator's held-out problems, its checks' then its confirmation's: distinct, of the test-ood length, none
+    // a test-ood question or one the generator trains on
+    List<Problem> dev = Problem.read(dir.generatorDevProblems());
+    assertEquals(GeneratorStage.DEV_PROBLEMS + GeneratorStage.CONFIRM_PROBLEMS, dev.size());
+    Set<String> seen = new HashSet<>();
+    Problem.read(dir.problems(Split.TEST_OOD)).forEach(p -> seen.add(p.question()));
+    Problem.read(dir.generatorProblems()).forEach(p -> seen.add(p.question()));
+    for (Problem p : dev) {
+      assertEquals(Tasks.LAST_LETTER.oodLength(), Tasks.LAST_LETTER.words(p.question()).size(), p.question());
+      assertTrue(seen.add(p.question()), "held out and distinct: " + p.question());
     }
     // the audit counts every training example once per grouping
     JsonNode audit = Jsonl.MAPPER.readTree(dir.verifierDataAudit().toFile());
