@@ -46,7 +46,7 @@ final class GeneratorStage {
   static final int DEV_SAMPLES = 4;
   /**
    * Other held-out problems of the same kind, sampled {@link #DEV_SAMPLES} times each when a check reaches the
-   * target: training ends only if they reach it too. The checks swing (word sorting: 2% to 28% ten steps apart), so
+   * target: training ends only if they reach it too. The checks swing (word sorting: 28% then 9% ten steps later), so
    * the first of ~80 to reach 30% is chosen by its luck on those 16 problems and their samples (39% at the check,
    * 34% on fresh samples of the same problems, 14.7% of the test pool correct); problems it was not chosen on are not.
    */
