@@ -84,6 +84,36 @@ final class SampleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    checkOptions();
+    SamplingParams params = new SamplingParams(maxTokens, temperature, topP, topK, stop, seed, true, 0);
+    List<Problem> problems = input.problems == null ? null : Problem.read(input.problems);
+    Prompts.Format solving = problems == null ? null
+        : Prompts.Format.parse(format).withChat(ChatTemplate.choose(chatTemplate, Tokenizer.chatTemplate(model)));
+    long t0 = System.nanoTime();
+    Sampled sampled;
+    try (NDManager mgr = Cli.manager(); Checkpoint.Loaded loaded = Cli.load(model, mgr)) {
+      Generator gen = new Generator(loaded.model(), loaded.tokenizer());
+      Prompted prompted = problems == null ? readPrompts(gen) : problemPrompts(gen, problems, solving);
+      sampled = sample(gen, prompted, problems, params);
+    } catch (IllegalArgumentException e) {
+      throw new UserException(e.getMessage());
+    }
+    double secs = (System.nanoTime() - t0) / 1e9;
+    PrintWriter pw = spec.commandLine().getOut();
+    if (out != null) {
+      Jsonl.write(out, sampled.records());
+    } else {
+      sampled.records().forEach(r -> pw.println(Jsonl.toJson(r)));
+    }
+    pw.flush();
+    spec.commandLine().getErr().printf("%d prompts x %d completions, %d tokens in %.1f s (%.1f tok/s)%s%n",
+        sampled.prompts(), n, sampled.tokens(), secs, sampled.tokens() / Math.max(1e-9, secs),
+        out != null ? "; wrote " + out : "");
+    spec.commandLine().getErr().flush();
+    return 0;
+  }
+
+  private void checkOptions() {
     if (n <= 0 || batch <= 0 || maxTokens < 0 || topK < 0 || !(topP > 0 && topP <= 1)) {
       throw new UserException("--n and --batch must be positive, --max-tokens and --top-k >= 0, --top-p in (0, 1]");
     }
@@ -94,97 +124,110 @@ final class SampleCommand implements Callable<Integer> {
         || spec.commandLine().getParseResult().hasMatchedOption("--chat-template"))) {
       throw new UserException("--format and --chat-template apply to --problems only");
     }
-    SamplingParams params = new SamplingParams(maxTokens, temperature, topP, topK, stop, seed, true, 0);
+  }
+
+  /** Prompt texts and their token ids, in input order. */
+  private record Prompted(List<String> texts, List<int[]> ids) {
+    Prompted() {
+      this(new ArrayList<>(), new ArrayList<>());
+    }
+  }
+
+  /** The output records, the tokens sampled and the prompts sampled from. */
+  private record Sampled(List<ObjectNode> records, long tokens, int prompts) {}
+
+  /** --prompt or --input's prompts; an unknown character is a UserException naming where it is. */
+  private Prompted readPrompts(Generator gen) {
+    Prompted p = new Prompted();
+    if (input.prompt != null) {
+      p.texts().add(input.prompt);
+      try {
+        p.ids().add(gen.promptIds(input.prompt));
+      } catch (UserException e) {
+        throw new UserException("--prompt: " + e.getMessage());
+      }
+      return p;
+    }
+    // Encoding inside the reader makes an unknown character a file:line error like a malformed record.
+    Jsonl.read(input.input, node -> {
+      String text = Jsonl.text(node, "prompt");
+      try {
+        p.ids().add(gen.promptIds(text));
+      } catch (UserException e) {
+        throw new IllegalArgumentException(e.getMessage());
+      }
+      p.texts().add(text);
+      return text;
+    });
+    if (p.texts().isEmpty()) {
+      throw new UserException(input.input + ": no prompts");
+    }
+    return p;
+  }
+
+  /** The solving prompt of each problem. */
+  private Prompted problemPrompts(Generator gen, List<Problem> problems, Prompts.Format solving) {
+    Prompted p = new Prompted();
+    for (Problem problem : problems) {
+      String text = solving.solve(problem.question());
+      try {
+        p.ids().add(gen.promptIds(text));
+      } catch (UserException e) {
+        throw new UserException(input.problems + ": problem " + problem.id() + ": " + e.getMessage());
+      }
+      p.texts().add(text);
+    }
+    if (p.texts().isEmpty()) {
+      throw new UserException(input.problems + ": no problems");
+    }
+    return p;
+  }
+
+  /**
+   * {@code n} completions of every prompt, {@code batch} prompts at a time: a candidate record per completion with
+   * --problems, else a record per prompt with its completions.
+   */
+  private Sampled sample(Generator gen, Prompted prompted, List<Problem> problems, SamplingParams params) {
     List<ObjectNode> records = new ArrayList<>();
-    long t0 = System.nanoTime();
-    long generated = 0;
-    int promptCount;
-    List<Problem> problems = input.problems == null ? null : Problem.read(input.problems);
-    Prompts.Format solving = problems == null ? null
-        : Prompts.Format.parse(format).withChat(ChatTemplate.choose(chatTemplate, Tokenizer.chatTemplate(model)));
-    try (NDManager mgr = Cli.manager(); Checkpoint.Loaded loaded = Cli.load(model, mgr)) {
-      Generator gen = new Generator(loaded.model(), loaded.tokenizer());
-      List<String> prompts = new ArrayList<>();
-      List<int[]> ids = new ArrayList<>();
-      if (input.prompt != null) {
-        prompts.add(input.prompt);
-        try {
-          ids.add(gen.promptIds(input.prompt));
-        } catch (UserException e) {
-          throw new UserException("--prompt: " + e.getMessage());
-        }
-      } else if (problems != null) {
-        for (Problem p : problems) {
-          String text = solving.solve(p.question());
-          try {
-            ids.add(gen.promptIds(text));
-          } catch (UserException e) {
-            throw new UserException(input.problems + ": problem " + p.id() + ": " + e.getMessage());
+    long tokens = 0;
+    int count = prompted.texts().size();
+    try (ProgressBar pb = Cli.progress("sample", count, "prompt")) {
+      for (int from = 0; from < count; from += batch) {
+        int to = Math.min(count, from + batch);
+        // Seeds differ per chunk so chunking does not repeat the random streams of the first chunk.
+        List<List<Generation>> res = gen.sampleShared(prompted.ids().subList(from, to), n, params.withSeed(seed + from));
+        for (int i = from; i < to; i++) {
+          List<Generation> gs = res.get(i - from);
+          for (Generation g : gs) {
+            tokens += g.tokens().length;
           }
-          prompts.add(text);
+          records.addAll(problems != null ? candidates(problems.get(i), gs)
+              : List.of(completions(prompted.texts().get(i), gs)));
         }
-        if (prompts.isEmpty()) {
-          throw new UserException(input.problems + ": no problems");
-        }
-      } else {
-        // Encoding inside the reader makes an unknown character a file:line error like a malformed record.
-        Jsonl.read(input.input, node -> {
-          String text = Jsonl.text(node, "prompt");
-          try {
-            ids.add(gen.promptIds(text));
-          } catch (UserException e) {
-            throw new IllegalArgumentException(e.getMessage());
-          }
-          prompts.add(text);
-          return text;
-        });
-        if (prompts.isEmpty()) {
-          throw new UserException(input.input + ": no prompts");
-        }
+        pb.stepTo(to);
       }
-      try (ProgressBar pb = Cli.progress("sample", prompts.size(), "prompt")) {
-        for (int from = 0; from < prompts.size(); from += batch) {
-          int to = Math.min(prompts.size(), from + batch);
-          // Seeds differ per chunk so chunking does not repeat the random streams of the first chunk.
-          List<List<Generation>> res = gen.sampleShared(ids.subList(from, to), n, params.withSeed(seed + from));
-          for (int i = from; i < to; i++) {
-            if (problems != null) {
-              Problem p = problems.get(i);
-              List<Generation> gs = res.get(i - from);
-              for (int j = 0; j < gs.size(); j++) {
-                records.add(Jsonl.MAPPER.valueToTree(new Candidate(p.id(), p.id() + "-c" + j, p.question(),
-                    gs.get(j).text(), p.answer(), null, null)));
-                generated += gs.get(j).tokens().length;
-              }
-              continue;
-            }
-            ObjectNode rec = Jsonl.MAPPER.createObjectNode();
-            rec.put("prompt", prompts.get(i));
-            ArrayNode cs = rec.putArray("completions");
-            for (Generation g : res.get(i - from)) {
-              cs.addObject().put("text", g.text()).put("finish_reason", g.finishReason());
-              generated += g.tokens().length;
-            }
-            records.add(rec);
-          }
-          pb.stepTo(to);
-        }
-      }
-      promptCount = prompts.size();
-    } catch (IllegalArgumentException e) {
-      throw new UserException(e.getMessage());
     }
-    double secs = (System.nanoTime() - t0) / 1e9;
-    PrintWriter pw = spec.commandLine().getOut();
-    if (out != null) {
-      Jsonl.write(out, records);
-    } else {
-      records.forEach(r -> pw.println(Jsonl.toJson(r)));
+    return new Sampled(records, tokens, count);
+  }
+
+  /** A candidate record per completion of problem {@code p} (docs/schemas.md). */
+  private static List<ObjectNode> candidates(Problem p, List<Generation> gs) {
+    List<ObjectNode> out = new ArrayList<>();
+    for (int j = 0; j < gs.size(); j++) {
+      out.add(Jsonl.MAPPER.valueToTree(new Candidate(p.id(), p.id() + "-c" + j, p.question(), gs.get(j).text(),
+          p.answer(), null, null)));
     }
-    pw.flush();
-    spec.commandLine().getErr().printf("%d prompts x %d completions, %d tokens in %.1f s (%.1f tok/s)%s%n",
-        promptCount, n, generated, secs, generated / Math.max(1e-9, secs), out != null ? "; wrote " + out : "");
-    spec.commandLine().getErr().flush();
-    return 0;
+    return out;
+  }
+
+  /** {"prompt": ..., "completions": [{"text": ..., "finish_reason": ...}]}. */
+  private static ObjectNode completions(String prompt, List<Generation> gs) {
+    ObjectNode rec = Jsonl.MAPPER.createObjectNode();
+    rec.put("prompt", prompt);
+    ArrayNode cs = rec.putArray("completions");
+    for (Generation g : gs) {
+      cs.addObject().put("text", g.text()).put("finish_reason", g.finishReason());
+    }
+    return rec;
   }
 }
