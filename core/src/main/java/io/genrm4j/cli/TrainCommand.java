@@ -25,6 +25,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
@@ -101,20 +102,9 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (model == null || data == null || out == null) {
-      throw new io.genrm4j.util.UserException("genrm train needs --model, --data and --out (or a subcommand: "
-          + "genrm train verifier --help)");
-    }
-    if (steps <= 0 || batchSize <= 0 || gradAccum <= 0 || !(lr > 0) || checkpointEvery < 0) {
-      throw new UserException("--steps, --batch-size, --grad-accum and --lr must be positive, "
-          + "--checkpoint-every >= 0");
-    }
+    checkOptions();
     Cli.requireFreshDir(out, resume, " (use --resume to continue a run there, or another --out)");
-    PrintWriter pw = spec.commandLine().getOut();
-    TrainConfig defaults = TrainConfig.defaults(steps, batchSize, lr, seed);
-    TrainConfig cfg = defaults.withGradAccum(gradAccum).withMinLrRatio(minLrRatio)
-        .withWarmupSteps(warmup != null ? warmup : defaults.warmupSteps()).withWeightDecay(weightDecay)
-        .withClipNorm(clipNorm).withCheckpointEvery(checkpointEvery);
+    TrainConfig cfg = trainConfig();
     Lora lora = loraOptions.lora();
     try (NDManager mgr = Cli.manager(); Checkpoint.Loaded loaded = Cli.load(model, mgr)) {
       Tokenizer tok = loaded.tokenizer();
@@ -136,61 +126,99 @@ final class TrainCommand implements Callable<Integer> {
       }
       AtomicFiles.writeString(dataRecord(out), Jsonl.MAPPER.createObjectNode().put("data", data.toString())
           .put("sha256", dataSha).toPrettyString());
-      // The log of the steps before the resumed checkpoint comes from the copy kept next to the checkpoints.
       Path partialLog = out.resolve("checkpoints").resolve("train_log.jsonl");
-      List<ObjectNode> log = new ArrayList<>();
-      if (startStep > 0 && Files.exists(partialLog)) {
-        for (ObjectNode n : Jsonl.readObjects(partialLog)) {
-          if (n.path("step").asLong() <= startStep) {
-            log.add(n);
-          }
-        }
-      }
-      // The trainer counts tokens and seconds from the resume; the log continues the counts of the steps before it.
-      ObjectNode before = log.isEmpty() ? null : log.get(log.size() - 1);
-      long tokensBefore = before == null ? 0 : before.path("tokens").asLong();
-      double secondsBefore = before == null ? 0 : before.path("seconds").asDouble();
+      List<ObjectNode> log = logBefore(partialLog, startStep);
       Trainer.Result result;
       try (ProgressBar pb = Cli.progress("train", steps, "step")) {
         pb.stepTo(startStep);
+        Consumer<Trainer.StepLog> logStep = stepLogger(log, partialLog, pb);
         result = Trainer.train(loaded.model(), tok, examples, Losses.sft(Math.max(0, tok.padId())), cfg, out,
-            resume, s -> {
-              if (crashAfterStep != null && s.step() > crashAfterStep) {
-                throw new SimulatedCrash(crashAfterStep);
-              }
-              ObjectNode n = Jsonl.MAPPER.createObjectNode();
-              n.put("step", s.step());
-              n.put("loss", s.loss());
-              n.put("lr", s.lr());
-              n.put("grad_norm", s.gradNorm());
-              n.put("tokens", tokensBefore + s.tokens());
-              n.put("seconds", secondsBefore + s.seconds());
-              log.add(n);
-              if (checkpointEvery > 0 && s.step() % checkpointEvery == 0 || s.step() == steps) {
-                Jsonl.write(partialLog, log); // the checkpoint of this step is saved right after
-              }
-              pb.stepTo(s.step());
-              pb.setExtraMessage(String.format(" loss %.4f lr %.2e %s tok/s", s.loss(), s.lr(),
-                  Cli.human(s.tokens() / Math.max(1e-9, s.seconds()))));
-            }, e -> e.ids().length);
+            resume, logStep, e -> e.ids().length);
       }
       saveFinal(loaded, out);
       Jsonl.write(out.resolve("train_log.jsonl"), log);
-      long ran = result.steps() - result.startStep();
-      if (ran <= 0) {
-        pw.printf("nothing to train: the run in %s already reached step %d of %d; model saved to %s%n", out,
-            startStep, steps, out);
-        pw.flush();
-        return 0;
+      printSummary(result, startStep, examples.size());
+      return 0;
+    }
+  }
+
+  private void checkOptions() {
+    if (model == null || data == null || out == null) {
+      throw new io.genrm4j.util.UserException("genrm train needs --model, --data and --out (or a subcommand: "
+          + "genrm train verifier --help)");
+    }
+    if (steps <= 0 || batchSize <= 0 || gradAccum <= 0 || !(lr > 0) || checkpointEvery < 0) {
+      throw new UserException("--steps, --batch-size, --grad-accum and --lr must be positive, "
+          + "--checkpoint-every >= 0");
+    }
+  }
+
+  private TrainConfig trainConfig() {
+    TrainConfig defaults = TrainConfig.defaults(steps, batchSize, lr, seed);
+    return defaults.withGradAccum(gradAccum).withMinLrRatio(minLrRatio)
+        .withWarmupSteps(warmup != null ? warmup : defaults.warmupSteps()).withWeightDecay(weightDecay)
+        .withClipNorm(clipNorm).withCheckpointEvery(checkpointEvery);
+  }
+
+  /**
+   * The log of the steps up to a resumed checkpoint, from the copy kept next to the checkpoints; empty for a run
+   * from scratch.
+   */
+  private static List<ObjectNode> logBefore(Path partialLog, long startStep) {
+    List<ObjectNode> log = new ArrayList<>();
+    if (startStep > 0 && Files.exists(partialLog)) {
+      for (ObjectNode n : Jsonl.readObjects(partialLog)) {
+        if (n.path("step").asLong() <= startStep) {
+          log.add(n);
+        }
       }
+    }
+    return log;
+  }
+
+  /**
+   * Adds each step to {@code log} (copied next to the checkpoints whenever one is saved) and to the progress bar.
+   * The trainer counts tokens and seconds from the resume; the log continues the counts of the steps before it.
+   */
+  private Consumer<Trainer.StepLog> stepLogger(List<ObjectNode> log, Path partialLog, ProgressBar pb) {
+    ObjectNode before = log.isEmpty() ? null : log.get(log.size() - 1);
+    long tokensBefore = before == null ? 0 : before.path("tokens").asLong();
+    double secondsBefore = before == null ? 0 : before.path("seconds").asDouble();
+    return s -> {
+      if (crashAfterStep != null && s.step() > crashAfterStep) {
+        throw new SimulatedCrash(crashAfterStep);
+      }
+      ObjectNode n = Jsonl.MAPPER.createObjectNode();
+      n.put("step", s.step());
+      n.put("loss", s.loss());
+      n.put("lr", s.lr());
+      n.put("grad_norm", s.gradNorm());
+      n.put("tokens", tokensBefore + s.tokens());
+      n.put("seconds", secondsBefore + s.seconds());
+      log.add(n);
+      if (checkpointEvery > 0 && s.step() % checkpointEvery == 0 || s.step() == steps) {
+        Jsonl.write(partialLog, log); // the checkpoint of this step is saved right after
+      }
+      pb.stepTo(s.step());
+      pb.setExtraMessage(String.format(" loss %.4f lr %.2e %s tok/s", s.loss(), s.lr(),
+          Cli.human(s.tokens() / Math.max(1e-9, s.seconds()))));
+    };
+  }
+
+  private void printSummary(Trainer.Result result, long startStep, int examples) {
+    PrintWriter pw = spec.commandLine().getOut();
+    long ran = result.steps() - result.startStep();
+    if (ran <= 0) {
+      pw.printf("nothing to train: the run in %s already reached step %d of %d; model saved to %s%n", out,
+          startStep, steps, out);
+    } else {
       pw.printf("trained %d steps (%s) on %d examples: loss %s -> %.4f, %s tokens in %.1f s (%s tok/s)%n",
-          ran, startStep > 0 ? "resumed at step " + startStep : "from scratch", examples.size(),
+          ran, startStep > 0 ? "resumed at step " + startStep : "from scratch", examples,
           result.losses().isEmpty() ? "n/a" : String.format("%.4f", result.losses().get(0)), result.finalLoss(),
           Cli.human(result.tokens()), result.seconds(), Cli.human(result.tokens() / Math.max(1e-9, result.seconds())));
       pw.printf("model saved to %s; log %s%n", out, out.resolve("train_log.jsonl"));
-      pw.flush();
-      return 0;
     }
+    pw.flush();
   }
 
   /** Parses the training file; a bad record or a character outside the vocabulary names file:line. */
