@@ -528,32 +528,9 @@ public final class GenrmServer implements AutoCloseable {
     if (prompts != null && prompts.size() != queries.size()) {
       throw ApiError.badRequest("'prompts' has " + prompts.size() + " entries, 'query' " + queries.size());
     }
-    Map<String, List<Integer>> byPrompt = new LinkedHashMap<>();
-    List<String> responses = new ArrayList<>();
-    for (int i = 0; i < queries.size(); i++) {
-      String q = queries.get(i);
-      String prompt;
-      String response;
-      if (prompts != null) {
-        prompt = prompts.get(i);
-        if (!q.startsWith(prompt)) {
-          throw ApiError.badRequest("'query'[" + i + "] does not start with 'prompts'[" + i + "]");
-        }
-        response = q.substring(prompt.length());
-      } else if (opt.rewardSeparator() != null) {
-        int at = q.lastIndexOf(opt.rewardSeparator());
-        if (at < 0) {
-          throw ApiError.badRequest("'query'[" + i + "] does not contain the reward separator "
-              + Jsonl.toJson(Jsonl.MAPPER.getNodeFactory().textNode(opt.rewardSeparator())));
-        }
-        prompt = q.substring(0, at);
-        response = q.substring(at + opt.rewardSeparator().length());
-      } else {
-        throw ApiError.badRequest("'prompts' is required: this server has no --reward-separator to split 'query'");
-      }
-      responses.add(response);
-      byPrompt.computeIfAbsent(prompt, k -> new ArrayList<>()).add(i);
-    }
+    QuerySplit split = splitQueries(queries, prompts);
+    Map<String, List<Integer>> byPrompt = split.byPrompt();
+    List<String> responses = split.responses();
     VerifierKind kind = VerifierKind.parse(opt.defaultMode());
     int votes = kind.samplesVotes() ? opt.defaultVotes() : 1;
     Object key = kind.samplesVotes() ? null : new VerifyKey(kind, votes);
@@ -589,6 +566,40 @@ public final class GenrmServer implements AutoCloseable {
     out.put("kind", kind.id());
     out.put("timing_ms", (System.nanoTime() - t0) / 1e6);
     json(ctx, 200, out);
+  }
+
+  /** Each query's response, and the indices of the queries by their prompt, prompts in first-seen order. */
+  private record QuerySplit(List<String> responses, Map<String, List<Integer>> byPrompt) {}
+
+  /** Splits each query into prompt and response: by {@code prompts} when given, else at the reward separator. */
+  private QuerySplit splitQueries(List<String> queries, List<String> prompts) {
+    Map<String, List<Integer>> byPrompt = new LinkedHashMap<>();
+    List<String> responses = new ArrayList<>();
+    for (int i = 0; i < queries.size(); i++) {
+      String q = queries.get(i);
+      String prompt;
+      String response;
+      if (prompts != null) {
+        prompt = prompts.get(i);
+        if (!q.startsWith(prompt)) {
+          throw ApiError.badRequest("'query'[" + i + "] does not start with 'prompts'[" + i + "]");
+        }
+        response = q.substring(prompt.length());
+      } else if (opt.rewardSeparator() != null) {
+        int at = q.lastIndexOf(opt.rewardSeparator());
+        if (at < 0) {
+          throw ApiError.badRequest("'query'[" + i + "] does not contain the reward separator "
+              + Jsonl.toJson(Jsonl.MAPPER.getNodeFactory().textNode(opt.rewardSeparator())));
+        }
+        prompt = q.substring(0, at);
+        response = q.substring(at + opt.rewardSeparator().length());
+      } else {
+        throw ApiError.badRequest("'prompts' is required: this server has no --reward-separator to split 'query'");
+      }
+      responses.add(response);
+      byPrompt.computeIfAbsent(prompt, k -> new ArrayList<>()).add(i);
+    }
+    return new QuerySplit(responses, byPrompt);
   }
 
   /**
