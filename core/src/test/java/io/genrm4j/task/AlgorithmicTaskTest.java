@@ -224,6 +224,57 @@ class AlgorithmicTaskTest {
     }
   }
 
+  /**
+   * Issue #21: perturbed word-sorting solutions carry the generator's own kinds of mistakes in about its shares
+   * (WordListTask#perturb), told apart here by the first line that leaves the reference: a garbled pick, a slip in
+   * a later line's list, a dropped word, a wrong pick, a wrong answer line.
+   */
+  @Test
+  void wordSortingPerturbationsLookLikeRealMistakes() {
+    WordSortingTask t = Tasks.WORD_SORTING;
+    Random rng = new Random(4);
+    int[] kinds = new int[5]; // garbled pick, later list slip, dropped word, wrong pick, answer line
+    List<Problem> problems = t.problems(Split.TRAIN, 3000, 1);
+    for (Problem p : problems) {
+      String bad = t.perturb(p.referenceSolution(), rng);
+      assertFalse(t.grade(p, bad).correct(), bad);
+      List<String> lines = List.of(bad.split("\n"));
+      List<String> ref = List.of(p.referenceSolution().split("\n"));
+      int k = 0;
+      while (k < ref.size() - 1 && k < lines.size() - 1 && lines.get(k).equals(ref.get(k))) {
+        k++;
+      }
+      if (k == ref.size() - 1) {
+        kinds[4]++;
+        continue;
+      }
+      String[] got = lines.get(k).split(AlgorithmicTask.ARROW);
+      String[] want = ref.get(k).split(AlgorithmicTask.ARROW);
+      if (got[0].equals(want[0])) {
+        kinds[List.of(want[0].split(" ")).contains(got[1]) ? 3 : 0]++;
+      } else {
+        assertTrue(k > 0 || got[0].split(" ").length < want[0].split(" ").length, bad);
+        kinds[got[0].split(" ").length < want[0].split(" ").length ? 2 : 1]++;
+      }
+    }
+    double[] shares = {0.375, 0.333, 0.083, 0.125, 0.083}; // drops redrawn on the third of two-word problems
+    for (int i = 0; i < kinds.length; i++) {
+      assertEquals(shares[i], kinds[i] / (double) problems.size(), 0.05, java.util.Arrays.toString(kinds));
+    }
+  }
+
+  @Test
+  void garbledWordsDifferFromTheWordAndAreLowercase() {
+    Random rng = new Random(2);
+    List<String> words = List.of("sparkle", "leopard", "keto");
+    for (int i = 0; i < 2000; i++) {
+      String w = words.get(i % words.size());
+      String g = WordListTask.garble(w, words, rng);
+      assertNotEquals(w, g);
+      assertTrue(g.matches("[a-z]{2,}"), g);
+    }
+  }
+
   @Test
   void alphabetIsSmallAndCoversThePromptStrings() {
     String a = Tasks.LAST_LETTER.alphabet();
