@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -374,23 +373,29 @@ public abstract class AlgorithmicTask implements Task, Oracle {
    */
   @Override
   public String perturb(String solution, Random rng) {
-    List<String> lines = stepLines(solution);
     String old = extractAnswer(solution);
-    List<Step> parsed = lines.stream().map(this::parseStep).toList();
-    boolean wellFormed = !parsed.isEmpty() && parsed.stream().allMatch(Objects::nonNull);
+    List<String> words = wordsOfSolution(solution);
     int kind = rng.nextInt(3);
-    if (wellFormed && kind < 2) {
-      List<String> words = wordsOf(parsed);
-      if (lines(steps(words, -1, null)).equals(lines)) {
-        for (int attempt = 0; attempt < 20; attempt++) {
-          String bad = kind == 0 ? withRealisticPick(words, rng) : withMistake(words, Mistake.MISCOPIED_ITEM, rng);
-          if (bad != null && !answersMatch(old, extractAnswer(bad))) {
-            return bad;
-          }
+    if (words != null && kind < 2) {
+      for (int attempt = 0; attempt < 20; attempt++) {
+        String bad = kind == 0 ? withRealisticPick(words, rng) : withMistake(words, Mistake.MISCOPIED_ITEM, rng);
+        if (bad != null && !answersMatch(old, extractAnswer(bad))) {
+          return bad;
         }
       }
     }
-    return render(lines, realisticWrongAnswer(old == null ? "" : old, rng));
+    return render(stepLines(solution), realisticWrongAnswer(old == null ? "" : old, rng));
+  }
+
+  /** The question's words when {@code solution}'s step lines are this task's correct ones for them; else null. */
+  protected List<String> wordsOfSolution(String solution) {
+    List<String> lines = stepLines(solution);
+    List<Step> parsed = lines.stream().map(this::parseStep).toList();
+    if (parsed.isEmpty() || parsed.contains(null)) {
+      return null;
+    }
+    List<String> words = wordsOf(parsed);
+    return lines(steps(words, -1, null)).equals(lines) ? words : null;
   }
 
   /**

@@ -95,13 +95,11 @@ public abstract class WordListTask extends AlgorithmicTask {
    */
   @Override
   public String perturb(String solution, Random rng) {
-    List<String> lines = stepLines(solution);
-    List<Step> parsed = lines.stream().map(this::parseStep).toList();
-    List<String> words = parsed.isEmpty() || parsed.contains(null) ? null : wordsOf(parsed);
-    List<Step> truth = words == null ? null : steps(words, -1, null);
-    if (truth == null || !lines(truth).equals(lines)) {
+    List<String> words = wordsOfSolution(solution);
+    if (words == null) {
       return super.perturb(solution, rng); // not a correct solution of this task's form
     }
+    List<Step> truth = steps(words, -1, null);
     String answer = extractAnswer(solution);
     for (int attempt = 0; attempt < 20; attempt++) {
       int r = rng.nextInt(100);
