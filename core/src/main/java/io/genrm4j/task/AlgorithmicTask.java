@@ -364,28 +364,30 @@ public abstract class AlgorithmicTask implements Task, Oracle {
   }
 
   /**
-   * One mistake of the kinds the generator makes, a third each: for a correct, well-formed solution, a wrong pick
-   * from the real distribution of picks ({@link #realisticPick}) at a random step, carried through to the answer; an
-   * item mis-copied as another pool word, its pick consistent with the copy (only comparing a line with the question
-   * catches it); or a wrong final answer ({@link #realisticWrongAnswer}), also the fallback when the others leave the
-   * answer unchanged. Issue #21: the verifier data's fill-ins were uniform letters, which real wrong candidates are
-   * not.
+   * A wrong solution of {@code solution}'s problem: for a correct solution of this task's form, one mistake of the
+   * kinds the generator makes ({@link #realisticMistake}, drawn again until the answer changes); otherwise, or when
+   * twenty draws leave the answer, its steps with a wrong answer line ({@link #realisticWrongAnswer}). Issue #21:
+   * the verifiers' No examples are mostly these, so their mistakes have to be the ones candidates out of
+   * distribution carry.
    */
   @Override
   public String perturb(String solution, Random rng) {
-    String old = extractAnswer(solution);
+    String answer = extractAnswer(solution);
     List<String> words = wordsOfSolution(solution);
-    int kind = rng.nextInt(3);
-    if (words != null && kind < 2) {
-      for (int attempt = 0; attempt < 20; attempt++) {
-        String bad = kind == 0 ? withRealisticPick(words, rng) : withMistake(words, Mistake.MISCOPIED_ITEM, rng);
-        if (bad != null && !answersMatch(old, extractAnswer(bad))) {
-          return bad;
-        }
+    for (int attempt = 0; words != null && attempt < 20; attempt++) {
+      String bad = realisticMistake(words, rng);
+      if (bad != null && !answersMatch(answer, extractAnswer(bad))) {
+        return bad;
       }
     }
-    return render(stepLines(solution), realisticWrongAnswer(old == null ? "" : old, rng));
+    return render(stepLines(solution), realisticWrongAnswer(answer == null ? "" : answer, rng));
   }
+
+  /**
+   * A solution of {@code words} with one mistake drawn from the generator's own kinds, in about the shares of its
+   * wrong samples on training problems; null when the drawn kind does not apply to these words.
+   */
+  protected abstract String realisticMistake(List<String> words, Random rng);
 
   /** The question's words when {@code solution}'s step lines are this task's correct ones for them; else null. */
   protected List<String> wordsOfSolution(String solution) {
@@ -430,6 +432,18 @@ public abstract class AlgorithmicTask implements Task, Oracle {
     return sofar + pick;
   }
 
+  /** {@code truth} with step k's answer so far written {@code slipped}, the later steps building on it. */
+  protected List<Step> slippedAt(List<Step> truth, int k, String slipped) {
+    List<Step> s = new ArrayList<>(truth.subList(0, k));
+    String sofar = slipped;
+    s.add(new Step(truth.get(k).left(), truth.get(k).pick(), sofar));
+    for (Step t : truth.subList(k + 1, truth.size())) {
+      sofar = extend(sofar, t.pick());
+      s.add(new Step(t.left(), t.pick(), sofar));
+    }
+    return s;
+  }
+
   /**
    * A solution of {@code words} carrying {@code m} (its grade may still be correct, e.g. a mis-copied item with the
    * same letter; the corpus labels candidates with the grader).
@@ -464,21 +478,47 @@ public abstract class AlgorithmicTask implements Task, Oracle {
         yield render(steps(w, -1, null));
       }
       case RUNNING_SLIP -> {
-        List<Step> s = new ArrayList<>(steps(words, -1, null));
-        String slipped = wrongAnswer(s.get(k).sofar(), rng);
-        s.set(k, new Step(s.get(k).left(), s.get(k).pick(), slipped));
-        for (int i = k + 1; i < s.size(); i++) {
-          Step t = s.get(i);
-          String prev = s.get(i - 1).sofar();
-          s.set(i, new Step(t.left(), t.pick(), extend(prev, t.pick())));
-        }
-        yield render(s);
+        List<Step> s = steps(words, -1, null);
+        yield render(slippedAt(s, k, wrongAnswer(s.get(k).sofar(), rng)));
       }
       case WRONG_ANSWER -> {
         List<Step> s = steps(words, -1, null);
         yield render(lines(s), wrongAnswer(s.get(s.size() - 1).sofar(), rng));
       }
     };
+  }
+
+  /**
+   * A mis-copy of {@code w} of the kinds seen in the generator's samples: one or two letters changed, dropped or
+   * added ({@code publish -> publist}, {@code usages -> qusages}), or its start joined to the end of another word of
+   * the list ({@code sparkle} beside {@code leopard} -> {@code spard}); never {@code w} itself.
+   */
+  protected static String garble(String w, List<String> words, Random rng) {
+    List<String> others = words.stream().filter(o -> !o.equals(w) && o.length() > 1).toList();
+    String letters = String.join("", others) + "abcdefghijklmnopqrstuvwxyz";
+    while (true) {
+      StringBuilder b = new StringBuilder(w);
+      if (!others.isEmpty() && w.length() > 1 && rng.nextBoolean()) {
+        String o = others.get(rng.nextInt(others.size()));
+        b.setLength(1 + rng.nextInt(w.length() - 1));
+        b.append(o, 1 + rng.nextInt(o.length() - 1), o.length());
+      } else {
+        for (int e = 1 + rng.nextInt(2); e > 0; e--) {
+          char c = letters.charAt(rng.nextInt(letters.length()));
+          int op = rng.nextInt(3);
+          if (op == 0) {
+            b.setCharAt(rng.nextInt(b.length()), c);
+          } else if (op == 1 && b.length() > 2) {
+            b.deleteCharAt(rng.nextInt(b.length()));
+          } else {
+            b.insert(rng.nextInt(b.length() + 1), c);
+          }
+        }
+      }
+      if (!b.toString().equals(w)) {
+        return b.toString();
+      }
+    }
   }
 
   /** A random lowercase letter other than {@code not}. */

@@ -94,32 +94,19 @@ public abstract class WordListTask extends AlgorithmicTask {
    * mistakes; out of distribution 72% of wrong candidates hold a word that is not the question's.
    */
   @Override
-  public String perturb(String solution, Random rng) {
-    List<String> words = wordsOfSolution(solution);
-    if (words == null) {
-      return super.perturb(solution, rng); // not a correct solution of this task's form
-    }
+  protected String realisticMistake(List<String> words, Random rng) {
     List<Step> truth = steps(words, -1, null);
-    String answer = extractAnswer(solution);
-    for (int attempt = 0; attempt < 20; attempt++) {
-      int r = rng.nextInt(100);
-      String bad;
-      if (r < GARBLED_PICK) {
-        bad = garbledPick(truth, words, rng);
-      } else if (r < GARBLED_PICK + COPY_SLIP) {
-        bad = copySlip(truth, words, rng);
-      } else if (r < GARBLED_PICK + COPY_SLIP + DROPPED_WORD) {
-        bad = droppedWord(truth, rng);
-      } else if (r < GARBLED_PICK + COPY_SLIP + DROPPED_WORD + WRONG_PICK) {
-        bad = withRealisticPick(words, rng);
-      } else {
-        bad = render(lines(truth), realisticWrongAnswer(answer, rng));
-      }
-      if (bad != null && !answersMatch(answer, extractAnswer(bad))) {
-        return bad;
-      }
+    int r = rng.nextInt(100);
+    if (r < GARBLED_PICK) {
+      return garbledPick(truth, words, rng);
+    } else if (r < GARBLED_PICK + COPY_SLIP) {
+      return copySlip(truth, words, rng);
+    } else if (r < GARBLED_PICK + COPY_SLIP + DROPPED_WORD) {
+      return droppedWord(truth, rng);
+    } else if (r < GARBLED_PICK + COPY_SLIP + DROPPED_WORD + WRONG_PICK) {
+      return withRealisticPick(words, rng);
     }
-    return render(lines(truth), realisticWrongAnswer(answer, rng));
+    return render(lines(truth), realisticWrongAnswer(truth.get(truth.size() - 1).sofar(), rng));
   }
 
   /** The correct steps, but step k's pick is written garbled; later steps go on without the word it stands for. */
@@ -172,39 +159,6 @@ public abstract class WordListTask extends AlgorithmicTask {
       out.add(new Step(s.left(), s.pick(), before.isEmpty() ? s.sofar() : before + " " + s.sofar()));
     }
     return render(out);
-  }
-
-  /**
-   * A mis-copy of {@code w} of the kinds seen in the generator's samples: one or two letters changed, dropped or
-   * added ({@code publish -> publist}, {@code usages -> qusages}), or its start joined to the end of another word of
-   * the list ({@code sparkle} beside {@code leopard} -> {@code spard}); never {@code w} itself.
-   */
-  static String garble(String w, List<String> words, Random rng) {
-    List<String> others = words.stream().filter(o -> !o.equals(w) && o.length() > 1).toList();
-    String letters = String.join("", others) + "abcdefghijklmnopqrstuvwxyz";
-    while (true) {
-      StringBuilder b = new StringBuilder(w);
-      if (!others.isEmpty() && w.length() > 1 && rng.nextBoolean()) {
-        String o = others.get(rng.nextInt(others.size()));
-        b.setLength(1 + rng.nextInt(w.length() - 1));
-        b.append(o, 1 + rng.nextInt(o.length() - 1), o.length());
-      } else {
-        for (int e = 1 + rng.nextInt(2); e > 0; e--) {
-          char c = letters.charAt(rng.nextInt(letters.length()));
-          int op = rng.nextInt(3);
-          if (op == 0) {
-            b.setCharAt(rng.nextInt(b.length()), c);
-          } else if (op == 1 && b.length() > 2) {
-            b.deleteCharAt(rng.nextInt(b.length()));
-          } else {
-            b.insert(rng.nextInt(b.length() + 1), c);
-          }
-        }
-      }
-      if (!b.toString().equals(w)) {
-        return b.toString();
-      }
-    }
   }
 
   /** Two different words swapped, or a word dropped (or one added) when all words are the same. */

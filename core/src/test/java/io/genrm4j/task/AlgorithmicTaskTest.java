@@ -194,8 +194,9 @@ class AlgorithmicTaskTest {
   }
 
   /**
-   * Issue #21: perturbed last-letter solutions carry the generator's kinds of mistakes, about a third each, and only
-   * letters that end some pool name (a uniform letter would mark wrong solutions by letters no name ends with).
+   * Issue #21: perturbed last-letter solutions carry the generator's own kinds of mistakes in about its shares
+   * (LetterListTask#realisticMistake), told apart by the first line that leaves the reference, and only letters that
+   * end some pool name (a letter no name ends with would mark wrong solutions).
    */
   @Test
   void lastLetterPerturbationsLookLikeRealMistakes() {
@@ -204,7 +205,7 @@ class AlgorithmicTaskTest {
     t.pool().forEach(w -> ends.add(w.charAt(w.length() - 1)));
     assertTrue(ends.size() < 26, "every letter ends some name: the test needs one that does not");
     Random rng = new Random(4);
-    int[] kinds = new int[3]; // wrong pick, mis-copied name, wrong answer
+    int[] kinds = new int[5]; // garbled name, answer line, running slip, line count, wrong pick
     List<Problem> problems = t.problems(Split.TRAIN, 3000, 1);
     for (Problem p : problems) {
       String bad = t.perturb(p.referenceSolution(), rng);
@@ -213,14 +214,28 @@ class AlgorithmicTaskTest {
         assertTrue(ends.contains(ch), "'" + ch + "' ends no pool name: " + bad);
       }
       List<String> names = t.words(p.question());
-      List<String> lines = List.of(bad.split("\n"));
-      List<String> refLines = List.of(p.referenceSolution().split("\n"));
-      boolean sameSteps = lines.subList(0, lines.size() - 1).equals(refLines.subList(0, refLines.size() - 1));
-      boolean copiesQuestion = names.stream().allMatch(bad::contains);
-      kinds[sameSteps ? 2 : copiesQuestion ? 0 : 1]++;
+      List<String[]> lines = bad.lines().filter(l -> l.contains(AlgorithmicTask.ARROW))
+          .map(l -> l.split(AlgorithmicTask.ARROW)).toList();
+      List<String[]> ref = p.referenceSolution().lines().filter(l -> l.contains(AlgorithmicTask.ARROW))
+          .map(l -> l.split(AlgorithmicTask.ARROW)).toList();
+      int kind = lines.size() == ref.size() ? 1 : 3;
+      for (int k = 0; k < Math.min(lines.size(), ref.size()); k++) {
+        if (!lines.get(k)[0].equals(ref.get(k)[0])) {
+          kind = names.contains(lines.get(k)[0]) ? 3 : 0;
+          break;
+        } else if (!lines.get(k)[1].equals(ref.get(k)[1])) {
+          kind = 4;
+          break;
+        } else if (!lines.get(k)[2].equals(ref.get(k)[2])) {
+          kind = 2;
+          break;
+        }
+      }
+      kinds[kind]++;
     }
-    for (int k : kinds) {
-      assertTrue(k > 0.28 * problems.size() && k < 0.39 * problems.size(), java.util.Arrays.toString(kinds));
+    double[] expected = {0.41, 0.31, 0.16, 0.07, 0.05};
+    for (int i = 0; i < kinds.length; i++) {
+      assertEquals(expected[i], kinds[i] / (double) problems.size(), 0.05, java.util.Arrays.toString(kinds));
     }
   }
 
@@ -269,7 +284,7 @@ class AlgorithmicTaskTest {
     List<String> words = List.of("sparkle", "leopard", "keto");
     for (int i = 0; i < 2000; i++) {
       String w = words.get(i % words.size());
-      String g = WordListTask.garble(w, words, rng);
+      String g = AlgorithmicTask.garble(w, words, rng);
       assertNotEquals(w, g);
       assertTrue(g.matches("[a-z]{2,}"), g);
     }
