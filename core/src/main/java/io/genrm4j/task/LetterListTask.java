@@ -67,11 +67,11 @@ public abstract class LetterListTask extends AlgorithmicTask {
 
   /**
    * One mistake of the kinds the generator makes on letter lists, about in the shares of its own wrong samples on
-   * training problems (last-letter, 2-4 names, `quick` seeds 1-3: 5,294, by the first line that leaves the
-   * oracle's solution; out of distribution in brackets, 3,628 at six names): an item copied garbled, its letter
-   * and the rest following the copy, 40% (42%; 50-79%); a slip in the answer line, 30% (38%; 6-22%); a slip in a
-   * running string, the later lines building on it, 15% (5%; 13-37%, more lines, more slips); a line left out or
-   * one added at the end, 7% (10% drawn, a third leaving the training range; 13%; 1%); a wrong pick, 5% (1.3%; 0-2%).
+   * training problems (last-letter, 2-4 names, `quick` seeds 1-3 pooled: 5,294, by the first line that leaves the
+   * oracle's solution; then the per-seed range at six names, 3,628): an item copied garbled, its letter and the
+   * rest following the copy, 41% (47%; 50-79%); a slip in the answer line, 31% (35%; 6-22%); a slip in a running
+   * string, the later lines building on it, 16% (5%; 13-37%: more lines, more slips); a line left out or one added
+   * at the end, 7% (10% drawn, a third leaving the training range; 12%; 1%); a wrong pick, 5% (1.2%; 0-2%).
    * Issue #21: the shared perturbation gave a third each to wrong picks, whole other names and answer lines, and
    * almost no running slips.
    */
