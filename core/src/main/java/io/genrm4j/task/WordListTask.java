@@ -76,7 +76,7 @@ public abstract class WordListTask extends AlgorithmicTask {
     return others.isEmpty() ? null : others.get(rng.nextInt(others.size()));
   }
 
-  /** Shares of {@link #perturb}'s draws in percent; the rest is a wrong answer line. */
+  /** Shares of {@link #realisticMistake}'s draws in percent; the rest is a wrong answer line. */
   private static final int GARBLED_PICK = 36;
   private static final int COPY_SLIP = 32;
   private static final int DROPPED_WORD = 12;
