@@ -52,10 +52,9 @@ public abstract class LetterListTask extends AlgorithmicTask {
       return wrongAnswer(answer, rng);
     }
     int j = rng.nextInt(answer.length());
-    String letter = answer.substring(j, j + 1);
-    String neighbour = rng.nextBoolean() ? answer.substring(Math.max(0, j - 1), j) : j + 1 < answer.length()
-        ? answer.substring(j + 1, j + 2) : "";
-    String slip = neighbour.isEmpty() || neighbour.equals(letter) ? poolLetterOtherThan(letter, rng) : neighbour;
+    int n = rng.nextBoolean() ? j - 1 : j + 1; // the neighbour before or after
+    String slip = n >= 0 && n < answer.length() && answer.charAt(n) != answer.charAt(j)
+        ? answer.substring(n, n + 1) : poolLetterOtherThan(answer.substring(j, j + 1), rng);
     return answer.substring(0, j) + slip + answer.substring(j + 1);
   }
 
