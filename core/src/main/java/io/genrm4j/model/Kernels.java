@@ -69,7 +69,7 @@ public final class Kernels {
         for (int lane = 0; lane < width && p * width + lane < w.out; lane++) {
           float acc = 0;
           for (int j = 0; j < n; j++) {
-            acc = Math.fma(w.data[(p * n + j) * width + lane], x[r * n + j], acc);
+            acc = Math.fma(w.data[PanelMatrix.BASE + (p * n + j) * width + lane], x[r * n + j], acc);
           }
           y[r * w.out + p * width + lane] = acc;
         }
