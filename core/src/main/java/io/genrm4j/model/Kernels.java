@@ -65,11 +65,12 @@ public final class Kernels {
     int n = w.n;
     int width = PanelMatrix.WIDTH;
     for (int p = from; p < to; p++) {
+      int at = w.panelStart(p);
       for (int r = 0; r < b; r++) {
         for (int lane = 0; lane < width && p * width + lane < w.out; lane++) {
           float acc = 0;
           for (int j = 0; j < n; j++) {
-            acc = Math.fma(w.data[PanelMatrix.BASE + (p * n + j) * width + lane], x[r * n + j], acc);
+            acc = Math.fma(w.data[at + j * width + lane], x[r * n + j], acc);
           }
           y[r * w.out + p * width + lane] = acc;
         }

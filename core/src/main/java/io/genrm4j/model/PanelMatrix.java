@@ -75,8 +75,13 @@ final class PanelMatrix {
     return m;
   }
 
+  /** Index in {@link #data} of panel p's first float (its column 0). */
+  int panelStart(int p) {
+    return BASE + p * n * WIDTH;
+  }
+
   private int index(int o, int j) {
-    return BASE + ((o / WIDTH) * n + j) * WIDTH + o % WIDTH;
+    return panelStart(o / WIDTH) + j * WIDTH + o % WIDTH;
   }
 
   /** Row o into {@code dst[at ..][0, n)}: a tied embedding's lookup. */

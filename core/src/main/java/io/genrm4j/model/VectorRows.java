@@ -100,7 +100,7 @@ final class VectorRows {
         if (o >= w.out) {
           break;
         }
-        int at = PanelMatrix.BASE + p * w.n * PanelMatrix.WIDTH + q;
+        int at = w.panelStart(p) + q;
         int r = 0;
         for (; r + 3 < b; r += 4) {
           block4x4(w.data, at, PanelMatrix.WIDTH, w.n, x, r, y, r * w.out + o, w.out, w.out - o);
