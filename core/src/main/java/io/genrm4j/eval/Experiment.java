@@ -309,6 +309,9 @@ public final class Experiment {
     if (prof.cotBaseReplay() == prof.baseReplay()) {
       profile.remove("cotBaseReplay"); // likewise: every run before the field replayed alike
     }
+    if (prof.directVerLr() == prof.verLr()) {
+      profile.remove("directVerLr"); // likewise: every run before the field trained its verifiers alike
+    }
     c.set("profile", profile);
     c.put("seed", seed);
     ObjectNode seeds = c.putObject("seeds");
@@ -386,7 +389,7 @@ public final class Experiment {
   private void trainStage(String method, Stages.Progress progress) {
     VerifierKind kind = VerifierKind.of(method);
     List<VerifierData.Labeled> data = verifierData();
-    TrainConfig cfg = TrainConfig.defaults(prof.verSteps(), prof.verBatch(), prof.verLr(), seedOf("train-" + method));
+    TrainConfig cfg = TrainConfig.defaults(prof.verSteps(), prof.verBatch(), prof.verLr(kind), seedOf("train-" + method));
     VerifierRecipe.TrainOptions options = new VerifierRecipe.TrainOptions(prof.lambda(), prof.dpoBeta(),
         cotPositions(), prof.cotReplay() > 0 ? generatorReferences() : List.of(), prof.cotReplay(),
         baseReplay(kind, data.size()), prof.cotVerdictWeight(), cotComparison());

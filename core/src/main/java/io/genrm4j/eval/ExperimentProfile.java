@@ -14,9 +14,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The sizes of one experiment run (see {@link Experiment}). Named profiles are the JSON files in
@@ -73,6 +75,9 @@ import java.util.Map;
  * @param cotBaseReplay GenRM-CoT's {@code baseReplay}: under {@code marked} the only examples that compare answers
  *     longer than the training problems' are the base's, and 10% of the mix did not keep that comparison at six
  *     letters (docs/results/2026-12-06-marked-default.md)
+ * @param directVerLr {@code verLr} of the verifiers that score in one forward pass from the verifier base (ORM,
+ *     GenRM, unified GenRM); GenRM-CoT and DPO keep {@code verLr} ({@link #verLr(VerifierKind)}): the base already
+ *     verifies, and at GenRM-CoT's rate fine-tuning took that away (docs/results/2026-12-07-direct-verifier-rate.md)
  */
 // The component order is the field order of "profile" in a run's config.json, which a resumed run must reproduce.
 public record ExperimentProfile(String name, String preset, int trainProblems, int testProblems,
@@ -80,7 +85,7 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     double genLr, int verSteps, int verBatch, double verLr, double lambda, double cotReplay, String cotPositions,
     double cotVerdictWeight, double dpoBeta, double temperature, double cotTemperature, int tokenCap,
     boolean leakFreeVerifierData, int syntheticPairs, String base, double baseReplay, String verifierBase,
-    String cotRestatement, String cotComparison, double cotBaseReplay) {
+    String cotRestatement, String cotComparison, double cotBaseReplay, double directVerLr) {
 
   /** {@link #verifierBase}'s value for verifiers fine-tuned from the generator's checkpoint. */
   public static final String GENERATOR = "generator";
@@ -97,6 +102,9 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
     }
     if (!(cotVerdictWeight > 0)) {
       throw new UserException("cotVerdictWeight must be positive, got " + cotVerdictWeight);
+    }
+    if (!(directVerLr > 0)) {
+      throw new UserException("directVerLr must be positive, got " + directVerLr);
     }
     requireFraction("baseReplay", baseReplay);
     requireFraction("cotBaseReplay", cotBaseReplay);
@@ -123,6 +131,15 @@ public record ExperimentProfile(String name, String preset, int trainProblems, i
   /** The fraction of a {@code kind} verifier's training examples drawn from the base's corpus. */
   public double baseReplay(VerifierKind kind) {
     return kind == VerifierKind.GENRM_COT ? cotBaseReplay : baseReplay;
+  }
+
+  /** The verifiers fine-tuned at {@link #directVerLr}. */
+  private static final Set<VerifierKind> DIRECT = EnumSet.of(VerifierKind.ORM, VerifierKind.GENRM,
+      VerifierKind.GENRM_UNIFIED);
+
+  /** The peak learning rate {@code kind} is fine-tuned at: {@link #directVerLr} or {@link #verLr}. */
+  public double verLr(VerifierKind kind) {
+    return DIRECT.contains(kind) ? directVerLr : verLr;
   }
 
   /** The named profiles, in this order; each is the resource {@code profiles/<name>.json} beside this package. */

@@ -21,22 +21,23 @@ class ExperimentProfileTest {
    * 2026-12-05 (its own base, related-words-cot; coupled-lines positions); cotRestatement and cotComparison (2026-12-06)
    * at what every run before them did, which config.json omits, except last-letter's, whose verifiers start from
    * the marked base (quick's from -marked-longer) and whose GenRM-CoT compares letter by letter after a forced
-   * restatement (2026-12-06).
+   * restatement (2026-12-06); directVerLr (2026-12-07) at verLr's value, which config.json omits, except quick
+   * last-letter's 2e-4.
    */
   @Test
   void namedProfilesAndTheirConfigJsonAreUnchanged() throws Exception {
     assertPinned("mini", "last-letter", """
-        {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","cotVerdictWeight":1.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12,"leakFreeVerifierData":true,"syntheticPairs":0,"base":"none","baseReplay":0.0,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.0}""");
+        {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","cotVerdictWeight":1.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12,"leakFreeVerifierData":true,"syntheticPairs":0,"base":"none","baseReplay":0.0,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.0,"directVerLr":0.001}""");
     assertPinned("mini", "word-sorting", """
-        {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","cotVerdictWeight":1.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12,"leakFreeVerifierData":true,"syntheticPairs":0,"base":"none","baseReplay":0.0,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.0}""");
+        {"name":"mini","preset":"test","trainProblems":6,"testProblems":3,"samplesPerTrainProblem":4,"maxPerClass":2,"n":4,"votes":2,"genSteps":3,"genTarget":0.0,"genBatch":4,"genLr":0.003,"verSteps":2,"verBatch":4,"verLr":0.001,"lambda":1.0,"cotReplay":1.0,"cotPositions":"solution","cotVerdictWeight":1.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":12,"leakFreeVerifierData":true,"syntheticPairs":0,"base":"none","baseReplay":0.0,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.0,"directVerLr":0.001}""");
     assertPinned("quick", "last-letter", """
-        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-lists-cot-coupled","baseReplay":0.1,"verifierBase":"related-lists-cot-coupled-marked-longer","cotRestatement":"forced","cotComparison":"marked","cotBaseReplay":0.3}""");
+        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-lists-cot-coupled","baseReplay":0.1,"verifierBase":"related-lists-cot-coupled-marked-longer","cotRestatement":"forced","cotComparison":"marked","cotBaseReplay":0.3,"directVerLr":2.0E-4}""");
     assertPinned("quick", "word-sorting", """
-        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled-lines","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-words-cot","baseReplay":0.3,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.3}""");
+        {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled-lines","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-words-cot","baseReplay":0.3,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.3,"directVerLr":0.002}""");
     assertPinned("full", "last-letter", """
-        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-lists-cot-coupled","baseReplay":0.1,"verifierBase":"related-lists-cot-coupled-marked-long","cotRestatement":"forced","cotComparison":"marked","cotBaseReplay":0.3}""");
+        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-lists-cot-coupled","baseReplay":0.1,"verifierBase":"related-lists-cot-coupled-marked-long","cotRestatement":"forced","cotComparison":"marked","cotBaseReplay":0.3,"directVerLr":0.002}""");
     assertPinned("full", "word-sorting", """
-        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled-lines","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-words-cot","baseReplay":0.3,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.3}""");
+        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled-lines","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-words-cot","baseReplay":0.3,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.3,"directVerLr":0.002}""");
     assertEquals(List.of("mini", "quick", "full"), List.copyOf(ExperimentProfile.all().keySet()));
   }
 
@@ -62,11 +63,12 @@ class ExperimentProfileTest {
       assertEquals("generator", ws.verifierBase(), "word sorting's verifiers start from its generator");
       assertEquals("whole", ws.cotComparison());
       for (String f : List.of("genSteps", "base", "baseReplay", "cotBaseReplay", "cotPositions", "verifierBase",
-          "cotRestatement", "cotComparison")) {
+          "cotRestatement", "cotComparison", "directVerLr")) {
         wsBack.set(f, last.get(f));
       }
-      assertEquals(last, wsBack, name + ": only generator steps, the bases, the replay and the rationales' positions, "
-          + "restatement and comparison differ");
+      assertEquals(last, wsBack, name + ": only generator steps, the bases, the replay, the rationales' positions, "
+          + "restatement and comparison and the direct verifiers' rate differ");
+      assertEquals(ws.verLr(), ws.verLr(VerifierKind.GENRM), "word sorting's direct verifiers train at verLr");
     }
     ExperimentProfile mini = ExperimentProfile.named("mini");
     assertEquals(mini, mini.forTask("word-sorting"));
@@ -103,6 +105,20 @@ class ExperimentProfileTest {
     assertEquals(BaseRecipe.NONE, quick.with(noReplay).base());
     assertEquals(0.3, quick.with(Map.of("base", "none")).baseReplay(VerifierKind.GENRM_COT));
     assertEquals(0.1, quick.with(Map.of("base", "none")).baseReplay(VerifierKind.GENRM));
+  }
+
+  @Test
+  void directVerifiersTrainAtTheirOwnRate() {
+    ExperimentProfile quick = ExperimentProfile.named("quick");
+    for (VerifierKind k : List.of(VerifierKind.ORM, VerifierKind.GENRM, VerifierKind.GENRM_UNIFIED)) {
+      assertEquals(2e-4, quick.verLr(k), k.id());
+    }
+    for (VerifierKind k : List.of(VerifierKind.GENRM_COT, VerifierKind.DPO)) {
+      assertEquals(2e-3, quick.verLr(k), k.id());
+    }
+    assertEquals(1e-3, quick.with(Map.of("directVerLr", "1e-3")).verLr(VerifierKind.GENRM));
+    UserException zero = assertThrows(UserException.class, () -> quick.with(Map.of("directVerLr", "0")));
+    assertTrue(zero.getMessage().contains("directVerLr"), zero.getMessage());
   }
 
   @Test

@@ -27,7 +27,8 @@ class ExperimentReportTest {
        "verSteps": 1, "verBatch": 1, "verLr": 1e-3, "lambda": 1.0, "cotReplay": 0.0, "cotPositions": "sequential", "cotVerdictWeight": 1,
        "dpoBeta": 0.1, "temperature": 1, "cotTemperature": 0.7, "tokenCap": 0,
        "leakFreeVerifierData": true, "syntheticPairs": 0, "base": "none", "baseReplay": 0,
-       "verifierBase": "generator", "cotRestatement": "sampled", "cotComparison": "whole", "cotBaseReplay": 0}""");
+       "verifierBase": "generator", "cotRestatement": "sampled", "cotComparison": "whole", "cotBaseReplay": 0,
+       "directVerLr": 1e-3}""");
 
   @Test
   void metricsAreConsistentOnSyntheticScores() throws Exception {
