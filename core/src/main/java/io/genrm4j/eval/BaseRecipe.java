@@ -127,8 +127,8 @@ public record BaseRecipe(String name, BaseCorpus.Spec corpus, int steps, int bat
     // two-phase step's items and over five times its steps: that step (1,500) left the base verifying its related
     // tasks at AUROC 0.55-0.79 by length, and the direct verifiers' six-name judgement is the base's (issue #21).
     // Measured: zero-shot six-name probe 0.795 (-marked-longer 0.656), yet on quick last-letter's candidates GenRM
-    // direct from it 45.0 / 60.0 / 46.0, as from -marked-longer at lr 2e-4 (docs/results/2026-12-07-direct-verifier-rate.md);
-    // no profile uses it.
+    // direct from it 45.0 / 60.0 / 46.0, as from -marked-longer at lr 2e-4; no profile uses it
+    // (docs/results/2026-12-07-direct-verifier-rate.md).
     add(new BaseRecipe("related-lists-cot-coupled-marked-longer-direct", relatedLists(all, all, direct, 12000,
         20261213L), 8000, 16, 1e-3, 30, "related-lists-cot-coupled-marked-longer"));
     // Word sorting's bases, in last-letter's two steps: solutions and weighted direct labels at lr 3e-3, then

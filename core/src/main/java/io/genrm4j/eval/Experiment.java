@@ -389,7 +389,8 @@ public final class Experiment {
   private void trainStage(String method, Stages.Progress progress) {
     VerifierKind kind = VerifierKind.of(method);
     List<VerifierData.Labeled> data = verifierData();
-    TrainConfig cfg = TrainConfig.defaults(prof.verSteps(), prof.verBatch(), prof.verLr(kind), seedOf("train-" + method));
+    TrainConfig cfg = TrainConfig.defaults(prof.verSteps(), prof.verBatch(), prof.verLr(kind),
+        seedOf("train-" + method));
     VerifierRecipe.TrainOptions options = new VerifierRecipe.TrainOptions(prof.lambda(), prof.dpoBeta(),
         cotPositions(), prof.cotReplay() > 0 ? generatorReferences() : List.of(), prof.cotReplay(),
         baseReplay(kind, data.size()), prof.cotVerdictWeight(), cotComparison());
