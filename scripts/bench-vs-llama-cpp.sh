@@ -7,11 +7,13 @@
 #   MODEL_DIR      a directory whose config.json gives the shape (default: a new one with the `large` preset's shape
 #                  at vocabulary 32,000, as in the issue); weights are random on both sides
 #   THREADS        threads for both (default 2)
+# DTYPE=bf16 (env): both sides' weights in BF16 (genrm --dtype bf16, a BF16 GGUF); default f32.
 # Needs python3 with numpy (for the GGUF, written by scripts/hf-shape-to-gguf.py with llama.cpp's gguf-py).
 # Prints one table: genrm4j, llama.cpp, ratio. Each side's own output is kept in $OUT (default: a temp directory).
 set -euo pipefail
 llama=${1:?usage: scripts/bench-vs-llama-cpp.sh LLAMA_CPP_DIR [MODEL_DIR] [THREADS]}
 threads=${3:-2}
+dtype=${DTYPE:-f32}
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$(mktemp -d)}
 mkdir -p "$out"
@@ -27,12 +29,13 @@ EOF
 fi
 bench=$llama/build/bin/llama-bench
 [[ -x $bench ]] || { echo "no $bench: build llama.cpp's llama-bench first" >&2; exit 1; }
-python3 "$here/scripts/hf-shape-to-gguf.py" "$model/config.json" "$out/model-f32.gguf" f32 "$llama" > /dev/null
-genrm() { GENRM_THREADS=$threads "$here/genrm" "$@" 2> /dev/null; }
+gguf=$out/model-$dtype.gguf
+python3 "$here/scripts/hf-shape-to-gguf.py" "$model/config.json" "$gguf" "$dtype" "$llama" > /dev/null
+genrm() { GENRM_THREADS=$threads "$here/genrm" "$@" --dtype "$dtype" 2> /dev/null; }
 value() { grep -F "| $2" "$1" | head -1 | awk -F'|' '{print $3}' | sed 's/[ ,]//g; s/(.*//'; }
 
 echo "uptime: $(uptime)" | tee "$out/uptime.txt"
-"$bench" -m "$out/model-f32.gguf" -t "$threads" -p 512 -n 128 -r 5 -o md > "$out/llama-bench.md" 2> /dev/null
+"$bench" -m "$gguf" -t "$threads" -p 512 -n 128 -r 5 -o md > "$out/llama-bench.md" 2> /dev/null
 # ten untimed steps: the JIT compiles the plain-Java prefill's loops during the first few (llama-bench warms up too)
 genrm bench forward --model "$model" --seq-len 512 --batch-size 1 --steps 20 --warmup-steps 10 --logits last \
   --threads "$threads" > "$out/forward.md"
@@ -51,7 +54,7 @@ rss=$(grep -F "process RSS peak after GenRM direct" "$out/score.md" | awk -F'|' 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 {
   echo
-  echo "| work ($threads threads) | genrm4j | llama.cpp | ratio |"
+  echo "| work ($threads threads, weights $dtype) | genrm4j | llama.cpp | ratio |"
   echo "|---|---:|---:|---:|"
   echo "| prefill 512 tokens, logits at the last position (tokens/s) | $prefill | pp512 $pp | $(ratio "$prefill" "$pp") |"
   echo "| greedy decode, one stream, after a 512-token prompt (tokens/s) | $decode | tg128 $tg | $(ratio "$decode" "$tg") |"

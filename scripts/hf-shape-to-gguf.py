@@ -2,7 +2,7 @@
 """A random-weight GGUF (llama architecture) of a Hugging Face config.json's shape, for llama-bench to run side by side
 with `genrm bench --model DIR` (which takes only the same config.json): speed does not depend on the weights' values.
 
-Usage: hf-shape-to-gguf.py CONFIG.json OUT.gguf [f32|f16] LLAMA_CPP_DIR
+Usage: hf-shape-to-gguf.py CONFIG.json OUT.gguf [f32|f16|bf16] LLAMA_CPP_DIR
 
 Needs numpy and the gguf-py package of a llama.cpp checkout (LLAMA_CPP_DIR/gguf-py; it is not part of genrm4j).
 The vocabulary is placeholder tokens: llama-bench feeds random token ids and never tokenises text.
@@ -23,7 +23,7 @@ import gguf  # noqa: E402
 cfg = json.load(open(sys.argv[1]))
 out = sys.argv[2]
 dtype = sys.argv[3]
-npd = {"f32": np.float32, "f16": np.float16}[dtype]
+npd = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16}[dtype]  # bf16: the upper halves of F32 bits
 keys = ("hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "intermediate_size",
         "vocab_size")
 h, L, H, KV, I, V = (cfg[k] for k in keys)
@@ -40,7 +40,7 @@ w.add_head_count_kv(KV)
 w.add_rope_dimension_count(hd)
 w.add_layer_norm_rms_eps(cfg["rms_norm_eps"])
 w.add_rope_freq_base(cfg.get("rope_theta", 10000.0))
-w.add_file_type(0 if dtype == "f32" else 1)
+w.add_file_type({"f32": 0, "f16": 1, "bf16": 32}[dtype])  # llama.cpp's LLAMA_FTYPE_ALL_F32 / MOSTLY_F16 / _BF16
 w.add_vocab_size(V)
 w.add_tokenizer_model("llama")
 w.add_tokenizer_pre("default")
@@ -60,6 +60,9 @@ def tensor(name, *shape, norm=False):
     """Norm gains are 1 (F32, as llama.cpp's converter keeps them); matrices N(0, 0.02) in the chosen type."""
     if norm:
         w.add_tensor(name, np.ones(shape, np.float32))
+    elif dtype == "bf16":
+        f = rng.standard_normal(shape, dtype=np.float32) * 0.02
+        w.add_tensor(name, (f.view(np.uint32) >> 16).astype(np.uint16), raw_dtype=gguf.GGMLQuantizationType.BF16)
     else:
         w.add_tensor(name, (rng.standard_normal(shape, dtype=np.float32) * 0.02).astype(npd))
 

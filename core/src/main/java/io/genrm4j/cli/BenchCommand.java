@@ -89,6 +89,8 @@ final class BenchCommand implements Runnable {
         + "llama.cpp compares on the same shape")
     java.nio.file.Path model;
 
+    @picocli.CommandLine.Mixin DtypeOption dtype = new DtypeOption();
+
     /** The benched shape: {@code --model}'s config (its vocabulary and name then stand for --vocab/--preset). */
     ModelConfig shape() {
       if (model == null) {
@@ -142,7 +144,7 @@ final class BenchCommand implements Runnable {
       throw new UserException("--seq-len exceeds max_position_embeddings " + cfg.maxPositionEmbeddings());
     }
     double peak = matmulGflops(mgr);
-    return new Setup(mgr, LlamaModel.init(cfg, 0, mgr), cfg, peak, JniUtils.getNumThreads());
+    return new Setup(mgr, o.dtype.apply(LlamaModel.init(cfg, 0, mgr)), cfg, peak, JniUtils.getNumThreads());
   }
 
   /** Best-of-10 GFLOP/s of a 1024^3 FP32 matmul. */
@@ -218,6 +220,7 @@ final class BenchCommand implements Runnable {
         + ", vocab " + s.cfg.vocabSize() + ", " + Cli.human(s.cfg.parameterCount()) + " params, N="
         + Cli.human(flopParams(s.cfg)) + ")"});
     all.add(new String[] {"threads", Integer.toString(s.threads)});
+    all.add(new String[] {"plain-Java decoding's weights (--dtype)", o.dtype.get().name()});
     all.add(new String[] {"matmul rate before / after the run (1024^3 FP32, best of 10)",
         String.format("%.1f / %.1f GFLOP/s (MFU uses the larger)", s.peakGflops, s.peakAfter)});
     all.addAll(Arrays.asList(rows));
@@ -560,7 +563,7 @@ final class BenchCommand implements Runnable {
             + "character tokenizer (" + tok.vocabSize() + ")");
       }
       double peak = matmulGflops(mgr);
-      try (mgr; LlamaModel model = LlamaModel.init(cfg, 0, mgr)) {
+      try (mgr; LlamaModel model = o.dtype.apply(LlamaModel.init(cfg, 0, mgr))) {
         io.genrm4j.task.Prompts.Format f = io.genrm4j.task.Prompts.Format.PAPER;
         io.genrm4j.verify.GenRmDirect direct = new io.genrm4j.verify.GenRmDirect(model, tok, f);
         Generator gen = new Generator(model, tok);

@@ -42,6 +42,8 @@ final class SampleCommand implements Callable<Integer> {
 
   @Option(names = "--model", required = true, description = "checkpoint directory") Path model;
 
+  @picocli.CommandLine.Mixin DtypeOption dtype = new DtypeOption();
+
   static final class Input {
     @Option(names = "--prompt", description = "one prompt") String prompt;
 
@@ -92,7 +94,7 @@ final class SampleCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     Sampled sampled;
     try (NDManager mgr = Cli.manager(); Checkpoint.Loaded loaded = Cli.load(model, mgr)) {
-      Generator gen = new Generator(loaded.model(), loaded.tokenizer());
+      Generator gen = new Generator(dtype.apply(loaded.model()), loaded.tokenizer());
       Prompted prompted = problems == null ? readPrompts(gen) : problemPrompts(gen, problems, solving);
       sampled = sample(gen, prompted, problems, params);
     } catch (IllegalArgumentException e) {

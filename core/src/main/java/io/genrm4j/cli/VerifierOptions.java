@@ -33,6 +33,7 @@ public final class VerifierOptions implements Serializable {
   private static final long serialVersionUID = 1L;
 
   @Option(names = "--model", description = "verifier checkpoint directory (local backend)") String model;
+  @picocli.CommandLine.Mixin DtypeOption dtype = new DtypeOption();
   @Option(names = "--mode", required = true, completionCandidates = VerifierKind.Names.class,
       description = "${COMPLETION-CANDIDATES}") String mode;
   @Option(names = "--votes", defaultValue = "8", description = "rationales per candidate (genrm-cot, llm-judge); "
@@ -158,7 +159,7 @@ public final class VerifierOptions implements Serializable {
     }
     VerifierManifest m = manifest();
     return VerifierRecipe.open(kind, model(), reference == null ? null : Path.of(reference), promptFormat(),
-        new VerifierRecipe.ScoreOptions(votes, sampling(), m.positions(), beta, m.restatement()));
+        new VerifierRecipe.ScoreOptions(votes, sampling(), m.positions(), beta, m.restatement()), dtype.get());
   }
 
   /** How the checkpoint's rationales are scored: as it records ({@link VerifierManifest}), changed by the flags. */

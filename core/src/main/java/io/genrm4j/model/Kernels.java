@@ -44,7 +44,7 @@ public final class Kernels {
    */
   static void matmul(PanelMatrix w, float[] x, int b, float[] y, int threads) {
     int panels = PanelMatrix.panels(w.out);
-    if (threads < 2 || (long) w.data.length * b < MIN_SPLIT_FLOATS) {
+    if (threads < 2 || w.size() * b < MIN_SPLIT_FLOATS) {
       panelProducts(w, x, b, y, 0, panels);
       return;
     }
@@ -70,7 +70,7 @@ public final class Kernels {
         for (int lane = 0; lane < width && p * width + lane < w.out; lane++) {
           float acc = 0;
           for (int j = 0; j < n; j++) {
-            acc = Math.fma(w.data[at + j * width + lane], x[r * n + j], acc);
+            acc = Math.fma(w.weight(at + j * width + lane), x[r * n + j], acc);
           }
           y[r * w.out + p * width + lane] = acc;
         }

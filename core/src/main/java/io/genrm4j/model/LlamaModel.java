@@ -35,6 +35,7 @@ public final class LlamaModel implements AutoCloseable {
   private final NDArray ropeSin; // [maxPos, headDim], the first half negated (see rope)
   private final SplitGemv splitGemv = new SplitGemv();
   private volatile RowDecoder rowDecoder; // made on first use; dropped by a training step (the weights may change)
+  private volatile DecodeDtype decodeDtype = DecodeDtype.F32;
   private Lora lora; // null: no adapters
   /** LoRA adapters by PEFT-style name without the {@code base_model.model.} prefix, e.g. {@code ...q_proj.lora_A.weight}. */
   private final Map<String, NDArray> adapters = new LinkedHashMap<>();
@@ -358,19 +359,30 @@ public final class LlamaModel implements AutoCloseable {
    * than half the Java heap.
    */
   public RowDecoder rowDecoder() {
-    if (!RowDecoder.supports(config, lora != null) || config.parameterCount() * 4 > Runtime.getRuntime().maxMemory() / 2) {
+    DecodeDtype dtype = decodeDtype;
+    if (!RowDecoder.supports(config, lora != null)
+        || config.parameterCount() * dtype.bytes() > Runtime.getRuntime().maxMemory() / 2) {
       return null;
     }
     RowDecoder d = rowDecoder;
-    if (d == null) {
+    if (d == null || d.dtype() != dtype) {
       synchronized (this) {
-        if (rowDecoder == null) {
-          rowDecoder = new RowDecoder(config, params, ropeCos, ropeSin);
+        if (rowDecoder == null || rowDecoder.dtype() != dtype) {
+          rowDecoder = new RowDecoder(config, params, ropeCos, ropeSin, dtype);
         }
         d = rowDecoder;
       }
     }
     return d;
+  }
+
+  /**
+   * The format of the plain-Java decoder's weight copies ({@link #rowDecoder}): F32 (the default) or BF16, which
+   * halves their memory and the bytes a one-row product reads; its logits differ from F32's by the weights' rounding
+   * (docs/bench.md). The engine's own forward stays F32.
+   */
+  public void decodeIn(DecodeDtype dtype) {
+    decodeDtype = java.util.Objects.requireNonNull(dtype);
   }
 
   private Output forward(NDArray ids, NDArray valid, NDArray positions, KvCache cache, int threads) {

@@ -19,12 +19,13 @@ import java.util.Map;
  * o bias, per-head q/k norms); other configurations ({@link #supports}) decode in the engine. Sums run in another
  * order, so logits agree with the engine's to float rounding, not bit for bit.
  *
- * <p>The copies double the weights' memory while the decoder lives (a tied embedding is read from the packed head,
- * not copied twice); {@link LlamaModel} makes one on the first decode and drops it when a training step may change
+ * <p>The copies add the weights' memory again while the decoder lives (half of it in {@link DecodeDtype#BF16}, whose
+ * products sum the weights rounded to BF16; a tied embedding is read from the packed head, not copied twice); {@link LlamaModel} makes one on the first decode and drops it when a training step may change
  * the weights.
  */
 public final class RowDecoder {
   private final ModelConfig c;
+  private final DecodeDtype dtype;
   private final float[] embed; // [V, D]; null when tied: rows are read from the head
   private final PanelMatrix head; // [V, D]
   private final float[] finalNorm; // [D]
@@ -46,11 +47,12 @@ public final class RowDecoder {
         && (c.slidingWindow() <= 0 || c.slidingWindow() >= c.maxPositionEmbeddings());
   }
 
-  RowDecoder(ModelConfig c, Map<String, NDArray> params, NDArray ropeCos, NDArray ropeSin) {
+  RowDecoder(ModelConfig c, Map<String, NDArray> params, NDArray ropeCos, NDArray ropeSin, DecodeDtype dtype) {
     Kernels.warmUp();
     this.c = c;
+    this.dtype = dtype;
     embed = c.tieWordEmbeddings() ? null : params.get("model.embed_tokens.weight").toFloatArray();
-    head = panels(params, c.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+    head = panels(params, dtype, c.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
     finalNorm = params.get("model.norm.weight").toFloatArray();
     cos = ropeCos.toFloatArray();
     sin = ropeSin.toFloatArray();
@@ -59,12 +61,13 @@ public final class RowDecoder {
       String p = "model.layers." + l + ".";
       String a = p + "self_attn.";
       layers[l] = new Layer(floats(params, p + "input_layernorm.weight"),
-          panels(params, a + "q_proj.weight", a + "k_proj.weight", a + "v_proj.weight"),
+          panels(params, dtype, a + "q_proj.weight", a + "k_proj.weight", a + "v_proj.weight"),
           c.qkvBias() ? concat(params, a + "q_proj.bias", a + "k_proj.bias", a + "v_proj.bias") : null,
-          floats(params, a + "q_norm.weight"), floats(params, a + "k_norm.weight"), panels(params, a + "o_proj.weight"),
+          floats(params, a + "q_norm.weight"), floats(params, a + "k_norm.weight"),
+          panels(params, dtype, a + "o_proj.weight"),
           floats(params, a + "o_proj.bias"), floats(params, p + "post_attention_layernorm.weight"),
-          panels(params, p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
-          panels(params, p + "mlp.down_proj.weight"));
+          panels(params, dtype, p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
+          panels(params, dtype, p + "mlp.down_proj.weight"));
     }
   }
 
@@ -73,13 +76,18 @@ public final class RowDecoder {
     return a == null ? null : a.toFloatArray();
   }
 
-  /** The named [out_i, n] tensors' rows one after another, packed. */
-  private static PanelMatrix panels(Map<String, NDArray> params, String... names) {
+  /** The named [out_i, n] tensors' rows one after another, packed in {@code dtype}. */
+  private static PanelMatrix panels(Map<String, NDArray> params, DecodeDtype dtype, String... names) {
     List<NDArray> parts = new ArrayList<>();
     for (String name : names) {
       parts.add(params.get(name));
     }
-    return PanelMatrix.of(parts);
+    return PanelMatrix.of(parts, dtype);
+  }
+
+  /** The format of the weight copies. */
+  public DecodeDtype dtype() {
+    return dtype;
   }
 
   /** The named tensors' floats one after another, read straight into one array (no per-tensor copy to discard). */

@@ -2,6 +2,7 @@ package io.genrm4j.model;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -18,6 +19,14 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorRows {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
+  /** As many BF16 weights as {@link #SPECIES} has lanes, and the ints they widen to. */
+  private static final VectorSpecies<Short> BF16 = ShortVector.SPECIES_PREFERRED.withShape(
+      jdk.incubator.vector.VectorShape.forBitSize(SPECIES.length() * Short.SIZE));
+  private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED.withShape(SPECIES.vectorShape());
+
+  /** Each thread's F32 copy of the BF16 panel it multiplies by four rows or more. */
+  private static final ThreadLocal<float[]> WIDENED = ThreadLocal.withInitial(() -> new float[0]);
 
   /** Outputs of one 4 x 4 block's row: four vectors. */
   static final int BLOCK_WIDTH = 4 * SPECIES.length();
@@ -44,6 +53,7 @@ final class VectorRows {
       int lanes = SPECIES.length();
       int n = 3;
       PanelMatrix w = PanelMatrix.of(new float[PanelMatrix.WIDTH * n], PanelMatrix.WIDTH, n);
+      PanelMatrix wBf16 = PanelMatrix.of(new float[PanelMatrix.WIDTH * n], PanelMatrix.WIDTH, n, DecodeDtype.BF16);
       float[] x = new float[5 * Math.max(n, 4 * lanes)];
       int s = 4 * lanes + 1; // whole vectors and a tail
       float[] y = new float[5 * (PanelMatrix.WIDTH + s)];
@@ -52,6 +62,7 @@ final class VectorRows {
       long end = System.nanoTime() + 250_000_000L;
       for (int i = 0; i < 20_000 || System.nanoTime() < end; i++) { // all zeros: no infinities, no subnormals
         panelProducts(w, x, 5, y, 0, 1); // a block of four rows and one row
+        panelProducts(wBf16, x, 5, y, 0, 1);
         products(k, 0, x, 0, n, 1, y, 0, s, 0, s);
         byDimProducts(k, 0, s, s, x, 5, n, y);
         weightedSums(x, n, 5, k, 0, s, y, 0);
@@ -95,21 +106,52 @@ final class VectorRows {
       return;
     }
     for (int p = from; p < to; p++) {
+      float[] d = w.data;
+      int start = w.panelStart(p);
+      if (d == null && b >= 4) { // BF16: widened once for all blocks of four rows, which then read F32 as usual
+        d = widened(w, start);
+        start = 0;
+      }
       for (int q = 0; q < PanelMatrix.WIDTH; q += run) {
         int o = p * PanelMatrix.WIDTH + q;
         if (o >= w.out) {
           break;
         }
-        int at = w.panelStart(p) + q;
+        int at = start + q;
         int r = 0;
         for (; r + 3 < b; r += 4) {
-          block4x4(w.data, at, PanelMatrix.WIDTH, w.n, x, r, y, r * w.out + o, w.out, w.out - o);
+          block4x4(d, at, PanelMatrix.WIDTH, w.n, x, r, y, r * w.out + o, w.out, w.out - o);
         }
         for (; r < b; r++) {
-          panel1x4(w, at, x, r, y, o);
+          if (d != null) {
+            panel1x4(d, at, w.n, x, r, y, r * w.out + o, w.out - o);
+          } else {
+            panel1x4Bf16(w.bf16, at, w.n, x, r, y, r * w.out + o, w.out - o);
+          }
         }
       }
     }
+  }
+
+  /** The BF16 panel at {@code w.bf16[start ..]} as F32, in this thread's buffer from 0 (exact). */
+  private static float[] widened(PanelMatrix w, int start) {
+    int size = w.n * PanelMatrix.WIDTH;
+    float[] f = WIDENED.get();
+    if (f.length < size) {
+      f = new float[size];
+      WIDENED.set(f);
+    }
+    int lanes = SPECIES.length();
+    for (int i = 0; i < size; i += lanes) { // the panel is whole vectors: WIDTH is a multiple of the lanes
+      widen(w.bf16, start + i).intoArray(f, i);
+    }
+    return f;
+  }
+
+  /** The BF16 weights {@code d[at ..]}, a vector's worth, as F32: each one's bits moved to the upper half. */
+  private static FloatVector widen(short[] d, int at) {
+    return (FloatVector) ShortVector.fromArray(BF16, d, at).convertShape(VectorOperators.S2I, INTS, 0)
+        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
   }
 
   /**
@@ -172,12 +214,10 @@ final class VectorRows {
     store4(a30, a31, a32, a33, y, yAt + 3 * yStride, valid);
   }
 
-  /** Row r, outputs o .. o + 4 lanes: four accumulators. */
-  private static void panel1x4(PanelMatrix w, int at, float[] x, int r, float[] y, int o) {
+  /** Row r of x [., n], four vectors of a panel's outputs (column j at {@code d[at + j WIDTH]}): four accumulators. */
+  private static void panel1x4(float[] d, int at, int n, float[] x, int r, float[] y, int yAt, int valid) {
     VectorSpecies<Float> sp = SPECIES;
     int lanes = sp.length();
-    int n = w.n;
-    float[] d = w.data;
     FloatVector a0 = FloatVector.zero(sp);
     FloatVector a1 = a0;
     FloatVector a2 = a0;
@@ -191,7 +231,30 @@ final class VectorRows {
       a2 = FloatVector.fromArray(sp, d, k + 2 * lanes).fma(v, a2);
       a3 = FloatVector.fromArray(sp, d, k + 3 * lanes).fma(v, a3);
     }
-    store4(a0, a1, a2, a3, y, r * w.out + o, w.out - o);
+    store4(a0, a1, a2, a3, y, yAt, valid);
+  }
+
+  /**
+   * {@link #panel1x4} over BF16 weights, each vector widened as it is loaded: a row alone reads each weight once, so
+   * its product is bound by the bytes read, half of F32's.
+   */
+  private static void panel1x4Bf16(short[] d, int at, int n, float[] x, int r, float[] y, int yAt, int valid) {
+    VectorSpecies<Float> sp = SPECIES;
+    int lanes = sp.length();
+    FloatVector a0 = FloatVector.zero(sp);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    int x0 = r * n;
+    for (int j = 0; j < n; j++) {
+      int k = at + j * PanelMatrix.WIDTH;
+      FloatVector v = FloatVector.broadcast(sp, x[x0 + j]);
+      a0 = widen(d, k).fma(v, a0);
+      a1 = widen(d, k + lanes).fma(v, a1);
+      a2 = widen(d, k + 2 * lanes).fma(v, a2);
+      a3 = widen(d, k + 3 * lanes).fma(v, a3);
+    }
+    store4(a0, a1, a2, a3, y, yAt, valid);
   }
 
   /** Four vectors of outputs to y[at ..], only the first {@code valid} of them (the last panel's padding is not). */

@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
         + "docs/serving.md (printed at start).")
 public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "checkpoint directory") Path model;
+  @picocli.CommandLine.Mixin io.genrm4j.cli.DtypeOption dtype = new io.genrm4j.cli.DtypeOption();
   @Option(names = "--port", defaultValue = "8080", description = "port (0 = any free port); default ${DEFAULT-VALUE}") int port;
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "bind address; default ${DEFAULT-VALUE}") String host;
   @Option(names = "--api-key", description = "bearer token required on every route but /health; visible to other "
@@ -69,7 +70,7 @@ public final class ServeCommand implements Callable<Integer> {
     String name = modelName != null ? modelName : model.toAbsolutePath().normalize().getFileName().toString();
     NDManager root = NDManager.newBaseManager();
     Checkpoint.Loaded loaded = Checkpoint.load(model, root);
-    Generator gen = new Generator(loaded.model(), loaded.tokenizer());
+    Generator gen = new Generator(dtype.apply(loaded.model()), loaded.tokenizer());
     Prompts.Format fmt = (chosen != null ? chosen
         : loaded.tokenizer() instanceof CharTokenizer ? Prompts.Format.COMPACT : Prompts.Format.PAPER)
         .withChat(ChatTemplate.choose(chatTemplate, Tokenizer.chatTemplate(model)));

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.genrm4j.infer.SamplingParams;
 import io.genrm4j.model.Autograd;
 import io.genrm4j.model.Checkpoint;
+import io.genrm4j.model.DecodeDtype;
 import io.genrm4j.model.LlamaModel;
 import io.genrm4j.model.LoraAdapter;
 import io.genrm4j.model.tokenizer.Tokenizer;
@@ -230,9 +231,16 @@ public final class VerifierRecipe {
    * @param reference dpo: the directory of the model DPO started from; ignored by the other kinds
    */
   public static Verifier open(VerifierKind kind, Path modelDir, Path reference, Prompts.Format f, ScoreOptions o) {
+    return open(kind, modelDir, reference, f, o, DecodeDtype.F32);
+  }
+
+  /** As above, the verifier's plain-Java decoding over weights in {@code dtype} ({@link LlamaModel#decodeIn}). */
+  public static Verifier open(VerifierKind kind, Path modelDir, Path reference, Prompts.Format f, ScoreOptions o,
+      DecodeDtype dtype) {
     NDManager root = NDManager.newBaseManager();
     try {
       Checkpoint.Loaded main = Checkpoint.load(modelDir, root);
+      main.model().decodeIn(dtype);
       LlamaModel ref = kind.needsReference() && reference != null ? Checkpoint.load(reference, root).model() : null;
       return new Owning(open(kind, main.model(), ref, main.tokenizer(), f, o), root);
     } catch (RuntimeException e) {

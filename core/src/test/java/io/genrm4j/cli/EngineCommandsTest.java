@@ -105,6 +105,13 @@ class EngineCommandsTest {
     assertEquals(0, greedy.code(), greedy.err());
     assertEquals("3+4=", Jsonl.MAPPER.readTree(greedy.out()).get("prompt").asText());
 
+    CliRun greedyBf16 = CliRun.of("sample", "--model", trained.toString(), "--prompt", "3+4=", "--temperature", "0",
+        "--max-tokens", "3", "--dtype", "BF16");
+    assertEquals(0, greedyBf16.code(), greedyBf16.err());
+    assertEquals("3+4=", Jsonl.MAPPER.readTree(greedyBf16.out()).get("prompt").asText());
+    CliRun.assertOneLineError(CliRun.of("sample", "--model", trained.toString(), "--prompt", "3+4=", "--dtype", "fp8"),
+        "unknown dtype 'fp8'");
+
     CliRun lp = CliRun.of("logprobs", "--model", trained.toString(), "--text", "3+4=7");
     assertEquals(0, lp.code(), lp.err());
     JsonNode toks = Jsonl.MAPPER.readTree(lp.out()).get("tokens");
@@ -253,6 +260,11 @@ class EngineCommandsTest {
         "--threads", "1", "--no-recompute");
     assertEquals(0, sample.code(), sample.err());
     assertTrue(sample.out().contains("decode tokens/s") && !sample.out().contains("recompute"), sample.out());
+    CliRun bf16 = CliRun.of("bench", "sample", "--model", qwen3.toString(), "--seq-len", "8", "--new-tokens", "4",
+        "--threads", "1", "--no-recompute", "--dtype", "bf16");
+    assertEquals(0, bf16.code(), bf16.err());
+    assertTrue(bf16.out().matches("(?s).*\\(--dtype\\) +\\| BF16 .*") && bf16.out().contains("decode tokens/s"),
+        bf16.out());
     // bench sample's stand-in alphabet skips the surrogate block, which a vocabulary of 55,040 + 259 tokens reaches
     Path wide = dir.resolve("wide-vocab");
     Files.createDirectories(wide);

@@ -66,6 +66,57 @@ class KernelsTest {
     }
   }
 
+  /**
+   * BF16 panels: every path (a row alone, blocks of four rows, two threads, the scalar fallback) sums exactly the
+   * weights rounded to BF16, so the outputs are bit for bit those of F32 panels of the rounded weights.
+   */
+  @Test
+  void bf16PanelsGiveTheF32ProductsOfTheRoundedWeights() {
+    int in = 512;
+    int out = 1027; // a last panel part-filled; split over threads
+    float[] w = gaussian(out * in);
+    float[] rounded = new float[w.length];
+    for (int i = 0; i < w.length; i++) {
+      rounded[i] = DecodeDtype.fromBf16(DecodeDtype.toBf16(w[i]));
+    }
+    PanelMatrix bf16 = PanelMatrix.of(w, out, in, DecodeDtype.BF16);
+    PanelMatrix f32 = PanelMatrix.of(rounded, out, in);
+    assertEquals(f32.size(), bf16.size());
+    for (int b : new int[] {1, 3, 9}) { // alone, fewer than a block, two blocks and one more
+      float[] x = gaussian(b * in);
+      float[] expected = new float[b * out];
+      Kernels.matmul(f32, x, b, expected, 1);
+      float[] got = new float[b * out];
+      Kernels.matmul(bf16, x, b, got, 1);
+      assertArrayEquals(expected, got, b + " rows");
+      float[] twoThreads = new float[b * out];
+      Kernels.matmul(bf16, x, b, twoThreads, 2);
+      assertArrayEquals(expected, twoThreads, b + " rows, 2 threads");
+      float[] fallback = new float[b * out];
+      Kernels.scalarPanelProducts(bf16, x, b, fallback, 0, PanelMatrix.panels(out));
+      assertArrayEquals(expected, fallback, b + " rows, scalar");
+    }
+    float[] row = new float[in];
+    bf16.row(out - 1, row, 0);
+    assertArrayEquals(Arrays.copyOfRange(rounded, (out - 1) * in, out * in), row, "a row read back, rounded");
+  }
+
+  /** BF16 rounding: exact where 8 bits suffice, to the nearest otherwise, ties to even; infinities and NaN kept. */
+  @Test
+  void bf16RoundsToNearestTiesToEven() {
+    for (float f : new float[] {0f, -0f, 1f, -2.5f, 0.15625f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+      assertEquals(f, DecodeDtype.fromBf16(DecodeDtype.toBf16(f)), "exact: " + f);
+    }
+    float ulp = 1f / 128; // BF16's spacing in [1, 2)
+    assertEquals(1f, DecodeDtype.fromBf16(DecodeDtype.toBf16(1f + ulp * 0.49f)), "down");
+    assertEquals(1f + ulp, DecodeDtype.fromBf16(DecodeDtype.toBf16(1f + ulp * 0.51f)), "up");
+    assertEquals(1f, DecodeDtype.fromBf16(DecodeDtype.toBf16(1f + ulp / 2)), "a tie to the even 1");
+    assertEquals(1f + 2 * ulp, DecodeDtype.fromBf16(DecodeDtype.toBf16(1f + 1.5f * ulp)), "a tie to the even 1 + 2 ulp");
+    assertEquals(-1f - ulp, DecodeDtype.fromBf16(DecodeDtype.toBf16(-1f - ulp * 0.51f)), "negative");
+    assertTrue(Float.isNaN(DecodeDtype.fromBf16(DecodeDtype.toBf16(Float.intBitsToFloat(0x7f800001)))), "NaN");
+    assertEquals(Float.POSITIVE_INFINITY, DecodeDtype.fromBf16(DecodeDtype.toBf16(Float.MAX_VALUE)), "overflow");
+  }
+
   @Test
   void rowMajorProductsGivePlainSums() {
     for (int in : new int[] {64, 77}) {
