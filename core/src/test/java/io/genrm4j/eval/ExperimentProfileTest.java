@@ -21,8 +21,8 @@ class ExperimentProfileTest {
    * 2026-12-05 (its own base, related-words-cot; coupled-lines positions); cotRestatement and cotComparison (2026-12-06)
    * at what every run before them did, which config.json omits, except last-letter's, whose verifiers start from
    * the marked base (quick's from -marked-longer) and whose GenRM-CoT compares letter by letter after a forced
-   * restatement (2026-12-06); directVerLr (2026-12-07) at verLr's value, which config.json omits, except quick
-   * last-letter's 2e-4.
+   * restatement (2026-12-06); directVerLr (2026-12-07) at verLr's value, which config.json omits, except
+   * last-letter's 2e-4 (quick since 2026-12-07, full since 2026-12-08).
    */
   @Test
   void namedProfilesAndTheirConfigJsonAreUnchanged() throws Exception {
@@ -35,7 +35,7 @@ class ExperimentProfileTest {
     assertPinned("quick", "word-sorting", """
         {"name":"quick","preset":"tiny","trainProblems":1000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":8,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":1500,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled-lines","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":4000,"base":"related-words-cot","baseReplay":0.3,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.3,"directVerLr":0.002}""");
     assertPinned("full", "last-letter", """
-        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-lists-cot-coupled","baseReplay":0.1,"verifierBase":"related-lists-cot-coupled-marked-long","cotRestatement":"forced","cotComparison":"marked","cotBaseReplay":0.3,"directVerLr":0.002}""");
+        {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":2000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-lists-cot-coupled","baseReplay":0.1,"verifierBase":"related-lists-cot-coupled-marked-long","cotRestatement":"forced","cotComparison":"marked","cotBaseReplay":0.3,"directVerLr":2.0E-4}""");
     assertPinned("full", "word-sorting", """
         {"name":"full","preset":"tiny","trainProblems":2000,"testProblems":100,"samplesPerTrainProblem":8,"maxPerClass":4,"n":32,"votes":16,"genSteps":3000,"genTarget":0.3,"genBatch":16,"genLr":0.003,"verSteps":3000,"verBatch":16,"verLr":0.002,"lambda":1.0,"cotReplay":1.0,"cotPositions":"coupled-lines","cotVerdictWeight":30.0,"dpoBeta":0.1,"temperature":1.0,"cotTemperature":0.7,"tokenCap":0,"leakFreeVerifierData":true,"syntheticPairs":8000,"base":"related-words-cot","baseReplay":0.3,"verifierBase":"generator","cotRestatement":"sampled","cotComparison":"whole","cotBaseReplay":0.3,"directVerLr":0.002}""");
     assertEquals(List.of("mini", "quick", "full"), List.copyOf(ExperimentProfile.all().keySet()));
@@ -117,6 +117,9 @@ class ExperimentProfileTest {
       assertEquals(2e-3, quick.verLr(k), k.id());
     }
     assertEquals(1e-3, quick.with(Map.of("directVerLr", "1e-3")).verLr(VerifierKind.GENRM));
+    ExperimentProfile full = ExperimentProfile.named("full");
+    assertEquals(2e-4, full.verLr(VerifierKind.GENRM));
+    assertEquals(2e-3, full.verLr(VerifierKind.GENRM_COT));
     UserException zero = assertThrows(UserException.class, () -> quick.with(Map.of("directVerLr", "0")));
     assertTrue(zero.getMessage().contains("directVerLr"), zero.getMessage());
   }
