@@ -19,8 +19,8 @@ public enum DecodeDtype {
     try {
       return valueOf(name.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new UserException("unknown dtype '" + name + "' (one of " + Arrays.toString(values()).toLowerCase(Locale.ROOT)
-          + ")");
+      String names = Arrays.toString(values()).toLowerCase(Locale.ROOT);
+      throw new UserException("unknown dtype '" + name + "' (one of " + names + ")");
     }
   }
 

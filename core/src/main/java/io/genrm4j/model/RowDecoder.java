@@ -20,8 +20,8 @@ import java.util.Map;
  * order, so logits agree with the engine's to float rounding, not bit for bit.
  *
  * <p>The copies add the weights' memory again while the decoder lives (half of it in {@link DecodeDtype#BF16}, whose
- * products sum the weights rounded to BF16; a tied embedding is read from the packed head, not copied twice); {@link LlamaModel} makes one on the first decode and drops it when a training step may change
- * the weights.
+ * products sum the weights rounded to BF16; a tied embedding is read from the packed head, not copied twice);
+ * {@link LlamaModel} makes one on the first decode and drops it when a training step may change the weights.
  */
 public final class RowDecoder {
   private final ModelConfig c;
