@@ -229,12 +229,8 @@ public final class VerifierRecipe {
    * As above over checkpoint directories, loaded here; the returned verifier owns and closes them.
    *
    * @param reference dpo: the directory of the model DPO started from; ignored by the other kinds
+   * @param dtype the verifier's plain-Java decoding weights ({@link LlamaModel#decodeIn})
    */
-  public static Verifier open(VerifierKind kind, Path modelDir, Path reference, Prompts.Format f, ScoreOptions o) {
-    return open(kind, modelDir, reference, f, o, DecodeDtype.F32);
-  }
-
-  /** As above, the verifier's plain-Java decoding over weights in {@code dtype} ({@link LlamaModel#decodeIn}). */
   public static Verifier open(VerifierKind kind, Path modelDir, Path reference, Prompts.Format f, ScoreOptions o,
       DecodeDtype dtype) {
     NDManager root = NDManager.newBaseManager();
